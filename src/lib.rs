@@ -1,0 +1,16 @@
+//! atchat: a declarative language and interpreter for automating modems.
+//!
+//! The crate is a pipeline; each module is one stage and data flows one way
+//! (see ARCHITECTURE.md):
+//!
+//! - [`syntax`]: source text → AST (pest grammar in `grammar/atchat.pest`)
+//! - [`check`]: static checks on the AST → diagnostics
+//! - [`bytecode`]: AST → [`bytecode::Program`] (opcodes, constants, pattern tables)
+//! - [`vm`]: runs a program; performs no I/O, yields effects
+//! - [`port`]: the devices: serial, stdio, TCP, the simulated modem
+//! - [`driver`]: the one loop where the VM and a port meet
+//! - [`sim`]: the simulated Hayes/GSM modem
+
+pub mod port;
+pub mod sim;
+pub mod vm;

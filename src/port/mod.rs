@@ -1,0 +1,91 @@
+//! Ports: the only code that touches a device, a socket or a simulated modem.
+//!
+//! Every port implements [`Port`]. The driver (`src/driver.rs`) is the only caller; the VM
+//! never sees a port. A port also owns the clock the driver runs on: real ports run on the
+//! monotonic wall clock, the simulated modem can run on virtual time so tests of long
+//! timeouts take no real time.
+
+use std::io;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// A connection to a modem.
+pub trait Port {
+    /// The name the user gave for this port (`/dev/ttyUSB0`, `tcp://127.0.0.1:2000`,
+    /// `sim:hayes`), used in every message about it.
+    fn name(&self) -> &str;
+
+    /// Write all of `bytes` to the modem.
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), PortError>;
+
+    /// Wait up to `timeout` for bytes from the modem and read what is there into `buf`.
+    ///
+    /// Returns `Ok(0)` when the timeout passed with nothing to read (the clock has then
+    /// advanced by `timeout`). A port that is gone (EOF, hang-up, unplugged) is
+    /// [`PortError::Closed`] or [`PortError::Io`], never `Ok(0)` forever.
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, PortError>;
+
+    /// Raise (`true`) or drop (`false`) DTR.
+    fn set_dtr(&mut self, on: bool) -> Result<(), PortError>;
+
+    /// Raise (`true`) or drop (`false`) RTS.
+    fn set_rts(&mut self, on: bool) -> Result<(), PortError>;
+
+    /// Send a break condition lasting `duration`.
+    fn send_break(&mut self, duration: Duration) -> Result<(), PortError>;
+
+    /// Whether the modem asserts carrier (DCD).
+    fn carrier(&mut self) -> Result<bool, PortError>;
+
+    /// Change the line speed.
+    fn set_baud(&mut self, baud: u32) -> Result<(), PortError>;
+
+    /// Discard input received but not yet read.
+    fn discard_input(&mut self) -> Result<(), PortError>;
+
+    /// Time since an arbitrary fixed origin. Real ports use the monotonic clock; a port
+    /// on virtual time advances it in `read`.
+    fn now(&self) -> Duration {
+        monotonic_now()
+    }
+}
+
+/// Time on the process-wide monotonic clock, from the first call.
+pub fn monotonic_now() -> Duration {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    ORIGIN.get_or_init(Instant::now).elapsed()
+}
+
+/// What can go wrong on a port. Every variant names the port.
+#[derive(Debug)]
+pub enum PortError {
+    /// The port could not be opened.
+    Open { port: String, source: io::Error },
+    /// Another process holds the port (UUCP lock file or exclusive open).
+    Locked { port: String, holder: String },
+    /// A read, write or control operation failed.
+    Io { port: String, op: &'static str, source: io::Error },
+    /// The other end went away (EOF, hang-up, device unplugged).
+    Closed { port: String },
+    /// The port cannot do this at all (a pty has no DTR, a TCP socket no break).
+    Unsupported { port: String, op: &'static str, reason: String },
+    /// The port specification itself is wrong.
+    BadSpec { spec: String, reason: String },
+}
+
+impl std::fmt::Display for PortError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PortError::Open { port, source } => write!(f, "cannot open `{port}`: {source}"),
+            PortError::Locked { port, holder } => write!(f, "`{port}` is in use by {holder}"),
+            PortError::Io { port, op, source } => write!(f, "{op} on `{port}` failed: {source}"),
+            PortError::Closed { port } => write!(f, "`{port}` was closed by the other end"),
+            PortError::Unsupported { port, op, reason } => {
+                write!(f, "`{port}` cannot {op}: {reason}")
+            }
+            PortError::BadSpec { spec, reason } => write!(f, "bad port `{spec}`: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for PortError {}

@@ -1,0 +1,1 @@
+//! The simulated modem (to be written).

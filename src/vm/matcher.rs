@@ -1,0 +1,1 @@
+//! Streaming multi-pattern matcher (to be written).
