@@ -14,3 +14,4 @@
 pub mod port;
 pub mod sim;
 pub mod vm;
+pub mod syntax;
