@@ -82,3 +82,6 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+pub mod loader;
+pub use loader::{LoadError, SourceFile, Sources};

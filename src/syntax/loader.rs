@@ -1,0 +1,121 @@
+//! Loads a script and every module it `use`s.
+//!
+//! `use NAME` resolves to `NAME.atc` in the folder of the file that says it, then to the
+//! bundled stdlib (compiled into the binary). Nothing else is searched: a script cannot reach
+//! outside its own folder (DESIGN.md §11).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::ast::{Script, Span, StmtKind};
+use super::{parse, SyntaxError};
+
+/// The bundled standard library: module name → source.
+pub const STDLIB: &[(&str, &str)] = &[
+    ("hayes", include_str!("../../stdlib/hayes.atc")),
+    ("gsm", include_str!("../../stdlib/gsm.atc")),
+];
+
+/// One loaded file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in messages: the path as given, or `stdlib/hayes.atc`.
+    pub name: String,
+    pub text: String,
+    /// The parsed script, or why it did not parse.
+    pub script: Result<Script, SyntaxError>,
+    /// Module name → index of the file it resolved to, for each `use` in this file.
+    pub uses: Vec<Use>,
+}
+
+/// A `use` and what it resolved to.
+#[derive(Debug, Clone)]
+pub struct Use {
+    pub module: String,
+    pub span: Span,
+    /// Index into [`Sources::files`]; `None` when no such module exists.
+    pub file: Option<usize>,
+}
+
+/// A script and all the modules it loads. `files[0]` is the main script.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub files: Vec<SourceFile>,
+}
+
+/// A main script that cannot be read.
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Sources {
+    /// Reads and parses `path` and its modules.
+    pub fn load(path: &Path) -> Result<Sources, LoadError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| LoadError { path: path.to_path_buf(), source })?;
+        let dir = path.parent().map(Path::to_path_buf);
+        Ok(Sources::from_text(&path.display().to_string(), &text, dir.as_deref()))
+    }
+
+    /// Parses `text` as the main script; modules come from `dir` (if any) and the stdlib.
+    pub fn from_text(name: &str, text: &str, dir: Option<&Path>) -> Sources {
+        let mut sources = Sources::default();
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        sources.push(name.to_string(), text.to_string());
+        let mut next = 0;
+        while next < sources.files.len() {
+            let wanted: Vec<(String, Span)> = match &sources.files[next].script {
+                Ok(script) => script
+                    .stmts
+                    .iter()
+                    .filter_map(|s| match &s.kind {
+                        StmtKind::Use(n) => Some((n.text.clone(), n.span)),
+                        _ => None,
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            let mut uses = Vec::new();
+            for (module, span) in wanted {
+                let file = resolve(&module, dir).map(|(key, name, text)| {
+                    *by_key.entry(key).or_insert_with(|| sources.push(name, text))
+                });
+                uses.push(Use { module, span, file });
+            }
+            sources.files[next].uses = uses;
+            next += 1;
+        }
+        sources
+    }
+
+    fn push(&mut self, name: String, text: String) -> usize {
+        let script = parse(&text);
+        self.files.push(SourceFile { name, text, script, uses: Vec::new() });
+        self.files.len() - 1
+    }
+}
+
+/// Finds module `name`: `(identity key, display name, text)`.
+fn resolve(name: &str, dir: Option<&Path>) -> Option<(String, String, String)> {
+    if let Some(dir) = dir {
+        let path = dir.join(format!("{name}.atc"));
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let key = std::fs::canonicalize(&path).unwrap_or(path.clone());
+            return Some((key.display().to_string(), path.display().to_string(), text));
+        }
+    }
+    STDLIB
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, text)| (format!("stdlib:{n}"), format!("stdlib/{n}.atc"), text.to_string()))
+}
