@@ -11,6 +11,7 @@
 //! - [`driver`]: the one loop where the VM and a port meet
 //! - [`sim`]: the simulated Hayes/GSM modem
 
+pub mod bytecode;
 pub mod port;
 pub mod sim;
 pub mod vm;
