@@ -1,3 +1,13 @@
 //! The virtual machine: runs a [`crate::bytecode::Program`], performs no I/O, never sleeps.
+//!
+//! [`Machine`] yields [`Effect`]s and is resumed with [`Reply`]s; bytes from the modem go in
+//! through [`Machine::feed`]. The [`matcher`] finds patterns in the byte stream.
 
+pub mod effect;
+pub mod machine;
 pub mod matcher;
+pub mod value;
+
+pub use effect::{Control, Effect, Outcome, Reply};
+pub use machine::{Machine, Note, SetupError};
+pub use value::Value;

@@ -1,0 +1,60 @@
+//! What the VM asks of the driver, and what the driver tells it back.
+
+use std::time::Duration;
+
+use crate::port::PortError;
+
+/// One thing for the driver to do before resuming the VM.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Write the bytes to the modem, one byte every `pace` if given.
+    Write { bytes: Vec<u8>, pace: Option<Duration> },
+    /// Read from the modem (feeding what arrives with `Machine::feed`) until input arrives
+    /// or the time `until` comes; `None` waits for input only.
+    Wait { until: Option<Duration> },
+    /// Operate a modem control line or the port.
+    Control(Control),
+    /// Tell the VM (with `Reply::Carrier`) whether carrier (DCD) is up.
+    QueryCarrier,
+    /// Print a message for the user on stderr.
+    Say(String),
+    /// The script is over.
+    Done(Outcome),
+}
+
+/// Modem control operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Dtr(bool),
+    Rts(bool),
+    Break(Duration),
+    Baud(u32),
+    DiscardInput,
+}
+
+/// The driver's answer to the last effect.
+#[derive(Debug)]
+pub enum Reply {
+    /// Done (or nothing to report).
+    Ok,
+    /// The answer to `QueryCarrier`.
+    Carrier(bool),
+    /// The port failed while performing the effect.
+    Failed(PortError),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The exit code (DESIGN.md §9): 0 success, 1 script error, 2 port error, 3 timeout,
+    /// 4 and up `fail`.
+    pub code: u8,
+    /// What happened, for the user; `None` on success.
+    pub message: Option<String>,
+}
+
+impl Outcome {
+    pub fn success() -> Outcome {
+        Outcome { code: 0, message: None }
+    }
+}

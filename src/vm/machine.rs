@@ -1,0 +1,1041 @@
+//! The machine: runs a [`Program`] one effect at a time.
+//!
+//! The machine never performs I/O and never sleeps. [`Machine::resume`] runs instructions
+//! until one needs the outside world and returns it as an [`Effect`]; the driver performs it
+//! and calls `resume` again with the [`Reply`] and the current time. Bytes from the modem are
+//! handed in with [`Machine::feed`] whenever they arrive. Time is whatever the driver says it
+//! is, so tests run hours of timeouts on virtual time.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+use super::effect::{Control, Effect, Outcome, Reply};
+use super::matcher::{Active, PatternSet, Scan, Scanner};
+use super::value::{escape_bytes, format_duration, Value};
+use crate::bytecode::{Op, Program, VarRef};
+use crate::port::PortError;
+
+/// The default deadline of an `expect` before any `timeout` statement.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Input kept while no wait consumes it; beyond this the oldest bytes are dropped.
+pub const MAX_PENDING_INPUT: usize = 64 * 1024;
+/// How many recent bytes are kept to show in failure messages.
+const RECENT: usize = 80;
+/// How often `wait carrier` polls the carrier line.
+const CARRIER_POLL: Duration = Duration::from_millis(50);
+
+/// Why a machine could not be created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupError {
+    /// The program failed to build its matcher.
+    Patterns { reason: String },
+    /// A required param has no value.
+    MissingParam { name: String },
+    /// A value was given for a name that is not a param.
+    UnknownParam { name: String },
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupError::Patterns { reason } => write!(f, "bad pattern table: {reason}"),
+            SetupError::MissingParam { name } => {
+                write!(f, "param `{name}` needs a value: give it with `-D {name}=VALUE`")
+            }
+            SetupError::UnknownParam { name } => write!(f, "the script has no param `{name}`"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// A step of the script that the transcript shows (`-v`, `--log`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// A wait began: what it waits for, until when.
+    Waiting { line: u32, patterns: Vec<String>, deadline: Option<Duration> },
+    /// A pattern matched.
+    Matched { line: u32, pattern: String, by_handler: bool },
+    /// A wait reached its deadline.
+    TimedOut { line: u32, after: Duration },
+    /// A retry block starts another attempt.
+    Attempt { line: u32, attempt: u32 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Main,
+    Call,
+    /// Running a handler's action; `Resume` goes back to the interrupted wait.
+    Handler,
+}
+
+#[derive(Debug, Clone)]
+struct Frame {
+    kind: FrameKind,
+    return_pc: usize,
+    locals_base: usize,
+    /// Depths of the other stacks when the frame was entered, restored when it leaves.
+    stack_height: usize,
+    handler_depth: usize,
+    scope_depth: usize,
+    retry_depth: usize,
+    timeout: Duration,
+    /// For a handler frame: the wait to resume, or `None` to go on at `return_pc`.
+    resume: Option<Wait>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ActiveHandler {
+    handler: u32,
+    /// The frame whose variables the handler's action uses.
+    locals_base: usize,
+}
+
+#[derive(Debug, Clone)]
+struct RetryState {
+    table: u32,
+    attempt: u32,
+    first_start: Duration,
+    attempt_start: Duration,
+    frame_depth: usize,
+    stack_height: usize,
+    handler_depth: usize,
+    scope_depth: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WaitKind {
+    /// `Expect(w)` at `pc`.
+    Expect(u32),
+    /// `sleep`: handlers watched, input kept for the next expect.
+    Sleep,
+    /// Guard time, `hangup` pauses, the pause between retry attempts without handlers.
+    Pause,
+    /// The pause before the next attempt of a retry block (handlers watched).
+    RetryPause,
+    /// `wait carrier`.
+    Carrier,
+}
+
+#[derive(Debug, Clone)]
+struct Wait {
+    kind: WaitKind,
+    /// The instruction to go on at when the wait ends normally.
+    next_pc: usize,
+    /// The instruction that started the wait (for messages).
+    pc: usize,
+    started: Duration,
+    deadline: Option<Duration>,
+    idle: Option<Duration>,
+    last_input: Duration,
+    watch_handlers: bool,
+    /// Matcher ids in priority order, and who owns each.
+    ids: Vec<u32>,
+    owners: Vec<Owner>,
+    /// For `wait carrier`: when to ask again.
+    next_poll: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Arm(usize),
+    Handler(usize),
+}
+
+#[derive(Debug)]
+enum State {
+    Running,
+    Waiting(Wait),
+    /// An effect was handed out; its reply decides what comes next.
+    Pending(PendingReply),
+    Done(Outcome),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PendingReply {
+    /// Any success goes on at the next instruction.
+    Plain,
+    /// `DropDtrOr`: an unsupported DTR jumps to the fallback.
+    DropDtr { fallback: usize },
+    /// A carrier query inside `wait carrier`.
+    Carrier,
+}
+
+/// The virtual machine. See the module documentation.
+pub struct Machine {
+    program: Program,
+    set: PatternSet,
+    scanner: Scanner,
+    /// Bytes from the modem not yet consumed by a wait.
+    input: Vec<u8>,
+    /// How much of `input` the current wait has already scanned.
+    scanned: usize,
+    input_arrived: bool,
+    recent: VecDeque<u8>,
+    pending_echo: Option<Vec<u8>>,
+    stack: Vec<Value>,
+    globals: Vec<Value>,
+    locals: Vec<Value>,
+    frames: Vec<Frame>,
+    handlers: Vec<ActiveHandler>,
+    scopes: Vec<usize>,
+    retries: Vec<RetryState>,
+    pc: usize,
+    state: State,
+    numeric: bool,
+    /// Escape character (S2), line terminator (S3), guard time in fiftieths (S12).
+    s2: u8,
+    s3: u8,
+    s12: u32,
+    secrets: Vec<Vec<u8>>,
+    notes: Vec<Note>,
+    last_failure: Option<Outcome>,
+    /// A `wait carrier` parked while the driver answers `QueryCarrier`.
+    carrier_wait: Option<Wait>,
+}
+
+impl Machine {
+    /// Prepares `program` to run with the given param values (`-D name=value`, environment).
+    pub fn new(program: Program, params: &IndexMap<String, String>) -> Result<Machine, SetupError> {
+        let set = PatternSet::new(&program.patterns)
+            .map_err(|e| SetupError::Patterns { reason: e.to_string() })?;
+        for name in params.keys() {
+            let known = program.globals.iter().any(|g| g.param.is_some() && &g.name == name);
+            if !known {
+                return Err(SetupError::UnknownParam { name: name.clone() });
+            }
+        }
+        let mut globals = vec![Value::Unset; program.globals.len()];
+        let mut secrets = Vec::new();
+        for (slot, g) in program.globals.iter().enumerate() {
+            let Some(param) = &g.param else { continue };
+            let value = match (params.get(&g.name), param.default) {
+                (Some(v), _) => Value::Str(v.as_bytes().to_vec()),
+                (None, Some(k)) => program.consts.get(k as usize).map(Value::from).unwrap_or_default(),
+                (None, None) => return Err(SetupError::MissingParam { name: g.name.clone() }),
+            };
+            if param.secret {
+                let bytes = value.to_bytes();
+                if !bytes.is_empty() {
+                    secrets.push(bytes);
+                }
+            }
+            globals[slot] = value;
+        }
+        let main = Frame {
+            kind: FrameKind::Main,
+            return_pc: 0,
+            locals_base: 0,
+            stack_height: 0,
+            handler_depth: 0,
+            scope_depth: 0,
+            retry_depth: 0,
+            timeout: DEFAULT_TIMEOUT,
+            resume: None,
+        };
+        Ok(Machine {
+            program,
+            set,
+            scanner: Scanner::new(),
+            input: Vec::new(),
+            scanned: 0,
+            input_arrived: false,
+            recent: VecDeque::with_capacity(RECENT),
+            pending_echo: None,
+            stack: Vec::new(),
+            globals,
+            locals: Vec::new(),
+            frames: vec![main],
+            handlers: Vec::new(),
+            scopes: Vec::new(),
+            retries: Vec::new(),
+            pc: 0,
+            state: State::Running,
+            numeric: false,
+            s2: b'+',
+            s3: b'\r',
+            s12: 50,
+            secrets,
+            notes: Vec::new(),
+            last_failure: None,
+            carrier_wait: None,
+        })
+    }
+
+    /// The program being run.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The values of secret params, which transcripts and messages must mask.
+    pub fn secrets(&self) -> &[Vec<u8>] {
+        &self.secrets
+    }
+
+    /// The instruction about to run (or the wait in progress).
+    pub fn pc(&self) -> usize {
+        match &self.state {
+            State::Waiting(w) => w.pc,
+            _ => self.pc,
+        }
+    }
+
+    /// Transcript notes since the last call.
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// Hands the machine bytes that arrived from the modem.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+        self.input_arrived = true;
+        for &b in bytes {
+            if self.recent.len() == RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(b);
+        }
+        if self.input.len() > MAX_PENDING_INPUT {
+            let excess = self.input.len() - MAX_PENDING_INPUT;
+            self.input.drain(..excess);
+            self.scanned = self.scanned.saturating_sub(excess);
+        }
+    }
+
+    /// Runs until the next effect. `reply` answers the previous effect (`Reply::Ok` at first).
+    pub fn resume(&mut self, now: Duration, reply: Reply) -> Effect {
+        if let Some(effect) = self.take_reply(now, reply) {
+            return effect;
+        }
+        loop {
+            match &self.state {
+                State::Done(outcome) => return Effect::Done(outcome.clone()),
+                State::Pending(_) => {
+                    // A reply was expected but the driver resumed without one; treat as done.
+                    self.state = State::Running;
+                }
+                State::Waiting(_) => match self.poll_wait(now) {
+                    Some(effect) => return effect,
+                    None => continue,
+                },
+                State::Running => {
+                    if let Some(effect) = self.step(now) {
+                        return effect;
+                    }
+                }
+            }
+        }
+    }
+
+    fn take_reply(&mut self, now: Duration, reply: Reply) -> Option<Effect> {
+        let State::Pending(pending) = self.state else {
+            if let Reply::Failed(error) = reply {
+                return Some(self.port_failure(error));
+            }
+            return None;
+        };
+        self.state = State::Running;
+        match (pending, reply) {
+            (PendingReply::DropDtr { fallback }, Reply::Failed(PortError::Unsupported { .. })) => {
+                self.pc = fallback;
+            }
+            (_, Reply::Failed(error)) => return Some(self.port_failure(error)),
+            (PendingReply::Carrier, Reply::Carrier(up)) => {
+                if let Some(mut wait) = self.carrier_wait.take() {
+                    if up {
+                        self.pc = wait.next_pc;
+                    } else {
+                        wait.next_poll = now + CARRIER_POLL;
+                        self.state = State::Waiting(wait);
+                    }
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn port_failure(&mut self, error: PortError) -> Effect {
+        let message = format!("{}: {}", self.here(self.pc), self.mask(&error.to_string()));
+        self.finish(Outcome { code: 2, message: Some(message) })
+    }
+
+    fn finish(&mut self, outcome: Outcome) -> Effect {
+        self.state = State::Done(outcome.clone());
+        Effect::Done(outcome)
+    }
+
+    /// `file:line` of instruction `pc`.
+    fn here(&self, pc: usize) -> String {
+        match self.program.location(pc) {
+            Some((file, line)) => format!("{file}:{line}"),
+            None => format!("pc {pc}"),
+        }
+    }
+
+    /// Replaces every secret in `text` with `***`.
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            let s = String::from_utf8_lossy(s);
+            if !s.is_empty() {
+                out = out.replace(s.as_ref(), "***");
+            }
+        }
+        out
+    }
+
+    fn recent_text(&self) -> String {
+        let bytes: Vec<u8> = self.recent.iter().copied().collect();
+        self.mask(&escape_bytes(&bytes))
+    }
+
+    // ------------------------------------------------------------ instructions
+
+    fn frame(&self) -> &Frame {
+        // The main frame is never popped, so there is always one.
+        &self.frames[self.frames.len() - 1]
+    }
+
+    fn pop(&mut self) -> Value {
+        self.stack.pop().unwrap_or_default()
+    }
+
+    fn runtime_error(&mut self, message: String) -> Effect {
+        let message = format!("{}: {}", self.here(self.pc), message);
+        self.finish(Outcome { code: 1, message: Some(message) })
+    }
+
+    fn load(&self, var: VarRef) -> Option<&Value> {
+        match var {
+            VarRef::Global(g) => self.globals.get(g as usize),
+            VarRef::Local(l) => self.locals.get(self.frame().locals_base + l as usize),
+        }
+    }
+
+    fn store(&mut self, var: VarRef, value: Value) {
+        let slot = match var {
+            VarRef::Global(g) => self.globals.get_mut(g as usize),
+            VarRef::Local(l) => {
+                let base = self.frame().locals_base;
+                self.locals.get_mut(base + l as usize)
+            }
+        };
+        if let Some(slot) = slot {
+            *slot = value;
+        }
+    }
+
+    fn var_name(&self, var: VarRef) -> String {
+        match var {
+            VarRef::Global(g) => self.program.globals.get(g as usize).map(|g| g.name.clone()),
+            VarRef::Local(l) => self
+                .program
+                .procs
+                .iter()
+                .filter(|p| (p.entry as usize) <= self.pc)
+                .max_by_key(|p| p.entry)
+                .and_then(|p| p.local_names.get(l as usize).cloned()),
+        }
+        .unwrap_or_else(|| "?".into())
+    }
+
+    /// Runs one instruction. Returns an effect when the driver must act.
+    fn step(&mut self, now: Duration) -> Option<Effect> {
+        let Some(op) = self.program.code.get(self.pc).cloned() else {
+            return Some(self.finish(Outcome::success()));
+        };
+        let pc = self.pc;
+        self.pc += 1;
+        match op {
+            Op::Const(k) => {
+                let v = self.program.consts.get(k as usize).map(Value::from).unwrap_or_default();
+                self.stack.push(v);
+            }
+            Op::Load(var) => match self.load(var) {
+                Some(Value::Unset) | None => {
+                    self.pc = pc;
+                    let name = self.var_name(var);
+                    return Some(self.runtime_error(format!(
+                        "`{name}` has no value here (the pattern that captures it has not matched)"
+                    )));
+                }
+                Some(v) => {
+                    let v = v.clone();
+                    self.stack.push(v);
+                }
+            },
+            Op::Store(var) => {
+                let v = self.pop();
+                self.store(var, v);
+            }
+            Op::Concat(n) => {
+                let at = self.stack.len().saturating_sub(n as usize);
+                let mut bytes = Vec::new();
+                for v in self.stack.drain(at..) {
+                    bytes.extend(v.to_bytes());
+                }
+                self.stack.push(Value::Str(bytes));
+            }
+            Op::Compare(op) => {
+                let b = self.pop();
+                let a = self.pop();
+                self.stack.push(Value::Int(a.compare(&b, op) as i64));
+            }
+            Op::Not => {
+                let v = self.pop();
+                self.stack.push(Value::Int(!v.is_truthy() as i64));
+            }
+            Op::JumpIfFalse(t) => {
+                if !self.pop().is_truthy() {
+                    self.pc = t as usize;
+                }
+            }
+            Op::Jump(t) => self.pc = t as usize,
+            Op::Pop => {
+                self.pop();
+            }
+            Op::Send { raw, pace } => {
+                let mut bytes = self.pop().to_bytes();
+                if !raw {
+                    self.track_command(&bytes);
+                    bytes.push(self.s3);
+                    self.pending_echo = Some(bytes.clone());
+                }
+                return Some(self.pending(Effect::Write { bytes, pace }));
+            }
+            Op::SendEscape => {
+                let bytes = vec![self.s2; 3];
+                return Some(self.pending(Effect::Write { bytes, pace: None }));
+            }
+            Op::Expect(w) => self.start_expect(w, pc, now),
+            Op::Sleep(d) => self.start_wait(WaitKind::Sleep, pc, now, Some(now + d), true),
+            Op::Guard => {
+                let guard = Duration::from_millis(u64::from(self.s12) * 20);
+                self.start_wait(WaitKind::Pause, pc, now, Some(now + guard), false)
+            }
+            Op::Pause(d) => self.start_wait(WaitKind::Pause, pc, now, Some(now + d), false),
+            Op::SetTimeout(d) => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.timeout = d;
+                }
+            }
+            Op::Numeric(on) => self.numeric = on,
+            Op::AddHandler(h) => {
+                let locals_base = self.frame().locals_base;
+                self.handlers.push(ActiveHandler { handler: h, locals_base });
+            }
+            Op::ScopeEnter => self.scopes.push(self.handlers.len()),
+            Op::ScopeExit => {
+                if let Some(depth) = self.scopes.pop() {
+                    self.handlers.truncate(depth);
+                }
+            }
+            Op::Resume => return self.resume_handler(now),
+            Op::RetryBegin(r) => {
+                let Some(table) = self.program.retries.get(r as usize) else {
+                    return Some(self.runtime_error(format!("no retry table {r}")));
+                };
+                self.retries.push(RetryState {
+                    table: r,
+                    attempt: 1,
+                    first_start: now,
+                    attempt_start: now,
+                    frame_depth: self.frames.len(),
+                    stack_height: self.stack.len(),
+                    handler_depth: self.handlers.len(),
+                    scope_depth: self.scopes.len(),
+                });
+                self.pc = table.body as usize;
+            }
+            Op::RetryEnd => {
+                if let Some(r) = self.retries.pop() {
+                    self.handlers.truncate(r.handler_depth);
+                    self.scopes.truncate(r.scope_depth);
+                }
+            }
+            Op::RetryNow { code, message } => {
+                let text = self.const_text(message);
+                let message = format!("{}: {text}", self.here(pc));
+                return self.fail(now, Outcome { code, message: Some(message) });
+            }
+            Op::Dtr(on) => return Some(self.pending(Effect::Control(Control::Dtr(on)))),
+            Op::DropDtrOr(fallback) => {
+                self.state = State::Pending(PendingReply::DropDtr { fallback: fallback as usize });
+                return Some(Effect::Control(Control::Dtr(false)));
+            }
+            Op::Rts(on) => return Some(self.pending(Effect::Control(Control::Rts(on)))),
+            Op::Break(d) => return Some(self.pending(Effect::Control(Control::Break(d)))),
+            Op::Baud(b) => return Some(self.pending(Effect::Control(Control::Baud(b)))),
+            Op::Flush => {
+                self.input.clear();
+                self.scanned = 0;
+                return Some(self.pending(Effect::Control(Control::DiscardInput)));
+            }
+            Op::WaitCarrier(d) => {
+                let deadline = now + d.unwrap_or(self.frame().timeout);
+                self.start_wait(WaitKind::Carrier, pc, now, Some(deadline), true);
+            }
+            Op::Say => {
+                let text = String::from_utf8_lossy(&self.pop().to_bytes()).into_owned();
+                return Some(Effect::Say(self.mask(&text)));
+            }
+            Op::Fail { code, message } => {
+                let text = if message {
+                    String::from_utf8_lossy(&self.pop().to_bytes()).into_owned()
+                } else {
+                    "failed".to_string()
+                };
+                let message = format!("{}: {}", self.here(pc), self.mask(&text));
+                return self.fail(now, Outcome { code, message: Some(message) });
+            }
+            Op::Exit(code) => {
+                let message = (code != 0).then(|| format!("{}: exit {code}", self.here(pc)));
+                return Some(self.finish(Outcome { code, message }));
+            }
+            Op::Call(p) => return self.call(p),
+            Op::Return { value } => {
+                let v = if value { self.pop() } else { Value::Str(Vec::new()) };
+                return self.return_from_proc(v);
+            }
+            Op::Halt => return Some(self.finish(Outcome::success())),
+        }
+        None
+    }
+
+    fn pending(&mut self, effect: Effect) -> Effect {
+        self.state = State::Pending(PendingReply::Plain);
+        effect
+    }
+
+    fn const_text(&self, k: u32) -> String {
+        self.program
+            .consts
+            .get(k as usize)
+            .map(|c| String::from_utf8_lossy(&Value::from(c).to_bytes()).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Follows what a line sent to the modem changes: V0/V1 (numeric results), Z and &F
+    /// (back to defaults), S2/S3/S12.
+    fn track_command(&mut self, line: &[u8]) {
+        let upper: Vec<u8> = line.to_ascii_uppercase();
+        let Some(body) = upper.strip_prefix(b"AT") else { return };
+        let mut i = 0;
+        let mut quoted = false;
+        while i < body.len() {
+            let c = body[i];
+            if c == b'"' {
+                quoted = !quoted;
+            }
+            if quoted {
+                i += 1;
+                continue;
+            }
+            // Extended commands (`+CMGF=1`) run to the next `;`: nothing to track inside.
+            if c == b'+' {
+                while i < body.len() && body[i] != b';' {
+                    i += 1;
+                }
+                continue;
+            }
+            let next = body.get(i + 1).copied();
+            match (c, next) {
+                (b'V', Some(b'0')) => self.numeric = true,
+                (b'V', Some(b'1')) | (b'V', None) => self.numeric = false,
+                (b'Z', _) => self.reset_registers(),
+                (b'&', Some(b'F')) => {
+                    self.reset_registers();
+                    i += 1;
+                }
+                (b'&', Some(_)) => i += 1,
+                (b'S', _) => {
+                    let rest = &body[i + 1..];
+                    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                    if rest.get(digits) == Some(&b'=') {
+                        let value_digits =
+                            rest[digits + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                        let reg = std::str::from_utf8(&rest[..digits]).ok().and_then(|s| s.parse::<u32>().ok());
+                        let value = std::str::from_utf8(&rest[digits + 1..digits + 1 + value_digits])
+                            .ok()
+                            .and_then(|s| s.parse::<u32>().ok());
+                        if let (Some(reg), Some(value)) = (reg, value) {
+                            match reg {
+                                2 => self.s2 = value.min(255) as u8,
+                                3 => self.s3 = value.min(127) as u8,
+                                12 => self.s12 = value.min(255),
+                                _ => {}
+                            }
+                        }
+                        i += 1 + digits + value_digits;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    fn reset_registers(&mut self) {
+        self.numeric = false;
+        self.s2 = b'+';
+        self.s3 = b'\r';
+        self.s12 = 50;
+    }
+
+    fn call(&mut self, p: u32) -> Option<Effect> {
+        let Some(info) = self.program.procs.get(p as usize).cloned() else {
+            return Some(self.runtime_error(format!("no procedure {p}")));
+        };
+        if self.frames.len() > 200 {
+            return Some(self.runtime_error(format!("`{}` calls itself too deeply", info.name)));
+        }
+        let args = self.stack.len().saturating_sub(info.params as usize);
+        let locals_base = self.locals.len();
+        self.locals.extend(self.stack.drain(args..));
+        self.locals.resize(locals_base + info.locals.max(info.params) as usize, Value::Unset);
+        let timeout = self.frame().timeout;
+        self.frames.push(Frame {
+            kind: FrameKind::Call,
+            return_pc: self.pc,
+            locals_base,
+            stack_height: self.stack.len(),
+            handler_depth: self.handlers.len(),
+            scope_depth: self.scopes.len(),
+            retry_depth: self.retries.len(),
+            timeout,
+            resume: None,
+        });
+        self.pc = info.entry as usize;
+        None
+    }
+
+    fn return_from_proc(&mut self, value: Value) -> Option<Effect> {
+        // Leave handler frames too: `return` inside a handler's block ends the procedure.
+        while let Some(frame) = self.frames.last().cloned() {
+            match frame.kind {
+                FrameKind::Main => return Some(self.finish(Outcome::success())),
+                FrameKind::Handler => {
+                    self.pop_frame();
+                }
+                FrameKind::Call => {
+                    self.pop_frame();
+                    self.locals.truncate(frame.locals_base);
+                    self.pc = frame.return_pc;
+                    self.stack.push(value);
+                    return None;
+                }
+            }
+        }
+        None
+    }
+
+    /// Pops the top frame, restoring the stacks it had grown.
+    fn pop_frame(&mut self) -> Option<Frame> {
+        if self.frames.len() <= 1 {
+            return None;
+        }
+        let frame = self.frames.pop()?;
+        self.stack.truncate(frame.stack_height);
+        self.handlers.truncate(frame.handler_depth);
+        self.scopes.truncate(frame.scope_depth);
+        self.retries.truncate(frame.retry_depth);
+        Some(frame)
+    }
+
+    /// A failure: caught by the innermost retry block with attempts left, else the end.
+    fn fail(&mut self, now: Duration, outcome: Outcome) -> Option<Effect> {
+        self.last_failure = Some(outcome.clone());
+        while let Some(retry) = self.retries.last().cloned() {
+            let Some(table) = self.program.retries.get(retry.table as usize).cloned() else { break };
+            let next_start = match table.every {
+                Some(every) => (retry.attempt_start + every).max(now),
+                None => now,
+            };
+            let attempts_left = table.times.map_or(true, |t| retry.attempt < t);
+            let in_budget = table.within.map_or(true, |w| next_start <= retry.first_start + w);
+            if !(attempts_left && in_budget) {
+                self.retries.pop();
+                continue;
+            }
+            // Unwind to the block, then start the next attempt (after a pause if `every`).
+            while self.frames.len() > retry.frame_depth {
+                let Some(frame) = self.pop_frame() else { break };
+                if frame.kind == FrameKind::Call {
+                    self.locals.truncate(frame.locals_base);
+                }
+            }
+            self.stack.truncate(retry.stack_height);
+            self.handlers.truncate(retry.handler_depth);
+            self.scopes.truncate(retry.scope_depth);
+            if let Some(r) = self.retries.last_mut() {
+                r.attempt += 1;
+                r.attempt_start = next_start;
+            }
+            let line = self.program.line(table.body as usize);
+            self.notes.push(Note::Attempt { line, attempt: retry.attempt + 1 });
+            self.pc = table.body as usize;
+            if next_start > now {
+                self.start_wait(WaitKind::RetryPause, table.body as usize, now, Some(next_start), true);
+                if let State::Waiting(w) = &mut self.state {
+                    w.next_pc = table.body as usize;
+                }
+            } else {
+                self.state = State::Running;
+            }
+            return None;
+        }
+        Some(self.finish(outcome))
+    }
+
+    // ------------------------------------------------------------ waits
+
+    fn start_expect(&mut self, w: u32, pc: usize, now: Duration) {
+        let Some(table) = self.program.waits.get(w as usize).cloned() else {
+            self.state = State::Done(Outcome { code: 1, message: Some(format!("no wait table {w}")) });
+            return;
+        };
+        let within = table.within.unwrap_or(self.frame().timeout);
+        self.start_wait(WaitKind::Expect(w), pc, now, Some(now + within), table.watch_handlers);
+        if let State::Waiting(wait) = &mut self.state {
+            wait.idle = table.idle;
+            let mut ids: Vec<u32> = table.arms.iter().map(|a| a.pattern).collect();
+            let mut owners: Vec<Owner> = (0..table.arms.len()).map(Owner::Arm).collect();
+            ids.append(&mut wait.ids);
+            owners.append(&mut wait.owners);
+            wait.ids = ids;
+            wait.owners = owners;
+        }
+        if let Some(echo) = self.pending_echo.take() {
+            self.scanner.expect_echo(&echo);
+        }
+        if let State::Waiting(wait) = &self.state {
+            let patterns = wait.ids.iter().map(|&i| self.pattern_text(i)).collect();
+            self.notes.push(Note::Waiting { line: self.program.line(pc), patterns, deadline: wait.deadline });
+        }
+    }
+
+    fn start_wait(&mut self, kind: WaitKind, pc: usize, now: Duration, deadline: Option<Duration>, watch: bool) {
+        let mut ids = Vec::new();
+        let mut owners = Vec::new();
+        if watch {
+            // Handlers in declaration order: that order breaks ties (DESIGN.md §2).
+            let mut order: Vec<usize> = (0..self.handlers.len()).collect();
+            order.sort_by_key(|&i| self.handlers[i].handler);
+            for i in order {
+                let h = self.handlers[i].handler;
+                if let Some(Some(p)) = self.program.handlers.get(h as usize).map(|h| h.pattern) {
+                    ids.push(p);
+                    owners.push(Owner::Handler(i));
+                }
+            }
+        }
+        self.scanner.restart();
+        self.scanned = 0;
+        self.input_arrived = false;
+        self.state = State::Waiting(Wait {
+            kind,
+            next_pc: self.pc,
+            pc,
+            started: now,
+            deadline,
+            idle: None,
+            last_input: now,
+            watch_handlers: watch,
+            ids,
+            owners,
+            next_poll: now,
+        });
+    }
+
+    fn pattern_text(&self, id: u32) -> String {
+        self.program.pattern_text.get(id as usize).cloned().unwrap_or_default()
+    }
+
+    /// Checks the wait in progress against new input and the clock.
+    fn poll_wait(&mut self, now: Duration) -> Option<Effect> {
+        let State::Waiting(mut wait) = std::mem::replace(&mut self.state, State::Running) else {
+            return None;
+        };
+        if self.input_arrived {
+            wait.last_input = now;
+            self.input_arrived = false;
+        }
+        if !wait.ids.is_empty() && self.scanned < self.input.len() {
+            let active = Active::new(&self.set, &wait.ids);
+            let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..]);
+            match scan {
+                Scan::Match { pattern, consumed, captures } => {
+                    let end = self.scanned + consumed;
+                    self.input.drain(..end.min(self.input.len()));
+                    self.scanned = 0;
+                    return self.matched(wait, pattern, captures, now);
+                }
+                Scan::NoMatch => {
+                    if matches!(wait.kind, WaitKind::Expect(_)) {
+                        // An expect consumes what it read, as chat does.
+                        self.input.clear();
+                        self.scanned = 0;
+                    } else {
+                        self.scanned = self.input.len();
+                    }
+                }
+            }
+        } else if matches!(wait.kind, WaitKind::Expect(_)) {
+            self.input.clear();
+            self.scanned = 0;
+        }
+        let until = match (wait.deadline, wait.idle) {
+            (Some(d), Some(i)) => Some(d.min(wait.last_input + i)),
+            (d, None) => d,
+            (None, Some(i)) => Some(wait.last_input + i),
+        };
+        if until.is_some_and(|u| now >= u) {
+            return self.wait_over(wait, now);
+        }
+        if wait.kind == WaitKind::Carrier && now >= wait.next_poll {
+            self.carrier_wait = Some(wait);
+            self.state = State::Pending(PendingReply::Carrier);
+            return Some(Effect::QueryCarrier);
+        }
+        let until = if wait.kind == WaitKind::Carrier {
+            Some(until.map_or(wait.next_poll, |u| u.min(wait.next_poll)))
+        } else {
+            until
+        };
+        self.state = State::Waiting(wait);
+        Some(Effect::Wait { until })
+    }
+
+    /// A wait reached its deadline.
+    fn wait_over(&mut self, wait: Wait, now: Duration) -> Option<Effect> {
+        match wait.kind {
+            WaitKind::Sleep | WaitKind::Pause | WaitKind::RetryPause => {
+                self.pc = wait.next_pc;
+                None
+            }
+            WaitKind::Expect(_) | WaitKind::Carrier => {
+                let line = self.program.line(wait.pc);
+                let after = now.saturating_sub(wait.started);
+                self.notes.push(Note::TimedOut { line, after });
+                if let WaitKind::Expect(w) = wait.kind {
+                    if let Some(t) = self.program.waits.get(w as usize).and_then(|t| t.timeout_target) {
+                        self.pc = t as usize;
+                        return None;
+                    }
+                }
+                if wait.watch_handlers {
+                    let timeout_handler = self
+                        .handlers
+                        .iter()
+                        .rev()
+                        .find(|h| self.program.handlers.get(h.handler as usize).is_some_and(|i| i.pattern.is_none()))
+                        .copied();
+                    if let Some(h) = timeout_handler {
+                        return self.run_handler(h, Vec::new(), None, wait.next_pc);
+                    }
+                }
+                let what = match wait.kind {
+                    WaitKind::Carrier => "carrier".to_string(),
+                    _ => {
+                        let arms: Vec<String> = wait
+                            .ids
+                            .iter()
+                            .zip(&wait.owners)
+                            .filter(|(_, o)| matches!(o, Owner::Arm(_)))
+                            .map(|(&i, _)| self.pattern_text(i))
+                            .collect();
+                        arms.join(" or ")
+                    }
+                };
+                let message = format!(
+                    "{}: timed out after {} waiting for {what}; last bytes received: \"{}\"",
+                    self.here(wait.pc),
+                    format_duration(after),
+                    self.recent_text()
+                );
+                self.pc = wait.pc;
+                self.fail(now, Outcome { code: 3, message: Some(message) })
+            }
+        }
+    }
+
+    fn matched(&mut self, wait: Wait, pattern: u32, captures: Vec<Vec<u8>>, now: Duration) -> Option<Effect> {
+        let owner = wait.ids.iter().position(|&i| i == pattern).and_then(|i| wait.owners.get(i)).copied();
+        let line = self.program.line(wait.pc);
+        let text = self.pattern_text(pattern);
+        match owner {
+            Some(Owner::Arm(a)) => {
+                self.notes.push(Note::Matched { line, pattern: text, by_handler: false });
+                let WaitKind::Expect(w) = wait.kind else { return None };
+                let Some(arm) = self.program.waits.get(w as usize).and_then(|t| t.arms.get(a)).cloned() else {
+                    return None;
+                };
+                for (var, value) in arm.captures.iter().zip(captures) {
+                    self.store(*var, Value::Str(value));
+                }
+                self.pc = arm.target as usize;
+                None
+            }
+            Some(Owner::Handler(i)) => {
+                self.notes.push(Note::Matched { line, pattern: text, by_handler: true });
+                let h = self.handlers.get(i).copied()?;
+                let _ = now;
+                self.run_handler(h, captures, Some(wait.clone()), wait.next_pc)
+            }
+            None => {
+                self.state = State::Waiting(wait);
+                None
+            }
+        }
+    }
+
+    /// Runs handler `h`'s action; afterwards `Resume` goes back to `resume` (a pattern
+    /// handler) or on at `next_pc` (a timeout handler).
+    fn run_handler(&mut self, h: ActiveHandler, captures: Vec<Vec<u8>>, resume: Option<Wait>, next_pc: usize) -> Option<Effect> {
+        let Some(info) = self.program.handlers.get(h.handler as usize).cloned() else { return None };
+        let timeout = self.frame().timeout;
+        self.frames.push(Frame {
+            kind: FrameKind::Handler,
+            return_pc: next_pc,
+            locals_base: h.locals_base,
+            stack_height: self.stack.len(),
+            handler_depth: self.handlers.len(),
+            scope_depth: self.scopes.len(),
+            retry_depth: self.retries.len(),
+            timeout,
+            resume,
+        });
+        for (var, value) in info.captures.iter().zip(captures) {
+            self.store(*var, Value::Str(value));
+        }
+        self.pc = info.target as usize;
+        self.state = State::Running;
+        None
+    }
+
+    fn resume_handler(&mut self, now: Duration) -> Option<Effect> {
+        let top = self.frames.last()?;
+        if top.kind != FrameKind::Handler {
+            return None;
+        }
+        let frame = self.pop_frame()?;
+        match frame.resume {
+            Some(mut wait) => {
+                // The interrupted wait goes on with its own deadline and the input after the match.
+                self.scanner.restart();
+                self.scanned = 0;
+                wait.last_input = wait.last_input.max(now.min(wait.last_input));
+                self.state = State::Waiting(wait);
+            }
+            None => self.pc = frame.return_pc,
+        }
+        None
+    }
+}
