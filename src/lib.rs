@@ -12,6 +12,7 @@
 //! - [`sim`]: the simulated Hayes/GSM modem
 
 pub mod bytecode;
+pub mod driver;
 pub mod port;
 pub mod sim;
 pub mod vm;

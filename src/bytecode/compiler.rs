@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::opcode::{Comparison, Op, VarRef};
+use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::*;
 use crate::syntax::ast::*;
 use crate::syntax::Sources;
@@ -336,6 +336,13 @@ impl<'a> Compiler<'a> {
         d.value.ok_or_else(|| self.error(d.span, format!("bad duration `{}`", d.text)))
     }
 
+    fn dur_arg(&self, d: &DurationValue) -> Result<DurArg, CompileError> {
+        match d {
+            DurationValue::Lit(l) => Ok(DurArg::Fixed(self.duration(l)?)),
+            DurationValue::Var(n) => Ok(DurArg::Var(self.resolve(n)?)),
+        }
+    }
+
     fn int(&self, i: &IntLit) -> Result<i64, CompileError> {
         i.value.ok_or_else(|| self.error(i.span, "number too large"))
     }
@@ -387,7 +394,7 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::Store(var));
             }
             StmtKind::Timeout(d) => {
-                let d = self.duration(d)?;
+                let d = self.dur_arg(d)?;
                 self.emit(Op::SetTimeout(d));
             }
             StmtKind::Results { numeric } => {
@@ -453,7 +460,7 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::WaitCarrier(d) => {
                 let d = match d {
-                    Some(d) => Some(self.duration(d)?),
+                    Some(d) => Some(self.dur_arg(d)?),
                     None => None,
                 };
                 self.emit(Op::WaitCarrier(d));
@@ -467,7 +474,7 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::Flush);
             }
             StmtKind::Sleep(d) => {
-                let d = self.duration(d)?;
+                let d = self.dur_arg(d)?;
                 self.emit(Op::Sleep(d));
             }
             StmtKind::Say(e) => {
@@ -726,11 +733,11 @@ impl<'a> Compiler<'a> {
     fn expect(&mut self, e: &Expect, span: Span) -> Result<(), CompileError> {
         let mut table = WaitTable {
             within: match &e.within {
-                Some(d) => Some(self.duration(d)?),
+                Some(d) => Some(self.dur_arg(d)?),
                 None => None,
             },
             idle: match &e.idle {
-                Some(d) => Some(self.duration(d)?),
+                Some(d) => Some(self.dur_arg(d)?),
                 None => None,
             },
             watch_handlers: true,
@@ -903,7 +910,10 @@ impl<'a> Compiler<'a> {
                 None => None,
             },
             within: match &r.within {
-                Some(d) => Some(self.duration(d)?),
+                Some(DurationValue::Lit(d)) => Some(self.duration(d)?),
+                Some(DurationValue::Var(n)) => {
+                    return Err(self.error(n.span, "a retry budget must be a duration such as `5m`"))
+                }
                 None => None,
             },
             body: 0,

@@ -4,5 +4,5 @@ pub mod compiler;
 pub mod opcode;
 pub mod program;
 
-pub use opcode::{Comparison, Op, VarRef};
+pub use opcode::{Comparison, DurArg, Op, VarRef};
 pub use program::*;

@@ -16,6 +16,14 @@ pub enum VarRef {
     Local(u16),
 }
 
+/// A duration operand: fixed at compile time, or read from a variable at run time
+/// (`within limit`). A variable holding an integer counts seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurArg {
+    Fixed(Duration),
+    Var(VarRef),
+}
+
 /// How `Compare` compares its two operands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparison {
@@ -60,14 +68,14 @@ pub enum Op {
     /// target, else let an `on timeout` handler act, else fail with exit code 3.
     Expect(u32),
     /// Sleep for the duration, watching the handlers in force.
-    Sleep(Duration),
+    Sleep(DurArg),
     /// Sleep for the escape guard time (S12 fiftieths of a second) without watching handlers.
     Guard,
     /// Sleep for the duration without watching handlers (inside `hangup`).
     Pause(Duration),
     /// Set the default deadline of expects without `within`, until the end of the current
     /// procedure.
-    SetTimeout(Duration),
+    SetTimeout(DurArg),
     /// Declare whether the modem answers in numeric (ATV0) result codes.
     Numeric(bool),
 
@@ -104,7 +112,7 @@ pub enum Op {
     Flush,
     /// Wait until the modem asserts carrier (DCD), watching handlers; the deadline is the
     /// duration, or the default timeout.
-    WaitCarrier(Option<Duration>),
+    WaitCarrier(Option<DurArg>),
 
     /// Pop a string and print it on stderr.
     Say,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::opcode::{Op, VarRef};
+use super::opcode::{DurArg, Op, VarRef};
 use crate::vm::matcher::Pattern;
 
 /// A constant value.
@@ -42,9 +42,9 @@ pub struct WaitTable {
     /// Where to go on timeout; `None` fails with exit code 3 (or lets `on timeout` act).
     pub timeout_target: Option<u32>,
     /// Total deadline; `None` uses the default timeout in force.
-    pub within: Option<Duration>,
+    pub within: Option<DurArg>,
     /// Longest silence allowed between bytes.
-    pub idle: Option<Duration>,
+    pub idle: Option<DurArg>,
     /// Whether the `on` handlers in force are watched (not for the waits inside `escape`).
     pub watch_handlers: bool,
 }

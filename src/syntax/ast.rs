@@ -49,7 +49,7 @@ pub enum StmtKind {
     /// `let name = value`
     Let { name: Name, value: Expr },
     /// `timeout 5s`
-    Timeout(DurationLit),
+    Timeout(DurationValue),
     /// `results numeric|verbose`
     Results { numeric: bool },
     /// `port "/dev/ttyUSB0"`
@@ -81,13 +81,13 @@ pub enum StmtKind {
     /// `escape`
     Escape,
     /// `wait carrier [within DUR]`
-    WaitCarrier(Option<DurationLit>),
+    WaitCarrier(Option<DurationValue>),
     /// `baud N`
     Baud(IntLit),
     /// `flush`
     Flush,
     /// `sleep DUR`
-    Sleep(DurationLit),
+    Sleep(DurationValue),
     /// `say value`
     Say(Expr),
     /// `fail [CODE] [value]`
@@ -119,8 +119,8 @@ pub struct Expect {
     pub arms: Vec<Arm>,
     /// The `timeout => action` arm, if any.
     pub on_timeout: Option<Action>,
-    pub within: Option<DurationLit>,
-    pub idle: Option<DurationLit>,
+    pub within: Option<DurationValue>,
+    pub idle: Option<DurationValue>,
 }
 
 /// `pattern => action`
@@ -179,7 +179,8 @@ pub enum ActionKind {
 pub struct Retry {
     pub times: Option<IntLit>,
     pub every: Option<DurationLit>,
-    pub within: Option<DurationLit>,
+    /// Only a literal makes sense here; the checker rejects a name.
+    pub within: Option<DurationValue>,
     pub body: Block,
 }
 
@@ -289,4 +290,20 @@ pub struct DurationLit {
     pub value: Option<Duration>,
     pub text: String,
     pub span: Span,
+}
+
+/// A duration where a name may stand instead (`within limit`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DurationValue {
+    Lit(DurationLit),
+    Var(Name),
+}
+
+impl DurationValue {
+    pub fn span(&self) -> Span {
+        match self {
+            DurationValue::Lit(d) => d.span,
+            DurationValue::Var(n) => n.span,
+        }
+    }
 }

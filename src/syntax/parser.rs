@@ -65,7 +65,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             let n = name(inner.next().unwrap());
             StmtKind::Let { name: n, value: expr(inner.next().unwrap()) }
         }
-        Rule::timeout_stmt => StmtKind::Timeout(duration(inner.last().unwrap())),
+        Rule::timeout_stmt => StmtKind::Timeout(dur_value(inner.last().unwrap())),
         Rule::results_stmt => {
             StmtKind::Results { numeric: inner.next().unwrap().as_str() == "numeric" }
         }
@@ -125,7 +125,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
                         match c.as_rule() {
                             Rule::times => retry.times = Some(integer(first_inner(c))),
                             Rule::every => retry.every = Some(duration(last_inner(c))),
-                            _ => retry.within = Some(duration(last_inner(c))),
+                            _ => retry.within = Some(dur_value(last_inner(c))),
                         }
                     }
                     Rule::block => retry.body = block(p),
@@ -141,10 +141,10 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
         Rule::break_stmt => StmtKind::Break(inner.next().map(duration)),
         Rule::hangup_stmt => StmtKind::Hangup,
         Rule::escape_stmt => StmtKind::Escape,
-        Rule::wait_stmt => StmtKind::WaitCarrier(inner.next().map(|w| duration(last_inner(w)))),
+        Rule::wait_stmt => StmtKind::WaitCarrier(inner.next().map(|w| dur_value(last_inner(w)))),
         Rule::baud_stmt => StmtKind::Baud(integer(inner.next().unwrap())),
         Rule::flush_stmt => StmtKind::Flush,
-        Rule::sleep_stmt => StmtKind::Sleep(duration(inner.next().unwrap())),
+        Rule::sleep_stmt => StmtKind::Sleep(dur_value(inner.next().unwrap())),
         Rule::say_stmt => StmtKind::Say(expr(inner.next().unwrap())),
         Rule::fail_stmt => {
             let (code, message) = fail_parts(inner.collect());
@@ -234,8 +234,8 @@ fn expect(pairs: Vec<Pair<Rule>>) -> Expect {
             Rule::limit => {
                 let l = p.into_inner().next().unwrap();
                 match l.as_rule() {
-                    Rule::within => e.within = Some(duration(last_inner(l))),
-                    _ => e.idle = Some(duration(last_inner(l))),
+                    Rule::within => e.within = Some(dur_value(last_inner(l))),
+                    _ => e.idle = Some(dur_value(last_inner(l))),
                 }
             }
             _ => {}
@@ -383,6 +383,14 @@ fn call(pair: Pair<Rule>) -> Call {
 
 fn integer(pair: Pair<Rule>) -> IntLit {
     IntLit { value: pair.as_str().parse().ok(), span: span(&pair) }
+}
+
+fn dur_value(pair: Pair<Rule>) -> DurationValue {
+    let inner = first_inner(pair);
+    match inner.as_rule() {
+        Rule::duration => DurationValue::Lit(duration(inner)),
+        _ => DurationValue::Var(name(inner)),
+    }
 }
 
 fn duration(pair: Pair<Rule>) -> DurationLit {

@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 use super::effect::{Control, Effect, Outcome, Reply};
 use super::matcher::{Active, PatternSet, Scan, Scanner};
 use super::value::{escape_bytes, format_duration, Value};
-use crate::bytecode::{Op, Program, VarRef};
+use crate::bytecode::{DurArg, Op, Program, VarRef};
 use crate::port::PortError;
 
 /// The default deadline of an `expect` before any `timeout` statement.
@@ -515,13 +515,23 @@ impl Machine {
                 return Some(self.pending(Effect::Write { bytes, pace: None }));
             }
             Op::Expect(w) => self.start_expect(w, pc, now),
-            Op::Sleep(d) => self.start_wait(WaitKind::Sleep, pc, now, Some(now + d), true),
+            Op::Sleep(d) => {
+                let d = match self.dur(d) {
+                    Ok(d) => d,
+                    Err(e) => return Some(e),
+                };
+                self.start_wait(WaitKind::Sleep, pc, now, Some(now + d), true)
+            }
             Op::Guard => {
                 let guard = Duration::from_millis(u64::from(self.s12) * 20);
                 self.start_wait(WaitKind::Pause, pc, now, Some(now + guard), false)
             }
             Op::Pause(d) => self.start_wait(WaitKind::Pause, pc, now, Some(now + d), false),
             Op::SetTimeout(d) => {
+                let d = match self.dur(d) {
+                    Ok(d) => d,
+                    Err(e) => return Some(e),
+                };
                 if let Some(f) = self.frames.last_mut() {
                     f.timeout = d;
                 }
@@ -579,6 +589,10 @@ impl Machine {
                 return Some(self.pending(Effect::Control(Control::DiscardInput)));
             }
             Op::WaitCarrier(d) => {
+                let d = match d.map(|d| self.dur(d)).transpose() {
+                    Ok(d) => d,
+                    Err(e) => return Some(e),
+                };
                 let deadline = now + d.unwrap_or(self.frame().timeout);
                 self.start_wait(WaitKind::Carrier, pc, now, Some(deadline), true);
             }
@@ -607,6 +621,21 @@ impl Machine {
             Op::Halt => return Some(self.finish(Outcome::success())),
         }
         None
+    }
+
+    /// The value of a duration operand; a variable that holds no duration is a script error.
+    fn dur(&mut self, d: DurArg) -> Result<Duration, Effect> {
+        match d {
+            DurArg::Fixed(d) => Ok(d),
+            DurArg::Var(var) => match self.load(var).and_then(Value::as_duration) {
+                Some(d) => Ok(d),
+                None => {
+                    self.pc = self.pc.saturating_sub(1);
+                    let name = self.var_name(var);
+                    Err(self.runtime_error(format!("`{name}` does not hold a duration")))
+                }
+            },
+        }
     }
 
     fn pending(&mut self, effect: Effect) -> Effect {
@@ -801,10 +830,17 @@ impl Machine {
             self.state = State::Done(Outcome { code: 1, message: Some(format!("no wait table {w}")) });
             return;
         };
-        let within = table.within.unwrap_or(self.frame().timeout);
+        let within = match table.within.map(|d| self.dur(d)).transpose() {
+            Ok(d) => d.unwrap_or(self.frame().timeout),
+            Err(_) => return,
+        };
+        let idle = match table.idle.map(|d| self.dur(d)).transpose() {
+            Ok(d) => d,
+            Err(_) => return,
+        };
         self.start_wait(WaitKind::Expect(w), pc, now, Some(now + within), table.watch_handlers);
         if let State::Waiting(wait) = &mut self.state {
-            wait.idle = table.idle;
+            wait.idle = idle;
             let mut ids: Vec<u32> = table.arms.iter().map(|a| a.pattern).collect();
             let mut owners: Vec<Owner> = (0..table.arms.len()).map(Owner::Arm).collect();
             ids.append(&mut wait.ids);

@@ -1,1 +1,5 @@
 //! The one integration-test binary. Each module is one layer or one peer.
+
+mod support;
+
+mod run;
