@@ -89,3 +89,39 @@ impl std::fmt::Display for PortError {
 }
 
 impl std::error::Error for PortError {}
+
+mod fd;
+pub mod lock;
+pub mod serial;
+pub mod spec;
+pub mod stdio;
+pub mod tcp;
+
+pub use spec::{DataBits, FlowControl, OptionError, Parity, PortSpec, SerialOptions, StopBits};
+
+/// Opens the port `spec` names. Serial line settings in `opts` apply to a device path (and
+/// to the remote line of an RFC 2217 port); stdin/stdout is used as pppd set it up.
+///
+/// Devices are locked in `$ATCHAT_LOCK_DIR`, else `/var/lock`. The simulated modem is not
+/// opened here: `sim:` specs are opened by `crate::port::sim`.
+pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, PortError> {
+    let name = spec.to_string();
+    match spec {
+        PortSpec::Device(path) => {
+            Ok(Box::new(serial::SerialPort::open(path, opts, &lock::lock_dir_from_env())?))
+        }
+        PortSpec::Stdio => Ok(Box::new(stdio::StdioPort::stdio()?)),
+        PortSpec::Tcp { host, port } => Ok(Box::new(tcp::TcpPort::connect(host, *port, &name)?)),
+        PortSpec::Rfc2217 { .. } => Err(PortError::BadSpec {
+            spec: name,
+            reason: "rfc2217:// ports are not available in this build; use tcp:// for a raw \
+                     byte stream"
+                .into(),
+        }),
+        PortSpec::Sim(_) => Err(PortError::BadSpec {
+            spec: name,
+            reason: "the simulator port is opened by `crate::port::sim`, not by `port::open`"
+                .into(),
+        }),
+    }
+}
