@@ -1,208 +1,858 @@
-//! Streaming multi-pattern matcher. Placeholder types until the matcher branch lands.
+//! The streaming multi-pattern matcher: finds the first of several patterns in the bytes a
+//! modem sends, however those bytes are split into reads.
+//!
+//! A wait in the VM listens for "any of these patterns". Patterns are literals with three
+//! refinements (see [`Pattern`]): they may have to start a line (result codes such as `OK`),
+//! may have to be followed by an end of line, and may capture text (`"CONNECT {rate}"`).
+//!
+//! # How it works
+//!
+//! Every pattern starts with a non-empty literal, its *anchor*. All anchors of a
+//! [`PatternSet`] (and the numeric forms of result codes) go into one Aho-Corasick automaton,
+//! searched with overlapping semantics so that a pattern that is not listening can never hide
+//! one that is. The automaton's prefilter skips through ordinary text at memory speed, so the
+//! cost per byte does not depend on how many patterns there are.
+//!
+//! Each anchor hit becomes a *candidate* that is checked byte by byte against the rest of its
+//! pattern (line start, captures, end of line). Candidates are rare, short-lived and bounded
+//! (a capture holds at most [`MAX_CAPTURE`] bytes), so that per-byte work only happens just
+//! after an anchor.
+//!
+//! Streaming: the [`Scanner`] keeps the candidates still in flight and the last few bytes of
+//! the previous read (one anchor length minus one), so an anchor or a whole pattern split
+//! across reads is still found. Nothing else is kept, so memory does not grow with the input.
 
-/// One pattern.
+use std::fmt;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+
+/// The longest text one capture may hold; a candidate whose capture would grow past this is
+/// dropped. Modem fields are short, and the bound keeps memory fixed on hostile input.
+pub const MAX_CAPTURE: usize = 256;
+
+/// One pattern. Ids are indexes into the slice given to [`PatternSet::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
+    /// Literal text and capture slots, in order. The first segment is a non-empty literal.
     pub segments: Vec<Segment>,
+    /// The match must begin at the start of a line: start of stream, or just after `\r` or `\n`.
     pub line_start: bool,
+    /// What must follow the last segment.
     pub end: End,
+    /// Numeric (ATV0) form of a result code, e.g. `b"0"` for OK: matches as a whole line
+    /// (`0` at line start, followed by `\r`) when `scan` is called with `numeric = true`.
     pub numeric: Option<Vec<u8>>,
 }
-/// A piece of a pattern.
+
+/// One piece of a [`Pattern`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
+    /// Bytes that must appear exactly.
     Literal(Vec<u8>),
+    /// Any bytes up to the next literal, or up to the end of the line when last; never
+    /// contains `\r` or `\n` and holds at most [`MAX_CAPTURE`] bytes.
     Capture,
 }
-/// What must follow the last segment.
+
+/// What must follow the last segment of a [`Pattern`].
+///
+/// A trailing [`Segment::Capture`] always runs to the end of the line and the match then
+/// includes the first terminator byte, whatever `End` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
+    /// The match ends with the last literal byte.
     Here,
+    /// The last literal must be followed by `\r` or `\n`; that one terminator byte is part of the match.
     LineEnd,
+    /// The last literal must be followed by `\r`/`\n` directly, or by ` ` or `:` then anything up to `\r`/`\n`; the match runs through that first terminator byte.
     RestOfLine,
 }
 
-// ---- A naive reference implementation, replaced by the matcher branch. ----
+/// Why a list of patterns cannot be compiled into a [`PatternSet`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatcherError {
+    /// The pattern has no segments at all.
+    NoSegments {
+        /// Index of the pattern.
+        pattern: usize,
+    },
+    /// The pattern starts with a capture; the matcher needs a literal to look for.
+    CaptureFirst {
+        /// Index of the pattern.
+        pattern: usize,
+    },
+    /// A literal segment is empty (an empty first literal, or one between two captures).
+    EmptyLiteral {
+        /// Index of the pattern.
+        pattern: usize,
+        /// Index of the segment.
+        segment: usize,
+    },
+    /// Two captures follow each other, so nothing says where the first one ends.
+    AdjacentCaptures {
+        /// Index of the pattern.
+        pattern: usize,
+        /// Index of the second capture.
+        segment: usize,
+    },
+    /// The numeric form is present but empty.
+    EmptyNumeric {
+        /// Index of the pattern.
+        pattern: usize,
+    },
+    /// More patterns than ids can name.
+    TooManyPatterns {
+        /// How many patterns were given.
+        count: usize,
+    },
+    /// The Aho-Corasick automaton could not be built (it would be too large).
+    Automaton {
+        /// The automaton builder's message.
+        message: String,
+    },
+}
 
-/// Compiled patterns.
+impl fmt::Display for MatcherError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MatcherError::NoSegments { pattern } => write!(f, "pattern {pattern} is empty"),
+            MatcherError::CaptureFirst { pattern } => {
+                write!(f, "pattern {pattern} starts with a capture; it must start with literal text")
+            }
+            MatcherError::EmptyLiteral { pattern, segment } => {
+                write!(f, "pattern {pattern} has an empty literal at segment {segment}")
+            }
+            MatcherError::AdjacentCaptures { pattern, segment } => write!(
+                f,
+                "pattern {pattern} has two captures in a row at segment {segment}; put literal text between them"
+            ),
+            MatcherError::EmptyNumeric { pattern } => {
+                write!(f, "pattern {pattern} has an empty numeric form")
+            }
+            MatcherError::TooManyPatterns { count } => {
+                write!(f, "too many patterns: {count} (at most {})", u32::MAX)
+            }
+            MatcherError::Automaton { message } => {
+                write!(f, "cannot build the pattern automaton: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for MatcherError {}
+
+/// A pattern reduced to what the verifier needs, after the anchor (its first literal).
+#[derive(Debug, Clone)]
+struct Compiled {
+    /// `after[i]` is the literal that ends capture `i`. A trailing capture has no entry.
+    after: Vec<Vec<u8>>,
+    /// Number of captures.
+    captures: usize,
+    /// What must follow the last literal (ignored when the last segment is a capture).
+    end: End,
+    /// The match must start a line.
+    line_start: bool,
+}
+
+/// One anchor of the automaton is the first literal (or numeric form) of these patterns.
+#[derive(Debug, Clone, Copy)]
+struct AnchorUse {
+    pattern: u32,
+    /// The anchor is the pattern's numeric form, not its first literal.
+    numeric: bool,
+}
+
+/// A compiled set of patterns: built once per program, shared by every wait and connection.
+#[derive(Debug, Clone)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
+    compiled: Vec<Compiled>,
+    /// Indexed by automaton pattern id: which patterns start with that anchor.
+    anchors: Vec<Vec<AnchorUse>>,
+    ac: AhoCorasick,
+    /// Length of the longest anchor; a read boundary can split at most this minus one bytes.
+    max_anchor: usize,
 }
-/// Why patterns cannot be compiled.
-#[derive(Debug)]
-pub struct MatcherError(String);
-impl std::fmt::Display for MatcherError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+
 impl PatternSet {
+    /// Checks and compiles `patterns`. Adjacent literal segments are joined.
     pub fn new(patterns: &[Pattern]) -> Result<PatternSet, MatcherError> {
-        Ok(PatternSet { patterns: patterns.to_vec() })
+        if u32::try_from(patterns.len()).is_err() {
+            return Err(MatcherError::TooManyPatterns { count: patterns.len() });
+        }
+        let mut compiled = Vec::with_capacity(patterns.len());
+        let mut anchor_text: Vec<Vec<u8>> = Vec::new();
+        let mut anchors: Vec<Vec<AnchorUse>> = Vec::new();
+        let mut add_anchor = |text: &[u8], usage: AnchorUse| {
+            // Share one automaton entry between patterns with the same anchor: fewer states,
+            // and one hit serves them all.
+            match anchor_text.iter().position(|a| a.as_slice() == text) {
+                Some(i) => anchors[i].push(usage),
+                None => {
+                    anchor_text.push(text.to_vec());
+                    anchors.push(vec![usage]);
+                }
+            }
+        };
+        for (index, pattern) in patterns.iter().enumerate() {
+            let (anchor, c) = compile(index, pattern)?;
+            // Cannot truncate: the length was checked above.
+            let id = index as u32;
+            add_anchor(&anchor, AnchorUse { pattern: id, numeric: false });
+            if let Some(numeric) = &pattern.numeric {
+                if numeric.is_empty() {
+                    return Err(MatcherError::EmptyNumeric { pattern: index });
+                }
+                add_anchor(numeric, AnchorUse { pattern: id, numeric: true });
+            }
+            compiled.push(c);
+        }
+        let max_anchor = anchor_text.iter().map(Vec::len).max().unwrap_or(0);
+        let ac = AhoCorasick::builder()
+            // Overlapping search needs standard semantics; the DFA is the fastest automaton
+            // and stays small for the few dozen short anchors a script has.
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(true)
+            .build(&anchor_text)
+            .or_else(|_| {
+                // A huge set may not fit a DFA; the NFA is slower but has no such limit.
+                AhoCorasick::builder().match_kind(MatchKind::Standard).build(&anchor_text)
+            })
+            .map_err(|e| MatcherError::Automaton { message: e.to_string() })?;
+        Ok(PatternSet { patterns: patterns.to_vec(), compiled, anchors, ac, max_anchor })
     }
+
+    /// Number of patterns.
     pub fn len(&self) -> usize {
         self.patterns.len()
     }
+
+    /// True when the set has no patterns.
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
+
+    /// The pattern with this id, as given to [`PatternSet::new`].
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not below [`PatternSet::len`]: ids come from the program that built the
+    /// set, so a bad one is a bug in the caller, not bad input.
     pub fn pattern(&self, id: u32) -> &Pattern {
         &self.patterns[id as usize]
     }
-}
-/// Active ids.
-pub struct Active {
-    ids: Vec<u32>,
-}
-impl Active {
-    pub fn new(set: &PatternSet, ids: &[u32]) -> Active {
-        Active { ids: ids.iter().copied().filter(|&i| (i as usize) < set.len()).collect() }
-    }
-}
-/// Scanner state.
-#[derive(Default)]
-pub struct Scanner {
-    window: Vec<u8>,
-    line_start_before: bool,
-    echo: Option<(Vec<u8>, usize)>,
-    echo_until: usize,
-}
-/// A scan result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scan {
-    Match { pattern: u32, consumed: usize, captures: Vec<Vec<u8>> },
-    NoMatch,
-}
-impl Scanner {
-    pub fn new() -> Scanner {
-        Scanner { line_start_before: true, ..Default::default() }
-    }
-    pub fn restart(&mut self) {
-        if let Some(&last) = self.window.last() {
-            self.line_start_before = last == b'\r' || last == b'\n';
-        }
-        self.window.clear();
-        self.echo_until = 0;
-    }
-    pub fn expect_echo(&mut self, line: &[u8]) {
-        self.echo = Some((line.to_vec(), 0));
-    }
-    pub fn scan(&mut self, set: &PatternSet, active: &Active, numeric: bool, input: &[u8]) -> Scan {
-        for (i, &b) in input.iter().enumerate() {
-            self.window.push(b);
-            if let Some((echo, n)) = &mut self.echo {
-                if echo.get(*n) == Some(&b) {
-                    *n += 1;
-                    self.echo_until = self.window.len();
-                    if *n == echo.len() {
-                        self.echo = None;
-                    }
-                } else if *n > 0 {
-                    self.echo = None;
-                }
-            }
-            for &id in &active.ids {
-                if let Some(caps) = self.try_match(&set.patterns[id as usize], numeric) {
-                    let consumed = i + 1;
-                    let last = self.window.last().copied();
-                    self.window.clear();
-                    self.line_start_before = matches!(last, Some(b'\r' | b'\n'));
-                    self.echo_until = 0;
-                    return Scan::Match { pattern: id, consumed, captures: caps };
-                }
-            }
-            if self.window.len() > 4096 {
-                let cut = self.window.len() - 1024;
-                self.line_start_before = matches!(self.window[cut - 1], b'\r' | b'\n');
-                self.window.drain(..cut);
-                self.echo_until = self.echo_until.saturating_sub(cut);
-            }
-        }
-        Scan::NoMatch
-    }
-    fn at_line_start(&self, pos: usize) -> bool {
-        if pos == 0 {
-            self.line_start_before
-        } else {
-            matches!(self.window[pos - 1], b'\r' | b'\n')
-        }
-    }
-    /// Does a match of `p` end exactly at the last byte of the window?
-    fn try_match(&self, p: &Pattern, numeric: bool) -> Option<Vec<Vec<u8>>> {
-        let w = &self.window;
-        if self.echo_until == w.len() {
-            return None;
-        }
-        if numeric {
-            if let Some(num) = &p.numeric {
-                if w.len() > num.len() && w.ends_with(b"\r") && &w[w.len() - 1 - num.len()..w.len() - 1] == num.as_slice() && self.at_line_start(w.len() - 1 - num.len()) {
-                    return Some(vec![]);
-                }
-            }
-        }
-        // Try every start position (naive).
-        for start in 0..w.len() {
-            if p.line_start && !self.at_line_start(start) {
-                continue;
-            }
-            if let Some(caps) = match_from(&w[start..], &p.segments, p.end) {
-                return Some(caps);
-            }
-        }
-        None
+
+    /// The pattern with this id, or `None` when out of range.
+    pub fn get(&self, id: u32) -> Option<&Pattern> {
+        self.patterns.get(id as usize)
     }
 }
 
-/// Whether `text` (entirely) is a match of segments + end.
-fn match_from(text: &[u8], segments: &[Segment], end: End) -> Option<Vec<Vec<u8>>> {
-    let mut pos = 0;
-    let mut caps = Vec::new();
-    let mut i = 0;
-    while i < segments.len() {
-        match &segments[i] {
-            Segment::Literal(l) => {
-                if !text[pos..].starts_with(l) {
-                    return None;
+/// Validates one pattern and returns its anchor and compiled form.
+fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), MatcherError> {
+    // Join adjacent literals first so that "literal, capture, literal, ..." strictly alternates.
+    let mut parts: Vec<Option<Vec<u8>>> = Vec::new();
+    for (segment, s) in pattern.segments.iter().enumerate() {
+        match s {
+            Segment::Literal(text) => {
+                if text.is_empty() {
+                    return Err(MatcherError::EmptyLiteral { pattern: index, segment });
                 }
-                pos += l.len();
+                match parts.last_mut() {
+                    Some(Some(prev)) => prev.extend_from_slice(text),
+                    _ => parts.push(Some(text.clone())),
+                }
             }
             Segment::Capture => {
-                match segments.get(i + 1) {
-                    Some(Segment::Literal(next)) => {
-                        let rest = &text[pos..];
-                        let at = rest.windows(next.len()).position(|win| win == next.as_slice())?;
-                        let cap = &rest[..at];
-                        if cap.len() > 256 || cap.iter().any(|&b| b == b'\r' || b == b'\n') {
-                            return None;
-                        }
-                        caps.push(cap.to_vec());
-                        pos += at;
+                match parts.last() {
+                    None => return Err(MatcherError::CaptureFirst { pattern: index }),
+                    Some(None) => {
+                        return Err(MatcherError::AdjacentCaptures { pattern: index, segment })
                     }
-                    _ => {
-                        let rest = &text[pos..];
-                        let at = rest.iter().position(|&b| b == b'\r' || b == b'\n')?;
-                        if at + 1 != rest.len() || at > 256 {
-                            return None;
-                        }
-                        caps.push(rest[..at].to_vec());
-                        return Some(caps);
-                    }
+                    Some(Some(_)) => {}
+                }
+                parts.push(None);
+            }
+        }
+    }
+    let mut parts = parts.into_iter();
+    let anchor = match parts.next() {
+        None => return Err(MatcherError::NoSegments { pattern: index }),
+        Some(None) => return Err(MatcherError::CaptureFirst { pattern: index }),
+        Some(Some(anchor)) => anchor,
+    };
+    let mut after = Vec::new();
+    let mut captures = 0;
+    for part in parts {
+        match part {
+            None => captures += 1,
+            Some(text) => after.push(text),
+        }
+    }
+    let c = Compiled { after, captures, end: pattern.end, line_start: pattern.line_start };
+    Ok((anchor, c))
+}
+
+/// Which patterns a wait listens for, in priority order.
+#[derive(Debug, Clone, Default)]
+pub struct Active {
+    /// `rank[id]` is the position of pattern `id` in the list, or `u32::MAX` when not listening.
+    rank: Vec<u32>,
+}
+
+impl Active {
+    /// Listens for `ids`, the first one winning ties. Ids out of range are ignored, not a panic;
+    /// a repeated id keeps its first position.
+    pub fn new(set: &PatternSet, ids: &[u32]) -> Active {
+        let mut rank = vec![u32::MAX; set.len()];
+        for (position, &id) in ids.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(id as usize) {
+                if *slot == u32::MAX {
+                    *slot = u32::try_from(position).unwrap_or(u32::MAX - 1);
                 }
             }
         }
-        i += 1;
+        Active { rank }
     }
-    let rest = &text[pos..];
-    let ok = match end {
-        End::Here => rest.is_empty(),
-        End::LineEnd => rest.len() == 1 && (rest[0] == b'\r' || rest[0] == b'\n'),
-        End::RestOfLine => {
-            (rest.len() == 1 && (rest[0] == b'\r' || rest[0] == b'\n'))
-                || (rest.len() >= 2
-                    && (rest[0] == b' ' || rest[0] == b':')
-                    && (rest[rest.len() - 1] == b'\r' || rest[rest.len() - 1] == b'\n')
-                    && !rest[..rest.len() - 1].iter().any(|&b| b == b'\r' || b == b'\n'))
-        }
-    };
-    ok.then_some(caps)
+
+    /// Priority of pattern `id` (lower wins), or `None` when it is not listened for.
+    fn rank(&self, id: u32) -> Option<u32> {
+        self.rank.get(id as usize).copied().filter(|&r| r != u32::MAX)
+    }
 }
+
+/// The result of [`Scanner::scan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    /// An active pattern matched.
+    Match {
+        /// Its id.
+        pattern: u32,
+        /// Bytes of the input consumed, through the last byte of the match. The rest is for
+        /// the next wait.
+        consumed: usize,
+        /// One entry per [`Segment::Capture`] of the pattern, in order. A numeric match
+        /// captures nothing, so its entries are empty.
+        captures: Vec<Vec<u8>>,
+    },
+    /// No match ended in the input; all of it was consumed.
+    NoMatch,
+}
+
+fn is_eol(b: u8) -> bool {
+    b == b'\r' || b == b'\n'
+}
+
+/// Where a candidate is in its pattern, after the anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Filling capture `index`; `first_eol` is the offset in the buffer of the first `\r`/`\n`.
+    Capture { index: usize, first_eol: Option<usize> },
+    /// All literals matched; checking the pattern's [`End`].
+    End,
+    /// Inside the rest of a line after `CONNECT ` or `+CME ERROR:`; waiting for its end.
+    Rest,
+    /// The numeric form matched; waiting for `\r`.
+    Numeric,
+}
+
+/// What one byte did to a candidate.
+enum Feed {
+    Continue,
+    Dead,
+    Done,
+}
+
+/// A partial match in flight.
+#[derive(Debug, Clone)]
+struct Candidate {
+    pattern: u32,
+    step: Step,
+    /// Finished captures.
+    captures: Vec<Vec<u8>>,
+    /// The capture being filled, plus the delimiting literal once it starts to arrive.
+    buf: Vec<u8>,
+}
+
+impl Candidate {
+    fn feed(&mut self, c: &Compiled, b: u8) -> Feed {
+        match self.step {
+            Step::Capture { index, first_eol } => match c.after.get(index) {
+                None => {
+                    if is_eol(b) {
+                        self.captures.push(std::mem::take(&mut self.buf));
+                        return Feed::Done;
+                    }
+                    if self.buf.len() >= MAX_CAPTURE {
+                        return Feed::Dead;
+                    }
+                    self.buf.push(b);
+                    Feed::Continue
+                }
+                Some(lit) => {
+                    self.buf.push(b);
+                    let n = self.buf.len();
+                    let first_eol = first_eol.or(if is_eol(b) { Some(n - 1) } else { None });
+                    if self.buf.ends_with(lit) {
+                        let len = n - lit.len();
+                        // A line break inside the literal is fine; inside the capture it is not.
+                        if first_eol.map_or(true, |e| e >= len) {
+                            self.buf.truncate(len);
+                            self.captures.push(std::mem::take(&mut self.buf));
+                            return self.after_literal(c, index + 1);
+                        }
+                    }
+                    // Any later end of the literal leaves at least `n + 1 - lit.len()` bytes of
+                    // capture, so give up once that would include a line break or be too long.
+                    if first_eol.is_some_and(|e| e + lit.len() <= n) || n >= MAX_CAPTURE + lit.len() {
+                        return Feed::Dead;
+                    }
+                    self.step = Step::Capture { index, first_eol };
+                    Feed::Continue
+                }
+            },
+            Step::End => {
+                if is_eol(b) {
+                    return Feed::Done;
+                }
+                match c.end {
+                    End::RestOfLine if b == b' ' || b == b':' => {
+                        self.step = Step::Rest;
+                        Feed::Continue
+                    }
+                    _ => Feed::Dead,
+                }
+            }
+            Step::Rest => {
+                if is_eol(b) {
+                    Feed::Done
+                } else {
+                    Feed::Continue
+                }
+            }
+            Step::Numeric => {
+                if b == b'\r' {
+                    Feed::Done
+                } else {
+                    Feed::Dead
+                }
+            }
+        }
+    }
+
+    /// Moves on once the literal before capture `next` (or the last literal) has matched.
+    fn after_literal(&mut self, c: &Compiled, next: usize) -> Feed {
+        if next < c.captures {
+            self.step = Step::Capture { index: next, first_eol: None };
+            Feed::Continue
+        } else if c.end == End::Here {
+            Feed::Done
+        } else {
+            self.step = Step::End;
+            Feed::Continue
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.captures.iter().map(Vec::capacity).sum::<usize>()
+    }
+}
+
+/// Echo tracking: the modem will repeat `line`; `pos` bytes of it have been seen.
+#[derive(Debug, Clone)]
+struct Echo {
+    line: Vec<u8>,
+    pos: usize,
+}
+
+impl Echo {
+    /// Runs the tracker over `input`: the range of `input` that is echo, and how far into the
+    /// line it got (`None` once the echo finished or diverged).
+    fn track(&self, input: &[u8]) -> (Option<Range<usize>>, Option<usize>) {
+        let mut pos = self.pos;
+        let start = if pos == 0 {
+            let Some(&first) = self.line.first() else { return (None, None) };
+            match input.iter().position(|&b| b == first) {
+                Some(i) => i,
+                None => return (None, Some(0)),
+            }
+        } else {
+            0
+        };
+        let mut end = start;
+        for (&b, &want) in input.iter().skip(start).zip(self.line.iter().skip(pos)) {
+            if b != want {
+                return (Some(start..end), None);
+            }
+            end += 1;
+            pos += 1;
+        }
+        let next = if pos >= self.line.len() { None } else { Some(pos) };
+        (Some(start..end), next)
+    }
+}
+
+/// The best match found so far in one `scan`.
+struct Win {
+    /// Offset in the input of its last byte.
+    last: usize,
+    rank: u32,
+    pattern: u32,
+    captures: Vec<Vec<u8>>,
+}
+
+impl Win {
+    /// Earliest end first, then priority; an equal one keeps the earlier-started candidate.
+    fn beats(&self, other: &Option<Win>) -> bool {
+        match other {
+            None => true,
+            Some(o) => (self.last, self.rank) < (o.last, o.rank),
+        }
+    }
+}
+
+/// An anchor occurrence, with its end as an offset in the current input.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    anchor: usize,
+    /// Offset of the first byte; negative when it is in the bytes kept from the last read.
+    start: isize,
+    end: usize,
+}
+
+/// What stays fixed during one `scan`.
+struct Ctx<'a> {
+    set: &'a PatternSet,
+    active: &'a Active,
+    numeric: bool,
+    input: &'a [u8],
+    echo: Option<Range<usize>>,
+}
+
+impl Ctx<'_> {
+    /// Rank of a match of `pattern` ending at `last`, if that match counts.
+    fn accept(&self, pattern: u32, numeric: bool, last: usize) -> Option<u32> {
+        if numeric && !self.numeric {
+            return None;
+        }
+        if self.echo.as_ref().is_some_and(|e| e.contains(&last)) {
+            return None;
+        }
+        self.active.rank(pattern)
+    }
+}
+
+/// Per-connection scanning state; persists across `scan` calls so a pattern split across reads still matches.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    /// The position before the next input byte starts a line (start of stream, or the last
+    /// byte consumed was `\r`/`\n`). Survives matches and restarts.
+    line_start: bool,
+    /// The last bytes consumed since the last match or restart, at most one anchor length
+    /// minus one, where an anchor split across reads may have started.
+    tail: Vec<u8>,
+    /// Whether the position before `tail[0]` starts a line.
+    tail_line_start: bool,
+    /// Scratch space: `tail` followed by the head of the input.
+    junction: Vec<u8>,
+    /// Anchor hits that start in `tail` and end in the input.
+    junction_hits: Vec<Hit>,
+    /// Partial matches, oldest first.
+    candidates: Vec<Candidate>,
+    echo: Option<Echo>,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+impl Scanner {
+    /// A scanner at the start of a stream (which counts as the start of a line).
+    pub fn new() -> Scanner {
+        Scanner {
+            line_start: true,
+            tail: Vec::new(),
+            tail_line_start: true,
+            junction: Vec::new(),
+            junction_hits: Vec::new(),
+            candidates: Vec::new(),
+            echo: None,
+        }
+    }
+
+    /// Forget partial matches (start of a new wait). Keeps the line-start context and any
+    /// echo still expected.
+    pub fn restart(&mut self) {
+        self.tail.clear();
+        self.candidates.clear();
+    }
+
+    /// The modem will next echo `line` (E1): matches that end inside the echoed bytes are ignored.
+    /// Echo tracking begins at the first input byte equal to line[0] and stops as soon as input diverges.
+    pub fn expect_echo(&mut self, line: &[u8]) {
+        self.echo = if line.is_empty() { None } else { Some(Echo { line: line.to_vec(), pos: 0 }) };
+    }
+
+    /// Bytes held on the heap by partial matches and carried input: bounded by the pattern
+    /// set, never by the length of the stream. For tests.
+    #[doc(hidden)]
+    pub fn buffered_bytes(&self) -> usize {
+        self.tail.capacity()
+            + self.junction.capacity()
+            + self.junction_hits.capacity() * std::mem::size_of::<Hit>()
+            + self.candidates.capacity() * std::mem::size_of::<Candidate>()
+            + self.candidates.iter().map(Candidate::heap_bytes).sum::<usize>()
+            + self.echo.as_ref().map_or(0, |e| e.line.capacity())
+    }
+
+    /// Scan `input` for the earliest-completing match of an active pattern; ties (same end byte) go to the
+    /// earlier id in `Active`. Returns the match and how many bytes of `input` it consumed (through the
+    /// match end; the rest is left for the caller to pass again later), or NoMatch when all of `input` was consumed.
+    pub fn scan(&mut self, set: &PatternSet, active: &Active, numeric: bool, input: &[u8]) -> Scan {
+        if input.is_empty() {
+            return Scan::NoMatch;
+        }
+        let echo = self.echo.as_ref().and_then(|e| e.track(input).0);
+        let ctx = Ctx { set, active, numeric, input, echo };
+        self.find_junction_hits(set, input);
+
+        let main_input = Input::new(input);
+        let mut main_state = aho_corasick::automaton::OverlappingState::start();
+        let mut next_main = || -> Option<Hit> {
+            // An error here would mean an unsupported search configuration, fixed at build
+            // time; treating it as "no more anchors" keeps scan panic-free regardless.
+            set.ac.try_find_overlapping(main_input.clone(), &mut main_state).ok()?;
+            let m = main_state.get_match()?;
+            Some(Hit { anchor: m.pattern().as_usize(), start: m.start() as isize, end: m.end() })
+        };
+        let mut main_peek = next_main();
+        let mut junction_next = 0;
+
+        let mut cur = 0;
+        loop {
+            let junction_peek = self.junction_hits.get(junction_next).copied();
+            let next_end = match (junction_peek, main_peek) {
+                (Some(j), Some(m)) => Some(j.end.min(m.end)),
+                (j, m) => j.or(m).map(|h| h.end),
+            };
+            let limit = next_end.unwrap_or(input.len()).min(input.len());
+            let mut win = self.advance(&ctx, cur, limit);
+            cur = limit;
+            let Some(h) = next_end else {
+                return match win {
+                    Some(w) => self.finish(input, w),
+                    None => {
+                        self.no_match(set, input);
+                        Scan::NoMatch
+                    }
+                };
+            };
+            // A match ending before the last byte of this anchor cannot be beaten.
+            if win.as_ref().is_some_and(|w| w.last + 1 < h) {
+                if let Some(w) = win {
+                    return self.finish(input, w);
+                }
+            }
+            loop {
+                let hit = match self.junction_hits.get(junction_next) {
+                    Some(j) if j.end == h => {
+                        junction_next += 1;
+                        *j
+                    }
+                    _ => match main_peek {
+                        Some(m) if m.end == h => {
+                            main_peek = next_main();
+                            m
+                        }
+                        _ => break,
+                    },
+                };
+                self.admit(&ctx, hit, &mut win);
+            }
+            if let Some(w) = win {
+                return self.finish(input, w);
+            }
+        }
+    }
+
+    /// Fills `junction_hits` with anchors that start in the carried tail and end in `input`.
+    fn find_junction_hits(&mut self, set: &PatternSet, input: &[u8]) {
+        self.junction_hits.clear();
+        let keep = set.max_anchor.saturating_sub(1);
+        if self.tail.is_empty() || keep == 0 {
+            return;
+        }
+        // The tail may be longer than this set needs if the caller switched sets.
+        let skip = self.tail.len().saturating_sub(keep);
+        let tail = self.tail.get(skip..).unwrap_or(&[]);
+        self.junction.clear();
+        self.junction.extend_from_slice(tail);
+        self.junction.extend_from_slice(input.get(..keep).unwrap_or(input));
+        let mut state = aho_corasick::automaton::OverlappingState::start();
+        let hay = Input::new(&self.junction);
+        while set.ac.try_find_overlapping(hay.clone(), &mut state).is_ok() {
+            let Some(m) = state.get_match() else { break };
+            if m.start() < tail.len() && m.end() > tail.len() {
+                self.junction_hits.push(Hit {
+                    anchor: m.pattern().as_usize(),
+                    start: m.start() as isize - tail.len() as isize,
+                    end: m.end() - tail.len(),
+                });
+            }
+        }
+    }
+
+    /// Whether the byte at offset `start` of the input (negative: in the tail) starts a line.
+    fn starts_line(&self, input: &[u8], start: isize) -> bool {
+        if start > 0 {
+            return input.get(start as usize - 1).copied().is_some_and(is_eol);
+        }
+        if start == 0 {
+            return self.line_start;
+        }
+        // In the tail: `start` counts back from its end.
+        let back = start.unsigned_abs();
+        match self.tail.len().checked_sub(back) {
+            Some(0) => self.tail_line_start,
+            Some(i) => self.tail.get(i - 1).copied().is_some_and(is_eol),
+            None => false,
+        }
+    }
+
+    /// Feeds input bytes `from..to` to every candidate; returns the best completed match,
+    /// dropping finished and dead candidates.
+    fn advance(&mut self, ctx: &Ctx<'_>, from: usize, to: usize) -> Option<Win> {
+        let mut win: Option<Win> = None;
+        if self.candidates.is_empty() {
+            return None;
+        }
+        self.candidates.retain_mut(|cand| {
+            let Some(c) = ctx.set.compiled.get(cand.pattern as usize) else { return false };
+            // Nothing ending after the best match so far can win.
+            let stop = win.as_ref().map_or(to, |w| to.min(w.last + 1));
+            let bytes = ctx.input.get(from..stop).unwrap_or(&[]);
+            for (i, &b) in bytes.iter().enumerate() {
+                match cand.feed(c, b) {
+                    Feed::Continue => {}
+                    Feed::Dead => return false,
+                    Feed::Done => {
+                        let last = from + i;
+                        let numeric = cand.step == Step::Numeric;
+                        if let Some(rank) = ctx.accept(cand.pattern, numeric, last) {
+                            let captures = full_captures(c, std::mem::take(&mut cand.captures));
+                            let w = Win { last, rank, pattern: cand.pattern, captures };
+                            if w.beats(&win) {
+                                win = Some(w);
+                            }
+                        }
+                        return false;
+                    }
+                }
+            }
+            true
+        });
+        win
+    }
+
+    /// Starts candidates for an anchor hit ending at `hit.end`; a pattern that is complete
+    /// with its anchor competes for `win` at once.
+    fn admit(&mut self, ctx: &Ctx<'_>, hit: Hit, win: &mut Option<Win>) {
+        let Some(uses) = ctx.set.anchors.get(hit.anchor) else { return };
+        for u in uses {
+            let Some(c) = ctx.set.compiled.get(u.pattern as usize) else { continue };
+            if ctx.active.rank(u.pattern).is_none() || (u.numeric && !ctx.numeric) {
+                continue;
+            }
+            if (u.numeric || c.line_start) && !self.starts_line(ctx.input, hit.start) {
+                continue;
+            }
+            let step = if u.numeric {
+                Step::Numeric
+            } else if c.captures > 0 {
+                Step::Capture { index: 0, first_eol: None }
+            } else if c.end == End::Here {
+                let last = hit.end.saturating_sub(1);
+                if let Some(rank) = ctx.accept(u.pattern, false, last) {
+                    let w = Win { last, rank, pattern: u.pattern, captures: Vec::new() };
+                    if w.beats(win) {
+                        *win = Some(w);
+                    }
+                }
+                continue;
+            } else {
+                Step::End
+            };
+            // An earlier candidate of this pattern already in the rest of a line ends where
+            // this one would, and wins the tie: skipping this one keeps long lines linear.
+            if self.candidates.iter().any(|o| o.pattern == u.pattern && o.step == Step::Rest) {
+                continue;
+            }
+            self.candidates.push(Candidate {
+                pattern: u.pattern,
+                step,
+                captures: Vec::new(),
+                buf: Vec::new(),
+            });
+        }
+    }
+
+    /// Ends a scan with a match: later bytes start afresh, but the line context stays.
+    fn finish(&mut self, input: &[u8], w: Win) -> Scan {
+        let consumed = (w.last + 1).min(input.len());
+        let used = input.get(..consumed).unwrap_or(input);
+        self.line_start = used.last().copied().map_or(self.line_start, is_eol);
+        self.tail.clear();
+        self.candidates.clear();
+        self.track_echo(used);
+        Scan::Match { pattern: w.pattern, consumed, captures: w.captures }
+    }
+
+    /// Ends a scan that consumed all of `input` without a match.
+    fn no_match(&mut self, set: &PatternSet, input: &[u8]) {
+        let keep = set.max_anchor.saturating_sub(1);
+        if input.len() >= keep {
+            let start = input.len() - keep;
+            self.tail_line_start = match start.checked_sub(1) {
+                None => self.line_start,
+                Some(i) => input.get(i).copied().is_some_and(is_eol),
+            };
+            self.tail.clear();
+            self.tail.extend_from_slice(input.get(start..).unwrap_or(&[]));
+        } else {
+            if self.tail.is_empty() {
+                self.tail_line_start = self.line_start;
+            }
+            let drop = (self.tail.len() + input.len()).saturating_sub(keep).min(self.tail.len());
+            if drop > 0 {
+                self.tail_line_start = self.tail.get(drop - 1).copied().is_some_and(is_eol);
+                self.tail.drain(..drop);
+            }
+            self.tail.extend_from_slice(input);
+        }
+        self.line_start = input.last().copied().map_or(self.line_start, is_eol);
+        self.track_echo(input);
+    }
+
+    /// Moves echo tracking past consumed bytes.
+    fn track_echo(&mut self, consumed: &[u8]) {
+        if let Some(e) = &mut self.echo {
+            match e.track(consumed).1 {
+                Some(pos) => e.pos = pos,
+                None => self.echo = None,
+            }
+        }
+    }
+}
+
+/// Pads captures to one entry per capture slot (a numeric match has none of its own).
+fn full_captures(c: &Compiled, mut captures: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    captures.resize(c.captures, Vec::new());
+    captures
+}
+
+#[cfg(test)]
+mod tests;
