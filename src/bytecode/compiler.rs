@@ -910,10 +910,7 @@ impl<'a> Compiler<'a> {
                 None => None,
             },
             within: match &r.within {
-                Some(DurationValue::Lit(d)) => Some(self.duration(d)?),
-                Some(DurationValue::Var(n)) => {
-                    return Err(self.error(n.span, "a retry budget must be a duration such as `5m`"))
-                }
+                Some(d) => Some(self.dur_arg(d)?),
                 None => None,
             },
             body: 0,

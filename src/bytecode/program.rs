@@ -79,7 +79,7 @@ pub struct RetryTable {
     /// Attempts start at least this far apart.
     pub every: Option<Duration>,
     /// No attempt starts after this budget, counted from the first.
-    pub within: Option<Duration>,
+    pub within: Option<DurArg>,
     /// The first instruction of the body.
     pub body: u32,
     /// The instruction after the block.

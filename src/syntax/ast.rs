@@ -179,7 +179,6 @@ pub enum ActionKind {
 pub struct Retry {
     pub times: Option<IntLit>,
     pub every: Option<DurationLit>,
-    /// Only a literal makes sense here; the checker rejects a name.
     pub within: Option<DurationValue>,
     pub body: Block,
 }

@@ -97,6 +97,8 @@ struct ActiveHandler {
 #[derive(Debug, Clone)]
 struct RetryState {
     table: u32,
+    /// The `within` budget, resolved when the block started.
+    budget: Option<Duration>,
     attempt: u32,
     first_start: Duration,
     attempt_start: Duration,
@@ -549,11 +551,16 @@ impl Machine {
             }
             Op::Resume => return self.resume_handler(now),
             Op::RetryBegin(r) => {
-                let Some(table) = self.program.retries.get(r as usize) else {
+                let Some(table) = self.program.retries.get(r as usize).cloned() else {
                     return Some(self.runtime_error(format!("no retry table {r}")));
+                };
+                let budget = match table.within.map(|d| self.dur(d)).transpose() {
+                    Ok(b) => b,
+                    Err(e) => return Some(e),
                 };
                 self.retries.push(RetryState {
                     table: r,
+                    budget,
                     attempt: 1,
                     first_start: now,
                     attempt_start: now,
@@ -788,7 +795,7 @@ impl Machine {
                 None => now,
             };
             let attempts_left = table.times.map_or(true, |t| retry.attempt < t);
-            let in_budget = table.within.map_or(true, |w| next_start <= retry.first_start + w);
+            let in_budget = retry.budget.map_or(true, |w| next_start <= retry.first_start + w);
             if !(attempts_left && in_budget) {
                 self.retries.pop();
                 continue;

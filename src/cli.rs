@@ -1,0 +1,295 @@
+//! The `atchat` command line: argument parsing and the subcommands' glue. The work itself is
+//! in the pipeline modules; this file only connects them and maps failures to exit codes
+//! (DESIGN.md §9).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use indexmap::IndexMap;
+
+use crate::bytecode::{compiler, encoding, Program};
+use crate::check::{self, CheckOptions};
+use crate::diagnostics;
+use crate::driver::{self, Transcript};
+use crate::port::{self, Port, PortError, PortSpec, SerialOptions};
+use crate::syntax::Sources;
+use crate::vm::Machine;
+
+/// Exit code for a bad invocation or a script that does not compile.
+const EXIT_USAGE: u8 = 1;
+/// Exit code for a port or I/O error.
+const EXIT_IO: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "atchat", version, about = "Automate modems with declarative chat scripts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a script (`.atc`) or a compiled program (`.atcb`) against a modem.
+    Run(RunArgs),
+    /// Report every static mistake in scripts, without running them.
+    Check {
+        /// Scripts to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the bytecode of a script.
+    Disasm {
+        /// A script (`.atc`) or compiled program (`.atcb`).
+        file: PathBuf,
+    },
+    /// Compile a script to a bytecode file.
+    Compile {
+        file: PathBuf,
+        /// Where to write the program (default: the script's name with `.atcb`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Serve the simulated modem.
+    Sim(crate::sim::cli::SimArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The script (`.atc`) or compiled program (`.atcb`).
+    file: PathBuf,
+    /// The modem: a device path, `-` (stdin/stdout, as pppd runs a connect program),
+    /// `tcp://host:port`, `rfc2217://host:port` or `sim:hayes` / `sim:gsm`.
+    #[arg(short, long)]
+    port: Option<String>,
+    /// Line speed of a serial device.
+    #[arg(short, long, default_value_t = 115_200)]
+    baud: u32,
+    /// Flow control: none, rtscts or xonxoff.
+    #[arg(long, default_value = "none")]
+    flow: port::FlowControl,
+    /// Parity: none, odd or even.
+    #[arg(long, default_value = "none")]
+    parity: port::Parity,
+    /// Data bits: 5, 6, 7 or 8.
+    #[arg(long, default_value = "8")]
+    data_bits: port::DataBits,
+    /// Stop bits: 1 or 2.
+    #[arg(long, default_value = "1")]
+    stop_bits: port::StopBits,
+    /// Give a param a value (also read from the environment as `ATCHAT_<name>`).
+    #[arg(short = 'D', value_name = "NAME=VALUE")]
+    define: Vec<String>,
+    /// Print a transcript on stderr: timestamps, direction, control bytes visible.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Write the transcript as JSON lines to this file.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are not errors; everything else is a bad invocation.
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Run(args) => ExitCode::from(run(&args)),
+        Command::Check { files } => ExitCode::from(check_files(&files)),
+        Command::Disasm { file } => match load_program(&file, None) {
+            Ok(program) => {
+                print!("{}", crate::bytecode::disassembler::disassemble(&program));
+                ExitCode::SUCCESS
+            }
+            Err(code) => ExitCode::from(code),
+        },
+        Command::Compile { file, output } => ExitCode::from(compile(&file, output)),
+        Command::Sim(args) => crate::sim::cli::run(&args),
+    }
+}
+
+fn error(message: impl std::fmt::Display) {
+    eprintln!("atchat: {message}");
+}
+
+/// `atchat check`: every mistake in every file, then exit 1 if there was any.
+fn check_files(files: &[PathBuf]) -> u8 {
+    let mut failed = false;
+    for file in files {
+        match Sources::load(file) {
+            Ok(sources) => {
+                let errors = check::check(&sources, &CheckOptions { params: None });
+                if !errors.is_empty() {
+                    failed = true;
+                    for report in diagnostics::reports(&sources, &errors) {
+                        eprintln!("{report:?}");
+                    }
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("{:?}", diagnostics::load_report(&e));
+            }
+        }
+    }
+    if failed {
+        EXIT_USAGE
+    } else {
+        0
+    }
+}
+
+/// Loads a `.atcb` file, or checks and compiles a script. `params` (when about to run) lets
+/// the checker report missing and unknown params. Errors are printed; the exit code returned.
+fn load_program(file: &Path, params: Option<&IndexMap<String, String>>) -> Result<Program, u8> {
+    if file.extension().is_some_and(|e| e == "atcb") {
+        let bytes = std::fs::read(file).map_err(|e| {
+            error(format!("cannot read `{}`: {e}", file.display()));
+            EXIT_USAGE
+        })?;
+        return encoding::decode(&bytes).map_err(|e| {
+            error(format!("`{}` is not a valid atchat program: {e}", file.display()));
+            EXIT_USAGE
+        });
+    }
+    let sources = Sources::load(file).map_err(|e| {
+        eprintln!("{:?}", diagnostics::load_report(&e));
+        EXIT_USAGE
+    })?;
+    let options = CheckOptions { params: params.map(|p| p.keys().cloned().collect()) };
+    let errors = check::check(&sources, &options);
+    if !errors.is_empty() {
+        for report in diagnostics::reports(&sources, &errors) {
+            eprintln!("{report:?}");
+        }
+        return Err(EXIT_USAGE);
+    }
+    compiler::compile(&sources).map_err(|e| {
+        eprintln!("{:?}", diagnostics::compile_report(&sources, &e));
+        EXIT_USAGE
+    })
+}
+
+fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
+    let program = match load_program(file, None) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let output = output.unwrap_or_else(|| file.with_extension("atcb"));
+    match std::fs::write(&output, encoding::encode(&program)) {
+        Ok(()) => 0,
+        Err(e) => {
+            error(format!("cannot write `{}`: {e}", output.display()));
+            EXIT_IO
+        }
+    }
+}
+
+/// Param values: `-D name=value`, then `ATCHAT_<name>` from the environment for params the
+/// program declares and `-D` did not give.
+fn params(args: &RunArgs, program: Option<&Program>) -> Result<IndexMap<String, String>, String> {
+    let mut values = IndexMap::new();
+    for d in &args.define {
+        let (name, value) = d
+            .split_once('=')
+            .ok_or_else(|| format!("`-D {d}` needs the form NAME=VALUE"))?;
+        values.insert(name.to_string(), value.to_string());
+    }
+    if let Some(program) = program {
+        for g in program.globals.iter().filter(|g| g.param.is_some()) {
+            if values.contains_key(&g.name) {
+                continue;
+            }
+            if let Ok(v) = std::env::var(format!("ATCHAT_{}", g.name)) {
+                values.insert(g.name.clone(), v);
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// Names of the params a script declares, read without compiling (for the environment).
+fn declared_params(file: &Path) -> Option<Program> {
+    if file.extension().is_some_and(|e| e == "atcb") {
+        return None;
+    }
+    let sources = Sources::load(file).ok()?;
+    compiler::compile(&sources).ok()
+}
+
+fn run(args: &RunArgs) -> u8 {
+    let declared = declared_params(&args.file);
+    let values = match params(args, declared.as_ref()) {
+        Ok(v) => v,
+        Err(message) => {
+            error(message);
+            return EXIT_USAGE;
+        }
+    };
+    let program = match load_program(&args.file, Some(&values)) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let spec_text = match args.port.clone().or_else(|| program.port.clone()) {
+        Some(p) => p,
+        None => {
+            error("no port given: use --port (a device, `-`, tcp://host:port, or sim:hayes)");
+            return EXIT_USAGE;
+        }
+    };
+    let mut vm = match Machine::new(program, &values) {
+        Ok(vm) => vm,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let options = SerialOptions {
+        baud: args.baud,
+        flow: args.flow,
+        parity: args.parity,
+        data_bits: args.data_bits,
+        stop_bits: args.stop_bits,
+    };
+    let mut port = match open_port(&spec_text, &options) {
+        Ok(p) => p,
+        Err(e) => {
+            error(e);
+            return EXIT_IO;
+        }
+    };
+    let mut transcript = Transcript { verbose: args.verbose, ..Transcript::default() };
+    if let Some(path) = &args.log {
+        match std::fs::File::create(path) {
+            Ok(f) => transcript.log = Some(Box::new(std::io::LineWriter::new(f))),
+            Err(e) => {
+                error(format!("cannot write log `{}`: {e}", path.display()));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    driver::install_signal_handlers();
+    let outcome = driver::run(&mut vm, port.as_mut(), &mut transcript);
+    if let Some(message) = &outcome.message {
+        error(message);
+    }
+    outcome.code
+}
+
+/// Opens any kind of port, the simulator included.
+pub fn open_port(spec: &str, options: &SerialOptions) -> Result<Box<dyn Port>, PortError> {
+    let spec: PortSpec = spec.parse()?;
+    match &spec {
+        PortSpec::Sim(rest) => open_sim(rest),
+        _ => port::open(&spec, options),
+    }
+}
+
+fn open_sim(rest: &str) -> Result<Box<dyn Port>, PortError> {
+    Err(PortError::BadSpec { spec: format!("sim:{rest}"), reason: "the simulator is not built in yet".into() })
+}
