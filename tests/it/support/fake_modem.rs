@@ -142,7 +142,11 @@ impl Port for FakeModem {
             self.queue.push((self.now, bytes.to_vec()));
         }
         for &b in bytes {
-            if b == b'\r' {
+            // Ctrl-Z ends an SMS text (and is part of the line the rule names).
+            if b == 0x1a {
+                self.line.push(b);
+            }
+            if b == b'\r' || b == 0x1a {
                 let line = std::mem::take(&mut self.line);
                 let rule = self.rules.iter().find(|r| {
                     if r.prefix {
