@@ -12,6 +12,8 @@
 //! - [`sim`]: the simulated Hayes/GSM modem
 
 pub mod bytecode;
+pub mod check;
+pub mod diagnostics;
 pub mod port;
 pub mod sim;
 pub mod vm;
