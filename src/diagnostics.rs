@@ -1,7 +1,9 @@
 //! Every error the command line prints, as a miette report: the one place where error kinds
 //! meet miette (codes, labels, help and source snippets come from the kinds themselves).
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
 
 use crate::bytecode::compiler::CompileError;
 use crate::check::CheckError;
@@ -19,7 +21,10 @@ pub fn reports(sources: &Sources, errors: &[CheckError]) -> Vec<Report> {
 
 /// The same, rendered to text without colours (for tests and non-terminal stderr), width 100.
 pub fn render_plain(sources: &Sources, errors: &[CheckError]) -> String {
-    reports(sources, errors).iter().map(|r| render_report_plain(r)).collect()
+    reports(sources, errors)
+        .iter()
+        .map(render_report_plain)
+        .collect()
 }
 
 /// Renders any report as plain text, width 100, no colours, one blank line after it.
@@ -49,10 +54,15 @@ fn check_report(sources: &Sources, error: &CheckError) -> Report {
     let Some(file) = file else {
         return Report::new(diagnostic);
     };
-    let mut labels =
-        vec![LabeledSpan::new_primary_with_span(Some(kind.label()), source_span(&file.text, error.span))];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(kind.label()),
+        source_span(&file.text, error.span),
+    )];
     if let Some((span, text)) = kind.related() {
-        labels.push(LabeledSpan::new_with_span(Some(text.to_string()), source_span(&file.text, span)));
+        labels.push(LabeledSpan::new_with_span(
+            Some(text.to_string()),
+            source_span(&file.text, span),
+        ));
     }
     Report::new(diagnostic.with_labels(labels))
         .with_source_code(NamedSource::new(&file.name, file.text.clone()))
@@ -64,7 +74,10 @@ fn source_span(text: &str, span: Span) -> miette::SourceSpan {
     let start = span.start.min(text.len());
     let end = span.end.clamp(start, text.len());
     let end = if end == start {
-        text[start..].chars().next().map_or(start, |c| start + c.len_utf8())
+        text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8())
     } else {
         end
     };
@@ -75,10 +88,13 @@ fn source_span(text: &str, span: Span) -> miette::SourceSpan {
 pub fn compile_report(sources: &Sources, error: &CompileError) -> Report {
     let diagnostic = MietteDiagnostic::new(error.message.clone())
         .with_code("atchat::compile")
-        .with_help("this script passed the checker but does not compile: please report it as a bug");
+        .with_help(
+            "this script passed the checker but does not compile: please report it as a bug",
+        );
     match sources.files.iter().find(|f| f.name == error.file) {
         Some(file) => {
-            let label = LabeledSpan::new_primary_with_span(None, source_span(&file.text, error.span));
+            let label =
+                LabeledSpan::new_primary_with_span(None, source_span(&file.text, error.span));
             Report::new(diagnostic.with_label(label))
                 .with_source_code(NamedSource::new(&file.name, file.text.clone()))
         }
@@ -104,6 +120,19 @@ mod tests {
         assert_eq!(source_span("ab\ncd", Span::new(2, 2)), (2, 1).into());
         assert_eq!(source_span("ab", Span::new(2, 2)), (2, 0).into());
         assert_eq!(source_span("ab", Span::new(5, 9)), (2, 0).into());
+    }
+
+    #[test]
+    fn compile_errors_show_their_source() {
+        let sources = Sources::from_text("t.atc", "send \"AT\"\nsay x\n", None);
+        let error = CompileError {
+            file: "t.atc".into(),
+            span: Span::new(14, 15),
+            message: "unknown name `x`".into(),
+        };
+        let text = render_report_plain(&compile_report(&sources, &error));
+        assert!(text.contains("[t.atc:2:5]"), "{text}");
+        assert!(text.contains("atchat::compile"), "{text}");
     }
 
     #[test]

@@ -18,24 +18,50 @@ pub struct CheckError {
 /// The kinds of mistakes, one variant each. `Display` gives the lowercase message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckErrorKind {
-    /// A file that does not parse.
-    Syntax { message: String, expected: Vec<String> },
+    /// A file that does not parse. `keyword` is the keyword found where parsing stopped, if
+    /// any (`within` used as a name).
+    Syntax {
+        message: String,
+        expected: Vec<String>,
+        keyword: Option<String>,
+    },
     /// A name that nothing visible assigns.
-    UnknownName { name: String, suggestion: Option<String> },
+    UnknownName {
+        name: String,
+        suggestion: Option<String>,
+    },
     /// A call of a procedure that does not exist (in this file, or in the named module).
-    UnknownProc { name: String, module: Option<String>, suggestion: Option<String> },
+    UnknownProc {
+        name: String,
+        module: Option<String>,
+        suggestion: Option<String>,
+    },
     /// `mod.proc()` where the file has no `use mod`.
-    UnknownCallModule { module: String, suggestion: Option<String> },
+    UnknownCallModule {
+        module: String,
+        suggestion: Option<String>,
+    },
     /// `dial(numbr: "1")`
-    UnknownArgument { proc: String, name: String, suggestion: Option<String> },
+    UnknownArgument {
+        proc: String,
+        name: String,
+        suggestion: Option<String>,
+    },
     /// More positional arguments than the procedure has parameters.
-    TooManyArguments { proc: String, expected: usize, given: usize },
+    TooManyArguments {
+        proc: String,
+        expected: usize,
+        given: usize,
+    },
     /// A parameter without a default that the call does not give.
     MissingArgument { proc: String, name: String },
     /// The same parameter given twice (by position and name, or by name twice).
     DuplicateArgument { proc: String, name: String },
     /// `use NAME` with no `NAME.atc` beside the script and none in the stdlib.
-    UnknownModule { module: String, suggestion: Option<String> },
+    UnknownModule {
+        module: String,
+        suggestion: Option<String>,
+    },
     /// A module that `use`s itself through others: `a` → `b` → `a`.
     ImportCycle { chain: Vec<String> },
     /// `use m` twice in one file.
@@ -49,7 +75,11 @@ pub enum CheckErrorKind {
     /// `proc p` twice in one file.
     DuplicateProc { name: String, first: Span },
     /// `proc p(a, a)`
-    DuplicateProcParam { proc: String, name: String, first: Span },
+    DuplicateProcParam {
+        proc: String,
+        name: String,
+        first: Span,
+    },
     /// `use` or `proc` inside a block.
     NestedDeclaration { keyword: &'static str },
     /// `port` anywhere but the top level of the main script.
@@ -75,7 +105,10 @@ pub enum CheckErrorKind {
     /// `fail CODE` outside 4–255.
     FailCodeRange { text: String },
     /// A bare pattern that is not a known result code.
-    UnknownResultCode { name: String, suggestion: Option<String> },
+    UnknownResultCode {
+        name: String,
+        suggestion: Option<String>,
+    },
     /// `expect ""`
     EmptyPattern,
     /// `"{x} OK"`
@@ -87,7 +120,10 @@ pub enum CheckErrorKind {
     /// `return` outside a procedure.
     ReturnOutsideProc,
     /// Statements after one that never falls through.
-    Unreachable { after: &'static str, terminator: Span },
+    Unreachable {
+        after: &'static str,
+        terminator: Span,
+    },
     /// Two `timeout =>` arms in one expect.
     DuplicateTimeoutArm { first: Span },
     /// `"\q"`, `"\x4"`
@@ -95,7 +131,10 @@ pub enum CheckErrorKind {
     /// A required param that was not given (`-D name=value` or the environment).
     MissingParam { name: String },
     /// A given param that the script does not declare.
-    UnknownParam { name: String, suggestion: Option<String> },
+    UnknownParam {
+        name: String,
+        suggestion: Option<String>,
+    },
 }
 
 /// Where a misplaced `param` is.
@@ -214,7 +253,9 @@ impl CheckErrorKind {
             K::UnknownProc { .. } => "no such procedure".into(),
             K::UnknownCallModule { .. } => "not a module used by this file".into(),
             K::UnknownArgument { .. } => "no such parameter".into(),
-            K::TooManyArguments { expected, .. } => format!("takes {}", plural(*expected, "argument")),
+            K::TooManyArguments { expected, .. } => {
+                format!("takes {}", plural(*expected, "argument"))
+            }
             K::MissingArgument { name, .. } => format!("`{name}` not given"),
             K::DuplicateArgument { .. } => "given again here".into(),
             K::UnknownModule { .. } => "no such module".into(),
@@ -222,9 +263,9 @@ impl CheckErrorKind {
             K::DuplicateUse { .. } => "used again here".into(),
             K::MisplacedParam { .. } => "not allowed here".into(),
             K::NonConstantDefault { .. } => "not a constant".into(),
-            K::DuplicateParam { .. }
-            | K::DuplicateProc { .. }
-            | K::DuplicateProcParam { .. } => "declared again here".into(),
+            K::DuplicateParam { .. } | K::DuplicateProc { .. } | K::DuplicateProcParam { .. } => {
+                "declared again here".into()
+            }
             K::NestedDeclaration { .. } | K::MisplacedPort | K::ModuleStatement { .. } => {
                 "not allowed here".into()
             }
@@ -259,7 +300,9 @@ impl CheckErrorKind {
             K::DuplicateParam { first, .. }
             | K::DuplicateProc { first, .. }
             | K::DuplicateProcParam { first, .. } => Some((*first, "first declared here")),
-            K::Unreachable { terminator, .. } => Some((*terminator, "control never gets past this")),
+            K::Unreachable { terminator, .. } => {
+                Some((*terminator, "control never gets past this"))
+            }
             K::DuplicateTimeoutArm { first, .. } => Some((*first, "first timeout arm")),
             _ => None,
         }
@@ -270,7 +313,7 @@ impl CheckErrorKind {
         use CheckErrorKind as K;
         let did_you_mean = |s: &Option<String>| s.as_ref().map(|s| format!("did you mean `{s}`?"));
         Some(match self {
-            K::Syntax { expected, .. } => syntax_help(expected),
+            K::Syntax { expected, keyword, .. } => syntax_help(expected, keyword.as_deref()),
             K::UnknownName { name, suggestion } => did_you_mean(suggestion).unwrap_or_else(|| {
                 format!("assign it first (`let {name} = ...`), capture it in a pattern (`\"{{{name}}}\"`) or declare it (`param {name}`)")
             }),
@@ -333,22 +376,30 @@ impl CheckErrorKind {
     }
 }
 
-fn syntax_help(expected: &[String]) -> String {
+fn syntax_help(expected: &[String], keyword: Option<&str>) -> String {
     let mentions = |what: &str| expected.iter().any(|e| e.contains(what));
-    if mentions("duration") {
-        "durations need a unit: `500ms`, `5s`, `1m`, `2h`".into()
-    } else if mentions("pattern") {
-        "a pattern is a quoted string (`\"CONNECT {rate}\"`) or an uppercase result code (`OK`, `NO CARRIER`)".into()
-    } else if mentions("value") {
+    if let Some(k) =
+        keyword.filter(|_| mentions("name") || mentions("argument") || mentions("parameter"))
+    {
+        format!("`{k}` is a keyword and cannot be used as a name; choose another name")
+    } else if mentions("times") {
+        "retry clauses take literal values: `retry 3 times every 30s within 5m { ... }`".into()
+    } else if mentions("a value") {
         "text goes in double quotes (`send \"ATZ\"`); names are lowercase".into()
+    } else if mentions("a duration") {
+        "durations need a unit: `500ms`, `5s`, `1m`, `2h`".into()
+    } else if mentions("a pattern") {
+        "a pattern is a quoted string (`\"CONNECT {rate}\"`) or an uppercase result code (`OK`, `NO CARRIER`)".into()
     } else {
         "text goes in double quotes (`send \"ATZ\"`), result codes are uppercase (`expect OK`), and each statement ends at a newline or `;`".into()
     }
 }
 
 fn stdlib_list() -> String {
-    let names: Vec<String> =
-        crate::syntax::loader::STDLIB.iter().map(|(n, _)| format!("`{n}`")).collect();
+    let names: Vec<String> = crate::syntax::loader::STDLIB
+        .iter()
+        .map(|(n, _)| format!("`{n}`"))
+        .collect();
     names.join(", ")
 }
 
@@ -375,15 +426,25 @@ impl fmt::Display for CheckErrorKind {
         match self {
             K::Syntax { message, .. } => write!(f, "syntax error: {message}"),
             K::UnknownName { name, .. } => write!(f, "unknown name `{name}`"),
-            K::UnknownProc { name, module: Some(m), .. } => {
+            K::UnknownProc {
+                name,
+                module: Some(m),
+                ..
+            } => {
                 write!(f, "unknown procedure `{m}.{name}`")
             }
-            K::UnknownProc { name, module: None, .. } => write!(f, "unknown procedure `{name}`"),
+            K::UnknownProc {
+                name, module: None, ..
+            } => write!(f, "unknown procedure `{name}`"),
             K::UnknownCallModule { module, .. } => write!(f, "unknown module `{module}`"),
             K::UnknownArgument { proc, name, .. } => {
                 write!(f, "`{proc}` has no parameter `{name}`")
             }
-            K::TooManyArguments { proc, expected, given } => write!(
+            K::TooManyArguments {
+                proc,
+                expected,
+                given,
+            } => write!(
                 f,
                 "too many arguments: `{proc}` takes {}, {given} given",
                 plural(*expected, "argument")
@@ -406,7 +467,10 @@ impl fmt::Display for CheckErrorKind {
                     Place::Module => "in a module",
                     Place::Block => "inside a block",
                 };
-                write!(f, "`param {name}` {place}: params belong at the top level of the main script")
+                write!(
+                    f,
+                    "`param {name}` {place}: params belong at the top level of the main script"
+                )
             }
             K::NonConstantDefault { name } => {
                 write!(f, "the default of `{name}` must be a constant")
@@ -420,7 +484,10 @@ impl fmt::Display for CheckErrorKind {
                 write!(f, "`{keyword}` is only allowed at the top level of a file")
             }
             K::MisplacedPort => {
-                write!(f, "`port` is only allowed at the top level of the main script")
+                write!(
+                    f,
+                    "`port` is only allowed at the top level of the main script"
+                )
             }
             K::ModuleStatement { statement } => {
                 write!(f, "{statement} is not allowed at the top level of a module")
@@ -442,7 +509,10 @@ impl fmt::Display for CheckErrorKind {
                 write!(f, "pattern begins with the capture `{{{name}}}`")
             }
             K::AdjacentCaptures { first, second } => {
-                write!(f, "captures `{{{first}}}` and `{{{second}}}` have nothing between them")
+                write!(
+                    f,
+                    "captures `{{{first}}}` and `{{{second}}}` have nothing between them"
+                )
             }
             K::RetryOutsideBlock { .. } => write!(f, "`retry` outside a retry block"),
             K::ReturnOutsideProc => write!(f, "`return` outside a procedure"),

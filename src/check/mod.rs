@@ -34,11 +34,20 @@ pub fn check(sources: &Sources, options: &CheckOptions) -> Vec<CheckError> {
     for (file, source) in sources.files.iter().enumerate() {
         match &source.script {
             Ok(script) => errors.extend(walk::FileChecker::run(sources, &procs, file, script)),
-            Err(e) => errors.push(CheckError {
-                file,
-                span: e.span,
-                kind: CheckErrorKind::Syntax { message: e.message(), expected: e.expected.clone() },
-            }),
+            Err(e) => {
+                let keyword = text::keyword_at(&source.text, e.span.start).map(str::to_string);
+                let message = e.message();
+                let kind = CheckErrorKind::Syntax {
+                    message,
+                    expected: e.expected.clone(),
+                    keyword,
+                };
+                errors.push(CheckError {
+                    file,
+                    span: e.span,
+                    kind,
+                });
+            }
         }
     }
     errors.extend(modules::check_uses(sources));
@@ -65,8 +74,14 @@ fn params(sources: &Sources, given: &[String]) -> Vec<CheckError> {
     let mut errors = Vec::new();
     for (name, has_default) in &declared {
         if !has_default && !given.contains(&name.text) {
-            let kind = CheckErrorKind::MissingParam { name: name.text.clone() };
-            errors.push(CheckError { file: 0, span: name.span, kind });
+            let kind = CheckErrorKind::MissingParam {
+                name: name.text.clone(),
+            };
+            errors.push(CheckError {
+                file: 0,
+                span: name.span,
+                kind,
+            });
         }
     }
     let mut reported: Vec<&str> = Vec::new();
@@ -76,8 +91,15 @@ fn params(sources: &Sources, given: &[String]) -> Vec<CheckError> {
         }
         reported.push(name);
         let suggestion = text::suggest(name, declared.iter().map(|(d, _)| d.text.as_str()));
-        let kind = CheckErrorKind::UnknownParam { name: name.clone(), suggestion };
-        errors.push(CheckError { file: 0, span: Span::default(), kind });
+        let kind = CheckErrorKind::UnknownParam {
+            name: name.clone(),
+            suggestion,
+        };
+        errors.push(CheckError {
+            file: 0,
+            span: Span::default(),
+            kind,
+        });
     }
     errors
 }

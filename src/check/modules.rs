@@ -15,15 +15,29 @@ pub(super) fn check_uses(sources: &Sources) -> Vec<CheckError> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for u in &source.uses {
             if let Some(&first) = seen.get(u.module.as_str()) {
-                let kind = K::DuplicateUse { module: u.module.clone(), first };
-                errors.push(CheckError { file, span: u.span, kind });
+                let kind = K::DuplicateUse {
+                    module: u.module.clone(),
+                    first,
+                };
+                errors.push(CheckError {
+                    file,
+                    span: u.span,
+                    kind,
+                });
                 continue;
             }
             seen.insert(&u.module, u.span);
             if u.file.is_none() {
                 let suggestion = suggest(&u.module, STDLIB.iter().map(|(n, _)| *n));
-                let kind = K::UnknownModule { module: u.module.clone(), suggestion };
-                errors.push(CheckError { file, span: u.span, kind });
+                let kind = K::UnknownModule {
+                    module: u.module.clone(),
+                    suggestion,
+                };
+                errors.push(CheckError {
+                    file,
+                    span: u.span,
+                    kind,
+                });
             }
         }
     }
@@ -35,7 +49,11 @@ pub(super) fn check_uses(sources: &Sources) -> Vec<CheckError> {
 /// was first `use`d by.
 fn module_name(sources: &Sources, file: usize) -> String {
     if file != 0 {
-        let used_as = sources.files.iter().flat_map(|f| &f.uses).find(|u| u.file == Some(file));
+        let used_as = sources
+            .files
+            .iter()
+            .flat_map(|f| &f.uses)
+            .find(|u| u.file == Some(file));
         if let Some(u) = used_as {
             return u.module.clone();
         }
@@ -81,10 +99,16 @@ fn visit(
             Mark::New => visit(sources, next, marks, path, errors),
             Mark::OnPath => {
                 let from = path.iter().position(|&f| f == next).unwrap_or(0);
-                let mut chain: Vec<String> =
-                    path[from..].iter().map(|&f| module_name(sources, f)).collect();
+                let mut chain: Vec<String> = path[from..]
+                    .iter()
+                    .map(|&f| module_name(sources, f))
+                    .collect();
                 chain.push(module_name(sources, next));
-                errors.push(CheckError { file, span: u.span, kind: K::ImportCycle { chain } });
+                errors.push(CheckError {
+                    file,
+                    span: u.span,
+                    kind: K::ImportCycle { chain },
+                });
             }
             Mark::Done => {}
         }
