@@ -12,8 +12,10 @@
 //! - [`sim`]: the simulated Hayes/GSM modem
 
 pub mod bytecode;
+pub mod check;
+pub mod diagnostics;
 pub mod driver;
 pub mod port;
 pub mod sim;
-pub mod vm;
 pub mod syntax;
+pub mod vm;

@@ -2,5 +2,7 @@
 
 mod support;
 
+mod check;
+mod props;
 mod run;
 mod syntax;

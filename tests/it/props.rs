@@ -123,4 +123,3 @@ fn script_word() -> impl Strategy<Value = String> {
     ]
 }
 
-#[allow(dead_code)]

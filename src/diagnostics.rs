@@ -1,0 +1,148 @@
+//! Every error the command line prints, as a miette report: the one place where error kinds
+//! meet miette (codes, labels, help and source snippets come from the kinds themselves).
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
+
+use crate::bytecode::compiler::CompileError;
+use crate::check::CheckError;
+use crate::syntax::ast::Span;
+use crate::syntax::{LoadError, Sources};
+
+/// Width of [`render_plain`] output.
+const PLAIN_WIDTH: usize = 100;
+
+/// Renders check errors as miette reports (source snippet with file name, line:col,
+/// caret/label, code, help).
+pub fn reports(sources: &Sources, errors: &[CheckError]) -> Vec<Report> {
+    errors.iter().map(|e| check_report(sources, e)).collect()
+}
+
+/// The same, rendered to text without colours (for tests and non-terminal stderr), width 100.
+pub fn render_plain(sources: &Sources, errors: &[CheckError]) -> String {
+    reports(sources, errors)
+        .iter()
+        .map(render_report_plain)
+        .collect()
+}
+
+/// Renders any report as plain text, width 100, no colours, one blank line after it.
+pub fn render_report_plain(report: &Report) -> String {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(PLAIN_WIDTH)
+        .with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        // Rendering into a String cannot fail; fall back to the bare message all the same.
+        out = format!("error: {report}\n");
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+fn check_report(sources: &Sources, error: &CheckError) -> Report {
+    let kind = &error.kind;
+    let mut diagnostic = MietteDiagnostic::new(kind.to_string()).with_code(kind.code());
+    if let Some(help) = kind.help() {
+        diagnostic = diagnostic.with_help(help);
+    }
+    let file = sources.files.get(error.file).filter(|_| kind.located());
+    let Some(file) = file else {
+        return Report::new(diagnostic);
+    };
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(kind.label()),
+        source_span(&file.text, error.span),
+    )];
+    if let Some((span, text)) = kind.related() {
+        labels.push(LabeledSpan::new_with_span(
+            Some(text.to_string()),
+            source_span(&file.text, span),
+        ));
+    }
+    Report::new(diagnostic.with_labels(labels))
+        .with_source_code(NamedSource::new(&file.name, file.text.clone()))
+}
+
+/// A span miette can show: clamped to the text, and at least one character wide where there
+/// is a character to point at (a syntax error at a newline points at the newline).
+fn source_span(text: &str, span: Span) -> miette::SourceSpan {
+    let start = span.start.min(text.len());
+    let end = span.end.clamp(start, text.len());
+    let end = if end == start {
+        text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8())
+    } else {
+        end
+    };
+    (start, end - start).into()
+}
+
+/// A compile error (a checker bug on checked input) as a report with its source snippet.
+pub fn compile_report(sources: &Sources, error: &CompileError) -> Report {
+    let diagnostic = MietteDiagnostic::new(error.message.clone())
+        .with_code("atchat::compile")
+        .with_help(
+            "this script passed the checker but does not compile: please report it as a bug",
+        );
+    match sources.files.iter().find(|f| f.name == error.file) {
+        Some(file) => {
+            let label =
+                LabeledSpan::new_primary_with_span(None, source_span(&file.text, error.span));
+            Report::new(diagnostic.with_label(label))
+                .with_source_code(NamedSource::new(&file.name, file.text.clone()))
+        }
+        None => Report::new(diagnostic),
+    }
+}
+
+/// A main script that cannot be read.
+pub fn load_report(error: &LoadError) -> Report {
+    Report::new(
+        MietteDiagnostic::new(error.to_string())
+            .with_code("atchat::load")
+            .with_help("check the path of the script and that it is readable"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_spans_point_at_a_character() {
+        assert_eq!(source_span("ab\ncd", Span::new(2, 2)), (2, 1).into());
+        assert_eq!(source_span("ab", Span::new(2, 2)), (2, 0).into());
+        assert_eq!(source_span("ab", Span::new(5, 9)), (2, 0).into());
+    }
+
+    #[test]
+    fn compile_errors_show_their_source() {
+        let sources = Sources::from_text("t.atc", "send \"AT\"\nsay x\n", None);
+        let error = CompileError {
+            file: "t.atc".into(),
+            span: Span::new(14, 15),
+            message: "unknown name `x`".into(),
+        };
+        let text = render_report_plain(&compile_report(&sources, &error));
+        assert!(text.contains("[t.atc:2:5]"), "{text}");
+        assert!(text.contains("atchat::compile"), "{text}");
+    }
+
+    #[test]
+    fn load_errors_name_the_path() {
+        let error = LoadError {
+            path: "nowhere.atc".into(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not found"),
+        };
+        let text = render_report_plain(&load_report(&error));
+        assert!(text.contains("cannot read `nowhere.atc`"), "{text}");
+        assert!(text.contains("atchat::load"), "{text}");
+    }
+}
