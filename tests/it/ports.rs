@@ -545,3 +545,221 @@ fn open_leaves_the_simulator_to_its_module() {
         Ok(_) => panic!("port::open opened the simulator"),
     }
 }
+
+/// A scripted RFC 2217 server for one connection: agrees to COM-PORT-OPTION, acknowledges
+/// every COM-PORT command the way RFC 2217 says (command + 100, same value), reports DCD on
+/// when asked for modem state, and echoes data. Returns every COM-PORT command it received.
+fn scripted_rfc2217_server(listener: TcpListener) -> std::thread::JoinHandle<Vec<Vec<u8>>> {
+    std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        conn.write_all(&[255, 253, 44, 255, 251, 0, 255, 253, 0])
+            .expect("negotiate");
+        let mut commands = Vec::new();
+        let mut pending = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = match conn.read(&mut buf) {
+                Ok(0) | Err(_) => return commands,
+                Ok(n) => n,
+            };
+            pending.extend_from_slice(&buf[..n]);
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < pending.len() {
+                match pending[i..] {
+                    [255, 255, ..] => {
+                        out.extend_from_slice(&[255, 255]);
+                        i += 2;
+                    }
+                    [255, 250, 44, ..] => {
+                        let Some(end) = pending[i..].windows(2).position(|w| w == [255, 240])
+                        else {
+                            break; // the rest of this subnegotiation is still on its way
+                        };
+                        let command = pending[i + 3..i + end].to_vec();
+                        let mut reply = vec![255, 250, 44, command[0] + 100];
+                        reply.extend_from_slice(&command[1..]);
+                        reply.extend_from_slice(&[255, 240]);
+                        if command[0] == 11 {
+                            reply.extend_from_slice(&[255, 250, 44, 107, 0x80, 255, 240]);
+                        }
+                        out.extend_from_slice(&reply);
+                        commands.push(command);
+                        i += end + 2;
+                    }
+                    [255, 250, ..] | [255] | [255, 251..=254] => break,
+                    [255, 251..=254, _, ..] => i += 3,
+                    [b, ..] => {
+                        out.push(b);
+                        i += 1;
+                    }
+                    [] => break,
+                }
+            }
+            pending.drain(..i);
+            if conn.write_all(&out).is_err() {
+                return commands;
+            }
+        }
+    })
+}
+
+#[test]
+fn rfc2217_speaks_com_port_control() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let server = scripted_rfc2217_server(listener);
+    let spec: PortSpec = format!("rfc2217://{addr}").parse().unwrap();
+    let opts = SerialOptions {
+        baud: 9600,
+        flow: "rtscts".parse().unwrap(),
+        parity: "even".parse().unwrap(),
+        data_bits: "7".parse().unwrap(),
+        stop_bits: "2".parse().unwrap(),
+    };
+    let mut port = port::open(&spec, &opts).expect("open rfc2217");
+    // Data with an IAC byte in it survives the escaping both ways.
+    port.write_all(b"AT\xff\r").expect("write");
+    port_expect(port.as_mut(), b"AT\xff\r");
+    port.set_dtr(false).expect("drop DTR");
+    port.set_dtr(true).expect("raise DTR");
+    port.set_rts(false).expect("drop RTS");
+    port.set_rts(true).expect("raise RTS");
+    port.send_break(Duration::from_millis(10)).expect("break");
+    assert!(
+        port.carrier().expect("carrier"),
+        "the server reported DCD on"
+    );
+    port.set_baud(0xFF00)
+        .expect("a speed with an IAC byte in it");
+    port.discard_input().expect("purge");
+    drop(port);
+    let commands = server.join().expect("server");
+    let expected: Vec<Vec<u8>> = vec![
+        vec![1, 0, 0, 0x25, 0x80],  // SET-BAUDRATE 9600
+        vec![2, 7],                 // SET-DATASIZE 7
+        vec![3, 3],                 // SET-PARITY even
+        vec![4, 2],                 // SET-STOPSIZE 2
+        vec![5, 3],                 // SET-CONTROL hardware flow control
+        vec![11, 255, 255],         // SET-MODEMSTATE-MASK all (IAC doubled on the wire)
+        vec![5, 9],                 // DTR off
+        vec![5, 8],                 // DTR on
+        vec![5, 12],                // RTS off
+        vec![5, 11],                // RTS on
+        vec![5, 5],                 // break on
+        vec![5, 6],                 // break off
+        vec![1, 0, 0, 255, 255, 0], // SET-BAUDRATE 0xFF00, IAC doubled
+        vec![12, 1],                // PURGE-DATA receive buffer
+    ];
+    assert_eq!(commands, expected);
+}
+
+#[test]
+fn rfc2217_against_a_plain_tcp_server_fails_clearly() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        // A Telnet server without COM-PORT-OPTION refuses it.
+        let _ = conn.write_all(&[255, 254, 44]);
+        let _ = conn.read(&mut [0u8; 64]);
+    });
+    let spec: PortSpec = format!("rfc2217://{addr}").parse().unwrap();
+    match port::open(&spec, &SerialOptions::default()) {
+        Err(e @ PortError::Open { .. }) => {
+            let message = e.to_string();
+            assert!(message.contains("refused RFC 2217"), "{message}");
+            assert!(
+                message.contains(&format!("`rfc2217://{addr}`")),
+                "{message}"
+            );
+        }
+        Err(e) => panic!("expected Open, got {e:?}"),
+        Ok(_) => panic!("opened a server without COM-PORT-OPTION"),
+    }
+    server.join().expect("server");
+}
+
+/// ser2net serving a pty over RFC 2217 on loopback, killed on drop.
+struct Ser2net {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Ser2net {
+    /// Starts ser2net for `device`, or `None` when it is not installed.
+    fn start(device: &Path) -> Option<Ser2net> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let config = format!(
+            "connection: &atchat#  accepter: telnet(rfc2217),tcp,127.0.0.1,{port}#  \
+             connector: serialdev,{},115200n81,local#  options:#    kickolduser: true",
+            device.display()
+        );
+        let child = match std::process::Command::new("ser2net")
+            .args(["-n", "-u", "-Y", &config])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => panic!("ser2net: {e}"),
+        };
+        let ser2net = Ser2net { child, port };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "ser2net did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(ser2net)
+    }
+}
+
+impl Drop for Ser2net {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn rfc2217_through_ser2net_to_a_pty() {
+    let mut pty = Pty::new();
+    let Some(ser2net) = Ser2net::start(&pty.path) else {
+        eprintln!("ser2net is not installed; the scripted RFC 2217 server covers the protocol");
+        return;
+    };
+    // ser2net may still be closing the probe connection; kickolduser lets us in regardless.
+    let spec: PortSpec = format!("rfc2217://127.0.0.1:{}", ser2net.port)
+        .parse()
+        .unwrap();
+    let opts = SerialOptions {
+        baud: 9600,
+        ..SerialOptions::default()
+    };
+    let mut port = port::open(&spec, &opts).unwrap_or_else(|e| panic!("open {spec}: {e}"));
+    port.write_all(b"AT\r").expect("write");
+    pty.expect(b"AT\r");
+    pty.master
+        .write_all(b"\r\nOK\xff\r\n")
+        .expect("modem reply");
+    port_expect(port.as_mut(), b"\r\nOK\xff\r\n");
+    // ser2net set the pty's line speed as asked.
+    let slave = std::fs::File::open(&pty.path).expect("look at the slave");
+    // SAFETY: TCGETS2 fills the zeroed termios2.
+    let speed = unsafe {
+        let mut tio2 = std::mem::zeroed::<libc::termios2>();
+        assert_eq!(libc::ioctl(slave.as_raw_fd(), libc::TCGETS2, &mut tio2), 0);
+        tio2.c_ospeed
+    };
+    assert_eq!(speed, 9600);
+    port.set_baud(19200).expect("set baud through ser2net");
+    assert_read_times_out(port.as_mut());
+}
