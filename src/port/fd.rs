@@ -80,6 +80,15 @@ pub(crate) fn read_timeout(
             return Ok(n as usize);
         }
         if n == 0 {
+            // A tty reads 0 after a hang-up; say so, since "closed by the other end" would
+            // hide that the device itself went away.
+            if revents & libc::POLLHUP != 0 && is_hung_up_tty(fd) {
+                return Err(io_err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the line hung up (POLLHUP: the device was unplugged, the other side of \
+                     the pty closed, or carrier dropped without CLOCAL)",
+                )));
+            }
             return Err(PortError::Closed {
                 port: port.to_string(),
             });
@@ -166,6 +175,12 @@ pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Whether `fd` is a terminal that hung up. The kernel swaps a hung-up tty's operations for
+/// stubs whose ioctls fail with EIO, so `isatty` fails with EIO rather than ENOTTY.
+fn is_hung_up_tty(fd: RawFd) -> bool {
+    is_tty(fd) || io::Error::last_os_error().raw_os_error() == Some(libc::EIO)
 }
 
 /// Whether `fd` is a terminal.

@@ -165,12 +165,12 @@ fn assert_read_times_out(port: &mut dyn Port) {
 
 /// Closes the modem side while `port` is blocked in a long read; the read must fail with
 /// an error naming the port instead of waiting out its timeout. Returns the delay from the
-/// close to the error.
+/// close to the error, and the error's message.
 #[track_caller]
 fn assert_dies_with_peer(
     port: &mut dyn Port,
     close_peer: impl FnOnce() + Send + 'static,
-) -> Duration {
+) -> (Duration, String) {
     let closer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
         close_peer();
@@ -193,7 +193,7 @@ fn assert_dies_with_peer(
     assert!(port
         .read(&mut [0u8; 16], Duration::from_millis(10))
         .is_err());
-    failed_at.saturating_duration_since(closed_at)
+    (failed_at.saturating_duration_since(closed_at), message)
 }
 
 #[test]
@@ -232,8 +232,10 @@ fn serial_read_fails_promptly_when_the_pty_master_closes() {
     let locks = lock_dir();
     let mut port = open_serial(&pty, locks.path());
     let master = pty.master;
-    let delay = assert_dies_with_peer(&mut port, move || drop(master));
+    let (delay, message) = assert_dies_with_peer(&mut port, move || drop(master));
     eprintln!("serial: pty master closed → read error after {delay:?}");
+    // A hang-up, not a generic "closed": the user must learn the device went away.
+    assert!(message.contains("hung up (POLLHUP"), "{message}");
     let err = port.write_all(b"AT\r").expect_err("write to a dead pty");
     assert!(
         err.to_string()
@@ -390,7 +392,7 @@ fn stdio_on_a_pty_works_like_pppd_hands_it_over() {
         other => panic!("expected Unsupported, got {other:?}"),
     }
     let master = pty.master;
-    let delay = assert_dies_with_peer(&mut port, move || drop(master));
+    let (delay, _) = assert_dies_with_peer(&mut port, move || drop(master));
     eprintln!("stdio: pty master closed → read error after {delay:?}");
 }
 
@@ -476,7 +478,7 @@ fn tcp_peer_close_is_closed() {
     let addr = listener.local_addr().unwrap();
     let mut port = open_spec(&format!("tcp://{addr}"));
     let (conn, _) = listener.accept().expect("accept");
-    let delay = assert_dies_with_peer(port.as_mut(), move || drop(conn));
+    let (delay, _) = assert_dies_with_peer(port.as_mut(), move || drop(conn));
     eprintln!("tcp: peer closed → read error after {delay:?}");
     match port.read(&mut [0u8; 4], Duration::from_millis(10)) {
         Err(PortError::Closed { port }) => assert_eq!(port, format!("tcp://{addr}")),
