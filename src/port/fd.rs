@@ -17,7 +17,11 @@ pub(crate) const WRITE_STALL_LIMIT: Duration = Duration::from_secs(10);
 /// Waits until `fd` is readable or `events` report trouble, for at most `timeout`.
 /// Returns the `revents`, or 0 when the time ran out.
 fn poll_once(fd: RawFd, events: libc::c_short, timeout: Duration) -> io::Result<libc::c_short> {
-    let mut pfd = libc::pollfd { fd, events, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
     let deadline = Instant::now().checked_add(timeout);
     loop {
         let left = match deadline {
@@ -53,7 +57,11 @@ pub(crate) fn read_timeout(
     if buf.is_empty() {
         return Ok(0);
     }
-    let io_err = |source| PortError::Io { port: port.to_string(), op: "read", source };
+    let io_err = |source| PortError::Io {
+        port: port.to_string(),
+        op: "read",
+        source,
+    };
     let deadline = Instant::now().checked_add(timeout);
     loop {
         let left = deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
@@ -72,13 +80,26 @@ pub(crate) fn read_timeout(
             return Ok(n as usize);
         }
         if n == 0 {
-            return Err(PortError::Closed { port: port.to_string() });
+            // A tty reads 0 after a hang-up; say so, since "closed by the other end" would
+            // hide that the device itself went away.
+            if revents & libc::POLLHUP != 0 && is_hung_up_tty(fd) {
+                return Err(io_err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the line hung up (POLLHUP: the device was unplugged, the other side of \
+                     the pty closed, or carrier dropped without CLOCAL)",
+                )));
+            }
+            return Err(PortError::Closed {
+                port: port.to_string(),
+            });
         }
         let err = io::Error::last_os_error();
         match err.kind() {
             io::ErrorKind::Interrupted => continue,
             io::ErrorKind::WouldBlock if revents & (libc::POLLHUP | libc::POLLERR) != 0 => {
-                return Err(PortError::Closed { port: port.to_string() })
+                return Err(PortError::Closed {
+                    port: port.to_string(),
+                })
             }
             // A spurious wake-up: another reader took the bytes. Wait out the rest.
             io::ErrorKind::WouldBlock => {
@@ -94,7 +115,11 @@ pub(crate) fn read_timeout(
 /// Writes all of `bytes` to `fd`, failing if the descriptor accepts nothing for
 /// [`WRITE_STALL_LIMIT`].
 pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8], port: &str) -> Result<(), PortError> {
-    let io_err = |source| PortError::Io { port: port.to_string(), op: "write", source };
+    let io_err = |source| PortError::Io {
+        port: port.to_string(),
+        op: "write",
+        source,
+    };
     while !bytes.is_empty() {
         let revents = poll_once(fd, libc::POLLOUT, WRITE_STALL_LIMIT).map_err(io_err)?;
         if revents == 0 {
@@ -120,7 +145,9 @@ pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8], port: &str) -> Result<(), P
         match err.kind() {
             io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock => {}
             _ if err.raw_os_error() == Some(libc::EPIPE) => {
-                return Err(PortError::Closed { port: port.to_string() })
+                return Err(PortError::Closed {
+                    port: port.to_string(),
+                })
             }
             _ => return Err(io_err(err)),
         }
@@ -150,6 +177,12 @@ pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether `fd` is a terminal that hung up. The kernel swaps a hung-up tty's operations for
+/// stubs whose ioctls fail with EIO, so `isatty` fails with EIO rather than ENOTTY.
+fn is_hung_up_tty(fd: RawFd) -> bool {
+    is_tty(fd) || io::Error::last_os_error().raw_os_error() == Some(libc::EIO)
+}
+
 /// Whether `fd` is a terminal.
 pub(crate) fn is_tty(fd: RawFd) -> bool {
     // SAFETY: isatty only inspects the descriptor.
@@ -167,9 +200,19 @@ pub(crate) fn control_error(port: &str, op: &'static str, err: io::Error) -> Por
         }
         Some(libc::EINVAL) => format!("{err} (EINVAL: the driver does not offer this)"),
         Some(ENOIOCTLCMD) => format!("{err} (the driver does not offer this)"),
-        _ => return PortError::Io { port: port.to_string(), op, source: err },
+        _ => {
+            return PortError::Io {
+                port: port.to_string(),
+                op,
+                source: err,
+            }
+        }
     };
-    PortError::Unsupported { port: port.to_string(), op, reason }
+    PortError::Unsupported {
+        port: port.to_string(),
+        op,
+        reason,
+    }
 }
 
 fn check(ret: libc::c_int) -> io::Result<()> {
@@ -216,7 +259,10 @@ pub(crate) fn flush_input(fd: RawFd) -> io::Result<()> {
 /// Changes only the line speed of the terminal on `fd`, leaving every other setting alone.
 pub(crate) fn set_baud(fd: RawFd, baud: u32) -> io::Result<()> {
     let speed = speed_constant(baud).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("{baud} is not a standard line speed"))
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{baud} is not a standard line speed"),
+        )
     })?;
     let mut tio = std::mem::MaybeUninit::<libc::termios>::uninit();
     // SAFETY: tcgetattr fills the termios on success; it is used only then.

@@ -92,6 +92,7 @@ impl std::error::Error for PortError {}
 
 mod fd;
 pub mod lock;
+pub mod rfc2217;
 pub mod serial;
 pub mod spec;
 pub mod stdio;
@@ -112,12 +113,9 @@ pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, Port
         }
         PortSpec::Stdio => Ok(Box::new(stdio::StdioPort::stdio()?)),
         PortSpec::Tcp { host, port } => Ok(Box::new(tcp::TcpPort::connect(host, *port, &name)?)),
-        PortSpec::Rfc2217 { .. } => Err(PortError::BadSpec {
-            spec: name,
-            reason: "rfc2217:// ports are not available in this build; use tcp:// for a raw \
-                     byte stream"
-                .into(),
-        }),
+        PortSpec::Rfc2217 { host, port } => {
+            Ok(Box::new(rfc2217::Rfc2217Port::connect(host, *port, &name, opts)?))
+        }
         PortSpec::Sim(_) => Err(PortError::BadSpec {
             spec: name,
             reason: "the simulator port is opened by `crate::port::sim`, not by `port::open`"

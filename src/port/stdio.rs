@@ -43,7 +43,11 @@ impl StdioPort {
     /// A port reading from `read` and writing to `write` (often the same tty, duplicated).
     /// Modem control goes to `read`, which pppd makes the serial tty.
     pub fn from_fds(read: OwnedFd, write: OwnedFd, name: &str) -> StdioPort {
-        StdioPort { name: name.to_string(), read, write }
+        StdioPort {
+            name: name.to_string(),
+            read,
+            write,
+        }
     }
 
     fn tty_fd(&self, op: &'static str) -> Result<RawFd, PortError> {
@@ -61,7 +65,11 @@ impl StdioPort {
         }
     }
 
-    fn control(&self, op: &'static str, f: impl FnOnce(RawFd) -> std::io::Result<()>) -> Result<(), PortError> {
+    fn control(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(RawFd) -> std::io::Result<()>,
+    ) -> Result<(), PortError> {
         let fd = self.tty_fd(op)?;
         f(fd).map_err(|e| fd::control_error(&self.name, op, e))
     }

@@ -3,6 +3,7 @@
 mod support;
 
 mod check;
+mod ports;
 mod props;
 mod run;
 mod syntax;
