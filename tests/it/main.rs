@@ -1,1 +1,3 @@
 //! The one integration-test binary. Each module is one layer or one peer.
+
+mod sim;
