@@ -2,3 +2,5 @@
 //! the exposures (pty, TCP, RFC 2217) checked from outside the process.
 
 mod cases;
+mod fuzz;
+mod port;
