@@ -38,37 +38,61 @@ impl SimPort {
     /// Opens a sim port from `spec`, what follows `sim:`: a profile (`hayes` or `gsm`)
     /// then optional `?key=value&...` with `scenario=FILE` and `pin=DIGITS`.
     pub fn open(spec: &str, clock: SimClock) -> Result<SimPort, PortError> {
-        let bad = |reason: String| PortError::BadSpec { spec: format!("sim:{spec}"), reason };
+        let bad = |reason: String| PortError::BadSpec {
+            spec: format!("sim:{spec}"),
+            reason,
+        };
         let (profile, query) = spec.split_once('?').unwrap_or((spec, ""));
         let profile = match profile {
             "hayes" => Profile::Hayes,
             "gsm" => Profile::Gsm,
-            other => return Err(bad(format!("unknown profile `{other}`; use `hayes` or `gsm`"))),
+            other => {
+                return Err(bad(format!(
+                    "unknown profile `{other}`; use `hayes` or `gsm`"
+                )))
+            }
         };
         let mut scenario = Scenario::default();
         let mut pin = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("scenario", path)) => {
-                    scenario = Scenario::from_file(Path::new(path)).map_err(|e| bad(e.to_string()))?;
+                    scenario =
+                        Scenario::from_file(Path::new(path)).map_err(|e| bad(e.to_string()))?;
                 }
                 Some(("pin", digits)) => {
                     let text = format!("pin {digits}");
-                    let parsed = Scenario::parse(&text).map_err(|_| bad(format!("`{digits}` is not a PIN")))?;
+                    let parsed = Scenario::parse(&text)
+                        .map_err(|_| bad(format!("`{digits}` is not a PIN")))?;
                     pin = parsed.pin;
                 }
-                _ => return Err(bad(format!("unknown option `{pair}`; use `scenario=FILE` or `pin=DIGITS`"))),
+                _ => {
+                    return Err(bad(format!(
+                        "unknown option `{pair}`; use `scenario=FILE` or `pin=DIGITS`"
+                    )))
+                }
             }
         }
         if pin.is_some() {
             scenario.pin = pin;
         }
-        Ok(SimPort::with_modem(format!("sim:{spec}"), Modem::new(profile, scenario), clock))
+        Ok(SimPort::with_modem(
+            format!("sim:{spec}"),
+            Modem::new(profile, scenario),
+            clock,
+        ))
     }
 
     /// A port around an engine built by the caller (tests that need a custom scenario).
     pub fn with_modem(name: String, modem: Modem, clock: SimClock) -> SimPort {
-        SimPort { name, modem, clock, origin: monotonic_now(), virtual_now: Duration::ZERO, pending: Vec::new() }
+        SimPort {
+            name,
+            modem,
+            clock,
+            origin: monotonic_now(),
+            virtual_now: Duration::ZERO,
+            pending: Vec::new(),
+        }
     }
 
     /// The engine, to inspect what the modem did (messages sent, breaks seen).

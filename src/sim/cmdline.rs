@@ -99,7 +99,12 @@ impl<'a> CommandLine<'a> {
         while let Some(b) = self.peek().filter(u8::is_ascii_digit) {
             self.pos += 1;
             // Saturating: an absurd number is refused later as out of range, not a panic.
-            value = Some(value.unwrap_or(0).saturating_mul(10).saturating_add(u32::from(b - b'0')));
+            value = Some(
+                value
+                    .unwrap_or(0)
+                    .saturating_mul(10)
+                    .saturating_add(u32::from(b - b'0')),
+            );
         }
         value
     }
@@ -190,14 +195,20 @@ impl<'a> CommandLine<'a> {
                 Some(b'"') => {
                     self.pos += 1;
                     let start = self.pos;
-                    let len = self.body[start..].iter().position(|&b| b == b'"').ok_or(())?;
+                    let len = self.body[start..]
+                        .iter()
+                        .position(|&b| b == b'"')
+                        .ok_or(())?;
                     self.pos = start + len + 1;
-                    Arg::Quoted(String::from_utf8_lossy(&self.body[start..start + len]).into_owned())
+                    Arg::Quoted(
+                        String::from_utf8_lossy(&self.body[start..start + len]).into_owned(),
+                    )
                 }
                 Some(b',') | Some(b';') | None => Arg::Empty,
                 Some(_) => {
                     let mut s = String::new();
-                    while let Some(b) = self.peek().filter(|&b| b != b',' && b != b';' && b != b'"') {
+                    while let Some(b) = self.peek().filter(|&b| b != b',' && b != b';' && b != b'"')
+                    {
                         self.pos += 1;
                         s.push(char::from(b));
                     }
@@ -261,9 +272,18 @@ mod tests {
                         Arg::Quoted("Internet".into())
                     ])
                 }),
-                Ok(Command::Extended { name: "+CMGF".into(), op: ExtendedOp::Read }),
-                Ok(Command::Extended { name: "+CMEE".into(), op: ExtendedOp::Test }),
-                Ok(Command::Extended { name: "+CSQ".into(), op: ExtendedOp::Execute }),
+                Ok(Command::Extended {
+                    name: "+CMGF".into(),
+                    op: ExtendedOp::Read
+                }),
+                Ok(Command::Extended {
+                    name: "+CMEE".into(),
+                    op: ExtendedOp::Test
+                }),
+                Ok(Command::Extended {
+                    name: "+CSQ".into(),
+                    op: ExtendedOp::Execute
+                }),
             ]
         );
     }
@@ -273,7 +293,10 @@ mod tests {
         assert_eq!(
             all("DT localhost:99;H"),
             vec![
-                Ok(Command::Dial { number: "Tlocalhost:99".into(), voice: true }),
+                Ok(Command::Dial {
+                    number: "Tlocalhost:99".into(),
+                    voice: true
+                }),
                 Ok(Command::Basic(b'H', None)),
             ]
         );
@@ -285,6 +308,9 @@ mod tests {
         assert_eq!(all("+=1"), vec![Err(())]);
         assert_eq!(all("+X=\"open"), vec![Err(())]);
         assert_eq!(all("&"), vec![Err(())]);
-        assert_eq!(all("S99999999999999=1"), vec![Ok(Command::SetRegister(u32::MAX, 1))]);
+        assert_eq!(
+            all("S99999999999999=1"),
+            vec![Ok(Command::SetRegister(u32::MAX, 1))]
+        );
     }
 }

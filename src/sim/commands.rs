@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::cmdline::{Command, CommandLine, ExtendedOp};
-use super::modem::{Call, LinkRequest, Modem, Mode, Outcome, Profile, TimerKind};
+use super::modem::{Call, LinkRequest, Mode, Modem, Outcome, Profile, TimerKind};
 use super::result::ResultCode;
 use super::settings::Settings;
 
@@ -92,7 +92,13 @@ impl Modem {
     fn basic(&mut self, now: Duration, letter: u8, arg: Option<u32>) -> Flow {
         let n = arg.unwrap_or(0);
         let set = |max: u32| if n <= max { Some(n as u8) } else { None };
-        let ok = |applied: bool| if applied { Flow::Next } else { Flow::Done(ResultCode::Error) };
+        let ok = |applied: bool| {
+            if applied {
+                Flow::Next
+            } else {
+                Flow::Done(ResultCode::Error)
+            }
+        };
         match letter {
             b'A' => self.answer_command(now),
             b'E' => ok(set(1).map(|v| self.settings.echo = v == 1).is_some()),
@@ -154,7 +160,10 @@ impl Modem {
             },
             1 => "255".to_string(),
             2 => "ROM OK".to_string(),
-            3 => format!("atchat simulated {profile} modem {}", env!("CARGO_PKG_VERSION")),
+            3 => format!(
+                "atchat simulated {profile} modem {}",
+                env!("CARGO_PKG_VERSION")
+            ),
             4 => "ATCHAT".to_string(),
             5 => "Country code 00".to_string(),
             6 => "No diagnostics".to_string(),
@@ -214,7 +223,10 @@ impl Modem {
                 self.new_call(Call::Answering { link: false });
                 let gen = self.call_gen;
                 let outcome = Outcome::Fail(ResultCode::NoCarrier);
-                self.schedule(now.saturating_add(self.s7()), TimerKind::DialResult { gen, outcome });
+                self.schedule(
+                    now.saturating_add(self.s7()),
+                    TimerKind::DialResult { gen, outcome },
+                );
                 Flow::Pending
             }
             _ => Flow::Done(ResultCode::Error),
@@ -238,7 +250,10 @@ impl Modem {
             self.request(LinkRequest::Dial(parsed.number));
             let gen = self.call_gen;
             let outcome = Outcome::Fail(ResultCode::NoCarrier);
-            self.schedule(now.saturating_add(self.s7()), TimerKind::DialResult { gen, outcome });
+            self.schedule(
+                now.saturating_add(self.s7()),
+                TimerKind::DialResult { gen, outcome },
+            );
             return Flow::Pending;
         }
         self.dials = self.dials.saturating_add(1);
@@ -249,13 +264,19 @@ impl Modem {
         let (at, outcome) = if k <= self.scenario.no_dialtone {
             if x == 2 || x == 4 {
                 let s6 = Duration::from_secs(u64::from(self.settings.reg(6)));
-                (now.saturating_add(s6), Outcome::Fail(ResultCode::NoDialtone))
+                (
+                    now.saturating_add(s6),
+                    Outcome::Fail(ResultCode::NoDialtone),
+                )
             } else {
                 (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
             }
         } else if k <= self.scenario.no_dialtone.saturating_add(self.scenario.busy) {
             if x >= 3 {
-                (dialed.saturating_add(self.scenario.ring_delay), Outcome::Fail(ResultCode::Busy))
+                (
+                    dialed.saturating_add(self.scenario.ring_delay),
+                    Outcome::Fail(ResultCode::Busy),
+                )
             } else {
                 (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
             }
@@ -266,7 +287,11 @@ impl Modem {
                 .saturating_add(self.scenario.busy)
                 .saturating_add(self.scenario.no_answer)
         {
-            let code = if x == 4 { ResultCode::NoAnswer } else { ResultCode::NoCarrier };
+            let code = if x == 4 {
+                ResultCode::NoAnswer
+            } else {
+                ResultCode::NoCarrier
+            };
             (now.saturating_add(s7), Outcome::Fail(code))
         } else if voice {
             (dialed, Outcome::Voice)
@@ -303,7 +328,10 @@ impl DialString {
         // `host:port` reaches another simulated modem; only a leading T or P applies to it.
         let address = dial.trim_start_matches(['T', 't', 'P', 'p']);
         if address.contains(':') {
-            return DialString { number: address.to_string(), duration: Duration::ZERO };
+            return DialString {
+                number: address.to_string(),
+                duration: Duration::ZERO,
+            };
         }
         let mut number = String::new();
         let mut duration = Duration::ZERO;
@@ -333,7 +361,10 @@ mod tests {
         let d = DialString::parse("T555,,1234!W@", 2);
         assert_eq!(d.number, "5551234");
         assert_eq!(d.duration, Duration::from_millis(4500));
-        assert_eq!(DialString::parse("T127.0.0.1:4000", 2).number, "127.0.0.1:4000");
+        assert_eq!(
+            DialString::parse("T127.0.0.1:4000", 2).number,
+            "127.0.0.1:4000"
+        );
         assert_eq!(DialString::parse("*99***1#", 2).number, "*99***1#");
     }
 }

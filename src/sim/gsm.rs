@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::cmdline::{Arg, ExtendedOp};
 use super::commands::{DialString, Flow};
-use super::modem::{Call, Modem, Mode, Outcome, TimerKind};
+use super::modem::{Call, Mode, Modem, Outcome, TimerKind};
 use super::result::ResultCode;
 use super::scenario::Scenario;
 
@@ -63,15 +63,28 @@ pub(crate) struct GsmState {
 impl GsmState {
     pub fn new(scenario: &Scenario) -> GsmState {
         let mut store = BTreeMap::new();
-        for (i, sms) in scenario.stored_sms.iter().take(STORE_SIZE as usize).enumerate() {
-            let stored = Stored { read: false, from: sms.from.clone(), text: sms.text.clone(), at: sms.at };
+        for (i, sms) in scenario
+            .stored_sms
+            .iter()
+            .take(STORE_SIZE as usize)
+            .enumerate()
+        {
+            let stored = Stored {
+                read: false,
+                from: sms.from.clone(),
+                text: sms.text.clone(),
+                at: sms.at,
+            };
             store.insert(i as u32 + 1, stored);
         }
         GsmState {
             cmee: 0,
             clip: false,
             sim: match &scenario.pin {
-                Some(pin) => Sim::Pin { pin: pin.clone(), attempts: 3 },
+                Some(pin) => Sim::Pin {
+                    pin: pin.clone(),
+                    attempts: 3,
+                },
                 None => Sim::Ready,
             },
             reg_stat: 0,
@@ -150,7 +163,11 @@ impl Modem {
             match self.gsm.creg[i] {
                 1 => self.unsolicited(now, &format!("{name}: {stat}")),
                 2 => {
-                    let cell = if matches!(stat, 1 | 5) { ",\"00A1\",\"0000B2C3\"" } else { "" };
+                    let cell = if matches!(stat, 1 | 5) {
+                        ",\"00A1\",\"0000B2C3\""
+                    } else {
+                        ""
+                    };
                     self.unsolicited(now, &format!("{name}: {stat}{cell}"));
                 }
                 _ => {}
@@ -160,11 +177,18 @@ impl Modem {
 
     /// A scenario message arrives: stored, and announced with `+CMTI` when `+CNMI` asks.
     pub(crate) fn sms_arrives(&mut self, now: Duration, i: usize) {
-        let Some(sms) = self.scenario.incoming_sms.get(i).cloned() else { return };
+        let Some(sms) = self.scenario.incoming_sms.get(i).cloned() else {
+            return;
+        };
         let Some(index) = (1..=STORE_SIZE).find(|n| !self.gsm.store.contains_key(n)) else {
             return;
         };
-        let stored = Stored { read: false, from: sms.from, text: sms.text, at: now };
+        let stored = Stored {
+            read: false,
+            from: sms.from,
+            text: sms.text,
+            at: now,
+        };
         self.gsm.store.insert(index, stored);
         if self.gsm.cnmi_mt >= 1 {
             self.unsolicited(now, &format!("+CMTI: \"SM\",{index}"));
@@ -206,7 +230,12 @@ impl Modem {
             Some((Duration::ZERO, ResultCode::NoCarrier))
         } else if k <= sc.no_dialtone.saturating_add(sc.busy) {
             Some((sc.ring_delay, ResultCode::Busy))
-        } else if k <= sc.no_dialtone.saturating_add(sc.busy).saturating_add(sc.no_answer) {
+        } else if k
+            <= sc
+                .no_dialtone
+                .saturating_add(sc.busy)
+                .saturating_add(sc.no_answer)
+        {
             Some((self.s7(), ResultCode::NoAnswer))
         } else {
             None
@@ -220,7 +249,10 @@ impl Modem {
                 self.new_call(Call::Dialing { link: false });
                 let gen = self.call_gen;
                 let outcome = Outcome::Fail(code);
-                self.schedule(now.saturating_add(after), TimerKind::DialResult { gen, outcome });
+                self.schedule(
+                    now.saturating_add(after),
+                    TimerKind::DialResult { gen, outcome },
+                );
                 Flow::Pending
             }
         }
@@ -235,16 +267,28 @@ impl Modem {
         self.new_call(Call::Dialing { link: false });
         let gen = self.call_gen;
         let at = now.saturating_add(self.scenario.ring_delay);
-        self.schedule(at, TimerKind::DialResult { gen, outcome: Outcome::Connect });
+        self.schedule(
+            at,
+            TimerKind::DialResult {
+                gen,
+                outcome: Outcome::Connect,
+            },
+        );
         Flow::Pending
     }
 
     /// One byte of SMS text after the `> ` prompt: Ctrl-Z sends, ESC cancels (answered
     /// OK, nothing sent), CR starts a new line with a new prompt.
     pub(crate) fn sms_byte(&mut self, now: Duration, b: u8) {
-        let (s3, s4, s5) = (self.settings.reg(3), self.settings.reg(4), self.settings.reg(5));
+        let (s3, s4, s5) = (
+            self.settings.reg(3),
+            self.settings.reg(4),
+            self.settings.reg(5),
+        );
         let echo = self.settings.echo;
-        let Mode::SmsText { to, text } = &mut self.mode else { return };
+        let Mode::SmsText { to, text } = &mut self.mode else {
+            return;
+        };
         match b {
             0x1a => {
                 let (to, text) = (std::mem::take(to), std::mem::take(text));
@@ -315,7 +359,11 @@ impl Modem {
             ("+CREG" | "+CGREG" | "+CEREG", Read) => {
                 let n = self.gsm.creg[creg_index(name)];
                 let stat = self.gsm.reg_stat;
-                let cell = if n == 2 && matches!(stat, 1 | 5) { ",\"00A1\",\"0000B2C3\"" } else { "" };
+                let cell = if n == 2 && matches!(stat, 1 | 5) {
+                    ",\"00A1\",\"0000B2C3\""
+                } else {
+                    ""
+                };
                 self.info(now, &[format!("{name}: {n},{stat}{cell}")]);
             }
             ("+CREG" | "+CGREG" | "+CEREG", Test) => self.info(now, &[format!("{name}: (0-2)")]),
@@ -371,7 +419,12 @@ impl Modem {
                 }
             }
             ("+CGACT", Read) => {
-                let lines: Vec<String> = self.gsm.contexts.keys().map(|cid| format!("+CGACT: {cid},0")).collect();
+                let lines: Vec<String> = self
+                    .gsm
+                    .contexts
+                    .keys()
+                    .map(|cid| format!("+CGACT: {cid},0"))
+                    .collect();
                 if !lines.is_empty() {
                     self.info(now, &lines);
                 }
@@ -382,7 +435,9 @@ impl Modem {
                 }
                 return self.packet_data(now);
             }
-            ("+CMGS" | "+CMGL" | "+CMGR" | "+CMGD" | "+CPMS", _) => return self.sms_command(now, name, &op),
+            ("+CMGS" | "+CMGL" | "+CMGR" | "+CMGD" | "+CPMS", _) => {
+                return self.sms_command(now, name, &op)
+            }
             ("+CGMI" | "+CGMM" | "+CGMR" | "+CGSN" | "+GMI" | "+GMM" | "+GMR" | "+GSN", _) => {
                 return self.identification(now, name, &op)
             }
@@ -404,7 +459,10 @@ impl Modem {
                     self.gsm.sim = if attempts <= 1 {
                         Sim::Puk
                     } else {
-                        Sim::Pin { pin, attempts: attempts - 1 }
+                        Sim::Pin {
+                            pin,
+                            attempts: attempts - 1,
+                        }
                     };
                     Flow::Done(ResultCode::Cme(16))
                 }
@@ -430,9 +488,12 @@ impl Modem {
                 self.info(now, &[format!("+COPS: 0,0,\"{operator}\",7")]);
             }
             ExtendedOp::Read => self.info(now, &["+COPS: 0"]),
-            ExtendedOp::Test => {
-                self.info(now, &[format!("+COPS: (2,\"{operator}\",\"{operator}\",\"00101\",7),,(0-4),(0-2)")])
-            }
+            ExtendedOp::Test => self.info(
+                now,
+                &[format!(
+                    "+COPS: (2,\"{operator}\",\"{operator}\",\"00101\",7),,(0-4),(0-2)"
+                )],
+            ),
             ExtendedOp::Set(a) if a.first().and_then(Arg::number).is_some_and(|m| m <= 4) => {}
             _ => return Flow::Done(ResultCode::Cme(50)),
         }
@@ -442,7 +503,11 @@ impl Modem {
     fn cgdcont(&mut self, now: Duration, op: &ExtendedOp) -> Flow {
         match op {
             ExtendedOp::Set(a) => {
-                let Some(cid) = a.first().and_then(Arg::number).filter(|c| (1..=16).contains(c)) else {
+                let Some(cid) = a
+                    .first()
+                    .and_then(Arg::number)
+                    .filter(|c| (1..=16).contains(c))
+                else {
                     return Flow::Done(ResultCode::Cme(50));
                 };
                 if a.len() == 1 {
@@ -461,7 +526,9 @@ impl Modem {
                     .gsm
                     .contexts
                     .iter()
-                    .map(|(cid, (kind, apn))| format!("+CGDCONT: {cid},\"{kind}\",\"{apn}\",\"0.0.0.0\",0,0"))
+                    .map(|(cid, (kind, apn))| {
+                        format!("+CGDCONT: {cid},\"{kind}\",\"{apn}\",\"0.0.0.0\",0,0")
+                    })
                     .collect();
                 if !lines.is_empty() {
                     self.info(now, &lines);
@@ -477,12 +544,19 @@ impl Modem {
     fn sms_command(&mut self, now: Duration, name: &str, op: &ExtendedOp) -> Flow {
         if let ExtendedOp::Test = op {
             if name == "+CMGL" {
-                self.info(now, &["+CMGL: (\"REC UNREAD\",\"REC READ\",\"STO UNSENT\",\"STO SENT\",\"ALL\")"]);
+                self.info(
+                    now,
+                    &["+CMGL: (\"REC UNREAD\",\"REC READ\",\"STO UNSENT\",\"STO SENT\",\"ALL\")"],
+                );
             }
             return Flow::Next;
         }
         if self.gsm.sim != Sim::Ready {
-            return Flow::Done(ResultCode::Cms(if self.gsm.sim == Sim::Puk { 316 } else { 311 }));
+            return Flow::Done(ResultCode::Cms(if self.gsm.sim == Sim::Puk {
+                316
+            } else {
+                311
+            }));
         }
         if self.gsm.cmgf != 1 && name != "+CPMS" && name != "+CMGD" {
             // PDU mode is not simulated.
@@ -501,13 +575,20 @@ impl Modem {
                 if !self.gsm.registered() {
                     return Flow::Done(ResultCode::Cms(331));
                 }
-                self.mode = Mode::SmsText { to, text: Vec::new() };
+                self.mode = Mode::SmsText {
+                    to,
+                    text: Vec::new(),
+                };
                 let (s3, s4) = (self.settings.reg(3), self.settings.reg(4));
                 self.raw_response(now, vec![s3, s4, b'>', b' ']);
                 Flow::Pending
             }
             ("+CMGL", ExtendedOp::Set(_) | ExtendedOp::Execute) => {
-                let filter = args.first().and_then(Arg::text).unwrap_or("REC UNREAD").to_string();
+                let filter = args
+                    .first()
+                    .and_then(Arg::text)
+                    .unwrap_or("REC UNREAD")
+                    .to_string();
                 let wanted: fn(&Stored) -> bool = match filter.as_str() {
                     "ALL" => |_| true,
                     "REC UNREAD" => |m| !m.read,
@@ -518,7 +599,11 @@ impl Modem {
                 let mut lines = Vec::new();
                 for (i, m) in self.gsm.store.iter_mut().filter(|(_, m)| wanted(m)) {
                     let stat = if m.read { "REC READ" } else { "REC UNREAD" };
-                    lines.push(format!("+CMGL: {i},\"{stat}\",\"{}\",,{}", m.from, timestamp(m.at)));
+                    lines.push(format!(
+                        "+CMGL: {i},\"{stat}\",\"{}\",,{}",
+                        m.from,
+                        timestamp(m.at)
+                    ));
                     lines.push(m.text.clone());
                     m.read = true;
                 }
@@ -532,7 +617,10 @@ impl Modem {
                     return Flow::Done(ResultCode::Cms(321));
                 };
                 let stat = if m.read { "REC READ" } else { "REC UNREAD" };
-                let lines = [format!("+CMGR: \"{stat}\",\"{}\",,{}", m.from, timestamp(m.at)), m.text.clone()];
+                let lines = [
+                    format!("+CMGR: \"{stat}\",\"{}\",,{}", m.from, timestamp(m.at)),
+                    m.text.clone(),
+                ];
                 m.read = true;
                 self.info(now, &lines);
                 Flow::Next
@@ -554,7 +642,10 @@ impl Modem {
             ("+CPMS", ExtendedOp::Read) => {
                 let n = self.gsm.store.len();
                 let used = format!("{n},{STORE_SIZE}");
-                self.info(now, &[format!("+CPMS: \"SM\",{used},\"SM\",{used},\"SM\",{used}")]);
+                self.info(
+                    now,
+                    &[format!("+CPMS: \"SM\",{used},\"SM\",{used},\"SM\",{used}")],
+                );
                 Flow::Next
             }
             ("+CPMS", ExtendedOp::Set(_)) => {
@@ -574,8 +665,14 @@ mod tests {
 
     #[test]
     fn timestamps_count_from_the_epoch() {
-        assert_eq!(timestamp(Duration::from_secs(7)), "\"24/01/01,12:00:07+00\"");
-        assert_eq!(timestamp(Duration::from_secs(13 * 3600)), "\"24/01/02,01:00:00+00\"");
+        assert_eq!(
+            timestamp(Duration::from_secs(7)),
+            "\"24/01/01,12:00:07+00\""
+        );
+        assert_eq!(
+            timestamp(Duration::from_secs(13 * 3600)),
+            "\"24/01/02,01:00:00+00\""
+        );
         // Absurd times wrap the day of month instead of overflowing.
         let _ = timestamp(Duration::MAX);
     }

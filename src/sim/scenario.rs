@@ -179,7 +179,8 @@ impl Scenario {
         let mut scenario = Scenario::default();
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
-            let words = split_words(raw).map_err(|message| ScenarioError::Syntax { line, message })?;
+            let words =
+                split_words(raw).map_err(|message| ScenarioError::Syntax { line, message })?;
             if words.is_empty() {
                 continue;
             }
@@ -201,13 +202,17 @@ impl Scenario {
             "no-answer" => self.no_answer = count_or_always(args)?,
             "carrier-lost" => {
                 let [Word::Bare(after), amount, rest @ ..] = args else {
-                    return Err("expected `carrier-lost after N bytes` or `carrier-lost after 5s`".into());
+                    return Err(
+                        "expected `carrier-lost after N bytes` or `carrier-lost after 5s`".into(),
+                    );
                 };
                 if after != "after" {
                     return Err(format!("expected `after`, found `{after}`"));
                 }
                 self.carrier_loss = Some(match rest {
-                    [Word::Bare(unit)] if unit == "bytes" => CarrierLoss::AfterBytes(number(amount)?),
+                    [Word::Bare(unit)] if unit == "bytes" => {
+                        CarrierLoss::AfterBytes(number(amount)?)
+                    }
                     [] => CarrierLoss::AfterTime(duration(amount)?),
                     _ => return Err("expected `N bytes` or a duration after `after`".into()),
                 });
@@ -255,7 +260,10 @@ impl Scenario {
                 };
                 keyword(at, "at")?;
                 keyword(from, "from")?;
-                self.incoming_calls.push(IncomingCall { at: duration(when)?, from: phone(who)? });
+                self.incoming_calls.push(IncomingCall {
+                    at: duration(when)?,
+                    from: phone(who)?,
+                });
             }
             "incoming-sms" => {
                 let [Word::Bare(at), when, Word::Bare(from), who, body] = args else {
@@ -290,7 +298,8 @@ impl Scenario {
                 if stat > 5 {
                     return Err("a +CREG status is 0 to 5".into());
                 }
-                self.registration_changes.push((duration(when)?, stat as u8));
+                self.registration_changes
+                    .push((duration(when)?, stat as u8));
             }
             "signal" => {
                 let s = count(one(args)?)?;
@@ -396,7 +405,8 @@ fn keyword(found: &str, wanted: &str) -> Result<(), String> {
 
 fn number(w: &Word) -> Result<u64, String> {
     let s = bare(w)?;
-    s.parse().map_err(|_| format!("`{s}` is not a whole number"))
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))
 }
 
 fn count(w: &Word) -> Result<u32, String> {
@@ -468,7 +478,12 @@ fn text(w: &Word) -> Result<Text, String> {
 
 fn phone(w: &Word) -> Result<String, String> {
     let s = text(w)?.0;
-    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_digit() || b == b'+' || b == b'*' || b == b'#') {
+    if s.is_empty()
+        || s.len() > 32
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'+' || b == b'*' || b == b'#')
+    {
         return Err(format!("`{s}` is not a phone number"));
     }
     Ok(s)
@@ -503,7 +518,10 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let err = Scenario::parse("busy 1\nbusy x\n").unwrap_err();
-        assert_eq!(err.to_string(), "scenario line 2: `x` is not a whole number");
+        assert_eq!(
+            err.to_string(),
+            "scenario line 2: `x` is not a whole number"
+        );
         for bad in [
             "frobnicate",
             "latency 5",

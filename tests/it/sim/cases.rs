@@ -42,7 +42,12 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
                 let hex: String = chars.by_ref().take(2).collect();
                 out.push(u8::from_str_radix(&hex, 16).map_err(|_| format!("bad escape \\x{hex}"))?);
             }
-            other => return Err(format!("bad escape \\{}", other.map(String::from).unwrap_or_default())),
+            other => {
+                return Err(format!(
+                    "bad escape \\{}",
+                    other.map(String::from).unwrap_or_default()
+                ))
+            }
         }
     }
     Ok(out)
@@ -68,9 +73,15 @@ pub fn escape(bytes: &[u8]) -> String {
 fn duration(text: &str) -> Result<Duration, String> {
     let (digits, scale) = match text.strip_suffix("ms") {
         Some(d) => (d, 0.001),
-        None => (text.strip_suffix('s').ok_or(format!("`{text}` needs ms or s"))?, 1.0),
+        None => (
+            text.strip_suffix('s')
+                .ok_or(format!("`{text}` needs ms or s"))?,
+            1.0,
+        ),
     };
-    let value: f64 = digits.parse().map_err(|_| format!("bad duration `{text}`"))?;
+    let value: f64 = digits
+        .parse()
+        .map_err(|_| format!("bad duration `{text}`"))?;
     Ok(Duration::from_secs_f64(value * scale))
 }
 
@@ -137,7 +148,11 @@ pub fn run_case(text: &str) -> Result<(), String> {
             "dtr" => m.set_dtr(now, on_off(rest.trim()).map_err(at)?),
             "rts" => m.set_rts(now, on_off(rest.trim()).map_err(at)?),
             "break" => m.send_break(now, Duration::from_millis(250)),
-            "baud" => m.set_baud(rest.trim().parse().map_err(|_| at(format!("bad baud `{rest}`")))?),
+            "baud" => m.set_baud(
+                rest.trim()
+                    .parse()
+                    .map_err(|_| at(format!("bad baud `{rest}`")))?,
+            ),
             "carrier" => {
                 let wanted = on_off(rest.trim()).map_err(at)?;
                 m.poll_output(now, &mut pending);
@@ -158,7 +173,9 @@ pub fn run_case(text: &str) -> Result<(), String> {
 }
 
 fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -175,20 +192,36 @@ fn every_case_in_tests_data_sim_passes() {
     let mut files = Vec::new();
     case_files(&root, &mut files);
     files.sort();
-    assert!(files.len() >= 40, "expected the conformance cases under {}", root.display());
+    assert!(
+        files.len() >= 40,
+        "expected the conformance cases under {}",
+        root.display()
+    );
     let mut failures = String::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         if let Err(e) = run_case(&text) {
-            let _ = writeln!(failures, "{}: {e}", file.strip_prefix(&root).unwrap_or(file).display());
+            let _ = writeln!(
+                failures,
+                "{}: {e}",
+                file.strip_prefix(&root).unwrap_or(file).display()
+            );
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{failures}", failures.lines().filter(|l| l.contains(".case:")).count(), files.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{failures}",
+        failures.lines().filter(|l| l.contains(".case:")).count(),
+        files.len()
+    );
 }
 
 #[test]
 fn the_runner_notices_wrong_output() {
     assert!(run_case("send AT\\r\nexpect AT\\r\\r\\nOK\\r\\n\n").is_ok());
     assert!(run_case("send AT\\r\nexpect AT\\r\\r\\nERROR\\r\\n\n").is_err());
-    assert!(run_case("send AT\\r\n").is_err(), "unexpected leftover output must fail");
+    assert!(
+        run_case("send AT\\r\n").is_err(),
+        "unexpected leftover output must fail"
+    );
 }
