@@ -5,6 +5,8 @@
 //! monotonic wall clock, the simulated modem can run on virtual time so tests of long
 //! timeouts take no real time.
 
+pub mod sim;
+
 use std::io;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};

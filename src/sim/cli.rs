@@ -12,6 +12,9 @@ pub struct SimArgs {
 
 /// Runs `atchat sim` until killed.
 pub fn run(args: &SimArgs) -> ExitCode {
-    eprintln!("atchat sim: profile `{}` is not available yet", args.profile);
+    eprintln!(
+        "atchat sim: profile `{}` is not available yet",
+        args.profile
+    );
     ExitCode::from(1)
 }

@@ -1,3 +1,18 @@
-//! The simulated Hayes/GSM modem (see DESIGN.md §5): a V.250 engine with no I/O of its own.
+//! The simulated Hayes/GSM modem (see DESIGN.md §5 and `docs/sim.md`).
+//!
+//! [`Modem`] is a V.250 engine with no I/O of its own: bytes and time go in, bytes come
+//! out, like the VM. `port::sim` wraps it as an in-process port; [`cli`] serves it on a
+//! pty, TCP or RFC 2217 socket.
 
 pub mod cli;
+mod cmdline;
+mod commands;
+mod gsm;
+mod modem;
+mod result;
+mod scenario;
+mod settings;
+
+pub use gsm::PUK;
+pub use modem::{LinkEvent, LinkRequest, Modem, Profile};
+pub use scenario::{CarrierLoss, IncomingCall, IncomingSms, OnlineData, Scenario, ScenarioError};

@@ -6,4 +6,5 @@ mod check;
 mod ports;
 mod props;
 mod run;
+mod sim;
 mod syntax;

@@ -1,0 +1,205 @@
+//! `sim:` ports: the simulated modem in-process (`sim:hayes`, `sim:gsm?scenario=FILE`).
+//!
+//! The port carries every modem line (DTR, RTS, break, DCD, baud) straight to the
+//! [`Modem`] engine. On [`SimClock::Virtual`] time only moves when the driver waits in
+//! [`Port::read`], and then jumps straight to the modem's next event: a script with a 60 s
+//! timeout against the virtual sim finishes at once.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{monotonic_now, Port, PortError};
+use crate::sim::{Modem, Profile, Scenario};
+
+/// Which clock a [`SimPort`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimClock {
+    /// The monotonic wall clock: `read` really waits (for `atchat run`, the REPL).
+    Real,
+    /// Virtual time: `read` advances the clock instead of sleeping (for tests).
+    Virtual,
+}
+
+/// The simulated modem as a [`Port`].
+#[derive(Debug)]
+pub struct SimPort {
+    name: String,
+    modem: Modem,
+    clock: SimClock,
+    /// Real clock: the monotonic time the sim started at.
+    origin: Duration,
+    /// Virtual clock: time since the sim started.
+    virtual_now: Duration,
+    /// Output produced but not yet read.
+    pending: Vec<u8>,
+}
+
+impl SimPort {
+    /// Opens a sim port from `spec`, what follows `sim:`: a profile (`hayes` or `gsm`)
+    /// then optional `?key=value&...` with `scenario=FILE` and `pin=DIGITS`.
+    pub fn open(spec: &str, clock: SimClock) -> Result<SimPort, PortError> {
+        let bad = |reason: String| PortError::BadSpec {
+            spec: format!("sim:{spec}"),
+            reason,
+        };
+        let (profile, query) = spec.split_once('?').unwrap_or((spec, ""));
+        let profile = match profile {
+            "hayes" => Profile::Hayes,
+            "gsm" => Profile::Gsm,
+            other => {
+                return Err(bad(format!(
+                    "unknown profile `{other}`; use `hayes` or `gsm`"
+                )))
+            }
+        };
+        let mut scenario = Scenario::default();
+        let mut pin = None;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("scenario", path)) => {
+                    scenario =
+                        Scenario::from_file(Path::new(path)).map_err(|e| bad(e.to_string()))?;
+                }
+                Some(("pin", digits)) => {
+                    let text = format!("pin {digits}");
+                    let parsed = Scenario::parse(&text)
+                        .map_err(|_| bad(format!("`{digits}` is not a PIN")))?;
+                    pin = parsed.pin;
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "unknown option `{pair}`; use `scenario=FILE` or `pin=DIGITS`"
+                    )))
+                }
+            }
+        }
+        if pin.is_some() {
+            scenario.pin = pin;
+        }
+        Ok(SimPort::with_modem(
+            format!("sim:{spec}"),
+            Modem::new(profile, scenario),
+            clock,
+        ))
+    }
+
+    /// A port around an engine built by the caller (tests that need a custom scenario).
+    pub fn with_modem(name: String, modem: Modem, clock: SimClock) -> SimPort {
+        SimPort {
+            name,
+            modem,
+            clock,
+            origin: monotonic_now(),
+            virtual_now: Duration::ZERO,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The engine, to inspect what the modem did (messages sent, breaks seen).
+    pub fn modem(&self) -> &Modem {
+        &self.modem
+    }
+
+    /// The time the engine is at.
+    fn sim_now(&self) -> Duration {
+        match self.clock {
+            SimClock::Real => monotonic_now().saturating_sub(self.origin),
+            SimClock::Virtual => self.virtual_now,
+        }
+    }
+
+    fn collect(&mut self) {
+        let now = self.sim_now();
+        self.modem.poll_output(now, &mut self.pending);
+    }
+
+    fn take(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        n
+    }
+}
+
+impl Port for SimPort {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), PortError> {
+        let now = self.sim_now();
+        self.modem.receive(now, bytes);
+        Ok(())
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, PortError> {
+        let deadline = self.sim_now().saturating_add(timeout);
+        loop {
+            self.collect();
+            if !self.pending.is_empty() || buf.is_empty() {
+                return Ok(self.take(buf));
+            }
+            let now = self.sim_now();
+            if now >= deadline {
+                return Ok(0);
+            }
+            // Wake at the modem's next event if it comes before the deadline. An event
+            // already due (it produced no output) must not stall the loop: step past it.
+            let wake = match self.modem.next_wakeup() {
+                Some(w) if w > now => w.min(deadline),
+                Some(_) => now.saturating_add(Duration::from_nanos(1)).min(deadline),
+                None => deadline,
+            };
+            match self.clock {
+                SimClock::Virtual => self.virtual_now = wake,
+                SimClock::Real => std::thread::sleep(wake.saturating_sub(now)),
+            }
+        }
+    }
+
+    fn set_dtr(&mut self, on: bool) -> Result<(), PortError> {
+        let now = self.sim_now();
+        self.modem.set_dtr(now, on);
+        Ok(())
+    }
+
+    fn set_rts(&mut self, on: bool) -> Result<(), PortError> {
+        let now = self.sim_now();
+        self.modem.set_rts(now, on);
+        Ok(())
+    }
+
+    fn send_break(&mut self, duration: Duration) -> Result<(), PortError> {
+        let now = self.sim_now();
+        self.modem.send_break(now, duration);
+        if self.clock == SimClock::Virtual {
+            // A break occupies the line for its duration, as on a real port.
+            self.virtual_now = self.virtual_now.saturating_add(duration);
+        }
+        Ok(())
+    }
+
+    fn carrier(&mut self) -> Result<bool, PortError> {
+        // Bring the modem up to now first: the carrier may have been lost meanwhile.
+        self.collect();
+        Ok(self.modem.carrier())
+    }
+
+    fn set_baud(&mut self, baud: u32) -> Result<(), PortError> {
+        self.modem.set_baud(baud);
+        Ok(())
+    }
+
+    fn discard_input(&mut self) -> Result<(), PortError> {
+        self.collect();
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn now(&self) -> Duration {
+        match self.clock {
+            SimClock::Real => monotonic_now(),
+            SimClock::Virtual => self.virtual_now,
+        }
+    }
+}

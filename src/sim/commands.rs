@@ -1,0 +1,370 @@
+//! Executing V.250 command lines: basic commands, `&` commands, S-registers and `D`.
+
+use std::time::Duration;
+
+use super::cmdline::{Command, CommandLine, ExtendedOp};
+use super::modem::{Call, LinkRequest, Mode, Modem, Outcome, Profile, TimerKind};
+use super::result::ResultCode;
+use super::settings::Settings;
+
+/// What the rest of a command line does after one command.
+pub(crate) enum Flow {
+    /// Go on with the next command; OK at the end of the line.
+    Next,
+    /// Stop here with this result code (ERROR, or the final code of an action command).
+    Done(ResultCode),
+    /// Stop here; the result comes later (dial, answer, SMS prompt).
+    Pending,
+}
+
+/// How long `!` (hook flash) takes.
+const FLASH: Duration = Duration::from_millis(500);
+
+impl Modem {
+    /// Runs the commands of one line in order; the first failure stops the line and only
+    /// one final result code is sent (V.250 §5.6).
+    pub(crate) fn execute_line(&mut self, now: Duration, body: &[u8]) {
+        let mut line = CommandLine::new(body);
+        loop {
+            let command = match line.next_command() {
+                None => return self.result(now, ResultCode::Ok),
+                Some(Err(())) => return self.result(now, ResultCode::Error),
+                Some(Ok(command)) => command,
+            };
+            match self.execute(now, command) {
+                Flow::Next => {}
+                Flow::Done(code) => return self.result(now, code),
+                Flow::Pending => return,
+            }
+        }
+    }
+
+    fn execute(&mut self, now: Duration, command: Command) -> Flow {
+        match command {
+            Command::Basic(letter, arg) => self.basic(now, letter, arg),
+            Command::Ampersand(letter, arg) => self.ampersand(now, letter, arg),
+            Command::SetRegister(n, value) => {
+                if self.settings.set_reg(n, value) {
+                    Flow::Next
+                } else {
+                    Flow::Done(ResultCode::Error)
+                }
+            }
+            Command::QueryRegister(n) => {
+                if !Settings::has_register(n) {
+                    return Flow::Done(ResultCode::Error);
+                }
+                let value = self.settings.reg(n as usize);
+                self.info(now, &[format!("{value:03}")]);
+                Flow::Next
+            }
+            Command::Dial { number, voice } => match self.profile {
+                Profile::Hayes => self.dial_hayes(now, &number, voice),
+                Profile::Gsm => self.dial_gsm(now, &number, voice),
+            },
+            Command::Extended { name, op } => match self.profile {
+                Profile::Gsm => self.gsm_command(now, &name, op),
+                Profile::Hayes => self.identification(now, &name, &op),
+            },
+        }
+    }
+
+    /// `+GMI`, `+GMM`, `+GMR`, `+GSN` (V.250 §6.1), in both profiles; anything else ERROR.
+    pub(crate) fn identification(&mut self, now: Duration, name: &str, op: &ExtendedOp) -> Flow {
+        let text = match name {
+            "+GMI" | "+CGMI" => "ATCHAT",
+            "+GMM" | "+CGMM" => match self.profile {
+                Profile::Hayes => "SIM-56K",
+                Profile::Gsm => "SIM-GSM",
+            },
+            "+GMR" | "+CGMR" => concat!("atchat-sim ", env!("CARGO_PKG_VERSION")),
+            "+GSN" | "+CGSN" => "356938035643809",
+            _ => return Flow::Done(ResultCode::Error),
+        };
+        match op {
+            ExtendedOp::Execute => self.info(now, &[text]),
+            ExtendedOp::Test => {}
+            _ => return Flow::Done(ResultCode::Error),
+        }
+        Flow::Next
+    }
+
+    fn basic(&mut self, now: Duration, letter: u8, arg: Option<u32>) -> Flow {
+        let n = arg.unwrap_or(0);
+        let set = |max: u32| if n <= max { Some(n as u8) } else { None };
+        let ok = |applied: bool| {
+            if applied {
+                Flow::Next
+            } else {
+                Flow::Done(ResultCode::Error)
+            }
+        };
+        match letter {
+            b'A' => self.answer_command(now),
+            b'E' => ok(set(1).map(|v| self.settings.echo = v == 1).is_some()),
+            b'Q' => ok(set(1).map(|v| self.settings.quiet = v == 1).is_some()),
+            b'V' => ok(set(1).map(|v| self.settings.verbose = v == 1).is_some()),
+            b'X' => ok(set(4).map(|v| self.settings.x = v).is_some()),
+            b'L' => ok(set(3).map(|v| self.settings.speaker_volume = v).is_some()),
+            b'M' => ok(set(3).map(|v| self.settings.speaker_mode = v).is_some()),
+            // Tone/pulse default and B (CCITT/Bell) change nothing a DTE can observe.
+            b'T' | b'P' if arg.is_none() => Flow::Next,
+            b'B' => ok(n <= 1),
+            b'H' => {
+                if n != 0 {
+                    return Flow::Done(ResultCode::Error);
+                }
+                self.hang_up(now);
+                Flow::Next
+            }
+            b'O' => {
+                if n > 1 {
+                    return Flow::Done(ResultCode::Error);
+                }
+                if matches!(self.call, Call::Connected { .. }) {
+                    self.mode = Mode::Online;
+                    let rate = self.scenario.connect_rate.unwrap_or(self.baud);
+                    Flow::Done(ResultCode::Connect(Some(rate)))
+                } else {
+                    Flow::Done(ResultCode::NoCarrier)
+                }
+            }
+            b'Z' => {
+                if n > 1 {
+                    return Flow::Done(ResultCode::Error);
+                }
+                self.reset(now);
+                // Commands after Z on the same line are not run (V.250 §6.1.1).
+                Flow::Done(ResultCode::Ok)
+            }
+            b'I' => match self.identify(n) {
+                Some(text) => {
+                    self.info(now, &[text]);
+                    Flow::Next
+                }
+                None => Flow::Done(ResultCode::Error),
+            },
+            _ => Flow::Done(ResultCode::Error),
+        }
+    }
+
+    fn identify(&self, n: u32) -> Option<String> {
+        let profile = match self.profile {
+            Profile::Hayes => "Hayes",
+            Profile::Gsm => "GSM",
+        };
+        Some(match n {
+            0 => match self.profile {
+                Profile::Hayes => "56000".to_string(),
+                Profile::Gsm => "SIM-GSM".to_string(),
+            },
+            1 => "255".to_string(),
+            2 => "ROM OK".to_string(),
+            3 => format!(
+                "atchat simulated {profile} modem {}",
+                env!("CARGO_PKG_VERSION")
+            ),
+            4 => "ATCHAT".to_string(),
+            5 => "Country code 00".to_string(),
+            6 => "No diagnostics".to_string(),
+            7 => match self.profile {
+                Profile::Hayes => "V.250 data modem".to_string(),
+                Profile::Gsm => "3GPP TS 27.007/27.005 subset".to_string(),
+            },
+            _ => return None,
+        })
+    }
+
+    fn ampersand(&mut self, now: Duration, letter: u8, arg: Option<u32>) -> Flow {
+        let n = arg.unwrap_or(0);
+        let fits = |max: u32| n <= max;
+        match letter {
+            b'C' if fits(1) => self.settings.dcd_mode = n as u8,
+            b'D' if fits(3) => self.settings.dtr_mode = n as u8,
+            b'K' if fits(6) => self.settings.flow = n as u8,
+            b'S' if fits(1) => self.settings.dsr_mode = n as u8,
+            b'F' if n == 0 => self.settings = Settings::factory(),
+            b'W' if n == 0 => self.stored = self.settings.clone(),
+            b'Y' if n == 0 => {}
+            b'V' if n == 0 => {
+                let mut lines = vec!["ACTIVE PROFILE:".to_string()];
+                lines.extend(self.settings.describe());
+                lines.push(String::new());
+                lines.push("STORED PROFILE 0:".to_string());
+                lines.extend(self.stored.describe());
+                self.info(now, &lines);
+            }
+            _ => return Flow::Done(ResultCode::Error),
+        }
+        Flow::Next
+    }
+
+    /// `H`: on hook. The other modem of a network call sees NO CARRIER.
+    pub(crate) fn hang_up(&mut self, now: Duration) {
+        if self.call != Call::Idle {
+            self.end_call(now, None, true);
+        }
+        self.mode = Mode::Command;
+    }
+
+    /// `A`: answer a ringing call; with nobody calling, go off hook and wait S7 seconds for
+    /// a carrier that never comes (NO CARRIER), as a Hayes modem does.
+    fn answer_command(&mut self, now: Duration) -> Flow {
+        match self.call.clone() {
+            Call::Ringing { voice, link, .. } => {
+                if self.answer(now, voice, link) {
+                    Flow::Next
+                } else {
+                    Flow::Pending
+                }
+            }
+            Call::Idle if self.profile == Profile::Gsm => Flow::Done(ResultCode::NoCarrier),
+            Call::Idle => {
+                self.new_call(Call::Answering { link: false });
+                let gen = self.call_gen;
+                let outcome = Outcome::Fail(ResultCode::NoCarrier);
+                self.schedule(
+                    now.saturating_add(self.s7()),
+                    TimerKind::DialResult { gen, outcome },
+                );
+                Flow::Pending
+            }
+            _ => Flow::Done(ResultCode::Error),
+        }
+    }
+
+    pub(crate) fn s7(&self) -> Duration {
+        Duration::from_secs(u64::from(self.settings.reg(7)))
+    }
+
+    /// `D` on the Hayes profile. The outcome is decided now from the scenario and the X
+    /// setting (V.250 §6.2.18: X2/X4 detect dial tone, X3/X4 detect busy; without
+    /// detection the call just never connects and ends with NO CARRIER after S7).
+    fn dial_hayes(&mut self, now: Duration, dial: &str, voice: bool) -> Flow {
+        if self.call != Call::Idle {
+            return Flow::Done(ResultCode::Error);
+        }
+        let parsed = DialString::parse(dial, self.settings.reg(8));
+        if !voice && self.routed(&parsed.number) {
+            self.new_call(Call::Dialing { link: true });
+            self.request(LinkRequest::Dial(parsed.number));
+            let gen = self.call_gen;
+            let outcome = Outcome::Fail(ResultCode::NoCarrier);
+            self.schedule(
+                now.saturating_add(self.s7()),
+                TimerKind::DialResult { gen, outcome },
+            );
+            return Flow::Pending;
+        }
+        self.dials = self.dials.saturating_add(1);
+        let k = self.dials;
+        let x = self.settings.x;
+        let s7 = self.s7();
+        let dialed = now.saturating_add(parsed.duration);
+        let (at, outcome) = if k <= self.scenario.no_dialtone {
+            if x == 2 || x == 4 {
+                let s6 = Duration::from_secs(u64::from(self.settings.reg(6)));
+                (
+                    now.saturating_add(s6),
+                    Outcome::Fail(ResultCode::NoDialtone),
+                )
+            } else {
+                (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
+            }
+        } else if k <= self.scenario.no_dialtone.saturating_add(self.scenario.busy) {
+            if x >= 3 {
+                (
+                    dialed.saturating_add(self.scenario.ring_delay),
+                    Outcome::Fail(ResultCode::Busy),
+                )
+            } else {
+                (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
+            }
+        } else if k
+            <= self
+                .scenario
+                .no_dialtone
+                .saturating_add(self.scenario.busy)
+                .saturating_add(self.scenario.no_answer)
+        {
+            let code = if x == 4 {
+                ResultCode::NoAnswer
+            } else {
+                ResultCode::NoCarrier
+            };
+            (now.saturating_add(s7), Outcome::Fail(code))
+        } else if voice {
+            (dialed, Outcome::Voice)
+        } else if parsed.number.is_empty() {
+            // `ATD` alone: off hook in originate mode, no one there.
+            (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
+        } else {
+            let connect = dialed.saturating_add(self.scenario.ring_delay);
+            if connect > now.saturating_add(s7) {
+                (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
+            } else {
+                (connect, Outcome::Connect)
+            }
+        };
+        self.new_call(Call::Dialing { link: false });
+        let gen = self.call_gen;
+        self.schedule(at, TimerKind::DialResult { gen, outcome });
+        Flow::Pending
+    }
+}
+
+/// A dial string with its modifiers worked out.
+pub(crate) struct DialString {
+    /// What is dialed: digits, `*`, `#`, `A`-`D`, `+`, and for network calls `host:port`.
+    pub number: String,
+    /// Time the modifiers add: S8 seconds per `,`, half a second per `!`.
+    pub duration: Duration,
+}
+
+impl DialString {
+    /// Splits `dial` (what followed `D`, `;` removed) into the number and the pauses.
+    /// Characters V.250 does not define are ignored, as V.250 §6.3.1 allows.
+    pub fn parse(dial: &str, s8: u8) -> DialString {
+        // `host:port` reaches another simulated modem; only a leading T or P applies to it.
+        let address = dial.trim_start_matches(['T', 't', 'P', 'p']);
+        if address.contains(':') {
+            return DialString {
+                number: address.to_string(),
+                duration: Duration::ZERO,
+            };
+        }
+        let mut number = String::new();
+        let mut duration = Duration::ZERO;
+        let comma = Duration::from_secs(u64::from(s8));
+        for c in dial.chars() {
+            match c {
+                ',' => duration = duration.saturating_add(comma),
+                '!' => duration = duration.saturating_add(FLASH),
+                // T/P/W/@/R and anything else change nothing observable about the far end:
+                // W and @ wait for a dial tone or quiet answer, which the line always gives.
+                c if c.is_ascii_digit() || matches!(c, '*' | '#' | '+' | 'A'..='D' | 'a'..='d') => {
+                    number.push(c.to_ascii_uppercase())
+                }
+                _ => {}
+            }
+        }
+        DialString { number, duration }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dial_modifiers() {
+        let d = DialString::parse("T555,,1234!W@", 2);
+        assert_eq!(d.number, "5551234");
+        assert_eq!(d.duration, Duration::from_millis(4500));
+        assert_eq!(
+            DialString::parse("T127.0.0.1:4000", 2).number,
+            "127.0.0.1:4000"
+        );
+        assert_eq!(DialString::parse("*99***1#", 2).number, "*99***1#");
+    }
+}

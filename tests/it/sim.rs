@@ -1,0 +1,6 @@
+//! The simulated modem: conformance cases, GSM flows, scenarios, the in-process port and
+//! the exposures (pty, TCP, RFC 2217) checked from outside the process.
+
+mod cases;
+mod fuzz;
+mod port;
