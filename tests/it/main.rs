@@ -3,6 +3,7 @@
 mod support;
 
 mod check;
+mod examples;
 mod ports;
 mod props;
 mod run;
