@@ -2,3 +2,4 @@
 
 pub mod fake_modem;
 pub mod golden;
+pub mod pty;
