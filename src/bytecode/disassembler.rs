@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::encoding::{flow, Frame};
-use super::opcode::{Comparison, Op, VarRef};
+use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::{Const, Program};
 
 /// The whole listing: header tables, then the code.
@@ -158,7 +158,7 @@ fn header(p: &Program, out: &mut String) {
     if let Some(port) = &p.port {
         let _ = writeln!(out, "port: {}", quote(port.as_bytes()));
     }
-    out.push_str("globals:\n");
+    out.push_str(if p.globals.is_empty() { "globals: none\n" } else { "globals:\n" });
     let width = p.globals.iter().map(|g| printable(&g.name).chars().count()).max().unwrap_or(0);
     for (i, g) in p.globals.iter().enumerate() {
         let name = printable(&g.name);
@@ -176,18 +176,17 @@ fn header(p: &Program, out: &mut String) {
         }
         out.push('\n');
     }
-    out.push_str("procs:\n");
+    out.push_str(if p.procs.is_empty() { "procs: none\n" } else { "procs:\n" });
+    let width = p.procs.iter().map(|f| printable(&f.name).chars().count()).max().unwrap_or(0);
     for (i, f) in p.procs.iter().enumerate() {
-        let names: Vec<String> = f.local_names.iter().map(|n| printable(n)).collect();
-        let _ = writeln!(
-            out,
-            "  {i}  {}  entry {}  params {}  locals {} ({})",
-            printable(&f.name),
-            f.entry,
-            f.params,
-            f.locals,
-            names.join(", ")
-        );
+        let name = printable(&f.name);
+        let pad = width - name.chars().count();
+        let _ = write!(out, "  {i}  {name}{:pad$}  entry {}  params {}  locals {}", "", f.entry, f.params, f.locals);
+        if !f.local_names.is_empty() {
+            let names: Vec<String> = f.local_names.iter().map(|n| printable(n)).collect();
+            let _ = write!(out, " ({})", names.join(", "));
+        }
+        out.push('\n');
     }
 }
 
@@ -264,6 +263,14 @@ impl Listing<'_> {
         }
     }
 
+    /// A duration operand: `5s`, or the variable it is read from.
+    fn dur_arg(&self, pc: Option<usize>, d: DurArg) -> String {
+        match d {
+            DurArg::Fixed(d) => duration(d),
+            DurArg::Var(v) => self.var(pc, v),
+        }
+    }
+
     fn vars(&self, pc: Option<usize>, vars: &[VarRef]) -> String {
         if vars.is_empty() {
             return String::new();
@@ -321,17 +328,18 @@ impl Listing<'_> {
                 Some(t) => {
                     let mut s = w.to_string();
                     if let Some(d) = t.within {
-                        let _ = write!(s, "  within {}", duration(d));
+                        let _ = write!(s, "  within {}", self.dur_arg(Some(pc), d));
                     }
                     if let Some(d) = t.idle {
-                        let _ = write!(s, "  idle {}", duration(d));
+                        let _ = write!(s, "  idle {}", self.dur_arg(Some(pc), d));
                     }
                     s.push_str(if t.watch_handlers { "  handlers watched" } else { "  handlers not watched" });
                     s
                 }
                 None => format!("#{w}?"),
             },
-            Op::Sleep(d) | Op::Pause(d) | Op::SetTimeout(d) | Op::Break(d) => duration(*d),
+            Op::Sleep(d) | Op::SetTimeout(d) => self.dur_arg(Some(pc), *d),
+            Op::Pause(d) | Op::Break(d) => duration(*d),
             Op::Numeric(on) | Op::Dtr(on) | Op::Rts(on) => (if *on { "on" } else { "off" }).to_string(),
             Op::AddHandler(h) => match p.handlers.get(*h as usize) {
                 Some(info) => format!(
@@ -355,7 +363,7 @@ impl Listing<'_> {
                         let _ = write!(s, "  every {}", duration(d));
                     }
                     if let Some(d) = t.within {
-                        let _ = write!(s, "  within {}", duration(d));
+                        let _ = write!(s, "  within {}", self.dur_arg(Some(pc), d));
                     }
                     let _ = write!(s, "  body {}  end {}", t.body, t.end);
                     s
@@ -364,7 +372,7 @@ impl Listing<'_> {
             },
             Op::RetryNow { code, message } => format!("exit {code}  {}", self.constant(*message)),
             Op::Baud(b) => b.to_string(),
-            Op::WaitCarrier(d) => d.map_or(String::new(), |d| format!("within {}", duration(d))),
+            Op::WaitCarrier(d) => d.map_or(String::new(), |d| format!("within {}", self.dur_arg(Some(pc), d))),
             Op::Fail { code, message } => {
                 format!("exit {code}{}", if *message { ", message from the stack" } else { "" })
             }

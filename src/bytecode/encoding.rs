@@ -26,9 +26,9 @@
 //! | 1   | constants     | `u8` kind (0 string: `bytes`, 1 integer: `i64`, 2 duration)   |
 //! | 2   | patterns      | `u32` segment count, segments (`u8` 0 + `bytes` literal, `u8` 1 capture), `bool` line start, `u8` end (0 here, 1 line end, 2 rest of line), `opt(bytes)` numeric form |
 //! | 3   | pattern texts | `str`                                                          |
-//! | 4   | waits         | `u32` arm count, arms (`u32` pattern, `vars` captures, `u32` target), `opt(u32)` timeout target, `opt(dur)` within, `opt(dur)` idle, `bool` watch handlers |
+//! | 4   | waits         | `u32` arm count, arms (`u32` pattern, `vars` captures, `u32` target), `opt(u32)` timeout target, `opt(darg)` within, `opt(darg)` idle, `bool` watch handlers |
 //! | 5   | handlers      | `opt(u32)` pattern, `vars` captures, `u32` target              |
-//! | 6   | retries       | `opt(u32)` times, `opt(dur)` every, `opt(dur)` within, `u32` body, `u32` end |
+//! | 6   | retries       | `opt(u32)` times, `opt(dur)` every, `opt(darg)` within, `u32` body, `u32` end |
 //! | 7   | procs         | `str` name, `u32` entry, `u16` params, `u16` locals, `u32` count + `str` local names |
 //! | 8   | globals       | `str` name, `opt(` `opt(u32)` default, `bool` secret `)` param |
 //! | 9   | files         | `str`                                                          |
@@ -38,8 +38,9 @@
 //!
 //! Building blocks: `bool` is a `u8` 0 or 1; `bytes` a `u32` length and the bytes; `str` the
 //! same, holding UTF-8; `dur` a `u64` of seconds and a `u32` of nanoseconds (below 10⁹);
-//! `opt(T)` a `u8` 0 (none) or 1 followed by a `T`; `vars` a `u32` count of variable
-//! references, each a `u8` (0 global, 1 local) and a `u16` slot.
+//! `opt(T)` a `u8` 0 (none) or 1 followed by a `T`; `var` a variable reference, a `u8` (0
+//! global, 1 local) and a `u16` slot; `vars` a `u32` count and that many `var`s; `darg` a
+//! duration operand, a `u8` 0 and a `dur` (fixed) or a `u8` 1 and a `var` (read at run time).
 //!
 //! # Limits
 //!
@@ -56,7 +57,7 @@ pub(crate) use verify::{flow, Frame};
 
 use std::time::Duration;
 
-use super::opcode::{Comparison, Op, VarRef};
+use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::*;
 use crate::vm::matcher::{End, Pattern, Segment};
 
@@ -85,10 +86,10 @@ pub mod opcode {
     pub const SEND: u8 = 0x10; // bool raw, opt(dur) pace
     pub const SEND_ESCAPE: u8 = 0x11;
     pub const EXPECT: u8 = 0x12; // u32 wait
-    pub const SLEEP: u8 = 0x13; // dur
+    pub const SLEEP: u8 = 0x13; // darg
     pub const GUARD: u8 = 0x14;
     pub const PAUSE: u8 = 0x15; // dur
-    pub const SET_TIMEOUT: u8 = 0x16; // dur
+    pub const SET_TIMEOUT: u8 = 0x16; // darg
     pub const NUMERIC: u8 = 0x17; // bool
     pub const ADD_HANDLER: u8 = 0x20; // u32 handler
     pub const SCOPE_ENTER: u8 = 0x21;
@@ -103,7 +104,7 @@ pub mod opcode {
     pub const BREAK: u8 = 0x33; // dur
     pub const BAUD: u8 = 0x34; // u32
     pub const FLUSH: u8 = 0x35;
-    pub const WAIT_CARRIER: u8 = 0x36; // opt(dur)
+    pub const WAIT_CARRIER: u8 = 0x36; // opt(darg)
     pub const SAY: u8 = 0x40;
     pub const FAIL: u8 = 0x41; // u8 code, bool message
     pub const EXIT: u8 = 0x42; // u8 code
@@ -257,8 +258,8 @@ pub fn encode(program: &Program) -> Vec<u8> {
             w.u32(arm.target);
         }
         w.option(&t.timeout_target, |w, t| w.u32(*t));
-        w.option(&t.within, |w, d| w.duration(*d));
-        w.option(&t.idle, |w, d| w.duration(*d));
+        w.option(&t.within, |w, d| w.dur_arg(*d));
+        w.option(&t.idle, |w, d| w.dur_arg(*d));
         w.bool(t.watch_handlers);
     });
     w.section(5, &program.handlers, |w, h| {
@@ -269,7 +270,7 @@ pub fn encode(program: &Program) -> Vec<u8> {
     w.section(6, &program.retries, |w, r| {
         w.option(&r.times, |w, t| w.u32(*t));
         w.option(&r.every, |w, d| w.duration(*d));
-        w.option(&r.within, |w, d| w.duration(*d));
+        w.option(&r.within, |w, d| w.dur_arg(*d));
         w.u32(r.body);
         w.u32(r.end);
     });
@@ -351,6 +352,18 @@ impl Writer {
             VarRef::Local(i) => {
                 self.u8(1);
                 self.u16(i);
+            }
+        }
+    }
+    fn dur_arg(&mut self, d: DurArg) {
+        match d {
+            DurArg::Fixed(d) => {
+                self.u8(0);
+                self.duration(d);
+            }
+            DurArg::Var(v) => {
+                self.u8(1);
+                self.var(v);
             }
         }
     }
@@ -443,7 +456,7 @@ impl Writer {
             }
             Op::Sleep(d) => {
                 self.u8(SLEEP);
-                self.duration(*d);
+                self.dur_arg(*d);
             }
             Op::Guard => self.u8(GUARD),
             Op::Pause(d) => {
@@ -452,7 +465,7 @@ impl Writer {
             }
             Op::SetTimeout(d) => {
                 self.u8(SET_TIMEOUT);
-                self.duration(*d);
+                self.dur_arg(*d);
             }
             Op::Numeric(on) => {
                 self.u8(NUMERIC);
@@ -498,7 +511,7 @@ impl Writer {
             Op::Flush => self.u8(FLUSH),
             Op::WaitCarrier(d) => {
                 self.u8(WAIT_CARRIER);
-                self.option(d, |w, d| w.duration(*d));
+                self.option(d, |w, d| w.dur_arg(*d));
             }
             Op::Say => self.u8(SAY),
             Op::Fail { code, message } => {
@@ -558,8 +571,8 @@ pub fn decode(bytes: &[u8]) -> Result<Program, DecodeError> {
             Ok(WaitTable {
                 arms,
                 timeout_target: r.option(Reader::u32)?,
-                within: r.option(Reader::duration)?,
-                idle: r.option(Reader::duration)?,
+                within: r.option(Reader::dur_arg)?,
+                idle: r.option(Reader::dur_arg)?,
                 watch_handlers: r.bool()?,
             })
         })?,
@@ -570,7 +583,7 @@ pub fn decode(bytes: &[u8]) -> Result<Program, DecodeError> {
             Ok(RetryTable {
                 times: r.option(Reader::u32)?,
                 every: r.option(Reader::duration)?,
-                within: r.option(Reader::duration)?,
+                within: r.option(Reader::dur_arg)?,
                 body: r.u32()?,
                 end: r.u32()?,
             })
@@ -756,6 +769,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn dur_arg(&mut self) -> Result<DurArg, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(DurArg::Fixed(self.duration()?)),
+            1 => Ok(DurArg::Var(self.var()?)),
+            tag => Err(self.bad_tag("duration operand kind", tag, at)),
+        }
+    }
+
     fn vars(&mut self) -> Result<Vec<VarRef>, DecodeError> {
         self.list("captures", Reader::var)
     }
@@ -808,10 +830,10 @@ impl<'a> Reader<'a> {
             SEND => Op::Send { raw: self.bool()?, pace: self.option(Reader::duration)? },
             SEND_ESCAPE => Op::SendEscape,
             EXPECT => Op::Expect(self.u32()?),
-            SLEEP => Op::Sleep(self.duration()?),
+            SLEEP => Op::Sleep(self.dur_arg()?),
             GUARD => Op::Guard,
             PAUSE => Op::Pause(self.duration()?),
-            SET_TIMEOUT => Op::SetTimeout(self.duration()?),
+            SET_TIMEOUT => Op::SetTimeout(self.dur_arg()?),
             NUMERIC => Op::Numeric(self.bool()?),
             ADD_HANDLER => Op::AddHandler(self.u32()?),
             SCOPE_ENTER => Op::ScopeEnter,
@@ -826,7 +848,7 @@ impl<'a> Reader<'a> {
             BREAK => Op::Break(self.duration()?),
             BAUD => Op::Baud(self.u32()?),
             FLUSH => Op::Flush,
-            WAIT_CARRIER => Op::WaitCarrier(self.option(Reader::duration)?),
+            WAIT_CARRIER => Op::WaitCarrier(self.option(Reader::dur_arg)?),
             SAY => Op::Say,
             FAIL => Op::Fail { code: self.u8()?, message: self.bool()? },
             EXIT => Op::Exit(self.u8()?),

@@ -2,5 +2,6 @@
 
 mod support;
 
+mod bytecode;
 mod run;
 mod syntax;

@@ -19,10 +19,11 @@
 //!   procedure entry and each handler action (from the `AddHandler` that installs it), keeping
 //!   the height of the value stack and the frame the code runs in. It checks that no
 //!   instruction pops more values than the stack holds, that every path reaching an instruction
-//!   arrives with the same height, and that each `Local` slot (in an operand or a capture)
-//!   exists in the frame: none in the main script, the procedure's slots inside a procedure,
-//!   the fewest of them where code is reached from several frames. Code no path reaches is only
-//!   checked against the largest frame of the program.
+//!   arrives with the same height, and that each `Local` slot (in an operand, a capture or a
+//!   duration read from a variable) exists in the frame: none in the main script, the
+//!   procedure's slots inside a procedure, the fewest of them where code is reached from
+//!   several frames. Code no path reaches is only checked against the largest frame of the
+//!   program.
 //!
 //! # What the VM still relies on
 //!
@@ -37,7 +38,7 @@
 use std::collections::VecDeque;
 
 use crate::bytecode::disassembler::op_name;
-use crate::bytecode::opcode::{Op, VarRef};
+use crate::bytecode::opcode::{DurArg, Op, VarRef};
 use crate::bytecode::program::Program;
 use crate::vm::matcher::{Pattern, Segment};
 
@@ -339,8 +340,14 @@ impl Checker<'_> {
                 self.captures(Some(arm.pattern), &arm.captures, site)?;
                 self.index(Table::Code, arm.target, site)?;
             }
+            let site = Site::Wait { wait: w, arm: None };
             if let Some(t) = wait.timeout_target {
-                self.index(Table::Code, t, Site::Wait { wait: w, arm: None })?;
+                self.index(Table::Code, t, site)?;
+            }
+            for d in [wait.within, wait.idle].into_iter().flatten() {
+                if let DurArg::Var(v) = d {
+                    self.var(v, site, None, self.max_locals)?;
+                }
             }
         }
         for (h, handler) in p.handlers.iter().enumerate() {
@@ -352,6 +359,9 @@ impl Checker<'_> {
             let site = Site::Retry(len32(r));
             self.index(Table::Code, retry.body, site)?;
             self.index(Table::Code, retry.end, site)?;
+            if let Some(DurArg::Var(v)) = retry.within {
+                self.var(v, site, None, self.max_locals)?;
+            }
         }
         for (i, proc) in p.procs.iter().enumerate() {
             let procedure = len32(i);
@@ -396,7 +406,11 @@ impl Checker<'_> {
             let site = Site::Pc(pc);
             match *op {
                 Op::Const(k) | Op::RetryNow { message: k, .. } => self.index(Table::Constant, k, site)?,
-                Op::Load(v) | Op::Store(v) => self.var(v, site, Some(pc), self.max_locals)?,
+                Op::Load(v)
+                | Op::Store(v)
+                | Op::Sleep(DurArg::Var(v))
+                | Op::SetTimeout(DurArg::Var(v))
+                | Op::WaitCarrier(Some(DurArg::Var(v))) => self.var(v, site, Some(pc), self.max_locals)?,
                 Op::JumpIfFalse(t) | Op::Jump(t) | Op::DropDtrOr(t) => self.index(Table::Code, t, site)?,
                 Op::Expect(w) => self.index(Table::Wait, w, site)?,
                 Op::AddHandler(h) => self.index(Table::Handler, h, site)?,
@@ -417,6 +431,44 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The variables `op` reads or writes, directly or through the table it refers to, each with
+/// where it is named.
+fn op_vars(program: &Program, op: &Op, pc: u32) -> Vec<(VarRef, Site)> {
+    let here = Site::Pc(pc);
+    match op {
+        Op::Load(v)
+        | Op::Store(v)
+        | Op::Sleep(DurArg::Var(v))
+        | Op::SetTimeout(DurArg::Var(v))
+        | Op::WaitCarrier(Some(DurArg::Var(v))) => vec![(*v, here)],
+        Op::Expect(w) => {
+            let Some(t) = program.waits.get(*w as usize) else {
+                return Vec::new();
+            };
+            let mut vars = Vec::new();
+            for (a, arm) in t.arms.iter().enumerate() {
+                let site = Site::Wait { wait: *w, arm: Some(len32(a)) };
+                vars.extend(arm.captures.iter().map(|v| (*v, site)));
+            }
+            for d in [t.within, t.idle].into_iter().flatten() {
+                if let DurArg::Var(v) = d {
+                    vars.push((v, Site::Wait { wait: *w, arm: None }));
+                }
+            }
+            vars
+        }
+        Op::AddHandler(h) => program
+            .handlers
+            .get(*h as usize)
+            .map_or(Vec::new(), |info| info.captures.iter().map(|v| (*v, Site::Handler(*h))).collect()),
+        Op::RetryBegin(r) => match program.retries.get(*r as usize).and_then(|t| t.within) {
+            Some(DurArg::Var(v)) => vec![(v, Site::Retry(*r))],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
 }
 
@@ -549,20 +601,7 @@ pub(crate) fn flow(program: &Program) -> Flow {
             }
             _ => None,
         };
-        let mut problem = match op {
-            Op::Load(v) | Op::Store(v) => local_error(v, Site::Pc(pc32)),
-            Op::Expect(w) => program.waits.get(*w as usize).and_then(|t| {
-                t.arms.iter().enumerate().find_map(|(a, arm)| {
-                    let site = Site::Wait { wait: *w, arm: Some(len32(a)) };
-                    arm.captures.iter().find_map(|c| local_error(c, site))
-                })
-            }),
-            Op::AddHandler(h) => program
-                .handlers
-                .get(*h as usize)
-                .and_then(|handler| handler.captures.iter().find_map(|c| local_error(c, Site::Handler(*h)))),
-            _ => None,
-        };
+        let mut problem = op_vars(program, op, pc32).into_iter().find_map(|(v, site)| local_error(&v, site));
         let (pops, pushes) = stack_effect(op, program);
         if pops > height {
             problem.get_or_insert(VerifyError::StackUnderflow { pc: pc32, op: op_name(op), needs: pops, has: height });
