@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use atchat::bytecode::disassembler::{disassemble, duration, instruction, quote};
 use atchat::bytecode::encoding::{
-    decode, encode, verify, DecodeError, PatternProblem, Site, Table, VerifyError, FORMAT_VERSION,
+    decode, encode, verify, DecodeError, PatternProblem, Site, Table, VerifyError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS,
 };
 use atchat::bytecode::{
     ArmInfo, Comparison, Const, DurArg, GlobalInfo, HandlerInfo, LineEntry, Op, ParamInfo, ProcInfo, Program,
@@ -479,6 +479,17 @@ fn refuses_lengths_beyond_the_file() {
     many[11..15].copy_from_slice(&0x4000_0000u32.to_le_bytes());
     let e = decode(&many).unwrap_err();
     assert!(matches!(e, DecodeError::CountTooLarge { section: "constants", count: 0x4000_0000, .. }), "{e}");
+}
+
+#[test]
+fn refuses_files_and_item_counts_past_the_limits() {
+    let mut big = encode(&base());
+    big.resize(MAX_FILE_SIZE + 1, 0);
+    assert!(matches!(decode(&big), Err(DecodeError::FileTooLarge { .. })));
+    // One byte per `Halt`: a small file that would still mean a million instructions.
+    let many = Program { code: vec![Op::Halt; MAX_ITEMS + 1], ..Program::default() };
+    let e = decode(&encode(&many)).unwrap_err();
+    assert_eq!(e, DecodeError::TooManyItems { section: "code", limit: MAX_ITEMS });
 }
 
 #[test]
