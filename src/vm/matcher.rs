@@ -27,6 +27,10 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
+use candidate::{InFlight, Progress};
+
+mod candidate;
+
 /// The longest text one capture may hold; a candidate whose capture would grow past this is
 /// dropped. Modem fields are short, and the bound keeps memory fixed on hostile input.
 pub const MAX_CAPTURE: usize = 256;
@@ -345,121 +349,6 @@ fn is_eol(b: u8) -> bool {
     b == b'\r' || b == b'\n'
 }
 
-/// Where a candidate is in its pattern, after the anchor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// Filling capture `index`; `first_eol` is the offset in the buffer of the first `\r`/`\n`.
-    Capture { index: usize, first_eol: Option<usize> },
-    /// All literals matched; checking the pattern's [`End`].
-    End,
-    /// Inside the rest of a line after `CONNECT ` or `+CME ERROR:`; waiting for its end.
-    Rest,
-    /// The numeric form matched; waiting for `\r`.
-    Numeric,
-}
-
-/// What one byte did to a candidate.
-enum Feed {
-    Continue,
-    Dead,
-    Done,
-}
-
-/// A partial match in flight.
-#[derive(Debug, Clone)]
-struct Candidate {
-    pattern: u32,
-    step: Step,
-    /// Finished captures.
-    captures: Vec<Vec<u8>>,
-    /// The capture being filled, plus the delimiting literal once it starts to arrive.
-    buf: Vec<u8>,
-}
-
-impl Candidate {
-    fn feed(&mut self, c: &Compiled, b: u8) -> Feed {
-        match self.step {
-            Step::Capture { index, first_eol } => match c.after.get(index) {
-                None => {
-                    if is_eol(b) {
-                        self.captures.push(std::mem::take(&mut self.buf));
-                        return Feed::Done;
-                    }
-                    if self.buf.len() >= MAX_CAPTURE {
-                        return Feed::Dead;
-                    }
-                    self.buf.push(b);
-                    Feed::Continue
-                }
-                Some(lit) => {
-                    self.buf.push(b);
-                    let n = self.buf.len();
-                    let first_eol = first_eol.or(if is_eol(b) { Some(n - 1) } else { None });
-                    if self.buf.ends_with(lit) {
-                        let len = n - lit.len();
-                        // A line break inside the literal is fine; inside the capture it is not.
-                        if first_eol.map_or(true, |e| e >= len) {
-                            self.buf.truncate(len);
-                            self.captures.push(std::mem::take(&mut self.buf));
-                            return self.after_literal(c, index + 1);
-                        }
-                    }
-                    // Any later end of the literal leaves at least `n + 1 - lit.len()` bytes of
-                    // capture, so give up once that would include a line break or be too long.
-                    if first_eol.is_some_and(|e| e + lit.len() <= n) || n >= MAX_CAPTURE + lit.len() {
-                        return Feed::Dead;
-                    }
-                    self.step = Step::Capture { index, first_eol };
-                    Feed::Continue
-                }
-            },
-            Step::End => {
-                if is_eol(b) {
-                    return Feed::Done;
-                }
-                match c.end {
-                    End::RestOfLine if b == b' ' || b == b':' => {
-                        self.step = Step::Rest;
-                        Feed::Continue
-                    }
-                    _ => Feed::Dead,
-                }
-            }
-            Step::Rest => {
-                if is_eol(b) {
-                    Feed::Done
-                } else {
-                    Feed::Continue
-                }
-            }
-            Step::Numeric => {
-                if b == b'\r' {
-                    Feed::Done
-                } else {
-                    Feed::Dead
-                }
-            }
-        }
-    }
-
-    /// Moves on once the literal before capture `next` (or the last literal) has matched.
-    fn after_literal(&mut self, c: &Compiled, next: usize) -> Feed {
-        if next < c.captures {
-            self.step = Step::Capture { index: next, first_eol: None };
-            Feed::Continue
-        } else if c.end == End::Here {
-            Feed::Done
-        } else {
-            self.step = Step::End;
-            Feed::Continue
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.captures.iter().map(Vec::capacity).sum::<usize>()
-    }
-}
-
 /// Echo tracking: the modem will repeat `line`; `pos` bytes of it have been seen.
 #[derive(Debug, Clone)]
 struct Echo {
@@ -559,8 +448,8 @@ pub struct Scanner {
     junction: Vec<u8>,
     /// Anchor hits that start in `tail` and end in the input.
     junction_hits: Vec<Hit>,
-    /// Partial matches, oldest first.
-    candidates: Vec<Candidate>,
+    /// Partial matches.
+    inflight: InFlight,
     echo: Option<Echo>,
 }
 
@@ -579,7 +468,7 @@ impl Scanner {
             tail_line_start: true,
             junction: Vec::new(),
             junction_hits: Vec::new(),
-            candidates: Vec::new(),
+            inflight: InFlight::default(),
             echo: None,
         }
     }
@@ -588,7 +477,7 @@ impl Scanner {
     /// echo still expected.
     pub fn restart(&mut self) {
         self.tail.clear();
-        self.candidates.clear();
+        self.inflight.clear();
     }
 
     /// The modem will next echo `line` (E1): matches that end inside the echoed bytes are ignored.
@@ -604,8 +493,7 @@ impl Scanner {
         self.tail.capacity()
             + self.junction.capacity()
             + self.junction_hits.capacity() * std::mem::size_of::<Hit>()
-            + self.candidates.capacity() * std::mem::size_of::<Candidate>()
-            + self.candidates.iter().map(Candidate::heap_bytes).sum::<usize>()
+            + self.inflight.heap_bytes()
             + self.echo.as_ref().map_or(0, |e| e.line.capacity())
     }
 
@@ -723,39 +611,32 @@ impl Scanner {
         }
     }
 
-    /// Feeds input bytes `from..to` to every candidate; returns the best completed match,
-    /// dropping finished and dead candidates.
+    /// Feeds input bytes `from..to` to every candidate; returns the match completed first
+    /// (ties to the higher priority), dropping finished and dead candidates.
     fn advance(&mut self, ctx: &Ctx<'_>, from: usize, to: usize) -> Option<Win> {
-        let mut win: Option<Win> = None;
-        if self.candidates.is_empty() {
+        if self.inflight.is_empty() {
             return None;
         }
-        self.candidates.retain_mut(|cand| {
-            let Some(c) = ctx.set.compiled.get(cand.pattern as usize) else { return false };
-            // Nothing ending after the best match so far can win.
-            let stop = win.as_ref().map_or(to, |w| to.min(w.last + 1));
-            let bytes = ctx.input.get(from..stop).unwrap_or(&[]);
-            for (i, &b) in bytes.iter().enumerate() {
-                match cand.feed(c, b) {
-                    Feed::Continue => {}
-                    Feed::Dead => return false,
-                    Feed::Done => {
-                        let last = from + i;
-                        let numeric = cand.step == Step::Numeric;
-                        if let Some(rank) = ctx.accept(cand.pattern, numeric, last) {
-                            let captures = full_captures(c, std::mem::take(&mut cand.captures));
-                            let w = Win { last, rank, pattern: cand.pattern, captures };
-                            if w.beats(&win) {
-                                win = Some(w);
-                            }
-                        }
-                        return false;
-                    }
+        let bytes = ctx.input.get(from..to).unwrap_or(&[]);
+        for (i, &b) in bytes.iter().enumerate() {
+            let last = from + i;
+            let mut win: Option<Win> = None;
+            self.inflight.feed(&ctx.set.compiled, b, |pattern, numeric, captures| {
+                let Some(rank) = ctx.accept(pattern, numeric, last) else { return };
+                let Some(c) = ctx.set.compiled.get(pattern as usize) else { return };
+                let w = Win { last, rank, pattern, captures: full_captures(c, captures) };
+                if w.beats(&win) {
+                    win = Some(w);
                 }
+            });
+            if win.is_some() {
+                return win;
             }
-            true
-        });
-        win
+            if self.inflight.is_empty() {
+                return None;
+            }
+        }
+        None
     }
 
     /// Starts candidates for an anchor hit ending at `hit.end`; a pattern that is complete
@@ -770,33 +651,15 @@ impl Scanner {
             if (u.numeric || c.line_start) && !self.starts_line(ctx.input, hit.start) {
                 continue;
             }
-            let step = if u.numeric {
-                Step::Numeric
-            } else if c.captures > 0 {
-                Step::Capture { index: 0, first_eol: None }
-            } else if c.end == End::Here {
+            if let Progress::Done(captures) = self.inflight.start(c, u.pattern, u.numeric) {
                 let last = hit.end.saturating_sub(1);
                 if let Some(rank) = ctx.accept(u.pattern, false, last) {
-                    let w = Win { last, rank, pattern: u.pattern, captures: Vec::new() };
+                    let w = Win { last, rank, pattern: u.pattern, captures };
                     if w.beats(win) {
                         *win = Some(w);
                     }
                 }
-                continue;
-            } else {
-                Step::End
-            };
-            // An earlier candidate of this pattern already in the rest of a line ends where
-            // this one would, and wins the tie: skipping this one keeps long lines linear.
-            if self.candidates.iter().any(|o| o.pattern == u.pattern && o.step == Step::Rest) {
-                continue;
             }
-            self.candidates.push(Candidate {
-                pattern: u.pattern,
-                step,
-                captures: Vec::new(),
-                buf: Vec::new(),
-            });
         }
     }
 
@@ -806,7 +669,7 @@ impl Scanner {
         let used = input.get(..consumed).unwrap_or(input);
         self.line_start = used.last().copied().map_or(self.line_start, is_eol);
         self.tail.clear();
-        self.candidates.clear();
+        self.inflight.clear();
         self.track_echo(used);
         Scan::Match { pattern: w.pattern, consumed, captures: w.captures }
     }

@@ -40,6 +40,9 @@ fn quoted(text: &str) -> Pattern {
     Pattern { segments, line_start: false, end: End::Here, numeric: None }
 }
 
+/// One match as the tests see it: (pattern, matched text, captures).
+type Found = (u32, String, Vec<String>);
+
 /// Everything one stream yields: (pattern, matched text, captures), rescanning after each
 /// match as the VM does.
 fn matches(
@@ -48,7 +51,7 @@ fn matches(
     numeric: bool,
     echo: Option<&str>,
     input: &str,
-) -> Vec<(u32, String, Vec<String>)> {
+) -> Vec<Found> {
     let set = PatternSet::new(patterns).expect("valid patterns");
     let active = Active::new(&set, ids);
     let mut scanner = Scanner::new();
@@ -69,19 +72,19 @@ fn matches(
 }
 
 /// Shorthand for an expected match without captures.
-fn m(pattern: u32, text: &str) -> (u32, String, Vec<String>) {
+fn m(pattern: u32, text: &str) -> Found {
     (pattern, text.to_string(), Vec::new())
 }
 
 /// Shorthand for an expected match with captures.
-fn mc(pattern: u32, text: &str, caps: &[&str]) -> (u32, String, Vec<String>) {
+fn mc(pattern: u32, text: &str, caps: &[&str]) -> Found {
     (pattern, text.to_string(), caps.iter().map(|c| c.to_string()).collect())
 }
 
 #[test]
 fn result_codes_match_whole_lines_only() {
     let patterns = [code("OK"), code("NO CARRIER"), code("ERROR")];
-    let cases: &[(&str, Vec<(u32, String, Vec<String>)>)] = &[
+    let cases: &[(&str, Vec<Found>)] = &[
         ("TOKEN\r\n", vec![]),
         ("BOOK\r\n", vec![]),
         ("OKAY\r\n", vec![]),
@@ -105,7 +108,7 @@ fn result_codes_match_whole_lines_only() {
 #[test]
 fn rest_of_line_codes_take_the_line() {
     let patterns = [code_rest("CONNECT"), code_rest("+CME ERROR")];
-    let cases: &[(&str, Vec<(u32, String, Vec<String>)>)] = &[
+    let cases: &[(&str, Vec<Found>)] = &[
         ("\r\nCONNECT\r\n", vec![m(0, "\r\nCONNECT\r")]),
         ("\r\nCONNECT 9600\r\n", vec![m(0, "\r\nCONNECT 9600\r")]),
         ("\r\nCONNECT 115200/V42bis\n", vec![m(0, "\r\nCONNECT 115200/V42bis\n")]),
@@ -128,7 +131,7 @@ fn numeric_forms_match_only_in_numeric_mode() {
         p[1].numeric = Some(b"1".to_vec());
         p
     };
-    let cases: &[(bool, &str, Vec<(u32, String, Vec<String>)>)] = &[
+    let cases: &[(bool, &str, Vec<Found>)] = &[
         (true, "0\r", vec![m(0, "0\r")]),
         (false, "0\r", vec![]),
         (true, "3\r", vec![m(2, "3\r")]),
@@ -153,7 +156,7 @@ fn numeric_forms_match_only_in_numeric_mode() {
 fn captures_run_to_the_next_literal_or_the_end_of_the_line() {
     let long = "9".repeat(MAX_CAPTURE);
     let too_long = "9".repeat(MAX_CAPTURE + 1);
-    let cases: Vec<(Pattern, String, Vec<(u32, String, Vec<String>)>)> = vec![
+    let cases: Vec<(Pattern, String, Vec<Found>)> = vec![
         (
             quoted("CONNECT {rate}"),
             "\r\nCONNECT 9600\r\n".into(),
@@ -238,7 +241,7 @@ fn inactive_patterns_do_not_hide_active_ones() {
 fn echo_of_the_command_is_not_its_reply() {
     let patterns = [quoted("OK"), code("OK"), code("ERROR")];
     let sent = "AT+X=\"OK\"\r";
-    let cases: &[(&[u32], &str, Vec<(u32, String, Vec<String>)>)] = &[
+    let cases: &[(&[u32], &str, Vec<Found>)] = &[
         (&[0], "AT+X=\"OK\"\r\r\nOK\r\n", vec![m(0, "AT+X=\"OK\"\r\r\nOK")]),
         (&[1], "AT+X=\"OK\"\r\r\nOK\r\n", vec![m(1, "AT+X=\"OK\"\r\r\nOK\r")]),
         // Bytes before the echo starts are not echo.
