@@ -25,7 +25,8 @@
 use std::fmt;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::automaton::{Automaton as _, OverlappingState};
+use aho_corasick::{Input, MatchKind};
 
 use candidate::{InFlight, Progress};
 
@@ -163,8 +164,71 @@ struct Compiled {
 #[derive(Debug, Clone, Copy)]
 struct AnchorUse {
     pattern: u32,
-    /// The anchor is the pattern's numeric form, not its first literal.
+    /// The anchor is the pattern's numeric form followed by `\r`, a whole match by itself.
     numeric: bool,
+}
+
+/// An automaton over anchors and, for each anchor, the patterns that start with it.
+#[derive(Debug, Clone)]
+struct Table {
+    automaton: Automaton,
+    /// Indexed by automaton pattern id.
+    uses: Vec<Vec<AnchorUse>>,
+}
+
+/// The automaton actually built. Searched through the `Automaton` trait directly rather than
+/// through `AhoCorasick`, which saves a dynamic call and checks per anchor hit.
+#[derive(Debug, Clone)]
+enum Automaton {
+    Dfa(aho_corasick::dfa::DFA),
+    /// For sets too large for a DFA: slower, no size limit.
+    Nfa(aho_corasick::nfa::contiguous::NFA),
+}
+
+impl Table {
+    fn new(anchors: &[(Vec<u8>, AnchorUse)]) -> Result<Table, MatcherError> {
+        let mut texts: Vec<&[u8]> = Vec::new();
+        let mut uses: Vec<Vec<AnchorUse>> = Vec::new();
+        for (text, usage) in anchors {
+            // Share one automaton entry between patterns with the same anchor: fewer states,
+            // and one hit serves them all.
+            match texts.iter().position(|t| *t == text.as_slice()) {
+                Some(i) => uses[i].push(*usage),
+                None => {
+                    texts.push(text);
+                    uses.push(vec![*usage]);
+                }
+            }
+        }
+        // Overlapping search needs standard semantics. The DFA is the fastest automaton and
+        // stays small for the few dozen short anchors a script has.
+        let automaton = match aho_corasick::dfa::DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(true)
+            .build(&texts)
+        {
+            Ok(dfa) => Automaton::Dfa(dfa),
+            Err(_) => Automaton::Nfa(
+                aho_corasick::nfa::contiguous::NFA::builder()
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(true)
+                    .build(&texts)
+                    .map_err(|e| MatcherError::Automaton { message: e.to_string() })?,
+            ),
+        };
+        Ok(Table { automaton, uses })
+    }
+
+    /// The next anchor occurrence of an overlapping search over `input`, in order of end.
+    fn next(&self, input: &Input<'_>, state: &mut OverlappingState) -> Option<aho_corasick::Match> {
+        // An error would mean an unsupported search configuration, fixed at build time;
+        // treating it as "no more anchors" keeps scanning panic-free regardless.
+        match &self.automaton {
+            Automaton::Dfa(a) => a.try_find_overlapping(input, state).ok()?,
+            Automaton::Nfa(a) => a.try_find_overlapping(input, state).ok()?,
+        }
+        state.get_match()
+    }
 }
 
 /// A compiled set of patterns: built once per program, shared by every wait and connection.
@@ -172,9 +236,11 @@ struct AnchorUse {
 pub struct PatternSet {
     patterns: Vec<Pattern>,
     compiled: Vec<Compiled>,
-    /// Indexed by automaton pattern id: which patterns start with that anchor.
-    anchors: Vec<Vec<AnchorUse>>,
-    ac: AhoCorasick,
+    /// First literals only: numeric forms are single digits, common in ordinary text, and
+    /// would slow verbose-mode scanning for nothing.
+    verbose: Table,
+    /// First literals and numeric forms, for numeric (ATV0) mode.
+    numeric: Table,
     /// Length of the longest anchor; a read boundary can split at most this minus one bytes.
     max_anchor: usize,
 }
@@ -186,46 +252,33 @@ impl PatternSet {
             return Err(MatcherError::TooManyPatterns { count: patterns.len() });
         }
         let mut compiled = Vec::with_capacity(patterns.len());
-        let mut anchor_text: Vec<Vec<u8>> = Vec::new();
-        let mut anchors: Vec<Vec<AnchorUse>> = Vec::new();
-        let mut add_anchor = |text: &[u8], usage: AnchorUse| {
-            // Share one automaton entry between patterns with the same anchor: fewer states,
-            // and one hit serves them all.
-            match anchor_text.iter().position(|a| a.as_slice() == text) {
-                Some(i) => anchors[i].push(usage),
-                None => {
-                    anchor_text.push(text.to_vec());
-                    anchors.push(vec![usage]);
-                }
-            }
-        };
+        let mut verbose = Vec::new();
+        let mut numeric = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
             let (anchor, c) = compile(index, pattern)?;
             // Cannot truncate: the length was checked above.
             let id = index as u32;
-            add_anchor(&anchor, AnchorUse { pattern: id, numeric: false });
-            if let Some(numeric) = &pattern.numeric {
-                if numeric.is_empty() {
+            verbose.push((anchor, AnchorUse { pattern: id, numeric: false }));
+            if let Some(digits) = &pattern.numeric {
+                if digits.is_empty() {
                     return Err(MatcherError::EmptyNumeric { pattern: index });
                 }
-                add_anchor(numeric, AnchorUse { pattern: id, numeric: true });
+                // The `\r` makes the anchor the whole numeric match, and a rarer one.
+                let mut text = digits.clone();
+                text.push(b'\r');
+                numeric.push((text, AnchorUse { pattern: id, numeric: true }));
             }
             compiled.push(c);
         }
-        let max_anchor = anchor_text.iter().map(Vec::len).max().unwrap_or(0);
-        let ac = AhoCorasick::builder()
-            // Overlapping search needs standard semantics; the DFA is the fastest automaton
-            // and stays small for the few dozen short anchors a script has.
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(true)
-            .build(&anchor_text)
-            .or_else(|_| {
-                // A huge set may not fit a DFA; the NFA is slower but has no such limit.
-                AhoCorasick::builder().match_kind(MatchKind::Standard).build(&anchor_text)
-            })
-            .map_err(|e| MatcherError::Automaton { message: e.to_string() })?;
-        Ok(PatternSet { patterns: patterns.to_vec(), compiled, anchors, ac, max_anchor })
+        numeric.extend(verbose.iter().cloned());
+        let max_anchor = numeric.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
+        Ok(PatternSet {
+            patterns: patterns.to_vec(),
+            compiled,
+            verbose: Table::new(&verbose)?,
+            numeric: Table::new(&numeric)?,
+            max_anchor,
+        })
     }
 
     /// Number of patterns.
@@ -251,6 +304,14 @@ impl PatternSet {
     /// The pattern with this id, or `None` when out of range.
     pub fn get(&self, id: u32) -> Option<&Pattern> {
         self.patterns.get(id as usize)
+    }
+
+    fn table(&self, numeric: bool) -> &Table {
+        if numeric {
+            &self.numeric
+        } else {
+            &self.verbose
+        }
     }
 }
 
@@ -506,15 +567,13 @@ impl Scanner {
         }
         let echo = self.echo.as_ref().and_then(|e| e.track(input).0);
         let ctx = Ctx { set, active, numeric, input, echo };
-        self.find_junction_hits(set, input);
+        let table = set.table(numeric);
+        self.find_junction_hits(set, table, input);
 
         let main_input = Input::new(input);
-        let mut main_state = aho_corasick::automaton::OverlappingState::start();
+        let mut main_state = OverlappingState::start();
         let mut next_main = || -> Option<Hit> {
-            // An error here would mean an unsupported search configuration, fixed at build
-            // time; treating it as "no more anchors" keeps scan panic-free regardless.
-            set.ac.try_find_overlapping(main_input.clone(), &mut main_state).ok()?;
-            let m = main_state.get_match()?;
+            let m = table.next(&main_input, &mut main_state)?;
             Some(Hit { anchor: m.pattern().as_usize(), start: m.start() as isize, end: m.end() })
         };
         let mut main_peek = next_main();
@@ -568,7 +627,7 @@ impl Scanner {
     }
 
     /// Fills `junction_hits` with anchors that start in the carried tail and end in `input`.
-    fn find_junction_hits(&mut self, set: &PatternSet, input: &[u8]) {
+    fn find_junction_hits(&mut self, set: &PatternSet, table: &Table, input: &[u8]) {
         self.junction_hits.clear();
         let keep = set.max_anchor.saturating_sub(1);
         if self.tail.is_empty() || keep == 0 {
@@ -580,10 +639,9 @@ impl Scanner {
         self.junction.clear();
         self.junction.extend_from_slice(tail);
         self.junction.extend_from_slice(input.get(..keep).unwrap_or(input));
-        let mut state = aho_corasick::automaton::OverlappingState::start();
+        let mut state = OverlappingState::start();
         let hay = Input::new(&self.junction);
-        while set.ac.try_find_overlapping(hay.clone(), &mut state).is_ok() {
-            let Some(m) = state.get_match() else { break };
+        while let Some(m) = table.next(&hay, &mut state) {
             if m.start() < tail.len() && m.end() > tail.len() {
                 self.junction_hits.push(Hit {
                     anchor: m.pattern().as_usize(),
@@ -621,8 +679,8 @@ impl Scanner {
         for (i, &b) in bytes.iter().enumerate() {
             let last = from + i;
             let mut win: Option<Win> = None;
-            self.inflight.feed(&ctx.set.compiled, b, |pattern, numeric, captures| {
-                let Some(rank) = ctx.accept(pattern, numeric, last) else { return };
+            self.inflight.feed(&ctx.set.compiled, b, |pattern, captures| {
+                let Some(rank) = ctx.accept(pattern, false, last) else { return };
                 let Some(c) = ctx.set.compiled.get(pattern as usize) else { return };
                 let w = Win { last, rank, pattern, captures: full_captures(c, captures) };
                 if w.beats(&win) {
@@ -642,7 +700,7 @@ impl Scanner {
     /// Starts candidates for an anchor hit ending at `hit.end`; a pattern that is complete
     /// with its anchor competes for `win` at once.
     fn admit(&mut self, ctx: &Ctx<'_>, hit: Hit, win: &mut Option<Win>) {
-        let Some(uses) = ctx.set.anchors.get(hit.anchor) else { return };
+        let Some(uses) = ctx.set.table(ctx.numeric).uses.get(hit.anchor) else { return };
         for u in uses {
             let Some(c) = ctx.set.compiled.get(u.pattern as usize) else { continue };
             if ctx.active.rank(u.pattern).is_none() || (u.numeric && !ctx.numeric) {
@@ -651,9 +709,18 @@ impl Scanner {
             if (u.numeric || c.line_start) && !self.starts_line(ctx.input, hit.start) {
                 continue;
             }
-            if let Progress::Done(captures) = self.inflight.start(c, u.pattern, u.numeric) {
+            // A numeric anchor includes its `\r`: the whole match.
+            let done = if u.numeric {
+                Some(full_captures(c, Vec::new()))
+            } else {
+                match self.inflight.start(c, u.pattern) {
+                    Progress::Done(captures) => Some(captures),
+                    Progress::Pending => None,
+                }
+            };
+            if let Some(captures) = done {
                 let last = hit.end.saturating_sub(1);
-                if let Some(rank) = ctx.accept(u.pattern, false, last) {
+                if let Some(rank) = ctx.accept(u.pattern, u.numeric, last) {
                     let w = Win { last, rank, pattern: u.pattern, captures };
                     if w.beats(win) {
                         *win = Some(w);

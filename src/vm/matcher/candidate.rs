@@ -19,8 +19,6 @@ enum Step {
     End,
     /// Inside the rest of a line after `CONNECT ` or `+CME ERROR:`; waiting for its end.
     Rest,
-    /// The numeric form matched; waiting for `\r`.
-    Numeric,
 }
 
 /// A candidate past its last capture.
@@ -186,12 +184,8 @@ impl InFlight {
         self.groups.clear();
     }
 
-    /// Starts a candidate whose anchor (or numeric form) just matched.
-    pub(super) fn start(&mut self, c: &Compiled, pattern: u32, numeric: bool) -> Progress {
-        if numeric {
-            self.singles.push(Candidate { pattern, step: Step::Numeric, captures: Vec::new() });
-            return Progress::Pending;
-        }
+    /// Starts a candidate whose anchor (first literal) just matched.
+    pub(super) fn start(&mut self, c: &Compiled, pattern: u32) -> Progress {
         self.next_capture(c, pattern, 0, Vec::new())
     }
 
@@ -228,9 +222,9 @@ impl InFlight {
         Progress::Pending
     }
 
-    /// Feeds one byte to every candidate. `done(pattern, numeric, captures)` is called for
+    /// Feeds one byte to every candidate. `done(pattern, captures)` is called for
     /// each one completed by it, in the order candidates were started.
-    pub(super) fn feed(&mut self, compiled: &[Compiled], b: u8, mut done: impl FnMut(u32, bool, Vec<Vec<u8>>)) {
+    pub(super) fn feed(&mut self, compiled: &[Compiled], b: u8, mut done: impl FnMut(u32, Vec<Vec<u8>>)) {
         self.singles.retain_mut(|cand| {
             let complete = match cand.step {
                 Step::End if is_eol(b) => true,
@@ -242,11 +236,9 @@ impl InFlight {
                     return cand.step == Step::Rest;
                 }
                 Step::Rest => is_eol(b),
-                Step::Numeric if b == b'\r' => true,
-                Step::Numeric => return false,
             };
             if complete {
-                done(cand.pattern, cand.step == Step::Numeric, std::mem::take(&mut cand.captures));
+                done(cand.pattern, std::mem::take(&mut cand.captures));
             }
             !complete
         });
@@ -265,7 +257,7 @@ impl InFlight {
         for (pattern, index, captures) in moved.drain(..) {
             let Some(c) = compiled.get(pattern as usize) else { continue };
             if let Progress::Done(captures) = self.next_capture(c, pattern, index, captures) {
-                done(pattern, false, captures);
+                done(pattern, captures);
             }
         }
         self.moved = moved;
