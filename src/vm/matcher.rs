@@ -7,11 +7,12 @@
 //!
 //! # How it works
 //!
-//! Every pattern starts with a non-empty literal, its *anchor*. All anchors of a
-//! [`PatternSet`] (and the numeric forms of result codes) go into one Aho-Corasick automaton,
-//! searched with overlapping semantics so that a pattern that is not listening can never hide
-//! one that is. The automaton's prefilter skips through ordinary text at memory speed, so the
-//! cost per byte does not depend on how many patterns there are.
+//! Every pattern starts with a non-empty literal, its *anchor*; a line-start pattern's anchor
+//! also includes the line break before it (`\nOK`, `\rOK`), which makes it rare in ordinary
+//! text. All anchors of a [`PatternSet`] go into one Aho-Corasick DFA, searched with
+//! overlapping semantics so that a pattern that is not listening can never hide one that is,
+//! and Teddy (SIMD) skips through text where no anchor starts (see `anchors.rs`). The cost
+//! per byte therefore does not grow with the number of patterns.
 //!
 //! Each anchor hit becomes a *candidate* that is checked byte by byte against the rest of its
 //! pattern (line start, captures, end of line). Candidates are rare, short-lived and bounded
@@ -25,11 +26,10 @@
 use std::fmt;
 use std::ops::Range;
 
-use aho_corasick::automaton::{Automaton as _, OverlappingState};
-use aho_corasick::{Input, MatchKind};
-
+use anchors::{AnchorUse, Table};
 use candidate::{InFlight, Progress};
 
+mod anchors;
 mod candidate;
 
 /// The longest text one capture may hold; a candidate whose capture would grow past this is
@@ -156,79 +156,6 @@ struct Compiled {
     captures: usize,
     /// What must follow the last literal (ignored when the last segment is a capture).
     end: End,
-    /// The match must start a line.
-    line_start: bool,
-}
-
-/// One anchor of the automaton is the first literal (or numeric form) of these patterns.
-#[derive(Debug, Clone, Copy)]
-struct AnchorUse {
-    pattern: u32,
-    /// The anchor is the pattern's numeric form followed by `\r`, a whole match by itself.
-    numeric: bool,
-}
-
-/// An automaton over anchors and, for each anchor, the patterns that start with it.
-#[derive(Debug, Clone)]
-struct Table {
-    automaton: Automaton,
-    /// Indexed by automaton pattern id.
-    uses: Vec<Vec<AnchorUse>>,
-}
-
-/// The automaton actually built. Searched through the `Automaton` trait directly rather than
-/// through `AhoCorasick`, which saves a dynamic call and checks per anchor hit.
-#[derive(Debug, Clone)]
-enum Automaton {
-    Dfa(aho_corasick::dfa::DFA),
-    /// For sets too large for a DFA: slower, no size limit.
-    Nfa(aho_corasick::nfa::contiguous::NFA),
-}
-
-impl Table {
-    fn new(anchors: &[(Vec<u8>, AnchorUse)]) -> Result<Table, MatcherError> {
-        let mut texts: Vec<&[u8]> = Vec::new();
-        let mut uses: Vec<Vec<AnchorUse>> = Vec::new();
-        for (text, usage) in anchors {
-            // Share one automaton entry between patterns with the same anchor: fewer states,
-            // and one hit serves them all.
-            match texts.iter().position(|t| *t == text.as_slice()) {
-                Some(i) => uses[i].push(*usage),
-                None => {
-                    texts.push(text);
-                    uses.push(vec![*usage]);
-                }
-            }
-        }
-        // Overlapping search needs standard semantics. The DFA is the fastest automaton and
-        // stays small for the few dozen short anchors a script has.
-        let automaton = match aho_corasick::dfa::DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .prefilter(true)
-            .build(&texts)
-        {
-            Ok(dfa) => Automaton::Dfa(dfa),
-            Err(_) => Automaton::Nfa(
-                aho_corasick::nfa::contiguous::NFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    .prefilter(true)
-                    .build(&texts)
-                    .map_err(|e| MatcherError::Automaton { message: e.to_string() })?,
-            ),
-        };
-        Ok(Table { automaton, uses })
-    }
-
-    /// The next anchor occurrence of an overlapping search over `input`, in order of end.
-    fn next(&self, input: &Input<'_>, state: &mut OverlappingState) -> Option<aho_corasick::Match> {
-        // An error would mean an unsupported search configuration, fixed at build time;
-        // treating it as "no more anchors" keeps scanning panic-free regardless.
-        match &self.automaton {
-            Automaton::Dfa(a) => a.try_find_overlapping(input, state).ok()?,
-            Automaton::Nfa(a) => a.try_find_overlapping(input, state).ok()?,
-        }
-        state.get_match()
-    }
 }
 
 /// A compiled set of patterns: built once per program, shared by every wait and connection.
@@ -249,7 +176,9 @@ impl PatternSet {
     /// Checks and compiles `patterns`. Adjacent literal segments are joined.
     pub fn new(patterns: &[Pattern]) -> Result<PatternSet, MatcherError> {
         if u32::try_from(patterns.len()).is_err() {
-            return Err(MatcherError::TooManyPatterns { count: patterns.len() });
+            return Err(MatcherError::TooManyPatterns {
+                count: patterns.len(),
+            });
         }
         let mut compiled = Vec::with_capacity(patterns.len());
         let mut verbose = Vec::new();
@@ -258,15 +187,45 @@ impl PatternSet {
             let (anchor, c) = compile(index, pattern)?;
             // Cannot truncate: the length was checked above.
             let id = index as u32;
-            verbose.push((anchor, AnchorUse { pattern: id, numeric: false }));
+            if pattern.line_start {
+                for eol in [b'\r', b'\n'] {
+                    let text = [&[eol], anchor.as_slice()].concat();
+                    verbose.push((
+                        text,
+                        AnchorUse {
+                            pattern: id,
+                            numeric: false,
+                            eol: true,
+                        },
+                    ));
+                }
+            } else {
+                verbose.push((
+                    anchor,
+                    AnchorUse {
+                        pattern: id,
+                        numeric: false,
+                        eol: false,
+                    },
+                ));
+            }
             if let Some(digits) = &pattern.numeric {
                 if digits.is_empty() {
                     return Err(MatcherError::EmptyNumeric { pattern: index });
                 }
-                // The `\r` makes the anchor the whole numeric match, and a rarer one.
-                let mut text = digits.clone();
-                text.push(b'\r');
-                numeric.push((text, AnchorUse { pattern: id, numeric: true }));
+                // With the line break before and the `\r` after, the anchor is the whole
+                // numeric match, and a rare one.
+                for eol in [b'\r', b'\n'] {
+                    let text = [&[eol], digits.as_slice(), b"\r"].concat();
+                    numeric.push((
+                        text,
+                        AnchorUse {
+                            pattern: id,
+                            numeric: true,
+                            eol: true,
+                        },
+                    ));
+                }
             }
             compiled.push(c);
         }
@@ -323,7 +282,10 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
         match s {
             Segment::Literal(text) => {
                 if text.is_empty() {
-                    return Err(MatcherError::EmptyLiteral { pattern: index, segment });
+                    return Err(MatcherError::EmptyLiteral {
+                        pattern: index,
+                        segment,
+                    });
                 }
                 match parts.last_mut() {
                     Some(Some(prev)) => prev.extend_from_slice(text),
@@ -334,7 +296,10 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
                 match parts.last() {
                     None => return Err(MatcherError::CaptureFirst { pattern: index }),
                     Some(None) => {
-                        return Err(MatcherError::AdjacentCaptures { pattern: index, segment })
+                        return Err(MatcherError::AdjacentCaptures {
+                            pattern: index,
+                            segment,
+                        })
                     }
                     Some(Some(_)) => {}
                 }
@@ -356,7 +321,11 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
             Some(text) => after.push(text),
         }
     }
-    let c = Compiled { after, captures, end: pattern.end, line_start: pattern.line_start };
+    let c = Compiled {
+        after,
+        captures,
+        end: pattern.end,
+    };
     Ok((anchor, c))
 }
 
@@ -384,7 +353,10 @@ impl Active {
 
     /// Priority of pattern `id` (lower wins), or `None` when it is not listened for.
     fn rank(&self, id: u32) -> Option<u32> {
-        self.rank.get(id as usize).copied().filter(|&r| r != u32::MAX)
+        self.rank
+            .get(id as usize)
+            .copied()
+            .filter(|&r| r != u32::MAX)
     }
 }
 
@@ -423,7 +395,9 @@ impl Echo {
     fn track(&self, input: &[u8]) -> (Option<Range<usize>>, Option<usize>) {
         let mut pos = self.pos;
         let start = if pos == 0 {
-            let Some(&first) = self.line.first() else { return (None, None) };
+            let Some(&first) = self.line.first() else {
+                return (None, None);
+            };
             match input.iter().position(|&b| b == first) {
                 Some(i) => i,
                 None => return (None, Some(0)),
@@ -439,7 +413,11 @@ impl Echo {
             end += 1;
             pos += 1;
         }
-        let next = if pos >= self.line.len() { None } else { Some(pos) };
+        let next = if pos >= self.line.len() {
+            None
+        } else {
+            Some(pos)
+        };
         (Some(start..end), next)
     }
 }
@@ -467,8 +445,9 @@ impl Win {
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     anchor: usize,
-    /// Offset of the first byte; negative when it is in the bytes kept from the last read.
-    start: isize,
+    /// The anchor starts at the virtual line break that stands for the start of the stream
+    /// (or a line start whose break was consumed by the previous match).
+    virtual_eol: bool,
     end: usize,
 }
 
@@ -544,7 +523,14 @@ impl Scanner {
     /// The modem will next echo `line` (E1): matches that end inside the echoed bytes are ignored.
     /// Echo tracking begins at the first input byte equal to line[0] and stops as soon as input diverges.
     pub fn expect_echo(&mut self, line: &[u8]) {
-        self.echo = if line.is_empty() { None } else { Some(Echo { line: line.to_vec(), pos: 0 }) };
+        self.echo = if line.is_empty() {
+            None
+        } else {
+            Some(Echo {
+                line: line.to_vec(),
+                pos: 0,
+            })
+        };
     }
 
     /// Bytes held on the heap by partial matches and carried input: bounded by the pattern
@@ -566,15 +552,24 @@ impl Scanner {
             return Scan::NoMatch;
         }
         let echo = self.echo.as_ref().and_then(|e| e.track(input).0);
-        let ctx = Ctx { set, active, numeric, input, echo };
+        let ctx = Ctx {
+            set,
+            active,
+            numeric,
+            input,
+            echo,
+        };
         let table = set.table(numeric);
         self.find_junction_hits(set, table, input);
 
-        let main_input = Input::new(input);
-        let mut main_state = OverlappingState::start();
+        let mut main_cursor = table.cursor();
         let mut next_main = || -> Option<Hit> {
-            let m = table.next(&main_input, &mut main_state)?;
-            Some(Hit { anchor: m.pattern().as_usize(), start: m.start() as isize, end: m.end() })
+            let (anchor, end) = table.next(input, &mut main_cursor)?;
+            Some(Hit {
+                anchor,
+                virtual_eol: false,
+                end,
+            })
         };
         let mut main_peek = next_main();
         let mut junction_next = 0;
@@ -630,43 +625,44 @@ impl Scanner {
     fn find_junction_hits(&mut self, set: &PatternSet, table: &Table, input: &[u8]) {
         self.junction_hits.clear();
         let keep = set.max_anchor.saturating_sub(1);
-        if self.tail.is_empty() || keep == 0 {
+        if keep == 0 {
             return;
         }
         // The tail may be longer than this set needs if the caller switched sets.
         let skip = self.tail.len().saturating_sub(keep);
         let tail = self.tail.get(skip..).unwrap_or(&[]);
+        // A line start whose line break is not in the tail (start of stream, or consumed by
+        // the last match) gets a virtual one, so that line-start anchors, which begin with
+        // the break, still find it. When the tail was cut short the real break before it is
+        // too far back for any anchor through it to reach the input, so this is harmless.
+        let line_start = if self.tail.is_empty() {
+            self.line_start
+        } else {
+            self.tail_line_start
+        };
+        if tail.is_empty() && !line_start {
+            return;
+        }
+        let prefix = usize::from(line_start);
         self.junction.clear();
+        if line_start {
+            self.junction.push(b'\n');
+        }
         self.junction.extend_from_slice(tail);
-        self.junction.extend_from_slice(input.get(..keep).unwrap_or(input));
-        let mut state = OverlappingState::start();
-        let hay = Input::new(&self.junction);
-        while let Some(m) = table.next(&hay, &mut state) {
-            if m.start() < tail.len() && m.end() > tail.len() {
-                self.junction_hits.push(Hit {
-                    anchor: m.pattern().as_usize(),
-                    start: m.start() as isize - tail.len() as isize,
-                    end: m.end() - tail.len(),
+        let before = self.junction.len();
+        self.junction
+            .extend_from_slice(input.get(..keep).unwrap_or(input));
+        let hits = &mut self.junction_hits;
+        table.each_in_short(&self.junction, |anchor, end| {
+            let start = end.saturating_sub(table.anchor_len(anchor));
+            if start < before && end > before {
+                hits.push(Hit {
+                    anchor,
+                    virtual_eol: prefix == 1 && start == 0,
+                    end: end - before,
                 });
             }
-        }
-    }
-
-    /// Whether the byte at offset `start` of the input (negative: in the tail) starts a line.
-    fn starts_line(&self, input: &[u8], start: isize) -> bool {
-        if start > 0 {
-            return input.get(start as usize - 1).copied().is_some_and(is_eol);
-        }
-        if start == 0 {
-            return self.line_start;
-        }
-        // In the tail: `start` counts back from its end.
-        let back = start.unsigned_abs();
-        match self.tail.len().checked_sub(back) {
-            Some(0) => self.tail_line_start,
-            Some(i) => self.tail.get(i - 1).copied().is_some_and(is_eol),
-            None => false,
-        }
+        });
     }
 
     /// Feeds input bytes `from..to` to every candidate; returns the match completed first
@@ -679,14 +675,24 @@ impl Scanner {
         for (i, &b) in bytes.iter().enumerate() {
             let last = from + i;
             let mut win: Option<Win> = None;
-            self.inflight.feed(&ctx.set.compiled, b, |pattern, captures| {
-                let Some(rank) = ctx.accept(pattern, false, last) else { return };
-                let Some(c) = ctx.set.compiled.get(pattern as usize) else { return };
-                let w = Win { last, rank, pattern, captures: full_captures(c, captures) };
-                if w.beats(&win) {
-                    win = Some(w);
-                }
-            });
+            self.inflight
+                .feed(&ctx.set.compiled, b, |pattern, captures| {
+                    let Some(rank) = ctx.accept(pattern, false, last) else {
+                        return;
+                    };
+                    let Some(c) = ctx.set.compiled.get(pattern as usize) else {
+                        return;
+                    };
+                    let w = Win {
+                        last,
+                        rank,
+                        pattern,
+                        captures: full_captures(c, captures),
+                    };
+                    if w.beats(&win) {
+                        win = Some(w);
+                    }
+                });
             if win.is_some() {
                 return win;
             }
@@ -700,13 +706,18 @@ impl Scanner {
     /// Starts candidates for an anchor hit ending at `hit.end`; a pattern that is complete
     /// with its anchor competes for `win` at once.
     fn admit(&mut self, ctx: &Ctx<'_>, hit: Hit, win: &mut Option<Win>) {
-        let Some(uses) = ctx.set.table(ctx.numeric).uses.get(hit.anchor) else { return };
+        let Some(uses) = ctx.set.table(ctx.numeric).uses.get(hit.anchor) else {
+            return;
+        };
         for u in uses {
-            let Some(c) = ctx.set.compiled.get(u.pattern as usize) else { continue };
+            let Some(c) = ctx.set.compiled.get(u.pattern as usize) else {
+                continue;
+            };
             if ctx.active.rank(u.pattern).is_none() || (u.numeric && !ctx.numeric) {
                 continue;
             }
-            if (u.numeric || c.line_start) && !self.starts_line(ctx.input, hit.start) {
+            // The virtual line break only stands in for line starts.
+            if hit.virtual_eol && !u.eol {
                 continue;
             }
             // A numeric anchor includes its `\r`: the whole match.
@@ -721,7 +732,12 @@ impl Scanner {
             if let Some(captures) = done {
                 let last = hit.end.saturating_sub(1);
                 if let Some(rank) = ctx.accept(u.pattern, u.numeric, last) {
-                    let w = Win { last, rank, pattern: u.pattern, captures };
+                    let w = Win {
+                        last,
+                        rank,
+                        pattern: u.pattern,
+                        captures,
+                    };
                     if w.beats(win) {
                         *win = Some(w);
                     }
@@ -738,7 +754,11 @@ impl Scanner {
         self.tail.clear();
         self.inflight.clear();
         self.track_echo(used);
-        Scan::Match { pattern: w.pattern, consumed, captures: w.captures }
+        Scan::Match {
+            pattern: w.pattern,
+            consumed,
+            captures: w.captures,
+        }
     }
 
     /// Ends a scan that consumed all of `input` without a match.
@@ -751,12 +771,15 @@ impl Scanner {
                 Some(i) => input.get(i).copied().is_some_and(is_eol),
             };
             self.tail.clear();
-            self.tail.extend_from_slice(input.get(start..).unwrap_or(&[]));
+            self.tail
+                .extend_from_slice(input.get(start..).unwrap_or(&[]));
         } else {
             if self.tail.is_empty() {
                 self.tail_line_start = self.line_start;
             }
-            let drop = (self.tail.len() + input.len()).saturating_sub(keep).min(self.tail.len());
+            let drop = (self.tail.len() + input.len())
+                .saturating_sub(keep)
+                .min(self.tail.len());
             if drop > 0 {
                 self.tail_line_start = self.tail.get(drop - 1).copied().is_some_and(is_eol);
                 self.tail.drain(..drop);

@@ -30,7 +30,12 @@ fn any_pattern() -> impl Strategy<Value = Pattern> {
         end(),
         prop::option::of(small_bytes(2)),
     )
-        .prop_map(|(segments, line_start, end, numeric)| Pattern { segments, line_start, end, numeric })
+        .prop_map(|(segments, line_start, end, numeric)| Pattern {
+            segments,
+            line_start,
+            end,
+            numeric,
+        })
 }
 
 /// A valid pattern: a non-empty literal first, literal text between captures.
@@ -42,7 +47,10 @@ fn valid_pattern() -> impl Strategy<Value = Pattern> {
         any::<bool>(),
         any::<bool>(),
         end(),
-        prop::option::of(prop::collection::vec(prop::sample::select(b"01".as_slice()), 1..3)),
+        prop::option::of(prop::collection::vec(
+            prop::sample::select(b"01".as_slice()),
+            1..3,
+        )),
     )
         .prop_map(|(first, rest, trailing, line_start, end, numeric)| {
             let mut segments = vec![Segment::Literal(first)];
@@ -55,7 +63,12 @@ fn valid_pattern() -> impl Strategy<Value = Pattern> {
             if trailing {
                 segments.push(Segment::Capture);
             }
-            Pattern { segments, line_start, end, numeric }
+            Pattern {
+                segments,
+                line_start,
+                end,
+                numeric,
+            }
         })
 }
 
@@ -87,7 +100,11 @@ fn run(
         fed += n;
         loop {
             match scanner.scan(set, active, numeric, &pending) {
-                Scan::Match { pattern, consumed, captures } => {
+                Scan::Match {
+                    pattern,
+                    consumed,
+                    captures,
+                } => {
                     assert!(consumed >= 1 && consumed <= pending.len());
                     offset += consumed;
                     found.push((pattern, offset, captures));
@@ -192,7 +209,10 @@ fn plain_substrings_agree_with_a_naive_search() {
     }
     assert!(expected.len() > 1000);
     assert_eq!(run(&set, &active, false, None, &stream, &[4096]), expected);
-    assert_eq!(run(&set, &active, false, None, &stream, &[7, 1, 300]), expected);
+    assert_eq!(
+        run(&set, &active, false, None, &stream, &[7, 1, 300]),
+        expected
+    );
 }
 
 /// Garbage designed to keep candidates alive (captures that never close, long lines) must
@@ -201,16 +221,38 @@ fn plain_substrings_agree_with_a_naive_search() {
 fn memory_stays_bounded_on_endless_garbage() {
     let lit = |s: &[u8]| Segment::Literal(s.to_vec());
     let patterns = vec![
-        Pattern { segments: vec![lit(b"A"), Segment::Capture, lit(b"B")], line_start: false, end: End::Here, numeric: None },
-        Pattern { segments: vec![lit(b"A"), Segment::Capture], line_start: false, end: End::Here, numeric: None },
-        Pattern { segments: vec![lit(b"A ")], line_start: false, end: End::RestOfLine, numeric: None },
-        Pattern { segments: vec![lit(b"OKAY OKAY OKAY OKAY OKAY!")], line_start: true, end: End::LineEnd, numeric: Some(b"0".to_vec()) },
+        Pattern {
+            segments: vec![lit(b"A"), Segment::Capture, lit(b"B")],
+            line_start: false,
+            end: End::Here,
+            numeric: None,
+        },
+        Pattern {
+            segments: vec![lit(b"A"), Segment::Capture],
+            line_start: false,
+            end: End::Here,
+            numeric: None,
+        },
+        Pattern {
+            segments: vec![lit(b"A ")],
+            line_start: false,
+            end: End::RestOfLine,
+            numeric: None,
+        },
+        Pattern {
+            segments: vec![lit(b"OKAY OKAY OKAY OKAY OKAY!")],
+            line_start: true,
+            end: End::LineEnd,
+            numeric: Some(b"0".to_vec()),
+        },
     ];
     let set = PatternSet::new(&patterns).expect("valid");
     let active = Active::new(&set, &[0, 1, 2, 3]);
     let mut scanner = Scanner::new();
     // Only `A` and spaces: every byte starts or extends a candidate and nothing ever ends one.
-    let chunk: Vec<u8> = (0..65_536).map(|i| if i % 3 == 0 { b' ' } else { b'A' }).collect();
+    let chunk: Vec<u8> = (0..65_536)
+        .map(|i| if i % 3 == 0 { b' ' } else { b'A' })
+        .collect();
     let total: usize = 4 << 20;
     let mut peak = 0;
     let mut peak_first_mib = 0;
