@@ -7,11 +7,12 @@
 //!
 //! # How it works
 //!
-//! Every pattern starts with a non-empty literal, its *anchor*. All anchors of a
-//! [`PatternSet`] (and the numeric forms of result codes) go into one Aho-Corasick automaton,
-//! searched with overlapping semantics so that a pattern that is not listening can never hide
-//! one that is. The automaton's prefilter skips through ordinary text at memory speed, so the
-//! cost per byte does not depend on how many patterns there are.
+//! Every pattern starts with a non-empty literal, its *anchor*; a line-start pattern's anchor
+//! also includes the line break before it (`\nOK`, `\rOK`), which makes it rare in ordinary
+//! text. All anchors of a [`PatternSet`] go into one Aho-Corasick DFA, searched with
+//! overlapping semantics so that a pattern that is not listening can never hide one that is,
+//! and Teddy (SIMD) skips through text where no anchor starts (see `anchors.rs`). The cost
+//! per byte therefore does not grow with the number of patterns.
 //!
 //! Each anchor hit becomes a *candidate* that is checked byte by byte against the rest of its
 //! pattern (line start, captures, end of line). Candidates are rare, short-lived and bounded
@@ -25,7 +26,11 @@
 use std::fmt;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use anchors::{AnchorUse, Table};
+use candidate::{InFlight, Progress};
+
+mod anchors;
+mod candidate;
 
 /// The longest text one capture may hold; a candidate whose capture would grow past this is
 /// dropped. Modem fields are short, and the bound keeps memory fixed on hostile input.
@@ -151,16 +156,6 @@ struct Compiled {
     captures: usize,
     /// What must follow the last literal (ignored when the last segment is a capture).
     end: End,
-    /// The match must start a line.
-    line_start: bool,
-}
-
-/// One anchor of the automaton is the first literal (or numeric form) of these patterns.
-#[derive(Debug, Clone, Copy)]
-struct AnchorUse {
-    pattern: u32,
-    /// The anchor is the pattern's numeric form, not its first literal.
-    numeric: bool,
 }
 
 /// A compiled set of patterns: built once per program, shared by every wait and connection.
@@ -168,9 +163,11 @@ struct AnchorUse {
 pub struct PatternSet {
     patterns: Vec<Pattern>,
     compiled: Vec<Compiled>,
-    /// Indexed by automaton pattern id: which patterns start with that anchor.
-    anchors: Vec<Vec<AnchorUse>>,
-    ac: AhoCorasick,
+    /// First literals only: numeric forms are single digits, common in ordinary text, and
+    /// would slow verbose-mode scanning for nothing.
+    verbose: Table,
+    /// First literals and numeric forms, for numeric (ATV0) mode.
+    numeric: Table,
     /// Length of the longest anchor; a read boundary can split at most this minus one bytes.
     max_anchor: usize,
 }
@@ -179,49 +176,68 @@ impl PatternSet {
     /// Checks and compiles `patterns`. Adjacent literal segments are joined.
     pub fn new(patterns: &[Pattern]) -> Result<PatternSet, MatcherError> {
         if u32::try_from(patterns.len()).is_err() {
-            return Err(MatcherError::TooManyPatterns { count: patterns.len() });
+            return Err(MatcherError::TooManyPatterns {
+                count: patterns.len(),
+            });
         }
         let mut compiled = Vec::with_capacity(patterns.len());
-        let mut anchor_text: Vec<Vec<u8>> = Vec::new();
-        let mut anchors: Vec<Vec<AnchorUse>> = Vec::new();
-        let mut add_anchor = |text: &[u8], usage: AnchorUse| {
-            // Share one automaton entry between patterns with the same anchor: fewer states,
-            // and one hit serves them all.
-            match anchor_text.iter().position(|a| a.as_slice() == text) {
-                Some(i) => anchors[i].push(usage),
-                None => {
-                    anchor_text.push(text.to_vec());
-                    anchors.push(vec![usage]);
-                }
-            }
-        };
+        let mut verbose = Vec::new();
+        let mut numeric = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
             let (anchor, c) = compile(index, pattern)?;
             // Cannot truncate: the length was checked above.
             let id = index as u32;
-            add_anchor(&anchor, AnchorUse { pattern: id, numeric: false });
-            if let Some(numeric) = &pattern.numeric {
-                if numeric.is_empty() {
+            if pattern.line_start {
+                for eol in [b'\r', b'\n'] {
+                    let text = [&[eol], anchor.as_slice()].concat();
+                    verbose.push((
+                        text,
+                        AnchorUse {
+                            pattern: id,
+                            numeric: false,
+                            eol: true,
+                        },
+                    ));
+                }
+            } else {
+                verbose.push((
+                    anchor,
+                    AnchorUse {
+                        pattern: id,
+                        numeric: false,
+                        eol: false,
+                    },
+                ));
+            }
+            if let Some(digits) = &pattern.numeric {
+                if digits.is_empty() {
                     return Err(MatcherError::EmptyNumeric { pattern: index });
                 }
-                add_anchor(numeric, AnchorUse { pattern: id, numeric: true });
+                // With the line break before and the `\r` after, the anchor is the whole
+                // numeric match, and a rare one.
+                for eol in [b'\r', b'\n'] {
+                    let text = [&[eol], digits.as_slice(), b"\r"].concat();
+                    numeric.push((
+                        text,
+                        AnchorUse {
+                            pattern: id,
+                            numeric: true,
+                            eol: true,
+                        },
+                    ));
+                }
             }
             compiled.push(c);
         }
-        let max_anchor = anchor_text.iter().map(Vec::len).max().unwrap_or(0);
-        let ac = AhoCorasick::builder()
-            // Overlapping search needs standard semantics; the DFA is the fastest automaton
-            // and stays small for the few dozen short anchors a script has.
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(true)
-            .build(&anchor_text)
-            .or_else(|_| {
-                // A huge set may not fit a DFA; the NFA is slower but has no such limit.
-                AhoCorasick::builder().match_kind(MatchKind::Standard).build(&anchor_text)
-            })
-            .map_err(|e| MatcherError::Automaton { message: e.to_string() })?;
-        Ok(PatternSet { patterns: patterns.to_vec(), compiled, anchors, ac, max_anchor })
+        numeric.extend(verbose.iter().cloned());
+        let max_anchor = numeric.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
+        Ok(PatternSet {
+            patterns: patterns.to_vec(),
+            compiled,
+            verbose: Table::new(&verbose)?,
+            numeric: Table::new(&numeric)?,
+            max_anchor,
+        })
     }
 
     /// Number of patterns.
@@ -248,6 +264,14 @@ impl PatternSet {
     pub fn get(&self, id: u32) -> Option<&Pattern> {
         self.patterns.get(id as usize)
     }
+
+    fn table(&self, numeric: bool) -> &Table {
+        if numeric {
+            &self.numeric
+        } else {
+            &self.verbose
+        }
+    }
 }
 
 /// Validates one pattern and returns its anchor and compiled form.
@@ -258,7 +282,10 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
         match s {
             Segment::Literal(text) => {
                 if text.is_empty() {
-                    return Err(MatcherError::EmptyLiteral { pattern: index, segment });
+                    return Err(MatcherError::EmptyLiteral {
+                        pattern: index,
+                        segment,
+                    });
                 }
                 match parts.last_mut() {
                     Some(Some(prev)) => prev.extend_from_slice(text),
@@ -269,7 +296,10 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
                 match parts.last() {
                     None => return Err(MatcherError::CaptureFirst { pattern: index }),
                     Some(None) => {
-                        return Err(MatcherError::AdjacentCaptures { pattern: index, segment })
+                        return Err(MatcherError::AdjacentCaptures {
+                            pattern: index,
+                            segment,
+                        })
                     }
                     Some(Some(_)) => {}
                 }
@@ -291,7 +321,11 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
             Some(text) => after.push(text),
         }
     }
-    let c = Compiled { after, captures, end: pattern.end, line_start: pattern.line_start };
+    let c = Compiled {
+        after,
+        captures,
+        end: pattern.end,
+    };
     Ok((anchor, c))
 }
 
@@ -319,7 +353,10 @@ impl Active {
 
     /// Priority of pattern `id` (lower wins), or `None` when it is not listened for.
     fn rank(&self, id: u32) -> Option<u32> {
-        self.rank.get(id as usize).copied().filter(|&r| r != u32::MAX)
+        self.rank
+            .get(id as usize)
+            .copied()
+            .filter(|&r| r != u32::MAX)
     }
 }
 
@@ -345,121 +382,6 @@ fn is_eol(b: u8) -> bool {
     b == b'\r' || b == b'\n'
 }
 
-/// Where a candidate is in its pattern, after the anchor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// Filling capture `index`; `first_eol` is the offset in the buffer of the first `\r`/`\n`.
-    Capture { index: usize, first_eol: Option<usize> },
-    /// All literals matched; checking the pattern's [`End`].
-    End,
-    /// Inside the rest of a line after `CONNECT ` or `+CME ERROR:`; waiting for its end.
-    Rest,
-    /// The numeric form matched; waiting for `\r`.
-    Numeric,
-}
-
-/// What one byte did to a candidate.
-enum Feed {
-    Continue,
-    Dead,
-    Done,
-}
-
-/// A partial match in flight.
-#[derive(Debug, Clone)]
-struct Candidate {
-    pattern: u32,
-    step: Step,
-    /// Finished captures.
-    captures: Vec<Vec<u8>>,
-    /// The capture being filled, plus the delimiting literal once it starts to arrive.
-    buf: Vec<u8>,
-}
-
-impl Candidate {
-    fn feed(&mut self, c: &Compiled, b: u8) -> Feed {
-        match self.step {
-            Step::Capture { index, first_eol } => match c.after.get(index) {
-                None => {
-                    if is_eol(b) {
-                        self.captures.push(std::mem::take(&mut self.buf));
-                        return Feed::Done;
-                    }
-                    if self.buf.len() >= MAX_CAPTURE {
-                        return Feed::Dead;
-                    }
-                    self.buf.push(b);
-                    Feed::Continue
-                }
-                Some(lit) => {
-                    self.buf.push(b);
-                    let n = self.buf.len();
-                    let first_eol = first_eol.or(if is_eol(b) { Some(n - 1) } else { None });
-                    if self.buf.ends_with(lit) {
-                        let len = n - lit.len();
-                        // A line break inside the literal is fine; inside the capture it is not.
-                        if first_eol.map_or(true, |e| e >= len) {
-                            self.buf.truncate(len);
-                            self.captures.push(std::mem::take(&mut self.buf));
-                            return self.after_literal(c, index + 1);
-                        }
-                    }
-                    // Any later end of the literal leaves at least `n + 1 - lit.len()` bytes of
-                    // capture, so give up once that would include a line break or be too long.
-                    if first_eol.is_some_and(|e| e + lit.len() <= n) || n >= MAX_CAPTURE + lit.len() {
-                        return Feed::Dead;
-                    }
-                    self.step = Step::Capture { index, first_eol };
-                    Feed::Continue
-                }
-            },
-            Step::End => {
-                if is_eol(b) {
-                    return Feed::Done;
-                }
-                match c.end {
-                    End::RestOfLine if b == b' ' || b == b':' => {
-                        self.step = Step::Rest;
-                        Feed::Continue
-                    }
-                    _ => Feed::Dead,
-                }
-            }
-            Step::Rest => {
-                if is_eol(b) {
-                    Feed::Done
-                } else {
-                    Feed::Continue
-                }
-            }
-            Step::Numeric => {
-                if b == b'\r' {
-                    Feed::Done
-                } else {
-                    Feed::Dead
-                }
-            }
-        }
-    }
-
-    /// Moves on once the literal before capture `next` (or the last literal) has matched.
-    fn after_literal(&mut self, c: &Compiled, next: usize) -> Feed {
-        if next < c.captures {
-            self.step = Step::Capture { index: next, first_eol: None };
-            Feed::Continue
-        } else if c.end == End::Here {
-            Feed::Done
-        } else {
-            self.step = Step::End;
-            Feed::Continue
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.captures.iter().map(Vec::capacity).sum::<usize>()
-    }
-}
-
 /// Echo tracking: the modem will repeat `line`; `pos` bytes of it have been seen.
 #[derive(Debug, Clone)]
 struct Echo {
@@ -473,7 +395,9 @@ impl Echo {
     fn track(&self, input: &[u8]) -> (Option<Range<usize>>, Option<usize>) {
         let mut pos = self.pos;
         let start = if pos == 0 {
-            let Some(&first) = self.line.first() else { return (None, None) };
+            let Some(&first) = self.line.first() else {
+                return (None, None);
+            };
             match input.iter().position(|&b| b == first) {
                 Some(i) => i,
                 None => return (None, Some(0)),
@@ -489,7 +413,11 @@ impl Echo {
             end += 1;
             pos += 1;
         }
-        let next = if pos >= self.line.len() { None } else { Some(pos) };
+        let next = if pos >= self.line.len() {
+            None
+        } else {
+            Some(pos)
+        };
         (Some(start..end), next)
     }
 }
@@ -517,8 +445,9 @@ impl Win {
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     anchor: usize,
-    /// Offset of the first byte; negative when it is in the bytes kept from the last read.
-    start: isize,
+    /// The anchor starts at the virtual line break that stands for the start of the stream
+    /// (or a line start whose break was consumed by the previous match).
+    virtual_eol: bool,
     end: usize,
 }
 
@@ -559,8 +488,8 @@ pub struct Scanner {
     junction: Vec<u8>,
     /// Anchor hits that start in `tail` and end in the input.
     junction_hits: Vec<Hit>,
-    /// Partial matches, oldest first.
-    candidates: Vec<Candidate>,
+    /// Partial matches.
+    inflight: InFlight,
     echo: Option<Echo>,
 }
 
@@ -579,7 +508,7 @@ impl Scanner {
             tail_line_start: true,
             junction: Vec::new(),
             junction_hits: Vec::new(),
-            candidates: Vec::new(),
+            inflight: InFlight::default(),
             echo: None,
         }
     }
@@ -588,13 +517,20 @@ impl Scanner {
     /// echo still expected.
     pub fn restart(&mut self) {
         self.tail.clear();
-        self.candidates.clear();
+        self.inflight.clear();
     }
 
     /// The modem will next echo `line` (E1): matches that end inside the echoed bytes are ignored.
     /// Echo tracking begins at the first input byte equal to line[0] and stops as soon as input diverges.
     pub fn expect_echo(&mut self, line: &[u8]) {
-        self.echo = if line.is_empty() { None } else { Some(Echo { line: line.to_vec(), pos: 0 }) };
+        self.echo = if line.is_empty() {
+            None
+        } else {
+            Some(Echo {
+                line: line.to_vec(),
+                pos: 0,
+            })
+        };
     }
 
     /// Bytes held on the heap by partial matches and carried input: bounded by the pattern
@@ -604,8 +540,7 @@ impl Scanner {
         self.tail.capacity()
             + self.junction.capacity()
             + self.junction_hits.capacity() * std::mem::size_of::<Hit>()
-            + self.candidates.capacity() * std::mem::size_of::<Candidate>()
-            + self.candidates.iter().map(Candidate::heap_bytes).sum::<usize>()
+            + self.inflight.heap_bytes()
             + self.echo.as_ref().map_or(0, |e| e.line.capacity())
     }
 
@@ -617,17 +552,24 @@ impl Scanner {
             return Scan::NoMatch;
         }
         let echo = self.echo.as_ref().and_then(|e| e.track(input).0);
-        let ctx = Ctx { set, active, numeric, input, echo };
-        self.find_junction_hits(set, input);
+        let ctx = Ctx {
+            set,
+            active,
+            numeric,
+            input,
+            echo,
+        };
+        let table = set.table(numeric);
+        self.find_junction_hits(set, table, input);
 
-        let main_input = Input::new(input);
-        let mut main_state = aho_corasick::automaton::OverlappingState::start();
+        let mut main_cursor = table.cursor();
         let mut next_main = || -> Option<Hit> {
-            // An error here would mean an unsupported search configuration, fixed at build
-            // time; treating it as "no more anchors" keeps scan panic-free regardless.
-            set.ac.try_find_overlapping(main_input.clone(), &mut main_state).ok()?;
-            let m = main_state.get_match()?;
-            Some(Hit { anchor: m.pattern().as_usize(), start: m.start() as isize, end: m.end() })
+            let (anchor, end) = table.next(input, &mut main_cursor)?;
+            Some(Hit {
+                anchor,
+                virtual_eol: false,
+                end,
+            })
         };
         let mut main_peek = next_main();
         let mut junction_next = 0;
@@ -680,123 +622,127 @@ impl Scanner {
     }
 
     /// Fills `junction_hits` with anchors that start in the carried tail and end in `input`.
-    fn find_junction_hits(&mut self, set: &PatternSet, input: &[u8]) {
+    fn find_junction_hits(&mut self, set: &PatternSet, table: &Table, input: &[u8]) {
         self.junction_hits.clear();
         let keep = set.max_anchor.saturating_sub(1);
-        if self.tail.is_empty() || keep == 0 {
+        if keep == 0 {
             return;
         }
         // The tail may be longer than this set needs if the caller switched sets.
         let skip = self.tail.len().saturating_sub(keep);
         let tail = self.tail.get(skip..).unwrap_or(&[]);
+        // A line start whose line break is not in the tail (start of stream, or consumed by
+        // the last match) gets a virtual one, so that line-start anchors, which begin with
+        // the break, still find it. When the tail was cut short the real break before it is
+        // too far back for any anchor through it to reach the input, so this is harmless.
+        let line_start = if self.tail.is_empty() {
+            self.line_start
+        } else {
+            self.tail_line_start
+        };
+        if tail.is_empty() && !line_start {
+            return;
+        }
+        let prefix = usize::from(line_start);
         self.junction.clear();
+        if line_start {
+            self.junction.push(b'\n');
+        }
         self.junction.extend_from_slice(tail);
-        self.junction.extend_from_slice(input.get(..keep).unwrap_or(input));
-        let mut state = aho_corasick::automaton::OverlappingState::start();
-        let hay = Input::new(&self.junction);
-        while set.ac.try_find_overlapping(hay.clone(), &mut state).is_ok() {
-            let Some(m) = state.get_match() else { break };
-            if m.start() < tail.len() && m.end() > tail.len() {
-                self.junction_hits.push(Hit {
-                    anchor: m.pattern().as_usize(),
-                    start: m.start() as isize - tail.len() as isize,
-                    end: m.end() - tail.len(),
+        let before = self.junction.len();
+        self.junction
+            .extend_from_slice(input.get(..keep).unwrap_or(input));
+        let hits = &mut self.junction_hits;
+        table.each_in_short(&self.junction, |anchor, end| {
+            let start = end.saturating_sub(table.anchor_len(anchor));
+            if start < before && end > before {
+                hits.push(Hit {
+                    anchor,
+                    virtual_eol: prefix == 1 && start == 0,
+                    end: end - before,
                 });
             }
-        }
+        });
     }
 
-    /// Whether the byte at offset `start` of the input (negative: in the tail) starts a line.
-    fn starts_line(&self, input: &[u8], start: isize) -> bool {
-        if start > 0 {
-            return input.get(start as usize - 1).copied().is_some_and(is_eol);
-        }
-        if start == 0 {
-            return self.line_start;
-        }
-        // In the tail: `start` counts back from its end.
-        let back = start.unsigned_abs();
-        match self.tail.len().checked_sub(back) {
-            Some(0) => self.tail_line_start,
-            Some(i) => self.tail.get(i - 1).copied().is_some_and(is_eol),
-            None => false,
-        }
-    }
-
-    /// Feeds input bytes `from..to` to every candidate; returns the best completed match,
-    /// dropping finished and dead candidates.
+    /// Feeds input bytes `from..to` to every candidate; returns the match completed first
+    /// (ties to the higher priority), dropping finished and dead candidates.
     fn advance(&mut self, ctx: &Ctx<'_>, from: usize, to: usize) -> Option<Win> {
-        let mut win: Option<Win> = None;
-        if self.candidates.is_empty() {
+        if self.inflight.is_empty() {
             return None;
         }
-        self.candidates.retain_mut(|cand| {
-            let Some(c) = ctx.set.compiled.get(cand.pattern as usize) else { return false };
-            // Nothing ending after the best match so far can win.
-            let stop = win.as_ref().map_or(to, |w| to.min(w.last + 1));
-            let bytes = ctx.input.get(from..stop).unwrap_or(&[]);
-            for (i, &b) in bytes.iter().enumerate() {
-                match cand.feed(c, b) {
-                    Feed::Continue => {}
-                    Feed::Dead => return false,
-                    Feed::Done => {
-                        let last = from + i;
-                        let numeric = cand.step == Step::Numeric;
-                        if let Some(rank) = ctx.accept(cand.pattern, numeric, last) {
-                            let captures = full_captures(c, std::mem::take(&mut cand.captures));
-                            let w = Win { last, rank, pattern: cand.pattern, captures };
-                            if w.beats(&win) {
-                                win = Some(w);
-                            }
-                        }
-                        return false;
+        let bytes = ctx.input.get(from..to).unwrap_or(&[]);
+        for (i, &b) in bytes.iter().enumerate() {
+            let last = from + i;
+            let mut win: Option<Win> = None;
+            self.inflight
+                .feed(&ctx.set.compiled, b, |pattern, captures| {
+                    let Some(rank) = ctx.accept(pattern, false, last) else {
+                        return;
+                    };
+                    let Some(c) = ctx.set.compiled.get(pattern as usize) else {
+                        return;
+                    };
+                    let w = Win {
+                        last,
+                        rank,
+                        pattern,
+                        captures: full_captures(c, captures),
+                    };
+                    if w.beats(&win) {
+                        win = Some(w);
                     }
-                }
+                });
+            if win.is_some() {
+                return win;
             }
-            true
-        });
-        win
+            if self.inflight.is_empty() {
+                return None;
+            }
+        }
+        None
     }
 
     /// Starts candidates for an anchor hit ending at `hit.end`; a pattern that is complete
     /// with its anchor competes for `win` at once.
     fn admit(&mut self, ctx: &Ctx<'_>, hit: Hit, win: &mut Option<Win>) {
-        let Some(uses) = ctx.set.anchors.get(hit.anchor) else { return };
+        let Some(uses) = ctx.set.table(ctx.numeric).uses.get(hit.anchor) else {
+            return;
+        };
         for u in uses {
-            let Some(c) = ctx.set.compiled.get(u.pattern as usize) else { continue };
+            let Some(c) = ctx.set.compiled.get(u.pattern as usize) else {
+                continue;
+            };
             if ctx.active.rank(u.pattern).is_none() || (u.numeric && !ctx.numeric) {
                 continue;
             }
-            if (u.numeric || c.line_start) && !self.starts_line(ctx.input, hit.start) {
+            // The virtual line break only stands in for line starts.
+            if hit.virtual_eol && !u.eol {
                 continue;
             }
-            let step = if u.numeric {
-                Step::Numeric
-            } else if c.captures > 0 {
-                Step::Capture { index: 0, first_eol: None }
-            } else if c.end == End::Here {
+            // A numeric anchor includes its `\r`: the whole match.
+            let done = if u.numeric {
+                Some(full_captures(c, Vec::new()))
+            } else {
+                match self.inflight.start(c, u.pattern) {
+                    Progress::Done(captures) => Some(captures),
+                    Progress::Pending => None,
+                }
+            };
+            if let Some(captures) = done {
                 let last = hit.end.saturating_sub(1);
-                if let Some(rank) = ctx.accept(u.pattern, false, last) {
-                    let w = Win { last, rank, pattern: u.pattern, captures: Vec::new() };
+                if let Some(rank) = ctx.accept(u.pattern, u.numeric, last) {
+                    let w = Win {
+                        last,
+                        rank,
+                        pattern: u.pattern,
+                        captures,
+                    };
                     if w.beats(win) {
                         *win = Some(w);
                     }
                 }
-                continue;
-            } else {
-                Step::End
-            };
-            // An earlier candidate of this pattern already in the rest of a line ends where
-            // this one would, and wins the tie: skipping this one keeps long lines linear.
-            if self.candidates.iter().any(|o| o.pattern == u.pattern && o.step == Step::Rest) {
-                continue;
             }
-            self.candidates.push(Candidate {
-                pattern: u.pattern,
-                step,
-                captures: Vec::new(),
-                buf: Vec::new(),
-            });
         }
     }
 
@@ -806,9 +752,13 @@ impl Scanner {
         let used = input.get(..consumed).unwrap_or(input);
         self.line_start = used.last().copied().map_or(self.line_start, is_eol);
         self.tail.clear();
-        self.candidates.clear();
+        self.inflight.clear();
         self.track_echo(used);
-        Scan::Match { pattern: w.pattern, consumed, captures: w.captures }
+        Scan::Match {
+            pattern: w.pattern,
+            consumed,
+            captures: w.captures,
+        }
     }
 
     /// Ends a scan that consumed all of `input` without a match.
@@ -821,12 +771,15 @@ impl Scanner {
                 Some(i) => input.get(i).copied().is_some_and(is_eol),
             };
             self.tail.clear();
-            self.tail.extend_from_slice(input.get(start..).unwrap_or(&[]));
+            self.tail
+                .extend_from_slice(input.get(start..).unwrap_or(&[]));
         } else {
             if self.tail.is_empty() {
                 self.tail_line_start = self.line_start;
             }
-            let drop = (self.tail.len() + input.len()).saturating_sub(keep).min(self.tail.len());
+            let drop = (self.tail.len() + input.len())
+                .saturating_sub(keep)
+                .min(self.tail.len());
             if drop > 0 {
                 self.tail_line_start = self.tail.get(drop - 1).copied().is_some_and(is_eol);
                 self.tail.drain(..drop);

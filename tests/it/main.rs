@@ -6,6 +6,7 @@ mod bytecode;
 mod check;
 mod cli;
 mod examples;
+mod matcher;
 mod ports;
 mod props;
 mod run;
