@@ -10,12 +10,14 @@
 //! - [`port`]: the devices: serial, stdio, TCP, the simulated modem
 //! - [`driver`]: the one loop where the VM and a port meet
 //! - [`sim`]: the simulated Hayes/GSM modem
+//! - [`repl`]: `atchat repl` and the step debugger
 
 pub mod bytecode;
 pub mod check;
 pub mod diagnostics;
 pub mod driver;
 pub mod port;
+pub mod repl;
 pub mod sim;
 pub mod syntax;
 pub mod vm;

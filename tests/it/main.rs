@@ -9,3 +9,4 @@ mod props;
 mod run;
 mod sim;
 mod syntax;
+mod repl;
