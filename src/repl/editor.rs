@@ -3,6 +3,11 @@
 //!
 //! Either way the reading happens on its own thread and lines arrive on a channel, so the
 //! REPL's loop keeps listening to the modem (and shows unsolicited codes) while the user types.
+//!
+//! rustyline's `ExternalPrinter` is not used: with one in place, rustyline 15 waits in
+//! `select` before looking at input it has already buffered, so pasted or typed-ahead text
+//! stalls after its first character. Output that arrives during a prompt is printed above it
+//! instead, and the prompt drawn again (see `Out::print`).
 
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -16,7 +21,7 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::history::{DefaultHistory, History};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::{Config, Context, Editor, ExternalPrinter, Helper};
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use super::session::{is_at_line, open_braces};
 use super::table;
@@ -59,7 +64,6 @@ pub struct Reader {
     lines: Receiver<Input>,
     /// Terminal only: each prompt sent makes the thread read one entry.
     prompts: Option<Sender<String>>,
-    printer: Option<Box<dyn ExternalPrinter + Send>>,
     /// Whether the thread is showing a prompt now.
     prompting: bool,
 }
@@ -90,7 +94,6 @@ impl Reader {
         Reader {
             lines: rx,
             prompts: None,
-            printer: None,
             prompting: false,
         }
     }
@@ -101,8 +104,11 @@ impl Reader {
         let (prompt_tx, prompt_rx) = channel::<String>();
         let (setup_tx, setup_rx) = channel();
         std::thread::spawn(move || {
+            // List completion, as in bash: Tab completes what is common, Tab again lists
+            // the candidates with their hints.
             let config = Config::builder()
                 .auto_add_history(false)
+                .completion_type(CompletionType::List)
                 .max_history_size(5000)
                 .map(|b| b.build());
             let editor = config.and_then(Editor::<EntryHelper, DefaultHistory>::with_config);
@@ -118,12 +124,7 @@ impl Reader {
                 // A missing history file is the first run, not an error.
                 let _ = editor.load_history(path);
             }
-            let printer: Option<Box<dyn ExternalPrinter + Send>> =
-                match editor.create_external_printer() {
-                    Ok(p) => Some(Box::new(p)),
-                    Err(_) => None,
-                };
-            if setup_tx.send(Ok(printer)).is_err() {
+            if setup_tx.send(Ok(())).is_err() {
                 return;
             }
             for prompt in prompt_rx {
@@ -147,13 +148,12 @@ impl Reader {
                 }
             }
         });
-        let printer = setup_rx
+        setup_rx
             .recv()
             .map_err(|_| "the line editor stopped".to_string())??;
         Ok(Reader {
             lines: rx,
             prompts: Some(prompt_tx),
-            printer,
             prompting: false,
         })
     }
@@ -183,11 +183,6 @@ impl Reader {
     /// Whether a prompt is shown and being edited now.
     pub fn prompting(&self) -> bool {
         self.prompting
-    }
-
-    /// The printer that writes above the prompt being edited (terminal only), once.
-    pub fn take_printer(&mut self) -> Option<Box<dyn ExternalPrinter + Send>> {
-        self.printer.take()
     }
 }
 

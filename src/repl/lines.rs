@@ -119,8 +119,8 @@ impl Lines {
             return;
         }
         let bytes = std::mem::take(&mut self.partial);
+        let class = self.classify(&String::from_utf8_lossy(&bytes), numeric);
         let text = escape_bytes(&bytes);
-        let class = self.classify(&text, numeric);
         out.push((class, text));
     }
 

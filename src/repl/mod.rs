@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use rustyline::ExternalPrinter;
 
 use crate::bytecode::Program;
 use crate::driver::{self, Stopped, Watch};
@@ -113,7 +112,9 @@ pub fn run(options: Options) -> u8 {
         ));
     }
     loop {
-        reader.ask(&repl.prompt());
+        let prompt = repl.prompt();
+        reader.ask(&prompt);
+        repl.out.prompt = prompt;
         let input = loop {
             repl.out.prompting = reader.prompting();
             if let Some(input) = reader.next(Duration::ZERO) {
@@ -126,9 +127,6 @@ pub fn run(options: Options) -> u8 {
             repl.listen();
         };
         repl.out.prompting = false;
-        if let Some(printer) = reader.take_printer() {
-            repl.out.printer = Some(printer);
-        }
         match input {
             Input::Eof => return repl.quit(0),
             Input::Interrupted => continue,
@@ -154,9 +152,9 @@ struct Out {
     origin: Duration,
     hex: bool,
     log: Option<Box<dyn Write>>,
-    /// Prints above a prompt being edited.
-    printer: Option<Box<dyn ExternalPrinter + Send>>,
+    /// A prompt is being edited (in raw mode): output goes above it.
     prompting: bool,
+    prompt: String,
 }
 
 impl Out {
@@ -167,23 +165,21 @@ impl Out {
             origin,
             hex: false,
             log: None,
-            printer: None,
             prompting: false,
+            prompt: String::new(),
         }
     }
 
     fn print(&mut self, text: String) {
-        match &mut self.printer {
-            Some(p) if self.prompting => {
-                if p.print(format!("{text}\n")).is_err() {
-                    println!("{text}");
-                }
-            }
-            _ => {
-                println!("{text}");
-                let _ = std::io::stdout().flush();
-            }
+        let mut stdout = std::io::stdout().lock();
+        if self.prompting {
+            // Clear the prompt line, print, draw the prompt again; what was typed comes back
+            // with the next key (rustyline redraws the whole line then).
+            let _ = write!(stdout, "\r\x1b[K{text}\r\n{}", self.prompt);
+        } else {
+            let _ = writeln!(stdout, "{text}");
         }
+        let _ = stdout.flush();
     }
 
     fn at(&self, now: Duration) -> f64 {

@@ -278,3 +278,4 @@ fn breakpoints_and_steps_stop_before_statements() {
     assert_eq!(outcome.code, 0);
     assert_eq!(bench.said.last().map(String::as_str), Some("three"));
 }
+mod terminal;
