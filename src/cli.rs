@@ -263,7 +263,8 @@ fn run(args: &RunArgs) -> u8 {
             return EXIT_IO;
         }
     };
-    let mut transcript = Transcript { verbose: args.verbose, ..Transcript::default() };
+    let mut transcript = Transcript::default();
+    transcript.verbose = args.verbose;
     if let Some(path) = &args.log {
         match std::fs::File::create(path) {
             Ok(f) => transcript.log = Some(Box::new(std::io::LineWriter::new(f))),
@@ -291,5 +292,6 @@ pub fn open_port(spec: &str, options: &SerialOptions) -> Result<Box<dyn Port>, P
 }
 
 fn open_sim(rest: &str) -> Result<Box<dyn Port>, PortError> {
-    Err(PortError::BadSpec { spec: format!("sim:{rest}"), reason: "the simulator is not built in yet".into() })
+    let port = crate::port::sim::SimPort::open(rest, crate::port::sim::SimClock::Real)?;
+    Ok(Box::new(port))
 }

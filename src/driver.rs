@@ -16,7 +16,7 @@ use crate::vm::{Control, Effect, Machine, Note, Outcome, Reply};
 /// Longest single read: keeps the loop responsive to signals.
 const READ_SLICE: Duration = Duration::from_millis(50);
 /// Bytes read at a time.
-const CHUNK: usize = 4096;
+const CHUNK: usize = 64 * 1024;
 
 /// The signal that asked us to stop, or 0.
 static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -76,7 +76,15 @@ impl Transcript {
         out
     }
 
+    /// Whether anything records events; callers skip formatting when nothing does.
+    fn enabled(&self) -> bool {
+        self.verbose || self.log.is_some()
+    }
+
     fn event(&mut self, at: Duration, kind: &str, text: String) {
+        if !self.enabled() {
+            return;
+        }
         let text = self.mask(text);
         if self.verbose {
             let arrow = match kind {
@@ -107,7 +115,7 @@ impl Transcript {
     }
 
     fn note(&mut self, at: Duration, note: Note) {
-        if !self.verbose && self.log.is_none() {
+        if !self.enabled() {
             return;
         }
         let text = match note {
@@ -149,7 +157,9 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 Reply::Ok
             }
             Effect::Write { bytes, pace } => {
-                transcript.event(now - start, "send", escape_bytes(&bytes));
+                if transcript.enabled() {
+                    transcript.event(now - start, "send", escape_bytes(&bytes));
+                }
                 match write(vm, port, &bytes, pace, transcript, start, &mut buf) {
                     Ok(()) => Reply::Ok,
                     Err(e) => Reply::Failed(e),
@@ -199,7 +209,9 @@ fn read_into(
     let n = port.read(buf, timeout)?;
     if n > 0 {
         let data = &buf[..n];
-        transcript.event(port.now() - start, "recv", escape_bytes(data));
+        if transcript.enabled() {
+            transcript.event(port.now() - start, "recv", escape_bytes(data));
+        }
         vm.feed(data);
     }
     Ok(())

@@ -14,6 +14,7 @@
 
 pub mod bytecode;
 pub mod check;
+pub mod cli;
 pub mod diagnostics;
 pub mod driver;
 pub mod port;

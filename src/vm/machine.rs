@@ -297,12 +297,11 @@ impl Machine {
         }
         self.input.extend_from_slice(bytes);
         self.input_arrived = true;
-        for &b in bytes {
-            if self.recent.len() == RECENT {
-                self.recent.pop_front();
-            }
-            self.recent.push_back(b);
-        }
+        let tail = &bytes[bytes.len().saturating_sub(RECENT)..];
+        let keep = RECENT - tail.len();
+        let drop = self.recent.len().saturating_sub(keep);
+        self.recent.drain(..drop);
+        self.recent.extend(tail);
         if self.input.len() > MAX_PENDING_INPUT {
             let excess = self.input.len() - MAX_PENDING_INPUT;
             self.input.drain(..excess);

@@ -2,7 +2,9 @@
 
 mod support;
 
+mod bytecode;
 mod check;
+mod cli;
 mod examples;
 mod ports;
 mod props;
