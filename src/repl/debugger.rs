@@ -58,6 +58,12 @@ pub struct Debuggee {
 impl Debuggee {
     /// Loads, checks and compiles `file`; errors come back rendered.
     pub fn load(file: &Path, params: IndexMap<String, String>) -> Result<Debuggee, String> {
+        if file.extension().is_some_and(|e| e == "atcb") {
+            return Err(format!(
+                "cannot debug `{}`: the debugger needs the script's source (.atc)\n",
+                file.display()
+            ));
+        }
         let sources = Sources::load(file).map_err(|e| format!("{e}\n"))?;
         let options = CheckOptions {
             params: Some(params.keys().cloned().collect()),

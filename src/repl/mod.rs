@@ -473,7 +473,7 @@ impl Repl {
                     Some(d) => d.program.clone(),
                     None => self.session.vm.program().clone(),
                 };
-                self.message(listing(&program));
+                self.message(crate::bytecode::disassembler::disassemble(&program));
             }
             "hex" => match arg {
                 "on" | "off" => self.out.hex = arg == "on",
@@ -721,17 +721,4 @@ impl Repl {
             Err(e) => self.message(format!("error: cannot write `{arg}`: {e}")),
         }
     }
-}
-
-/// The bytecode, one instruction a line, with the source line where a statement starts.
-fn listing(program: &Program) -> String {
-    let mut out = String::new();
-    for (pc, op) in program.code.iter().enumerate() {
-        let line = match program.lines.binary_search_by_key(&(pc as u32), |e| e.pc) {
-            Ok(i) => format!("{:>4}", program.lines[i].line),
-            Err(_) => "    ".to_string(),
-        };
-        out.push_str(&format!("{line} {pc:>5}  {op:?}\n"));
-    }
-    out
 }

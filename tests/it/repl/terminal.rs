@@ -82,7 +82,7 @@ fn the_saved_session_checks_and_replays() {
     let dir = tempfile::tempdir().expect("tempdir");
     let saved = dir.path().join("session.atc");
     let input = format!(
-        "ATE1\nlet wait = \"45\"\nsend \"ATS7={{wait}}\"\nexpect OK\nAT+NOSUCH\n:save {}\n",
+        "ATE1\nlet secs = \"45\"\nsend \"ATS7={{secs}}\"\nexpect OK\nAT+NOSUCH\n:save {}\n",
         saved.display()
     );
     let (code, out, _) = piped(&["repl", "--port", "sim:hayes"], &input);
