@@ -107,9 +107,9 @@ pub fn run(options: Options) -> u8 {
         }
         repl.debug(StopAt::AnyLine);
     } else if tty {
-        repl.out.print(format!(
-            "atchat repl: AT lines go to the modem, statements run live; :help for more"
-        ));
+        repl.out.print(
+            "atchat repl: AT lines go to the modem, statements run live; :help for more".into(),
+        );
     }
     loop {
         let prompt = repl.prompt();
@@ -666,7 +666,10 @@ impl Repl {
                     })
                     .collect();
                 let deadline = match p.deadline {
-                    Some(d) if d > now => format!(", {} left", format_duration(d - now)),
+                    Some(d) if d > now => format!(
+                        ", {} left",
+                        format_duration(Duration::from_millis((d - now).as_millis() as u64))
+                    ),
                     Some(_) => ", deadline passed".to_string(),
                     None => String::new(),
                 };

@@ -185,11 +185,9 @@ fn the_saved_session_checks_and_replays() {
     let mut vm = Machine::new(program, &IndexMap::new()).expect("machine");
     let mut port = SimPort::open("hayes", SimClock::Virtual).expect("sim");
     let mut replay = Bench::default();
-    let outcome = loop {
-        match driver::run_watched(&mut vm, &mut port, &mut replay, false) {
-            Stopped::Done(o) => break o,
-            other => panic!("{other:?}"),
-        }
+    let outcome = match driver::run_watched(&mut vm, &mut port, &mut replay, false) {
+        Stopped::Done(o) => o,
+        other => panic!("{other:?}"),
     };
     assert_eq!(outcome.code, 0, "{outcome:?}\n{script}");
     let sent: Vec<&String> = replay

@@ -252,7 +252,7 @@ fn strip_ansi(text: &str) -> String {
         if c == '\x1b' {
             if chars.peek() == Some(&'[') {
                 chars.next();
-                while let Some(d) = chars.next() {
+                for d in chars.by_ref() {
                     if d.is_ascii_alphabetic() {
                         break;
                     }
