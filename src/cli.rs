@@ -13,6 +13,7 @@ use crate::check::{self, CheckOptions};
 use crate::diagnostics;
 use crate::driver::{self, Transcript};
 use crate::port::{self, Port, PortError, PortSpec, SerialOptions};
+use crate::syntax::ast::StmtKind;
 use crate::syntax::Sources;
 use crate::vm::Machine;
 
@@ -128,7 +129,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => ExitCode::from(run(&args)),
         Command::Check { files } => ExitCode::from(check_files(&files)),
-        Command::Disasm { file } => match load_program(&file, None) {
+        Command::Disasm { file } => match load_program(&file) {
             Ok(program) => {
                 print!("{}", crate::bytecode::disassembler::disassemble(&program));
                 ExitCode::SUCCESS
@@ -182,39 +183,56 @@ fn check_files(files: &[PathBuf]) -> u8 {
     }
 }
 
-/// Loads a `.atcb` file, or checks and compiles a script. `params` (when about to run) lets
-/// the checker report missing and unknown params. Errors are printed; the exit code returned.
-fn load_program(file: &Path, params: Option<&IndexMap<String, String>>) -> Result<Program, u8> {
-    if file.extension().is_some_and(|e| e == "atcb") {
-        let bytes = std::fs::read(file).map_err(|e| {
-            error(format!("cannot read `{}`: {e}", file.display()));
-            EXIT_USAGE
-        })?;
-        return encoding::decode(&bytes).map_err(|e| {
-            error(format!("`{}` is not a valid atchat program: {e}", file.display()));
-            EXIT_USAGE
-        });
-    }
-    let sources = Sources::load(file).map_err(|e| {
-        eprintln!("{:?}", diagnostics::load_report(&e));
+fn is_compiled(file: &Path) -> bool {
+    file.extension().is_some_and(|e| e == "atcb")
+}
+
+/// Reads and verifies a `.atcb` file. Errors are printed; the exit code returned.
+fn read_compiled(file: &Path) -> Result<Program, u8> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        error(format!("cannot read `{}`: {e}", file.display()));
         EXIT_USAGE
     })?;
-    let options = CheckOptions { params: params.map(|p| p.keys().cloned().collect()) };
-    let errors = check::check(&sources, &options);
-    if !errors.is_empty() {
-        for report in diagnostics::reports(&sources, &errors) {
-            eprintln!("{report:?}");
-        }
-        return Err(EXIT_USAGE);
-    }
-    compiler::compile(&sources).map_err(|e| {
-        eprintln!("{:?}", diagnostics::compile_report(&sources, &e));
+    encoding::decode(&bytes).map_err(|e| {
+        error(format!("`{}` is not a valid atchat program: {e}", file.display()));
         EXIT_USAGE
     })
 }
 
+fn load_sources(file: &Path) -> Result<Sources, u8> {
+    Sources::load(file).map_err(|e| {
+        eprintln!("{:?}", diagnostics::load_report(&e));
+        EXIT_USAGE
+    })
+}
+
+/// Checks and compiles. `params` (when about to run) lets the checker report missing and
+/// unknown params. Errors are printed; the exit code returned.
+fn check_and_compile(sources: &Sources, params: Option<&IndexMap<String, String>>) -> Result<Program, u8> {
+    let options = CheckOptions { params: params.map(|p| p.keys().cloned().collect()) };
+    let errors = check::check(sources, &options);
+    if !errors.is_empty() {
+        for report in diagnostics::reports(sources, &errors) {
+            eprintln!("{report:?}");
+        }
+        return Err(EXIT_USAGE);
+    }
+    compiler::compile(sources).map_err(|e| {
+        eprintln!("{:?}", diagnostics::compile_report(sources, &e));
+        EXIT_USAGE
+    })
+}
+
+/// A script or a compiled program, for `disasm` and `compile`.
+fn load_program(file: &Path) -> Result<Program, u8> {
+    if is_compiled(file) {
+        return read_compiled(file);
+    }
+    check_and_compile(&load_sources(file)?, None)
+}
+
 fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
-    let program = match load_program(file, None) {
+    let program = match load_program(file) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -228,51 +246,58 @@ fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
     }
 }
 
-/// Param values: `-D name=value`, then `ATCHAT_<name>` from the environment for params the
-/// program declares and `-D` did not give.
-fn params(args: &RunArgs, program: Option<&Program>) -> Result<IndexMap<String, String>, String> {
+/// Param values: `-D name=value`, then `ATCHAT_<name>` from the environment for the
+/// declared params `-D` did not give.
+fn param_values(args: &RunArgs, declared: &[String]) -> Result<IndexMap<String, String>, u8> {
     let mut values = IndexMap::new();
     for d in &args.define {
-        let (name, value) = d
-            .split_once('=')
-            .ok_or_else(|| format!("`-D {d}` needs the form NAME=VALUE"))?;
+        let Some((name, value)) = d.split_once('=') else {
+            error(format!("`-D {d}` needs the form NAME=VALUE"));
+            return Err(EXIT_USAGE);
+        };
         values.insert(name.to_string(), value.to_string());
     }
-    if let Some(program) = program {
-        for g in program.globals.iter().filter(|g| g.param.is_some()) {
-            if values.contains_key(&g.name) {
-                continue;
-            }
-            if let Ok(v) = std::env::var(format!("ATCHAT_{}", g.name)) {
-                values.insert(g.name.clone(), v);
+    for name in declared {
+        if !values.contains_key(name) {
+            if let Ok(v) = std::env::var(format!("ATCHAT_{name}")) {
+                values.insert(name.clone(), v);
             }
         }
     }
     Ok(values)
 }
 
-/// Names of the params a script declares, read without compiling (for the environment).
-fn declared_params(file: &Path) -> Option<Program> {
-    if file.extension().is_some_and(|e| e == "atcb") {
-        return None;
+/// The program to run and its param values.
+fn prepare(args: &RunArgs) -> Result<(Program, IndexMap<String, String>), u8> {
+    if is_compiled(&args.file) {
+        let program = read_compiled(&args.file)?;
+        let declared: Vec<String> =
+            program.globals.iter().filter(|g| g.param.is_some()).map(|g| g.name.clone()).collect();
+        let values = param_values(args, &declared)?;
+        return Ok((program, values));
     }
-    let sources = Sources::load(file).ok()?;
-    compiler::compile(&sources).ok()
+    let sources = load_sources(&args.file)?;
+    let declared: Vec<String> = match &sources.files[0].script {
+        Ok(script) => script
+            .stmts
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Param { name, .. } => Some(name.text.clone()),
+                _ => None,
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let values = param_values(args, &declared)?;
+    let program = check_and_compile(&sources, Some(&values))?;
+    Ok((program, values))
 }
 
 fn run(args: &RunArgs) -> u8 {
     if args.debug {
         return debug(args);
     }
-    let declared = declared_params(&args.file);
-    let values = match params(args, declared.as_ref()) {
-        Ok(v) => v,
-        Err(message) => {
-            error(message);
-            return EXIT_USAGE;
-        }
-    };
-    let program = match load_program(&args.file, Some(&values)) {
+    let (program, values) = match prepare(args) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -325,13 +350,10 @@ fn run(args: &RunArgs) -> u8 {
 
 /// `atchat run --debug`: the REPL with the script loaded, stopped before its first line.
 fn debug(args: &RunArgs) -> u8 {
-    let declared = declared_params(&args.file);
-    let params = match params(args, declared.as_ref()) {
-        Ok(v) => v,
-        Err(message) => {
-            error(message);
-            return EXIT_USAGE;
-        }
+    // Checked here as for `run`, so mistakes and missing params are reported the same way.
+    let params = match prepare(args) {
+        Ok((_, values)) => values,
+        Err(code) => return code,
     };
     crate::repl::run(crate::repl::Options {
         port: args.port.clone(),

@@ -119,16 +119,16 @@ impl Transcript {
             return;
         }
         let text = match note {
-            Note::Waiting { line, patterns, deadline } => {
+            Note::Waiting { at, patterns, deadline } => {
                 let until = deadline.map(|d| format!(" until {:.3}", d.as_secs_f64())).unwrap_or_default();
-                format!("line {line}: waiting for {}{until}", patterns.join(" | "))
+                format!("{at}: waiting for {}{until}", patterns.join(" | "))
             }
-            Note::Matched { line, pattern, by_handler } => {
+            Note::Matched { at, pattern, by_handler } => {
                 let by = if by_handler { " (handler)" } else { "" };
-                format!("line {line}: matched {pattern}{by}")
+                format!("{at}: matched {pattern}{by}")
             }
-            Note::TimedOut { line, after } => format!("line {line}: timed out after {}", format_duration(after)),
-            Note::Attempt { line, attempt } => format!("line {line}: attempt {attempt}"),
+            Note::TimedOut { at, after } => format!("{at}: timed out after {}", format_duration(after)),
+            Note::Attempt { at, attempt } => format!("{at}: attempt {attempt}"),
         };
         self.event(at, "note", text);
     }

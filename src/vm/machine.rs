@@ -55,13 +55,13 @@ impl std::error::Error for SetupError {}
 #[derive(Debug, Clone, PartialEq)]
 pub enum Note {
     /// A wait began: what it waits for, until when.
-    Waiting { line: u32, patterns: Vec<String>, deadline: Option<Duration> },
+    Waiting { at: String, patterns: Vec<String>, deadline: Option<Duration> },
     /// A pattern matched.
-    Matched { line: u32, pattern: String, by_handler: bool },
+    Matched { at: String, pattern: String, by_handler: bool },
     /// A wait reached its deadline.
-    TimedOut { line: u32, after: Duration },
+    TimedOut { at: String, after: Duration },
     /// A retry block starts another attempt.
-    Attempt { line: u32, attempt: u32 },
+    Attempt { at: String, attempt: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -813,8 +813,8 @@ impl Machine {
                 r.attempt += 1;
                 r.attempt_start = next_start;
             }
-            let line = self.program.line(table.body as usize);
-            self.notes.push(Note::Attempt { line, attempt: retry.attempt + 1 });
+            let at = self.here(table.body as usize);
+            self.notes.push(Note::Attempt { at, attempt: retry.attempt + 1 });
             self.pc = table.body as usize;
             if next_start > now {
                 self.start_wait(WaitKind::RetryPause, table.body as usize, now, Some(next_start), true);
@@ -859,7 +859,7 @@ impl Machine {
         }
         if let State::Waiting(wait) = &self.state {
             let patterns = wait.ids.iter().map(|&i| self.pattern_text(i)).collect();
-            self.notes.push(Note::Waiting { line: self.program.line(pc), patterns, deadline: wait.deadline });
+            self.notes.push(Note::Waiting { at: self.here(pc), patterns, deadline: wait.deadline });
         }
     }
 
@@ -963,9 +963,9 @@ impl Machine {
                 None
             }
             WaitKind::Expect(_) | WaitKind::Carrier => {
-                let line = self.program.line(wait.pc);
+                let line = self.here(wait.pc);
                 let after = now.saturating_sub(wait.started);
-                self.notes.push(Note::TimedOut { line, after });
+                self.notes.push(Note::TimedOut { at: line, after });
                 if let WaitKind::Expect(w) = wait.kind {
                     if let Some(t) = self.program.waits.get(w as usize).and_then(|t| t.timeout_target) {
                         self.pc = t as usize;
@@ -1010,11 +1010,11 @@ impl Machine {
 
     fn matched(&mut self, wait: Wait, pattern: u32, captures: Vec<Vec<u8>>, now: Duration) -> Option<Effect> {
         let owner = wait.ids.iter().position(|&i| i == pattern).and_then(|i| wait.owners.get(i)).copied();
-        let line = self.program.line(wait.pc);
+        let line = self.here(wait.pc);
         let text = self.pattern_text(pattern);
         match owner {
             Some(Owner::Arm(a)) => {
-                self.notes.push(Note::Matched { line, pattern: text, by_handler: false });
+                self.notes.push(Note::Matched { at: line.clone(), pattern: text, by_handler: false });
                 let WaitKind::Expect(w) = wait.kind else { return None };
                 let Some(arm) = self.program.waits.get(w as usize).and_then(|t| t.arms.get(a)).cloned() else {
                     return None;
@@ -1026,7 +1026,7 @@ impl Machine {
                 None
             }
             Some(Owner::Handler(i)) => {
-                self.notes.push(Note::Matched { line, pattern: text, by_handler: true });
+                self.notes.push(Note::Matched { at: line, pattern: text, by_handler: true });
                 let h = self.handlers.get(i).copied()?;
                 let _ = now;
                 self.run_handler(h, captures, Some(wait.clone()), wait.next_pc)
