@@ -53,6 +53,30 @@ enum Command {
     },
     /// Serve the simulated modem.
     Sim(crate::sim::cli::SimArgs),
+    /// Talk to a modem: AT lines with classified replies, live statements, a step debugger.
+    Repl(ReplArgs),
+}
+
+#[derive(Args)]
+struct ReplArgs {
+    /// The modem (as for `run`); `:port P` in the REPL opens one later.
+    #[arg(short, long)]
+    port: Option<String>,
+    /// Line speed of a serial device.
+    #[arg(short, long, default_value_t = 115_200)]
+    baud: u32,
+    /// Flow control: none, rtscts or xonxoff.
+    #[arg(long, default_value = "none")]
+    flow: port::FlowControl,
+    /// Parity: none, odd or even.
+    #[arg(long, default_value = "none")]
+    parity: port::Parity,
+    /// Data bits: 5, 6, 7 or 8.
+    #[arg(long, default_value = "8")]
+    data_bits: port::DataBits,
+    /// Stop bits: 1 or 2.
+    #[arg(long, default_value = "1")]
+    stop_bits: port::StopBits,
 }
 
 #[derive(Args)]
@@ -87,6 +111,9 @@ struct RunArgs {
     /// Write the transcript as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Open the step debugger (the REPL) on the script, stopped before its first line.
+    #[arg(long)]
+    debug: bool,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -111,6 +138,17 @@ pub fn main() -> ExitCode {
         },
         Command::Compile { file, output } => ExitCode::from(compile(&file, output)),
         Command::Sim(args) => crate::sim::cli::run(&args),
+        Command::Repl(args) => ExitCode::from(crate::repl::run(crate::repl::Options {
+            port: args.port,
+            serial: SerialOptions {
+                baud: args.baud,
+                flow: args.flow,
+                parity: args.parity,
+                data_bits: args.data_bits,
+                stop_bits: args.stop_bits,
+            },
+            ..Default::default()
+        })),
     }
 }
 
@@ -256,6 +294,9 @@ fn prepare(args: &RunArgs) -> Result<(Program, IndexMap<String, String>), u8> {
 }
 
 fn run(args: &RunArgs) -> u8 {
+    if args.debug {
+        return debug(args);
+    }
     let (program, values) = match prepare(args) {
         Ok(p) => p,
         Err(code) => return code,
@@ -305,6 +346,27 @@ fn run(args: &RunArgs) -> u8 {
         error(message);
     }
     outcome.code
+}
+
+/// `atchat run --debug`: the REPL with the script loaded, stopped before its first line.
+fn debug(args: &RunArgs) -> u8 {
+    // Checked here as for `run`, so mistakes and missing params are reported the same way.
+    let params = match prepare(args) {
+        Ok((_, values)) => values,
+        Err(code) => return code,
+    };
+    crate::repl::run(crate::repl::Options {
+        port: args.port.clone(),
+        serial: SerialOptions {
+            baud: args.baud,
+            flow: args.flow,
+            parity: args.parity,
+            data_bits: args.data_bits,
+            stop_bits: args.stop_bits,
+        },
+        debug: Some(args.file.clone()),
+        params,
+    })
 }
 
 /// Opens any kind of port, the simulator included.

@@ -252,3 +252,154 @@ fn stop_on_signal(port: &mut dyn Port, signal: i32) -> Outcome {
     }
     Outcome { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
 }
+
+// ---------------------------------------------------------------- watched runs (REPL, debugger)
+
+/// What the REPL and the step debugger see of a run as it happens, and where it stops.
+pub trait Watch {
+    /// Bytes were written to the modem (`now` is the port's clock).
+    fn sent(&mut self, now: Duration, bytes: &[u8]);
+    /// Bytes arrived from the modem.
+    fn received(&mut self, now: Duration, bytes: &[u8]);
+    /// The script said something.
+    fn said(&mut self, now: Duration, text: &str);
+    /// A modem-control operation was performed.
+    fn control(&mut self, now: Duration, control: Control);
+    /// Whether to stop before instruction `pc` at call depth `depth` (a breakpoint, a step).
+    fn stop_before(&mut self, program: &crate::bytecode::Program, pc: usize, depth: usize) -> bool;
+}
+
+/// Why [`run_watched`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// The run is over.
+    Done(Outcome),
+    /// [`Watch::stop_before`] asked to stop; running again continues from there.
+    Paused,
+    /// Ctrl-C (SIGINT, after [`install_signal_handlers`]): the machine is left as it was, in
+    /// the middle of a wait perhaps.
+    Interrupted,
+}
+
+/// Runs `vm` on `port` until it ends, `watch` stops it, or Ctrl-C. Reads are sliced to
+/// [`READ_SLICE`], so Ctrl-C is noticed within that time even during a 60 s wait. SIGTERM and
+/// SIGHUP end the run as in [`run`]. `resumed` says the previous run stopped with
+/// [`Stopped::Paused`]: the instruction it stopped before is then run without asking again.
+pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch, resumed: bool) -> Stopped {
+    let mut reply = Reply::Ok;
+    let mut buf = vec![0u8; CHUNK];
+    let mut first = resumed;
+    loop {
+        match STOP_SIGNAL.swap(0, Ordering::SeqCst) {
+            0 => {}
+            libc::SIGINT => return Stopped::Interrupted,
+            signal => return Stopped::Done(stop_on_signal(port, signal)),
+        }
+        let now = port.now();
+        let mut stop = |program: &crate::bytecode::Program, pc: usize, depth: usize| {
+            if std::mem::take(&mut first) {
+                return false;
+            }
+            watch.stop_before(program, pc, depth)
+        };
+        let Some(effect) = vm.resume_until(now, std::mem::replace(&mut reply, Reply::Ok), &mut stop) else {
+            return Stopped::Paused;
+        };
+        // Only the very first instruction of a resumed run skips the check.
+        first = false;
+        vm.take_notes();
+        reply = match effect {
+            Effect::Done(outcome) => return Stopped::Done(outcome),
+            Effect::Say(text) => {
+                watch.said(now, &text);
+                Reply::Ok
+            }
+            Effect::Write { bytes, pace } => {
+                watch.sent(now, &bytes);
+                match write_watched(vm, port, &bytes, pace, watch, &mut buf) {
+                    Ok(()) => Reply::Ok,
+                    Err(e) => Reply::Failed(e),
+                }
+            }
+            Effect::Wait { until } => {
+                let timeout = until.map_or(READ_SLICE, |u| u.saturating_sub(now).min(READ_SLICE));
+                match poll_watched(Some(vm), port, watch, &mut buf, timeout) {
+                    Ok(_) => Reply::Ok,
+                    Err(e) => Reply::Failed(e),
+                }
+            }
+            Effect::QueryCarrier => match port.carrier() {
+                Ok(up) => Reply::Carrier(up),
+                Err(e) => Reply::Failed(e),
+            },
+            Effect::Control(control) => {
+                watch.control(now, control);
+                let result = match control {
+                    Control::Dtr(on) => port.set_dtr(on),
+                    Control::Rts(on) => port.set_rts(on),
+                    Control::Break(d) => port.send_break(d),
+                    Control::Baud(b) => port.set_baud(b),
+                    Control::DiscardInput => port.discard_input(),
+                };
+                match result {
+                    Ok(()) => Reply::Ok,
+                    Err(e) => Reply::Failed(e),
+                }
+            }
+        };
+    }
+}
+
+/// Reads once, up to `timeout`: what arrives goes to `watch` and, if given, to `vm` (the REPL
+/// listens for unsolicited codes between entries this way). Returns how many bytes came.
+pub fn poll_watched(
+    vm: Option<&mut Machine>,
+    port: &mut dyn Port,
+    watch: &mut dyn Watch,
+    buf: &mut [u8],
+    timeout: Duration,
+) -> Result<usize, PortError> {
+    let n = port.read(buf, timeout)?;
+    if n > 0 {
+        watch.received(port.now(), &buf[..n]);
+        if let Some(vm) = vm {
+            vm.feed(&buf[..n]);
+        }
+    }
+    Ok(n)
+}
+
+/// The signal (SIGINT, SIGTERM, SIGHUP) that arrived since the last call, if any, once
+/// [`install_signal_handlers`] routed them here. The REPL asks between entries.
+pub fn take_signal() -> Option<i32> {
+    match STOP_SIGNAL.swap(0, Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// [`write`] for a watched run.
+fn write_watched(
+    vm: &mut Machine,
+    port: &mut dyn Port,
+    bytes: &[u8],
+    pace: Option<Duration>,
+    watch: &mut dyn Watch,
+    buf: &mut [u8],
+) -> Result<(), PortError> {
+    let Some(pace) = pace.filter(|p| !p.is_zero()) else {
+        return port.write_all(bytes);
+    };
+    for byte in bytes {
+        port.write_all(std::slice::from_ref(byte))?;
+        let until = port.now() + pace;
+        loop {
+            let now = port.now();
+            if now >= until {
+                break;
+            }
+            poll_watched(Some(&mut *vm), port, watch, buf, (until - now).min(READ_SLICE))?;
+        }
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@
 //! - [`port`]: the devices: serial, stdio, TCP, the simulated modem
 //! - [`driver`]: the one loop where the VM and a port meet
 //! - [`sim`]: the simulated Hayes/GSM modem
+//! - [`repl`]: `atchat repl` and the step debugger
 
 pub mod bytecode;
 pub mod check;
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod driver;
 pub mod port;
+pub mod repl;
 pub mod sim;
 pub mod syntax;
 pub mod vm;

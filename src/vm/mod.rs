@@ -9,5 +9,5 @@ pub mod matcher;
 pub mod value;
 
 pub use effect::{Control, Effect, Outcome, Reply};
-pub use machine::{Machine, Note, SetupError};
+pub use machine::{Machine, Note, Pending, SetupError};
 pub use value::Value;

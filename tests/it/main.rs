@@ -12,3 +12,4 @@ mod props;
 mod run;
 mod sim;
 mod syntax;
+mod repl;

@@ -1,0 +1,348 @@
+//! What the modem says, line by line: split, classified (V.250 final / intermediate /
+//! unsolicited, information text, echo) and shown with a timestamp.
+
+use crate::bytecode::compiler::RESULT_CODES;
+use crate::vm::value::escape_bytes;
+
+/// The class of a line from the modem (V.250 §5.7, 27.007 §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Ends a command: `OK`, `ERROR`, `NO CARRIER`, `BUSY`, `+CME ERROR: 10`, ...
+    Final,
+    /// `CONNECT 9600` (the modem goes online) or the SMS prompt `> `.
+    Intermediate,
+    /// Not a reply to anything: `RING`, `+CMTI: "SM",3`, `+CREG: 1`, carrier lost.
+    Unsolicited,
+    /// The reply's information text (`+CSQ: 20,99`, `Hayes ...`).
+    Info,
+    /// The modem echoing the command line (E1).
+    Echo,
+}
+
+impl Class {
+    /// The word shown before the line.
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Final => "final",
+            Class::Intermediate => "inter",
+            Class::Unsolicited => "urc",
+            Class::Info => "info",
+            Class::Echo => "echo",
+        }
+    }
+}
+
+/// Final result codes, verbose form. `+CME ERROR` and `+CMS ERROR` are final too.
+const FINAL: &[&str] = &[
+    "OK",
+    "ERROR",
+    "NO CARRIER",
+    "BUSY",
+    "NO ANSWER",
+    "NO DIALTONE",
+    "NO DIAL TONE",
+    "DELAYED",
+    "BLACKLISTED",
+];
+/// Unsolicited result codes: what a modem says on its own (27.007, 27.005, common vendors).
+const UNSOLICITED: &[&str] = &[
+    "RING", "+CRING", "+CLIP", "+CCWA", "+CMTI", "+CMT", "+CDSI", "+CDS", "+CBM", "+CREG",
+    "+CGREG", "+CEREG", "+CUSD", "+CIEV", "+CGEV", "+CTZV", "+CTZE", "RDY", "+WIND", "^RSSI",
+    "^MODE", "^BOOT", "+PBREADY", "+CFUN", "+QIND", "+CPIN",
+];
+
+/// Splits the modem's bytes into lines and classifies them. It remembers the command line
+/// last sent (to recognise its echo, and whether a `+NAME:` line answers it) and whether the
+/// modem answers in numeric form.
+#[derive(Debug, Default)]
+pub struct Lines {
+    partial: Vec<u8>,
+    /// The command line awaiting its final result code, upper case, without the terminator.
+    command: Option<String>,
+    echo_seen: bool,
+    /// The last final or intermediate code seen for the command line (`OK`, `CONNECT`, `> `).
+    pub last_result: Option<String>,
+    /// Whether the modem answers in numeric form (`0\r` for OK): followed from `ATV0`,
+    /// `ATV1`, `ATZ`, `AT&F` sent, and set from the machine's view before each run.
+    pub numeric: bool,
+}
+
+impl Lines {
+    /// Notes bytes written to the modem: a line that starts with `AT` is a command awaiting a
+    /// reply.
+    pub fn sent(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let line = text.trim_end_matches(['\r', '\n']);
+        if line.len() >= 2 && line[..2].eq_ignore_ascii_case("AT") {
+            let upper = line.to_ascii_uppercase();
+            // The reply to this very line comes in the new form already.
+            let basic = upper.split('+').next().unwrap_or("");
+            if basic.contains("V0") {
+                self.numeric = true;
+            } else if basic.contains("V1") || basic.contains('Z') || basic.contains("&F") {
+                self.numeric = false;
+            }
+            self.command = Some(upper);
+            self.echo_seen = false;
+            self.last_result = None;
+        }
+    }
+
+    /// Takes bytes from the modem; returns the complete lines in them, classified. A `> `
+    /// prompt (no line end follows it) counts as a line.
+    pub fn received(&mut self, bytes: &[u8]) -> Vec<(Class, String)> {
+        let numeric = self.numeric;
+        let mut out = Vec::new();
+        for &b in bytes {
+            if b == b'\r' || b == b'\n' {
+                self.end_line(numeric, &mut out);
+            } else {
+                self.partial.push(b);
+                if self.partial == b"> " {
+                    self.end_line(numeric, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whatever is left without a line end (at the end of a run), classified.
+    pub fn flush(&mut self) -> Vec<(Class, String)> {
+        let numeric = self.numeric;
+        let mut out = Vec::new();
+        self.end_line(numeric, &mut out);
+        out
+    }
+
+    fn end_line(&mut self, numeric: bool, out: &mut Vec<(Class, String)>) {
+        if self.partial.is_empty() {
+            return;
+        }
+        let bytes = std::mem::take(&mut self.partial);
+        let class = self.classify(&String::from_utf8_lossy(&bytes), numeric);
+        let text = escape_bytes(&bytes);
+        out.push((class, text));
+    }
+
+    /// The class of one line, given what was last sent.
+    pub fn classify(&mut self, line: &str, numeric: bool) -> Class {
+        let trimmed = line.trim();
+        let upper = trimmed.to_ascii_uppercase();
+        if let Some(command) = &self.command {
+            if !self.echo_seen && upper == *command {
+                self.echo_seen = true;
+                return Class::Echo;
+            }
+        }
+        let code = if numeric {
+            numeric_name(trimmed).unwrap_or(trimmed)
+        } else {
+            trimmed
+        };
+        let head = code.split([':', ' ']).next().unwrap_or("");
+        let is_final = FINAL.contains(&code)
+            || code.starts_with("+CME ERROR")
+            || code.starts_with("+CMS ERROR");
+        let awaiting = self.command.is_some();
+        if is_final {
+            if awaiting {
+                self.command = None;
+                self.last_result = Some(final_pattern(code));
+                return Class::Final;
+            }
+            // `NO CARRIER` out of the blue: the carrier was lost.
+            return Class::Unsolicited;
+        }
+        if code == "CONNECT" || code.starts_with("CONNECT ") || trimmed == ">" {
+            if awaiting {
+                self.command = None;
+                self.last_result = Some(if trimmed == ">" {
+                    "\"> \"".into()
+                } else {
+                    "CONNECT".into()
+                });
+            }
+            return Class::Intermediate;
+        }
+        if UNSOLICITED.contains(&head) {
+            // `+CREG: 0,1` answers `AT+CREG?`; the same line unasked is unsolicited.
+            let asked =
+                head.starts_with('+') && self.command.as_ref().is_some_and(|c| c.contains(head));
+            return if asked {
+                Class::Info
+            } else {
+                Class::Unsolicited
+            };
+        }
+        Class::Info
+    }
+}
+
+/// The verbose name of a numeric result code (`0` → `OK`).
+fn numeric_name(line: &str) -> Option<&'static str> {
+    RESULT_CODES
+        .iter()
+        .find(|(_, n)| *n == Some(line))
+        .map(|(name, _)| *name)
+}
+
+/// How a final result line is written as a pattern in a saved script: `OK`, `+CME ERROR`.
+fn final_pattern(code: &str) -> String {
+    for prefix in ["+CME ERROR", "+CMS ERROR"] {
+        if code.starts_with(prefix) {
+            return prefix.to_string();
+        }
+    }
+    FINAL
+        .iter()
+        .find(|f| code.starts_with(**f))
+        .map_or_else(|| code.to_string(), |f| f.to_string())
+}
+
+/// Terminal colours, only when output is a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    /// Wraps `text` in the ANSI colour `code` when colours are on.
+    pub fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// `   1.234 < final  OK`
+    pub fn line(self, at: f64, class: Class, text: &str) -> String {
+        let color = match class {
+            Class::Final if text.contains("ERROR") || text.starts_with("NO ") || text == "BUSY" => {
+                "31"
+            }
+            Class::Final => "32",
+            Class::Intermediate => "36",
+            Class::Unsolicited => "33",
+            Class::Info => "0",
+            Class::Echo => "2",
+        };
+        let label = format!("{:<5}", class.label());
+        format!(
+            "{} < {} {}",
+            self.paint("2", &format!("{at:>8.3}")),
+            self.paint(color, &label),
+            self.paint(color, text)
+        )
+    }
+
+    /// `   1.230 > ATI`
+    pub fn sent(self, at: f64, bytes: &[u8]) -> String {
+        let body = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        format!(
+            "{} > {}",
+            self.paint("2", &format!("{at:>8.3}")),
+            self.paint("1", &escape_bytes(body))
+        )
+    }
+
+    /// A `say`, a control operation or a debugger message.
+    pub fn note(self, at: f64, mark: char, text: &str) -> String {
+        format!(
+            "{} {mark} {}",
+            self.paint("2", &format!("{at:>8.3}")),
+            self.paint("35", text)
+        )
+    }
+}
+
+/// `0000  41 54 49 0d  ATI.` for `:hex on`.
+pub fn hex_dump(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let ascii: String = chunk
+                .iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            format!("         {:04x}  {:<48} {ascii}", i * 16, hex.join(" "))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes(lines: &mut Lines, bytes: &[u8]) -> Vec<(Class, String)> {
+        lines.received(bytes)
+    }
+
+    #[test]
+    fn a_reply_is_echo_info_then_final() {
+        let mut l = Lines::default();
+        l.sent(b"ATI\r");
+        let got = classes(&mut l, b"ATI\r\r\nHayes\r\n\r\nOK\r\n");
+        assert_eq!(
+            got,
+            vec![
+                (Class::Echo, "ATI".into()),
+                (Class::Info, "Hayes".into()),
+                (Class::Final, "OK".into())
+            ]
+        );
+        assert_eq!(l.last_result.as_deref(), Some("OK"));
+    }
+
+    #[test]
+    fn unsolicited_codes_and_asked_ones() {
+        let mut l = Lines::default();
+        assert_eq!(
+            classes(&mut l, b"\r\nRING\r\n+CMTI: \"SM\",3\r\n")[1].0,
+            Class::Unsolicited
+        );
+        l.sent(b"AT+CREG?\r");
+        let got = classes(&mut l, b"\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+        assert_eq!(got[0].0, Class::Info);
+        assert_eq!(
+            classes(&mut l, b"\r\n+CREG: 5\r\nNO CARRIER\r\n"),
+            vec![
+                (Class::Unsolicited, "+CREG: 5".into()),
+                (Class::Unsolicited, "NO CARRIER".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_connect_prompt_and_numeric() {
+        let mut l = Lines::default();
+        l.sent(b"AT+CPIN?\r");
+        assert_eq!(
+            classes(&mut l, b"\r\n+CME ERROR: 10\r\n")[0].0,
+            Class::Final
+        );
+        assert_eq!(l.last_result.as_deref(), Some("+CME ERROR"));
+        l.sent(b"ATDT5551234\r");
+        assert_eq!(
+            classes(&mut l, b"\r\nCONNECT 9600\r\n")[0].0,
+            Class::Intermediate
+        );
+        l.sent(b"AT+CMGS=\"123\"\r");
+        assert_eq!(
+            classes(&mut l, b"\r\n> "),
+            vec![(Class::Intermediate, "> ".into())]
+        );
+        l.sent(b"ATV0\r");
+        assert_eq!(l.received(b"0\r"), vec![(Class::Final, "0".into())]);
+        assert_eq!(l.last_result.as_deref(), Some("OK"));
+        assert_eq!(classes(&mut l, b"TOKEN\r\n")[0].0, Class::Info);
+    }
+}
