@@ -938,8 +938,8 @@ impl Machine {
             (d, None) => d,
             (None, Some(i)) => Some(wait.last_input + i),
         };
-        if until.is_some_and(|u| now >= u) {
-            return self.wait_over(wait, now);
+        if let Some(until) = until.filter(|&u| now >= u) {
+            return self.wait_over(wait, now, until);
         }
         if wait.kind == WaitKind::Carrier && now >= wait.next_poll {
             self.carrier_wait = Some(wait);
@@ -956,7 +956,8 @@ impl Machine {
     }
 
     /// A wait reached its deadline.
-    fn wait_over(&mut self, wait: Wait, now: Duration) -> Option<Effect> {
+    /// `until` is the deadline that passed: messages name it, not how late the driver woke.
+    fn wait_over(&mut self, wait: Wait, now: Duration, until: Duration) -> Option<Effect> {
         match wait.kind {
             WaitKind::Sleep | WaitKind::Pause | WaitKind::RetryPause => {
                 self.pc = wait.next_pc;
@@ -964,7 +965,7 @@ impl Machine {
             }
             WaitKind::Expect(_) | WaitKind::Carrier => {
                 let line = self.here(wait.pc);
-                let after = now.saturating_sub(wait.started);
+                let after = until.saturating_sub(wait.started);
                 self.notes.push(Note::TimedOut { at: line, after });
                 if let WaitKind::Expect(w) = wait.kind {
                     if let Some(t) = self.program.waits.get(w as usize).and_then(|t| t.timeout_target) {
