@@ -1017,14 +1017,12 @@ pub fn assigned_names(stmt: &Stmt, out: &mut Vec<String>) {
             for a in e.arms.iter().map(|a| &a.action).chain(e.on_timeout.iter()) {
                 action_names(a, out);
             }
-            return;
         }
         StmtKind::On(h) => {
             if let Some(p) = &h.pattern {
                 pattern_holes(p, &mut push);
             }
             action_names(&h.action, out);
-            return;
         }
         StmtKind::Retry(r) => {
             for s in &r.body.stmts {

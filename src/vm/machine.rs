@@ -1017,9 +1017,7 @@ impl Machine {
             Some(Owner::Arm(a)) => {
                 self.notes.push(Note::Matched { at: line.clone(), pattern: text, by_handler: false });
                 let WaitKind::Expect(w) = wait.kind else { return None };
-                let Some(arm) = self.program.waits.get(w as usize).and_then(|t| t.arms.get(a)).cloned() else {
-                    return None;
-                };
+                let arm = self.program.waits.get(w as usize).and_then(|t| t.arms.get(a)).cloned()?;
                 for (var, value) in arm.captures.iter().zip(captures) {
                     self.store(*var, Value::Str(value));
                 }
@@ -1042,7 +1040,7 @@ impl Machine {
     /// Runs handler `h`'s action; afterwards `Resume` goes back to `resume` (a pattern
     /// handler) or on at `next_pc` (a timeout handler).
     fn run_handler(&mut self, h: ActiveHandler, captures: Vec<Vec<u8>>, resume: Option<Wait>, next_pc: usize) -> Option<Effect> {
-        let Some(info) = self.program.handlers.get(h.handler as usize).cloned() else { return None };
+        let info = self.program.handlers.get(h.handler as usize).cloned()?;
         let timeout = self.frame().timeout;
         self.frames.push(Frame {
             kind: FrameKind::Handler,

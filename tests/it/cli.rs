@@ -163,7 +163,7 @@ fn serial_path_on_a_real_pty() {
     let mut pty = Pty::new();
     let (_d, path) = script("send \"AT\"\nexpect OK\nsay \"got OK\"\n");
     let lock_dir = tempfile::tempdir().unwrap();
-    let mut child = atchat()
+    let child = atchat()
         .arg("run")
         .arg(&path)
         .arg("--port")
@@ -185,7 +185,7 @@ fn a_vanishing_port_exits_2_naming_the_port_and_the_error() {
     let mut pty = Pty::new();
     let (_d, path) = script("send \"AT\"\nexpect OK within 30s\n");
     let lock_dir = tempfile::tempdir().unwrap();
-    let mut child = atchat()
+    let child = atchat()
         .arg("run")
         .arg(&path)
         .arg("--port")
@@ -255,6 +255,8 @@ fn a_flooding_modem_leaves_memory_bounded_and_exits_3_at_the_deadline() {
     // read 100 MB before it.
     let deadline = if cfg!(debug_assertions) { 45 } else { 10 };
     let (_d, path) = script(&format!("send \"AT\"\nexpect OK within {deadline}s\n"));
+    // Reaped with wait4 below, which also reports its exit status.
+    #[allow(clippy::zombie_processes)]
     let child = atchat()
         .arg("run")
         .arg(&path)

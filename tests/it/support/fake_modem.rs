@@ -10,6 +10,7 @@
 //! - `# modem: no-dtr` — DTR/RTS/break fail as on a pty;
 //! - `# modem: carrier at 4s` — DCD comes up at a virtual time;
 //! - `# modem: vanish at 3s` — the port disappears (read and write fail).
+//!
 //! A rule may be used any number of times; the first matching rule wins.
 
 use std::time::Duration;
