@@ -10,8 +10,10 @@
 //! - [`port`]: the devices: serial, stdio, TCP, the simulated modem
 //! - [`driver`]: the one loop where the VM and a port meet
 //! - [`sim`]: the simulated Hayes/GSM modem
+//! - [`chat`]: the chat(8) front end: chat scripts → the same bytecode
 
 pub mod bytecode;
+pub mod chat;
 pub mod check;
 pub mod diagnostics;
 pub mod driver;

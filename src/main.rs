@@ -17,6 +17,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = atchat::chat::dispatch(&argv) {
+        return ExitCode::from(code);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Sim(args) => atchat::sim::cli::run(&args),
