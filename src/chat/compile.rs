@@ -424,7 +424,7 @@ impl Compiler<'_> {
     /// chat's plain send (`put_string()`), with `EOT`, `BREAK` and `@file`.
     fn put(&mut self, s: &[u8]) {
         let mut s = s.to_vec();
-        if let Some(path) = s.strip_prefix(b"@") {
+        if let Some(path) = s.strip_prefix(b"@").filter(|p| !p.is_empty()) {
             let start = path.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(path.len());
             let path = String::from_utf8_lossy(&path[start..]).into_owned();
             match std::fs::read(&path) {
@@ -452,30 +452,31 @@ impl Compiler<'_> {
         } else {
             self.vlog(&[b"send (", visible(c_str(&cleaned.bytes)).as_slice(), b")"].concat());
         }
-        let limit = self.timeout.map(|t| Duration::from_secs(t));
-        let mut elapsed = Duration::ZERO;
+        // chat arms one alarm for the whole send; it fires at the timeout and then every
+        // second (interrupting a sleep, logging `alarm`), and the next byte is not written.
+        let mut clock = SendClock { elapsed: Duration::ZERO, next_alarm: self.timeout.map(Duration::from_secs), alarmed: false };
         let mut run = Vec::new();
         let mut timed_out = false;
         for item in send_items(&cleaned.bytes) {
             match item {
                 SendItem::Byte(b) => {
-                    // chat's alarm for the whole send is checked before each byte.
-                    if limit.is_some_and(|l| elapsed >= l) {
+                    if clock.alarmed {
                         timed_out = true;
                         break;
                     }
-                    elapsed += PACE;
                     run.push(b);
+                    if clock.sleep(PACE) {
+                        self.write(&mut run);
+                        self.vlog(b"alarm");
+                    }
                 }
-                SendItem::Delay => {
+                SendItem::Delay | SendItem::Pause => {
                     self.write(&mut run);
-                    self.emit(Op::Pause(DELAY));
-                    elapsed += DELAY;
-                }
-                SendItem::Pause => {
-                    self.write(&mut run);
-                    self.emit(Op::Pause(SHORT_PAUSE));
-                    elapsed += SHORT_PAUSE;
+                    let d = if item == SendItem::Delay { DELAY } else { SHORT_PAUSE };
+                    self.emit(Op::Pause(d));
+                    if clock.sleep(d) {
+                        self.vlog(b"alarm");
+                    }
                 }
                 SendItem::Break => {
                     self.write(&mut run);
@@ -499,6 +500,33 @@ impl Compiler<'_> {
         self.emit(Op::Const(k));
         let pace = self.config.pace.then_some(PACE);
         self.emit(Op::Send { raw: true, pace });
+    }
+}
+
+/// Where a send is on chat's clock, for its alarm.
+struct SendClock {
+    elapsed: Duration,
+    /// When the alarm fires next; `None` without a timeout.
+    next_alarm: Option<Duration>,
+    alarmed: bool,
+}
+
+impl SendClock {
+    /// Sleeps `d`; true when the alarm fired (and cut the sleep short).
+    fn sleep(&mut self, d: Duration) -> bool {
+        let end = self.elapsed + d;
+        match self.next_alarm {
+            Some(at) if at <= end => {
+                self.elapsed = at;
+                self.next_alarm = Some(at + Duration::from_secs(1));
+                self.alarmed = true;
+                true
+            }
+            _ => {
+                self.elapsed = end;
+                false
+            }
+        }
     }
 }
 

@@ -186,6 +186,8 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
     if outcome.code == 2 {
         match outcome.message.as_deref() {
             Some(signal @ ("SIGINT" | "SIGTERM" | "SIGHUP")) => return fatal(2, signal.to_string()),
+            // The script's own `Exit(2)` (too many ABORT strings): already logged.
+            Some(m) if m.ends_with(": exit 2") => {}
             // The modem went away while chat read or wrote: chat gives up as on a timeout,
             // and a pty whose other side closed then fails to restore its settings (exit 2).
             _ => {

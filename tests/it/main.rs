@@ -2,6 +2,7 @@
 
 mod support;
 
+mod chat;
 mod check;
 mod examples;
 mod ports;
