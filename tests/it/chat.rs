@@ -15,6 +15,7 @@
 //! write: msg.txt "AT\d\n"             (another file in the run's directory)
 //! modem: "AT\r" => "\r\nOK\r\n"       (reply when what was received ends with the trigger)
 //! modem: "ATD" => "\r\nCONNECT\r\n" after 0.3
+//! modem: "ATD" =>* "\r\nCONNECT\r\n"   (=>*: on a whole line containing the trigger)
 //! modem: at 0.2 "RING\r\n"            (send at a time)  · modem: at 1 close · at 1 signal TERM
 //! script:
 //! ...lines of script.chat to the end of the file...
@@ -118,13 +119,17 @@ fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
     }
     let (trigger, rest) = quoted(line)?;
     let rest = rest.trim_start().strip_prefix("=>").ok_or("expected `=>`")?;
+    let (line, rest) = match rest.strip_prefix('*') {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
     let (reply, rest) = quoted(rest)?;
     let delay = match rest.trim().strip_prefix("after") {
         Some(t) => seconds(t)?,
         None if rest.trim().is_empty() => Duration::ZERO,
         None => return Err(format!("unexpected `{rest}`")),
     };
-    modem.rules.push(Rule { trigger, reply, delay });
+    modem.rules.push(Rule { trigger, reply, delay, line });
     Ok(())
 }
 

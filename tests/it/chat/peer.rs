@@ -10,13 +10,25 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// One modem rule: when what was received since the last rule fired ends with `trigger`,
-/// send `reply` after `delay`.
+/// One modem rule: when what was received since the last rule fired ends with `trigger`
+/// (or, for a `line` rule, is a line containing it), send `reply` after `delay`.
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub trigger: Vec<u8>,
     pub reply: Vec<u8>,
     pub delay: Duration,
+    /// Fire on a whole line (ending in CR) that contains the trigger, instead.
+    pub line: bool,
+}
+
+impl Rule {
+    fn fires(&self, received: &[u8]) -> bool {
+        if self.line {
+            received.ends_with(b"\r") && received.windows(self.trigger.len().max(1)).any(|w| w == self.trigger.as_slice())
+        } else {
+            received.ends_with(&self.trigger)
+        }
+    }
 }
 
 /// Something the modem does at a fixed time after the start.
@@ -165,7 +177,7 @@ pub fn run(program: &Path, args: &[Vec<u8>], dir: &Path, env: &[(String, String)
             for &b in &buf[..n as usize] {
                 written.push(b);
                 since_rule.push(b);
-                if let Some(rule) = modem.rules.iter().find(|r| since_rule.ends_with(&r.trigger)) {
+                if let Some(rule) = modem.rules.iter().find(|r| r.fires(&since_rule)) {
                     queue.push((Instant::now() + rule.delay, rule.reply.clone()));
                     since_rule.clear();
                 }
