@@ -52,6 +52,25 @@ enum Command {
     },
     /// Serve the simulated modem.
     Sim(crate::sim::cli::SimArgs),
+    /// Run a chat(8) script, exactly as chat would (also: run this binary as `chat`).
+    /// Options are chat's: -e -E -v -V -s -S -t N -r FILE -T S -U S -f FILE, and
+    /// --no-pace to drop the 10 ms pause before each byte sent.
+    Chat {
+        /// chat's options and script.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
+    /// Rewrite a chat(8) script as a native script that behaves the same.
+    Import {
+        /// The chat script.
+        file: PathBuf,
+        /// Where to write the native script (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The script runs with chat's -E: `$NAME` is an environment variable (a param).
+        #[arg(short = 'E', long)]
+        env: bool,
+    },
 }
 
 #[derive(Args)]
@@ -90,6 +109,12 @@ struct RunArgs {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
+    // chat's command line is not clap's: `atchat chat ...` and a binary named `chat` go
+    // straight to the chat front end.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = crate::chat::dispatch(&argv) {
+        return ExitCode::from(code);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -110,6 +135,8 @@ pub fn main() -> ExitCode {
         },
         Command::Compile { file, output } => ExitCode::from(compile(&file, output)),
         Command::Sim(args) => crate::sim::cli::run(&args),
+        Command::Chat { .. } => ExitCode::from(EXIT_USAGE),
+        Command::Import { file, output, env } => ExitCode::from(import_chat(&file, output.as_deref(), env)),
     }
 }
 
@@ -263,7 +290,8 @@ fn run(args: &RunArgs) -> u8 {
             return EXIT_IO;
         }
     };
-    let mut transcript = Transcript { verbose: args.verbose, ..Transcript::default() };
+    let mut transcript = Transcript::default();
+    transcript.verbose = args.verbose;
     if let Some(path) = &args.log {
         match std::fs::File::create(path) {
             Ok(f) => transcript.log = Some(Box::new(std::io::LineWriter::new(f))),
@@ -291,5 +319,33 @@ pub fn open_port(spec: &str, options: &SerialOptions) -> Result<Box<dyn Port>, P
 }
 
 fn open_sim(rest: &str) -> Result<Box<dyn Port>, PortError> {
-    Err(PortError::BadSpec { spec: format!("sim:{rest}"), reason: "the simulator is not built in yet".into() })
+    let port = crate::port::sim::SimPort::open(rest, crate::port::sim::SimClock::Real)?;
+    Ok(Box::new(port))
+}
+
+/// `atchat import`: a chat script as a native script.
+fn import_chat(file: &Path, output: Option<&Path>, env: bool) -> u8 {
+    let data = match std::fs::read(file) {
+        Ok(d) => d,
+        Err(e) => {
+            error(format!("cannot read `{}`: {e}", file.display()));
+            return EXIT_USAGE;
+        }
+    };
+    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let options = crate::chat::import::ImportOptions { env, name };
+    let text = crate::chat::import::import(&crate::chat::token::tokenize(&data), &options);
+    match output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => 0,
+            Err(e) => {
+                error(format!("cannot write `{}`: {e}", path.display()));
+                EXIT_IO
+            }
+        },
+        None => {
+            print!("{text}");
+            0
+        }
+    }
 }

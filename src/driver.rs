@@ -17,7 +17,7 @@ use crate::vm::{Control, Effect, Machine, Note, Outcome, Reply};
 /// Longest single read: keeps the loop responsive to signals.
 const READ_SLICE: Duration = Duration::from_millis(50);
 /// Bytes read at a time.
-const CHUNK: usize = 4096;
+const CHUNK: usize = 64 * 1024;
 
 /// The signal that asked us to stop, or 0.
 static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -82,7 +82,15 @@ impl Transcript {
         out
     }
 
+    /// Whether anything records events; callers skip formatting when nothing does.
+    fn enabled(&self) -> bool {
+        self.verbose || self.log.is_some()
+    }
+
     fn event(&mut self, at: Duration, kind: &str, text: String) {
+        if !self.enabled() {
+            return;
+        }
         let text = self.mask(text);
         if self.verbose {
             let arrow = match kind {
@@ -129,20 +137,20 @@ impl Transcript {
     }
 
     fn note(&mut self, at: Duration, note: Note) {
-        if !self.verbose && self.log.is_none() {
+        if !self.enabled() {
             return;
         }
         let text = match note {
-            Note::Waiting { line, patterns, deadline } => {
+            Note::Waiting { at, patterns, deadline } => {
                 let until = deadline.map(|d| format!(" until {:.3}", d.as_secs_f64())).unwrap_or_default();
-                format!("line {line}: waiting for {}{until}", patterns.join(" | "))
+                format!("{at}: waiting for {}{until}", patterns.join(" | "))
             }
-            Note::Matched { line, pattern, by_handler } => {
+            Note::Matched { at, pattern, by_handler } => {
                 let by = if by_handler { " (handler)" } else { "" };
-                format!("line {line}: matched {pattern}{by}")
+                format!("{at}: matched {pattern}{by}")
             }
-            Note::TimedOut { line, after } => format!("line {line}: timed out after {}", format_duration(after)),
-            Note::Attempt { line, attempt } => format!("line {line}: attempt {attempt}"),
+            Note::TimedOut { at, after } => format!("{at}: timed out after {}", format_duration(after)),
+            Note::Attempt { at, attempt } => format!("{at}: attempt {attempt}"),
         };
         self.event(at, "note", text);
     }
@@ -177,7 +185,9 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 Reply::Ok
             }
             Effect::Write { bytes, pace } => {
-                transcript.event(now - start, "send", escape_bytes(&bytes));
+                if transcript.enabled() {
+                    transcript.event(now - start, "send", escape_bytes(&bytes));
+                }
                 match write(vm, port, &bytes, pace, transcript, start, &mut buf) {
                     Ok(()) => Reply::Ok,
                     Err(e) => Reply::Failed(e),
@@ -227,7 +237,9 @@ fn read_into(
     let n = port.read(buf, timeout)?;
     if n > 0 {
         let data = &buf[..n];
-        transcript.event(port.now() - start, "recv", escape_bytes(data));
+        if transcript.enabled() {
+            transcript.event(port.now() - start, "recv", escape_bytes(data));
+        }
         vm.feed(data);
     }
     Ok(())

@@ -15,6 +15,7 @@
 pub mod bytecode;
 pub mod chat;
 pub mod check;
+pub mod cli;
 pub mod diagnostics;
 pub mod driver;
 pub mod port;

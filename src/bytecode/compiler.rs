@@ -752,6 +752,12 @@ impl<'a> Compiler<'a> {
         self.emit(Op::Expect(w));
         // Arms whose action is `ignore` go straight to the end; patch them once it is known.
         let mut jumps = Vec::new();
+        // An `on timeout` handler goes on at the instruction after `Expect`: that must lead
+        // to the end, not into the first arm's action.
+        let has_actions = e.arms.iter().map(|a| &a.action).chain(e.on_timeout.iter()).any(|a| a.kind != ActionKind::Ignore);
+        if has_actions {
+            jumps.push(self.emit(Op::Jump(0)));
+        }
         let mut to_end = Vec::new();
         for (i, arm) in e.arms.iter().enumerate() {
             let (pattern, captures) = arm_patterns[i].clone();

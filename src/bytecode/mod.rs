@@ -1,6 +1,9 @@
-//! AST → [`Program`]: opcodes, constants and the tables they index.
+//! AST → [`Program`]: opcodes, constants and the tables they index; the program's listing
+//! ([`disassembler`]) and binary form with its verifier ([`encoding`]).
 
 pub mod compiler;
+pub mod disassembler;
+pub mod encoding;
 pub mod opcode;
 pub mod program;
 

@@ -106,7 +106,10 @@ pub fn compile(tokens: &Tokens, config: &Config) -> Program {
     c.program.files = vec![config.name.clone()];
     c.emit(Op::MaskInput(0x7F));
     if config.verbose || config.show {
-        c.emit(Op::Trace { show: config.show, log: config.verbose });
+        c.emit(Op::Trace {
+            show: config.show,
+            log: config.verbose,
+        });
     }
     if config.echo {
         c.emit(Op::Echo(true));
@@ -194,7 +197,9 @@ impl Compiler<'_> {
             end: End::Here,
             numeric: None,
         });
-        self.program.pattern_text.push(String::from_utf8_lossy(&visible(bytes)).into_owned());
+        self.program
+            .pattern_text
+            .push(String::from_utf8_lossy(&visible(bytes)).into_owned());
         self.patterns.insert(bytes.to_vec(), p);
         p
     }
@@ -202,7 +207,10 @@ impl Compiler<'_> {
     /// A line chat always logs (syslog at info level, stderr with `-s`).
     fn log(&mut self, line: &[u8]) {
         let message = self.konst(line);
-        self.emit(Op::Log { message, error: false });
+        self.emit(Op::Log {
+            message,
+            error: false,
+        });
     }
 
     /// A line chat logs only with `-v`.
@@ -215,7 +223,10 @@ impl Compiler<'_> {
     /// chat's `fatal()`: an error message, then the end.
     fn fatal(&mut self, code: u8, message: &[u8]) {
         let message = self.konst(message);
-        self.emit(Op::Log { message, error: true });
+        self.emit(Op::Log {
+            message,
+            error: true,
+        });
         self.emit(Op::EndReport);
         self.emit(Op::Exit(code));
         self.done = true;
@@ -294,14 +305,25 @@ impl Compiler<'_> {
     /// A wait for `expect` with the ABORT strings in force.
     fn wait(&mut self, expect: &[u8]) -> usize {
         let w = self.program.waits.len();
-        let mut arms = vec![ArmInfo { pattern: self.pattern(expect), captures: Vec::new(), target: 0 }];
+        let mut arms = vec![ArmInfo {
+            pattern: self.pattern(expect),
+            captures: Vec::new(),
+            target: 0,
+        }];
         for (index, abort) in self.aborts.clone().into_iter().enumerate() {
             // An empty ABORT string matches as soon as any byte is read.
-            let patterns: Vec<Vec<u8>> =
-                if abort.is_empty() { (0u8..=0x7F).map(|b| vec![b]).collect() } else { vec![abort.clone()] };
+            let patterns: Vec<Vec<u8>> = if abort.is_empty() {
+                (0u8..=0x7F).map(|b| vec![b]).collect()
+            } else {
+                vec![abort.clone()]
+            };
             for p in patterns {
                 self.abort_arms.push((w, arms.len(), abort.clone(), index));
-                arms.push(ArmInfo { pattern: self.pattern(&p), captures: Vec::new(), target: 0 });
+                arms.push(ArmInfo {
+                    pattern: self.pattern(&p),
+                    captures: Vec::new(),
+                    target: 0,
+                });
             }
         }
         self.program.waits.push(WaitTable {
@@ -358,12 +380,16 @@ impl Compiler<'_> {
                 if self.aborts.len() >= MAX_ABORTS {
                     return self.fatal(2, b"Too many ABORT strings");
                 }
-                let Some(s1) = self.limited(s, "ABORT") else { return };
+                let Some(s1) = self.limited(s, "ABORT") else {
+                    return;
+                };
                 self.aborts.push(s1);
                 self.vlog(&[b"abort on (", visible(s).as_slice(), b")"].concat());
             }
             Keyword::ClrAbort => {
-                let Some(s1) = self.limited(s, "CLR_ABORT") else { return };
+                let Some(s1) = self.limited(s, "CLR_ABORT") else {
+                    return;
+                };
                 // chat's loop bound shrinks as it deletes, so later duplicates may survive.
                 let old = std::mem::take(&mut self.aborts);
                 let mut slots: Vec<Option<Vec<u8>>> = old.into_iter().map(Some).collect();
@@ -383,14 +409,18 @@ impl Compiler<'_> {
                 if self.reports.len() >= MAX_REPORTS {
                     return self.fatal(2, b"Too many REPORT strings");
                 }
-                let Some(s1) = self.limited(s, "REPORT") else { return };
+                let Some(s1) = self.limited(s, "REPORT") else {
+                    return;
+                };
                 let k = self.konst(&s1);
                 self.reports.push(s1);
                 self.emit(Op::Report(k));
                 self.vlog(&[b"report (", visible(s).as_slice(), b")"].concat());
             }
             Keyword::ClrReport => {
-                let Some(s1) = self.limited(s, "REPORT") else { return };
+                let Some(s1) = self.limited(s, "REPORT") else {
+                    return;
+                };
                 let before = self.reports.len();
                 self.reports.retain(|r| *r != s1);
                 for _ in self.reports.len()..before {
@@ -414,7 +444,12 @@ impl Compiler<'_> {
         let s1 = self.clean(s, false).bytes;
         let s1 = c_str(&s1).to_vec();
         if s1.len() > s.len() || s1.len() > MAX_ABORT_LEN {
-            let message = [format!("Illegal or too-long {what} string ('").as_bytes(), &visible(s), b"')"].concat();
+            let message = [
+                format!("Illegal or too-long {what} string ('").as_bytes(),
+                &visible(s),
+                b"')",
+            ]
+            .concat();
             self.fatal(1, &message);
             return None;
         }
@@ -425,7 +460,10 @@ impl Compiler<'_> {
     fn put(&mut self, s: &[u8]) {
         let mut s = s.to_vec();
         if let Some(path) = s.strip_prefix(b"@").filter(|p| !p.is_empty()) {
-            let start = path.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(path.len());
+            let start = path
+                .iter()
+                .position(|&b| b != b' ' && b != b'\t')
+                .unwrap_or(path.len());
             let path = String::from_utf8_lossy(&path[start..]).into_owned();
             match std::fs::read(&path) {
                 Ok(mut data) => {
@@ -454,7 +492,11 @@ impl Compiler<'_> {
         }
         // chat arms one alarm for the whole send; it fires at the timeout and then every
         // second (interrupting a sleep, logging `alarm`), and the next byte is not written.
-        let mut clock = SendClock { elapsed: Duration::ZERO, next_alarm: self.timeout.map(Duration::from_secs), alarmed: false };
+        let mut clock = SendClock {
+            elapsed: Duration::ZERO,
+            next_alarm: self.timeout.map(Duration::from_secs),
+            alarmed: false,
+        };
         let mut run = Vec::new();
         let mut timed_out = false;
         for item in send_items(&cleaned.bytes) {
@@ -472,7 +514,11 @@ impl Compiler<'_> {
                 }
                 SendItem::Delay | SendItem::Pause => {
                     self.write(&mut run);
-                    let d = if item == SendItem::Delay { DELAY } else { SHORT_PAUSE };
+                    let d = if item == SendItem::Delay {
+                        DELAY
+                    } else {
+                        SHORT_PAUSE
+                    };
                     self.emit(Op::Pause(d));
                     if clock.sleep(d) {
                         self.vlog(b"alarm");
@@ -566,10 +612,12 @@ mod tests {
         let w = &p.waits[0];
         assert_eq!(w.arms.len(), 3);
         let exit_of = |arm: &ArmInfo| {
-            p.code[arm.target as usize..].iter().find_map(|op| match op {
-                Op::Exit(c) => Some(*c),
-                _ => None,
-            })
+            p.code[arm.target as usize..]
+                .iter()
+                .find_map(|op| match op {
+                    Op::Exit(c) => Some(*c),
+                    _ => None,
+                })
         };
         assert_eq!(exit_of(&w.arms[2]), Some(5));
     }

@@ -8,11 +8,13 @@
 //! - [`token`]: the `-f` file tokenizer (quotes, column-1 comments, 1023-byte lines)
 //! - [`escape`]: `clean()`, the escapes with their send/expect differences, subexpects
 //! - [`compile`]: tokens → [`crate::bytecode::Program`], chat's bookkeeping done statically
+//! - [`import`]: `atchat import`: a chat script as a readable native script
 //! - [`run`]: chat's `main()`: report file, syslog, the terminal, the driver
 //! - [`tty`]: the terminal settings chat makes and restores
 
 pub mod compile;
 pub mod escape;
+pub mod import;
 pub mod options;
 pub mod run;
 pub mod token;
@@ -26,8 +28,15 @@ use std::os::unix::ffi::OsStringExt;
 /// decided before any other parsing.
 pub fn dispatch(argv: &[OsString]) -> Option<u8> {
     let argv0 = argv.first()?;
-    let base = std::path::Path::new(argv0).file_name().map(|b| b.to_os_string()).unwrap_or_default();
-    let bytes = |args: &[OsString]| args.iter().map(|a| a.clone().into_vec()).collect::<Vec<_>>();
+    let base = std::path::Path::new(argv0)
+        .file_name()
+        .map(|b| b.to_os_string())
+        .unwrap_or_default();
+    let bytes = |args: &[OsString]| {
+        args.iter()
+            .map(|a| a.clone().into_vec())
+            .collect::<Vec<_>>()
+    };
     if base == "chat" {
         return Some(run::main(&argv0.to_string_lossy(), &bytes(&argv[1..])));
     }

@@ -39,7 +39,10 @@ pub fn tokenize(data: &[u8]) -> Tokens {
     while !rest.is_empty() {
         // fgets: up to LINE_BUFFER - 1 bytes, through a newline.
         let max = rest.len().min(LINE_BUFFER - 1);
-        let len = rest[..max].iter().position(|&b| b == b'\n').map_or(max, |p| p + 1);
+        let len = rest[..max]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(max, |p| p + 1);
         let mut buf = &rest[..len];
         rest = &rest[len..];
         line += 1;
@@ -98,9 +101,16 @@ pub fn from_args(args: &[Vec<u8>]) -> Tokens {
     let tokens = args
         .iter()
         .enumerate()
-        .map(|(i, a)| Token { text: a.clone(), line: i as u32 + 1, quoted: false })
+        .map(|(i, a)| Token {
+            text: a.clone(),
+            line: i as u32 + 1,
+            quoted: false,
+        })
         .collect();
-    Tokens { tokens, ..Tokens::default() }
+    Tokens {
+        tokens,
+        ..Tokens::default()
+    }
 }
 
 #[cfg(test)]
@@ -108,12 +118,19 @@ mod tests {
     use super::*;
 
     fn texts(data: &str) -> Vec<String> {
-        tokenize(data.as_bytes()).tokens.into_iter().map(|t| String::from_utf8(t.text).unwrap()).collect()
+        tokenize(data.as_bytes())
+            .tokens
+            .into_iter()
+            .map(|t| String::from_utf8(t.text).unwrap())
+            .collect()
     }
 
     #[test]
     fn quotes_comments_and_blanks() {
-        assert_eq!(texts("# c\n  # x\n'' AT\nOK 'it\\'s' \"a'b c\""), ["#", "x", "", "AT", "OK", "it\\'s", "a'b c"]);
+        assert_eq!(
+            texts("# c\n  # x\n'' AT\nOK 'it\\'s' \"a'b c\""),
+            ["#", "x", "", "AT", "OK", "it\\'s", "a'b c"]
+        );
         assert_eq!(texts("'abc'def AT+X=\"IP\""), ["abc", "def", "AT+X=\"IP\""]);
     }
 

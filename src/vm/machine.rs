@@ -61,13 +61,13 @@ impl std::error::Error for SetupError {}
 #[derive(Debug, Clone, PartialEq)]
 pub enum Note {
     /// A wait began: what it waits for, until when.
-    Waiting { line: u32, patterns: Vec<String>, deadline: Option<Duration> },
+    Waiting { at: String, patterns: Vec<String>, deadline: Option<Duration> },
     /// A pattern matched.
-    Matched { line: u32, pattern: String, by_handler: bool },
+    Matched { at: String, pattern: String, by_handler: bool },
     /// A wait reached its deadline.
-    TimedOut { line: u32, after: Duration },
+    TimedOut { at: String, after: Duration },
     /// A retry block starts another attempt.
-    Attempt { line: u32, attempt: u32 },
+    Attempt { at: String, attempt: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,12 +321,11 @@ impl Machine {
             self.input[start..].iter_mut().for_each(|b| *b &= mask);
         }
         self.input_arrived = true;
-        for &b in bytes {
-            if self.recent.len() == RECENT {
-                self.recent.pop_front();
-            }
-            self.recent.push_back(b);
-        }
+        let tail = &bytes[bytes.len().saturating_sub(RECENT)..];
+        let keep = RECENT - tail.len();
+        let drop = self.recent.len().saturating_sub(keep);
+        self.recent.drain(..drop);
+        self.recent.extend(tail);
         if self.input.len() > MAX_PENDING_INPUT {
             let excess = self.input.len() - MAX_PENDING_INPUT;
             self.input.drain(..excess);
@@ -849,8 +848,8 @@ impl Machine {
                 r.attempt += 1;
                 r.attempt_start = next_start;
             }
-            let line = self.program.line(table.body as usize);
-            self.notes.push(Note::Attempt { line, attempt: retry.attempt + 1 });
+            let at = self.here(table.body as usize);
+            self.notes.push(Note::Attempt { at, attempt: retry.attempt + 1 });
             self.pc = table.body as usize;
             if next_start > now {
                 self.start_wait(WaitKind::RetryPause, table.body as usize, now, Some(next_start), true);
@@ -898,7 +897,7 @@ impl Machine {
         }
         if let State::Waiting(wait) = &self.state {
             let patterns = wait.ids.iter().map(|&i| self.pattern_text(i)).collect();
-            self.notes.push(Note::Waiting { line: self.program.line(pc), patterns, deadline: wait.deadline });
+            self.notes.push(Note::Waiting { at: self.here(pc), patterns, deadline: wait.deadline });
         }
     }
 
@@ -1009,9 +1008,9 @@ impl Machine {
                 None
             }
             WaitKind::Expect(_) | WaitKind::Carrier => {
-                let line = self.program.line(wait.pc);
+                let line = self.here(wait.pc);
                 let after = now.saturating_sub(wait.started);
-                self.notes.push(Note::TimedOut { line, after });
+                self.notes.push(Note::TimedOut { at: line, after });
                 if let WaitKind::Expect(w) = wait.kind {
                     if let Some(t) = self.program.waits.get(w as usize).and_then(|t| t.timeout_target) {
                         self.pc = t as usize;
@@ -1056,11 +1055,11 @@ impl Machine {
 
     fn matched(&mut self, wait: Wait, pattern: u32, captures: Vec<Vec<u8>>, now: Duration) -> Option<Effect> {
         let owner = wait.ids.iter().position(|&i| i == pattern).and_then(|i| wait.owners.get(i)).copied();
-        let line = self.program.line(wait.pc);
+        let line = self.here(wait.pc);
         let text = self.pattern_text(pattern);
         match owner {
             Some(Owner::Arm(a)) => {
-                self.notes.push(Note::Matched { line, pattern: text, by_handler: false });
+                self.notes.push(Note::Matched { at: line.clone(), pattern: text, by_handler: false });
                 let WaitKind::Expect(w) = wait.kind else { return None };
                 let Some(arm) = self.program.waits.get(w as usize).and_then(|t| t.arms.get(a)).cloned() else {
                     return None;
@@ -1072,7 +1071,7 @@ impl Machine {
                 None
             }
             Some(Owner::Handler(i)) => {
-                self.notes.push(Note::Matched { line, pattern: text, by_handler: true });
+                self.notes.push(Note::Matched { at: line, pattern: text, by_handler: true });
                 let h = self.handlers.get(i).copied()?;
                 let _ = now;
                 self.run_handler(h, captures, Some(wait.clone()), wait.next_pc)

@@ -160,7 +160,9 @@ impl Monitor {
 
     /// A byte read while finishing a report before exit; true when the line is complete.
     pub fn tail_byte(&mut self, c: u8) -> bool {
-        let Some(line) = &mut self.gathering else { return true };
+        let Some(line) = &mut self.gathering else {
+            return true;
+        };
         if is_control(c) || line.len() >= REPORT_MAX {
             return true;
         }
@@ -253,10 +255,14 @@ mod tests {
             m.byte(b);
         }
         m.end_echo();
-        let bytes: Vec<u8> = m.take().into_iter().flat_map(|o| match o {
-            Output::Stderr(b) => b,
-            _ => Vec::new(),
-        }).collect();
+        let bytes: Vec<u8> = m
+            .take()
+            .into_iter()
+            .flat_map(|o| match o {
+                Output::Stderr(b) => b,
+                _ => Vec::new(),
+            })
+            .collect();
         assert_eq!(bytes, b"a^A\n");
     }
 

@@ -2,8 +2,10 @@
 
 mod support;
 
+mod bytecode;
 mod chat;
 mod check;
+mod cli;
 mod examples;
 mod ports;
 mod props;

@@ -26,7 +26,12 @@ impl Machine {
     }
 
     fn const_bytes(&self, k: u32) -> Vec<u8> {
-        self.program.consts.get(k as usize).map(Value::from).unwrap_or_default().to_bytes()
+        self.program
+            .consts
+            .get(k as usize)
+            .map(Value::from)
+            .unwrap_or_default()
+            .to_bytes()
     }
 
     /// Runs one of the chat opcodes.
@@ -59,7 +64,13 @@ impl Machine {
             Op::EndReport => {
                 self.monitor().end_echo();
                 if self.monitor().gathering() {
-                    self.start_wait(WaitKind::ReportTail, pc, now, Some(now + REPORT_TAIL_SILENCE), false);
+                    self.start_wait(
+                        WaitKind::ReportTail,
+                        pc,
+                        now,
+                        Some(now + REPORT_TAIL_SILENCE),
+                        false,
+                    );
                 }
             }
             _ => {}
@@ -70,7 +81,9 @@ impl Machine {
     /// Hands the bytes an expect consumed (`input[from..to]`) to the monitor; `matched` when
     /// they end with a match.
     pub(super) fn observe(&mut self, from: usize, to: usize, matched: bool) {
-        let Some(monitor) = &mut self.monitor else { return };
+        let Some(monitor) = &mut self.monitor else {
+            return;
+        };
         for &b in self.input.get(from..to).unwrap_or_default() {
             monitor.byte(b);
         }

@@ -24,7 +24,10 @@ pub struct Rule {
 impl Rule {
     fn fires(&self, received: &[u8]) -> bool {
         if self.line {
-            received.ends_with(b"\r") && received.windows(self.trigger.len().max(1)).any(|w| w == self.trigger.as_slice())
+            received.ends_with(b"\r")
+                && received
+                    .windows(self.trigger.len().max(1))
+                    .any(|w| w == self.trigger.as_slice())
         } else {
             received.ends_with(&self.trigger)
         }
@@ -60,7 +63,13 @@ fn open_pty() -> (OwnedFd, OwnedFd) {
     let (mut master, mut slave) = (-1, -1);
     // SAFETY: openpty writes two descriptors; no name, termios or winsize.
     let rc = unsafe {
-        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
     };
     assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
     // SAFETY: fresh descriptors owned by nobody else.
@@ -77,7 +86,11 @@ fn open_pty() -> (OwnedFd, OwnedFd) {
 }
 
 fn poll_in(fd: i32, timeout: Duration) -> bool {
-    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
     // SAFETY: one valid pollfd.
     let n = unsafe { libc::poll(&mut pfd, 1, timeout.as_millis() as i32) };
     n == 1 && pfd.revents & libc::POLLIN != 0
@@ -91,7 +104,15 @@ fn write_master(fd: i32, bytes: &[u8]) {
 
 /// Runs `program args` in `dir` with `env` (and nothing else of ours) on a pty, playing
 /// `modem`; `tty: false` gives it /dev/null as stdin instead. Kills it after `limit`.
-pub fn run(program: &Path, args: &[Vec<u8>], dir: &Path, env: &[(String, String)], modem: &Modem, tty: bool, limit: Duration) -> Run {
+pub fn run(
+    program: &Path,
+    args: &[Vec<u8>],
+    dir: &Path,
+    env: &[(String, String)],
+    modem: &Modem,
+    tty: bool,
+    limit: Duration,
+) -> Run {
     use std::os::unix::ffi::OsStrExt;
     let (master, slave) = open_pty();
     let mut cmd = Command::new(program);
@@ -102,11 +123,15 @@ pub fn run(program: &Path, args: &[Vec<u8>], dir: &Path, env: &[(String, String)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stderr(Stdio::piped());
     if tty {
-        cmd.stdin(Stdio::from(slave.try_clone().expect("dup slave"))).stdout(Stdio::from(slave.try_clone().expect("dup slave")));
+        cmd.stdin(Stdio::from(slave.try_clone().expect("dup slave")))
+            .stdout(Stdio::from(slave.try_clone().expect("dup slave")));
     } else {
-        cmd.stdin(Stdio::null()).stdout(Stdio::from(slave.try_clone().expect("dup slave")));
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::from(slave.try_clone().expect("dup slave")));
     }
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     drop(slave);
     let mut stderr = child.stderr.take().expect("stderr pipe");
     let err_reader = std::thread::spawn(move || {
@@ -138,7 +163,9 @@ pub fn run(program: &Path, args: &[Vec<u8>], dir: &Path, env: &[(String, String)
             }
         }
         // After the exit, only collect what is still in flight.
-        if exited_at.is_some_and(|t| now - t > Duration::from_millis(100)) || master.is_none() && exited_at.is_some() {
+        if exited_at.is_some_and(|t| now - t > Duration::from_millis(100))
+            || master.is_none() && exited_at.is_some()
+        {
             break;
         }
         timed.retain(|(at, action)| {
@@ -190,5 +217,9 @@ pub fn run(program: &Path, args: &[Vec<u8>], dir: &Path, env: &[(String, String)
     }
     let _ = child.wait();
     let stderr = err_reader.join().unwrap_or_default();
-    Run { code, written, stderr }
+    Run {
+        code,
+        written,
+        stderr,
+    }
 }

@@ -26,6 +26,13 @@ impl Pty {
             )
         };
         assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // openpty does not set close-on-exec: without it a spawned atchat would inherit the
+        // master and the pty could never hang up.
+        // SAFETY: fcntl on descriptors we own.
+        unsafe {
+            libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC);
+            libc::fcntl(slave, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
         // SAFETY: both descriptors were just created and are owned by nobody else.
         let (master, slave) = unsafe {
             (

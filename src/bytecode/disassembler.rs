@@ -1,0 +1,453 @@
+//! [`Program`] → a readable listing: what `atchat disasm`, the REPL's `:disasm` and the
+//! compile golden tests (`tests/data/compile/*.dis`) show.
+//!
+//! The listing is stable: the same program always gives the same text, and nothing in it
+//! depends on the machine or the time. It starts with the tables a reader needs to follow the
+//! code (files, port, globals, procedures), then one instruction per line:
+//!
+//! ```text
+//!    12  dial.atc:21  Expect 2  within 60s  handlers watched
+//!                       "CONNECT {rate}" → 13, captures rate (global 3)
+//!                       timeout → on timeout handler, else exit 3
+//! ```
+//!
+//! The pc, the source position when it changes, the opcode by its name in
+//! [`super::opcode::Op`], and the operands made readable: constants by value (strings quoted,
+//! control bytes escaped), variables by name, jump targets by pc, and the tables an
+//! instruction refers to (wait arms, handlers, retry limits) spelled out. Procedure entries
+//! and handler actions get a label line. Secret params' defaults show as `***`.
+//!
+//! The disassembler never panics, even on a program that does not verify: an index out of
+//! range shows as `#N?`.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::encoding::{flow, Frame};
+use super::opcode::{Comparison, DurArg, Op, VarRef};
+use super::program::{Const, Program};
+
+/// The whole listing: header tables, then the code.
+pub fn disassemble(program: &Program) -> String {
+    let mut out = String::new();
+    header(program, &mut out);
+    code(program, &mut out);
+    out
+}
+
+/// One instruction with its operands, on one line (without the details that
+/// [`disassemble`] prints under `Expect`): what the debugger shows for the current pc.
+pub fn instruction(program: &Program, pc: usize) -> String {
+    let frames = flow(program).states;
+    match program.code.get(pc) {
+        Some(op) => Listing { program, frames: &frames }.op(pc, op),
+        None => format!("pc {pc} is past the end of the code"),
+    }
+}
+
+/// The name of an opcode, as declared in [`Op`].
+pub fn op_name(op: &Op) -> &'static str {
+    match op {
+        Op::Const(_) => "Const",
+        Op::Load(_) => "Load",
+        Op::Store(_) => "Store",
+        Op::Concat(_) => "Concat",
+        Op::Compare(_) => "Compare",
+        Op::Not => "Not",
+        Op::JumpIfFalse(_) => "JumpIfFalse",
+        Op::Jump(_) => "Jump",
+        Op::Pop => "Pop",
+        Op::Send { .. } => "Send",
+        Op::SendEscape => "SendEscape",
+        Op::Expect(_) => "Expect",
+        Op::Sleep(_) => "Sleep",
+        Op::Guard => "Guard",
+        Op::Pause(_) => "Pause",
+        Op::SetTimeout(_) => "SetTimeout",
+        Op::Numeric(_) => "Numeric",
+        Op::AddHandler(_) => "AddHandler",
+        Op::ScopeEnter => "ScopeEnter",
+        Op::ScopeExit => "ScopeExit",
+        Op::Resume => "Resume",
+        Op::RetryBegin(_) => "RetryBegin",
+        Op::RetryEnd => "RetryEnd",
+        Op::RetryNow { .. } => "RetryNow",
+        Op::Dtr(_) => "Dtr",
+        Op::DropDtrOr(_) => "DropDtrOr",
+        Op::Rts(_) => "Rts",
+        Op::Break(_) => "Break",
+        Op::Baud(_) => "Baud",
+        Op::Flush => "Flush",
+        Op::WaitCarrier(_) => "WaitCarrier",
+        Op::Say => "Say",
+        Op::Fail { .. } => "Fail",
+        Op::Exit(_) => "Exit",
+        Op::Call(_) => "Call",
+        Op::Return { .. } => "Return",
+        Op::Halt => "Halt",
+        Op::MaskInput(_) => "MaskInput",
+        Op::Trace { .. } => "Trace",
+        Op::Echo(_) => "Echo",
+        Op::Report(_) => "Report",
+        Op::ClearReport(_) => "ClearReport",
+        Op::EndReport => "EndReport",
+        Op::Log { .. } => "Log",
+        Op::SayRaw => "SayRaw",
+        Op::IgnoreHangup(_) => "IgnoreHangup",
+        Op::TryBreak(_) => "TryBreak",
+    }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// `b"ATZ\r"` → `"ATZ\r"`: quoted, with `\r \n \t \\ \"` and `\xNN` for every other byte
+/// outside printable ASCII.
+pub fn quote(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() + 2);
+    s.push('"');
+    for &b in bytes {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            0x20..=0x7e => s.push(char::from(b)),
+            _ => {
+                let _ = write!(s, "\\x{b:02x}");
+            }
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// A duration the way a script writes it: `250ms`, `5s`, `2m`; finer ones in `us` or `ns`.
+pub fn duration(d: Duration) -> String {
+    let nanos = d.as_nanos();
+    if nanos == 0 {
+        "0s".to_string()
+    } else if nanos % 60_000_000_000 == 0 {
+        format!("{}m", nanos / 60_000_000_000)
+    } else if nanos % 1_000_000_000 == 0 {
+        format!("{}s", nanos / 1_000_000_000)
+    } else if nanos % 1_000_000 == 0 {
+        format!("{}ms", nanos / 1_000_000)
+    } else if nanos % 1_000 == 0 {
+        format!("{}us", nanos / 1_000)
+    } else {
+        format!("{nanos}ns")
+    }
+}
+
+/// Text from the program (names, pattern texts) with control characters escaped, so a
+/// hostile file cannot break the listing's lines.
+fn printable(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            let _ = write!(s, "\\x{:02x}", u32::from(c));
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
+fn constant(c: &Const) -> String {
+    match c {
+        Const::Str(s) => quote(s),
+        Const::Int(i) => i.to_string(),
+        Const::Duration(d) => duration(*d),
+    }
+}
+
+fn header(p: &Program, out: &mut String) {
+    out.push_str("files:\n");
+    for (i, f) in p.files.iter().enumerate() {
+        let _ = writeln!(out, "  {i}  {}", printable(f));
+    }
+    if let Some(port) = &p.port {
+        let _ = writeln!(out, "port: {}", quote(port.as_bytes()));
+    }
+    out.push_str(if p.globals.is_empty() { "globals: none\n" } else { "globals:\n" });
+    let width = p.globals.iter().map(|g| printable(&g.name).chars().count()).max().unwrap_or(0);
+    for (i, g) in p.globals.iter().enumerate() {
+        let name = printable(&g.name);
+        let _ = write!(out, "  {i}  {name}");
+        if let Some(param) = &g.param {
+            let pad = width - name.chars().count();
+            let _ = write!(out, "{:pad$}  {}param, ", "", if param.secret { "secret " } else { "" });
+            match param.default {
+                None => out.push_str("required"),
+                Some(_) if param.secret => out.push_str("default ***"),
+                Some(k) => {
+                    let _ = write!(out, "default {}", p.consts.get(k as usize).map_or(format!("#{k}?"), constant));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str(if p.procs.is_empty() { "procs: none\n" } else { "procs:\n" });
+    let width = p.procs.iter().map(|f| printable(&f.name).chars().count()).max().unwrap_or(0);
+    for (i, f) in p.procs.iter().enumerate() {
+        let name = printable(&f.name);
+        let pad = width - name.chars().count();
+        let _ = write!(out, "  {i}  {name}{:pad$}  entry {}  params {}  locals {}", "", f.entry, f.params, f.locals);
+        if !f.local_names.is_empty() {
+            let names: Vec<String> = f.local_names.iter().map(|n| printable(n)).collect();
+            let _ = write!(out, " ({})", names.join(", "));
+        }
+        out.push('\n');
+    }
+}
+
+fn code(p: &Program, out: &mut String) {
+    let frames = flow(p).states;
+    let listing = Listing { program: p, frames: &frames };
+    let mut labels: Vec<(u32, String)> = Vec::new();
+    for (i, f) in p.procs.iter().enumerate() {
+        labels.push((f.entry, format!("proc {} ({i})", printable(&f.name))));
+    }
+    for (i, h) in p.handlers.iter().enumerate() {
+        labels.push((h.target, format!("handler {i} ({})", listing.handler_trigger(h.pattern))));
+    }
+    labels.sort_by_key(|(pc, _)| *pc);
+    let locations: Vec<String> = (0..p.code.len())
+        .map(|pc| p.location(pc).map_or(String::new(), |(f, l)| format!("{}:{l}", printable(f))))
+        .collect();
+    let width = locations.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let pc_width = p.code.len().saturating_sub(1).to_string().len().max(4);
+    let indent = pc_width + 2 + width + 2 + 2;
+    out.push_str("code:\n");
+    let mut last_location = "";
+    let mut next_label = 0;
+    for (pc, op) in p.code.iter().enumerate() {
+        while let Some((at, label)) = labels.get(next_label) {
+            if *at as usize > pc {
+                break;
+            }
+            if *at as usize == pc {
+                let _ = writeln!(out, "{label}:");
+            }
+            next_label += 1;
+        }
+        let location = if locations[pc] != last_location { locations[pc].as_str() } else { "" };
+        last_location = &locations[pc];
+        let line = format!("{pc:>pc_width$}  {location:width$}  {}", listing.op(pc, op));
+        out.push_str(line.trim_end());
+        out.push('\n');
+        for detail in listing.details(pc, op) {
+            let _ = writeln!(out, "{:indent$}{detail}", "");
+        }
+    }
+    for (at, label) in &labels[next_label..] {
+        let _ = writeln!(out, "{label}: (at {at}, past the end of the code)");
+    }
+}
+
+struct Listing<'a> {
+    program: &'a Program,
+    frames: &'a [Option<(Frame, u32)>],
+}
+
+impl Listing<'_> {
+    fn var(&self, pc: Option<usize>, v: VarRef) -> String {
+        let p = self.program;
+        match v {
+            VarRef::Global(g) => match p.globals.get(usize::from(g)) {
+                Some(info) => format!("{} (global {g})", printable(&info.name)),
+                None => format!("global #{g}?"),
+            },
+            VarRef::Local(l) => {
+                let name = pc
+                    .and_then(|pc| self.frames.get(pc).copied().flatten())
+                    .and_then(|(frame, _)| match frame {
+                        Frame::Proc(f) => p.procs.get(f as usize),
+                        _ => None,
+                    })
+                    .and_then(|f| f.local_names.get(usize::from(l)));
+                match name {
+                    Some(n) => format!("{} (local {l})", printable(n)),
+                    None => format!("local {l}"),
+                }
+            }
+        }
+    }
+
+    /// A duration operand: `5s`, or the variable it is read from.
+    fn dur_arg(&self, pc: Option<usize>, d: DurArg) -> String {
+        match d {
+            DurArg::Fixed(d) => duration(d),
+            DurArg::Var(v) => self.var(pc, v),
+        }
+    }
+
+    fn vars(&self, pc: Option<usize>, vars: &[VarRef]) -> String {
+        if vars.is_empty() {
+            return String::new();
+        }
+        let names: Vec<String> = vars.iter().map(|v| self.var(pc, *v)).collect();
+        format!(", captures {}", names.join(", "))
+    }
+
+    fn pattern(&self, i: u32) -> String {
+        match self.program.pattern_text.get(i as usize) {
+            Some(t) => printable(t),
+            None => format!("pattern #{i}?"),
+        }
+    }
+
+    fn handler_trigger(&self, pattern: Option<u32>) -> String {
+        match pattern {
+            Some(i) => self.pattern(i),
+            None => "timeout".to_string(),
+        }
+    }
+
+    fn constant(&self, k: u32) -> String {
+        self.program.consts.get(k as usize).map_or(format!("#{k}?"), constant)
+    }
+
+    fn op(&self, pc: usize, op: &Op) -> String {
+        let p = self.program;
+        let name = op_name(op);
+        let operands = match op {
+            Op::Const(k) => self.constant(*k),
+            Op::Load(v) | Op::Store(v) => self.var(Some(pc), *v),
+            Op::Concat(n) => n.to_string(),
+            Op::Compare(c) => match c {
+                Comparison::Eq => "==",
+                Comparison::Ne => "!=",
+                Comparison::Lt => "<",
+                Comparison::Le => "<=",
+                Comparison::Gt => ">",
+                Comparison::Ge => ">=",
+            }
+            .to_string(),
+            Op::JumpIfFalse(t) | Op::Jump(t) | Op::DropDtrOr(t) => t.to_string(),
+            Op::Send { raw, pace } => {
+                let mut s = String::new();
+                if *raw {
+                    s.push_str("raw");
+                }
+                if let Some(d) = pace {
+                    let _ = write!(s, "{}pace {}", if *raw { " " } else { "" }, duration(*d));
+                }
+                s
+            }
+            Op::Expect(w) => match p.waits.get(*w as usize) {
+                Some(t) => {
+                    let mut s = w.to_string();
+                    if let Some(d) = t.within {
+                        let _ = write!(s, "  within {}", self.dur_arg(Some(pc), d));
+                    }
+                    if let Some(d) = t.idle {
+                        let _ = write!(s, "  idle {}", self.dur_arg(Some(pc), d));
+                    }
+                    s.push_str(if t.watch_handlers { "  handlers watched" } else { "  handlers not watched" });
+                    s
+                }
+                None => format!("#{w}?"),
+            },
+            Op::Sleep(d) | Op::SetTimeout(d) => self.dur_arg(Some(pc), *d),
+            Op::Pause(d) | Op::Break(d) => duration(*d),
+            Op::Numeric(on) | Op::Dtr(on) | Op::Rts(on) => (if *on { "on" } else { "off" }).to_string(),
+            Op::AddHandler(h) => match p.handlers.get(*h as usize) {
+                Some(info) => format!(
+                    "{h}  {} → {}{}",
+                    self.handler_trigger(info.pattern),
+                    info.target,
+                    self.vars(Some(pc), &info.captures)
+                ),
+                None => format!("#{h}?"),
+            },
+            Op::RetryBegin(r) => match p.retries.get(*r as usize) {
+                Some(t) => {
+                    let mut s = format!("{r}  times ");
+                    match t.times {
+                        Some(n) => {
+                            let _ = write!(s, "{n}");
+                        }
+                        None => s.push_str("unlimited"),
+                    }
+                    if let Some(d) = t.every {
+                        let _ = write!(s, "  every {}", duration(d));
+                    }
+                    if let Some(d) = t.within {
+                        let _ = write!(s, "  within {}", self.dur_arg(Some(pc), d));
+                    }
+                    let _ = write!(s, "  body {}  end {}", t.body, t.end);
+                    s
+                }
+                None => format!("#{r}?"),
+            },
+            Op::RetryNow { code, message } => format!("exit {code}  {}", self.constant(*message)),
+            Op::Baud(b) => b.to_string(),
+            Op::WaitCarrier(d) => d.map_or(String::new(), |d| format!("within {}", self.dur_arg(Some(pc), d))),
+            Op::Fail { code, message } => {
+                format!("exit {code}{}", if *message { ", message from the stack" } else { "" })
+            }
+            Op::Exit(code) => code.to_string(),
+            Op::Call(f) => match p.procs.get(*f as usize) {
+                Some(info) => format!("{} (proc {f})", printable(&info.name)),
+                None => format!("#{f}?"),
+            },
+            Op::Return { value } => (if *value { "value" } else { "" }).to_string(),
+            Op::Not
+            | Op::Pop
+            | Op::SendEscape
+            | Op::Guard
+            | Op::ScopeEnter
+            | Op::ScopeExit
+            | Op::Resume
+            | Op::RetryEnd
+            | Op::Flush
+            | Op::Say
+            | Op::Halt
+            | Op::EndReport
+            | Op::SayRaw => String::new(),
+            Op::MaskInput(mask) => format!("0x{mask:02X}"),
+            Op::Trace { show, log } => format!("show {}  log {}", on_off(*show), on_off(*log)),
+            Op::Echo(on) | Op::IgnoreHangup(on) => on_off(*on).to_string(),
+            Op::Report(k) | Op::ClearReport(k) => self.constant(*k),
+            Op::Log { message, error } => {
+                format!("{}{}", self.constant(*message), if *error { "  error" } else { "" })
+            }
+            Op::TryBreak(d) => duration(*d),
+        };
+        if operands.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} {operands}")
+        }
+    }
+
+    /// The lines printed under an instruction: an `Expect`'s arms and timeout.
+    fn details(&self, pc: usize, op: &Op) -> Vec<String> {
+        let Op::Expect(w) = op else {
+            return Vec::new();
+        };
+        let Some(t) = self.program.waits.get(*w as usize) else {
+            return Vec::new();
+        };
+        let mut lines: Vec<String> = t
+            .arms
+            .iter()
+            .map(|arm| {
+                format!("{} → {}{}", self.pattern(arm.pattern), arm.target, self.vars(Some(pc), &arm.captures))
+            })
+            .collect();
+        lines.push(match t.timeout_target {
+            Some(target) => format!("timeout → {target}"),
+            None => "timeout → on timeout handler, else exit 3".to_string(),
+        });
+        lines
+    }
+}
