@@ -55,13 +55,30 @@ enum Command {
     Sim(crate::sim::cli::SimArgs),
     /// Talk to a modem: AT lines with classified replies, live statements, a step debugger.
     Repl(ReplArgs),
+    /// Run a chat(8) script, exactly as chat would (also: run this binary as `chat`).
+    /// Options are chat's: -e -E -v -V -s -S -t N -r FILE -T S -U S -f FILE, and
+    /// --no-pace to drop the 10 ms pause before each byte sent.
+    Chat {
+        /// chat's options and script.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
+    /// Rewrite a chat(8) script as a native script that behaves the same.
+    Import {
+        /// The chat script.
+        file: PathBuf,
+        /// Where to write the native script (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The script runs with chat's -E: `$NAME` is an environment variable (a param).
+        #[arg(short = 'E', long)]
+        env: bool,
+    },
 }
 
+/// Serial line settings, shared by `run` and `repl`.
 #[derive(Args)]
-struct ReplArgs {
-    /// The modem (as for `run`); `:port P` in the REPL opens one later.
-    #[arg(short, long)]
-    port: Option<String>,
+struct LineArgs {
     /// Line speed of a serial device.
     #[arg(short, long, default_value_t = 115_200)]
     baud: u32,
@@ -77,6 +94,27 @@ struct ReplArgs {
     /// Stop bits: 1 or 2.
     #[arg(long, default_value = "1")]
     stop_bits: port::StopBits,
+}
+
+impl LineArgs {
+    fn options(&self) -> SerialOptions {
+        SerialOptions {
+            baud: self.baud,
+            flow: self.flow,
+            parity: self.parity,
+            data_bits: self.data_bits,
+            stop_bits: self.stop_bits,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ReplArgs {
+    /// The modem (as for `run`); `:port P` in the REPL opens one later.
+    #[arg(short, long)]
+    port: Option<String>,
+    #[command(flatten)]
+    line: LineArgs,
 }
 
 #[derive(Args)]
@@ -87,21 +125,8 @@ struct RunArgs {
     /// `tcp://host:port`, `rfc2217://host:port` or `sim:hayes` / `sim:gsm`.
     #[arg(short, long)]
     port: Option<String>,
-    /// Line speed of a serial device.
-    #[arg(short, long, default_value_t = 115_200)]
-    baud: u32,
-    /// Flow control: none, rtscts or xonxoff.
-    #[arg(long, default_value = "none")]
-    flow: port::FlowControl,
-    /// Parity: none, odd or even.
-    #[arg(long, default_value = "none")]
-    parity: port::Parity,
-    /// Data bits: 5, 6, 7 or 8.
-    #[arg(long, default_value = "8")]
-    data_bits: port::DataBits,
-    /// Stop bits: 1 or 2.
-    #[arg(long, default_value = "1")]
-    stop_bits: port::StopBits,
+    #[command(flatten)]
+    line: LineArgs,
     /// Give a param a value (also read from the environment as `ATCHAT_<name>`).
     #[arg(short = 'D', value_name = "NAME=VALUE")]
     define: Vec<String>,
@@ -118,6 +143,12 @@ struct RunArgs {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
+    // chat's command line is not clap's: `atchat chat ...` and a binary named `chat` go
+    // straight to the chat front end.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = crate::chat::dispatch(&argv) {
+        return ExitCode::from(code);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -140,15 +171,11 @@ pub fn main() -> ExitCode {
         Command::Sim(args) => crate::sim::cli::run(&args),
         Command::Repl(args) => ExitCode::from(crate::repl::run(crate::repl::Options {
             port: args.port,
-            serial: SerialOptions {
-                baud: args.baud,
-                flow: args.flow,
-                parity: args.parity,
-                data_bits: args.data_bits,
-                stop_bits: args.stop_bits,
-            },
+            serial: args.line.options(),
             ..Default::default()
         })),
+        Command::Chat { .. } => ExitCode::from(EXIT_USAGE),
+        Command::Import { file, output, env } => ExitCode::from(import_chat(&file, output.as_deref(), env)),
     }
 }
 
@@ -315,13 +342,7 @@ fn run(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let options = SerialOptions {
-        baud: args.baud,
-        flow: args.flow,
-        parity: args.parity,
-        data_bits: args.data_bits,
-        stop_bits: args.stop_bits,
-    };
+    let options = args.line.options();
     let mut port = match open_port(&spec_text, &options) {
         Ok(p) => p,
         Err(e) => {
@@ -357,13 +378,7 @@ fn debug(args: &RunArgs) -> u8 {
     };
     crate::repl::run(crate::repl::Options {
         port: args.port.clone(),
-        serial: SerialOptions {
-            baud: args.baud,
-            flow: args.flow,
-            parity: args.parity,
-            data_bits: args.data_bits,
-            stop_bits: args.stop_bits,
-        },
+        serial: args.line.options(),
         debug: Some(args.file.clone()),
         params,
     })
@@ -381,4 +396,31 @@ pub fn open_port(spec: &str, options: &SerialOptions) -> Result<Box<dyn Port>, P
 fn open_sim(rest: &str) -> Result<Box<dyn Port>, PortError> {
     let port = crate::port::sim::SimPort::open(rest, crate::port::sim::SimClock::Real)?;
     Ok(Box::new(port))
+}
+
+/// `atchat import`: a chat script as a native script.
+fn import_chat(file: &Path, output: Option<&Path>, env: bool) -> u8 {
+    let data = match std::fs::read(file) {
+        Ok(d) => d,
+        Err(e) => {
+            error(format!("cannot read `{}`: {e}", file.display()));
+            return EXIT_USAGE;
+        }
+    };
+    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let options = crate::chat::import::ImportOptions { env, name };
+    let text = crate::chat::import::import(&crate::chat::token::tokenize(&data), &options);
+    match output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => 0,
+            Err(e) => {
+                error(format!("cannot write `{}`: {e}", path.display()));
+                EXIT_IO
+            }
+        },
+        None => {
+            print!("{text}");
+            0
+        }
+    }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::port::{Port, PortError};
 use crate::vm::value::{escape_bytes, format_duration};
+use crate::vm::monitor::Output;
 use crate::vm::{Control, Effect, Machine, Note, Outcome, Reply};
 
 /// Longest single read: keeps the loop responsive to signals.
@@ -56,6 +57,11 @@ pub struct Transcript {
     pub capture: Option<Vec<String>>,
     /// What the transcript must never show.
     secrets: Vec<Vec<u8>>,
+    /// Where chat-style output goes (`Machine::take_output`): SAY, echo, logs, reports.
+    /// Without one, it is written to stderr.
+    pub sink: Option<Box<dyn FnMut(Output)>>,
+    /// On SIGINT/SIGTERM/SIGHUP, stop without dropping DTR (chat never touches the lines).
+    pub keep_lines_on_stop: bool,
 }
 
 impl Transcript {
@@ -114,6 +120,22 @@ impl Transcript {
         }
     }
 
+    /// Chat-style output: to the sink, else to stderr as it is.
+    fn output(&mut self, out: Output) {
+        if let Some(sink) = &mut self.sink {
+            sink(out);
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        // Like chat, a failing stderr does not stop the script.
+        let _ = match out {
+            Output::Stderr(bytes) => err.write_all(&bytes),
+            Output::Log { line, .. } | Output::Report(line) => {
+                err.write_all(&line).and_then(|()| err.write_all(b"\n"))
+            }
+        };
+    }
+
     fn note(&mut self, at: Duration, note: Note) {
         if !self.enabled() {
             return;
@@ -142,13 +164,19 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
     let mut buf = vec![0u8; CHUNK];
     loop {
         let signal = STOP_SIGNAL.swap(0, Ordering::SeqCst);
-        if signal != 0 {
+        if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
+            if transcript.keep_lines_on_stop {
+                return Outcome { code: 2, message: Some(signal_name(signal).to_string()) };
+            }
             return stop_on_signal(port, signal);
         }
         let now = port.now();
         let effect = vm.resume(now, std::mem::replace(&mut reply, Reply::Ok));
         for note in vm.take_notes() {
             transcript.note(now - start, note);
+        }
+        for out in vm.take_output() {
+            transcript.output(out);
         }
         reply = match effect {
             Effect::Done(outcome) => return outcome,

@@ -11,8 +11,10 @@
 //! - [`driver`]: the one loop where the VM and a port meet
 //! - [`sim`]: the simulated Hayes/GSM modem
 //! - [`repl`]: `atchat repl` and the step debugger
+//! - [`chat`]: the chat(8) front end: chat scripts → the same bytecode
 
 pub mod bytecode;
+pub mod chat;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;

@@ -85,6 +85,24 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Call(_) => "Call",
         Op::Return { .. } => "Return",
         Op::Halt => "Halt",
+        Op::MaskInput(_) => "MaskInput",
+        Op::Trace { .. } => "Trace",
+        Op::Echo(_) => "Echo",
+        Op::Report(_) => "Report",
+        Op::ClearReport(_) => "ClearReport",
+        Op::EndReport => "EndReport",
+        Op::Log { .. } => "Log",
+        Op::SayRaw => "SayRaw",
+        Op::IgnoreHangup(_) => "IgnoreHangup",
+        Op::TryBreak(_) => "TryBreak",
+    }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
     }
 }
 
@@ -392,7 +410,17 @@ impl Listing<'_> {
             | Op::RetryEnd
             | Op::Flush
             | Op::Say
-            | Op::Halt => String::new(),
+            | Op::Halt
+            | Op::EndReport
+            | Op::SayRaw => String::new(),
+            Op::MaskInput(mask) => format!("0x{mask:02X}"),
+            Op::Trace { show, log } => format!("show {}  log {}", on_off(*show), on_off(*log)),
+            Op::Echo(on) | Op::IgnoreHangup(on) => on_off(*on).to_string(),
+            Op::Report(k) | Op::ClearReport(k) => self.constant(*k),
+            Op::Log { message, error } => {
+                format!("{}{}", self.constant(*message), if *error { "  error" } else { "" })
+            }
+            Op::TryBreak(d) => duration(*d),
         };
         if operands.is_empty() {
             name.to_string()

@@ -111,6 +111,17 @@ pub mod opcode {
     pub const CALL: u8 = 0x48; // u32 proc
     pub const RETURN: u8 = 0x49; // bool value
     pub const HALT: u8 = 0x4a;
+    // The chat(8) front end's opcodes.
+    pub const MASK_INPUT: u8 = 0x50; // u8 mask
+    pub const TRACE: u8 = 0x51; // bool show, bool log
+    pub const ECHO: u8 = 0x52; // bool
+    pub const REPORT: u8 = 0x53; // u32 constant
+    pub const CLEAR_REPORT: u8 = 0x54; // u32 constant
+    pub const END_REPORT: u8 = 0x55;
+    pub const LOG: u8 = 0x56; // u32 constant, bool error
+    pub const SAY_RAW: u8 = 0x57;
+    pub const IGNORE_HANGUP: u8 = 0x58; // bool
+    pub const TRY_BREAK: u8 = 0x59; // dur
 }
 
 /// Why a byte string is not a program this build can run.
@@ -532,6 +543,42 @@ impl Writer {
                 self.bool(*value);
             }
             Op::Halt => self.u8(HALT),
+            Op::MaskInput(mask) => {
+                self.u8(MASK_INPUT);
+                self.u8(*mask);
+            }
+            Op::Trace { show, log } => {
+                self.u8(TRACE);
+                self.bool(*show);
+                self.bool(*log);
+            }
+            Op::Echo(on) => {
+                self.u8(ECHO);
+                self.bool(*on);
+            }
+            Op::Report(k) => {
+                self.u8(REPORT);
+                self.u32(*k);
+            }
+            Op::ClearReport(k) => {
+                self.u8(CLEAR_REPORT);
+                self.u32(*k);
+            }
+            Op::EndReport => self.u8(END_REPORT),
+            Op::Log { message, error } => {
+                self.u8(LOG);
+                self.u32(*message);
+                self.bool(*error);
+            }
+            Op::SayRaw => self.u8(SAY_RAW),
+            Op::IgnoreHangup(on) => {
+                self.u8(IGNORE_HANGUP);
+                self.bool(*on);
+            }
+            Op::TryBreak(d) => {
+                self.u8(TRY_BREAK);
+                self.duration(*d);
+            }
         }
     }
 }
@@ -855,6 +902,16 @@ impl<'a> Reader<'a> {
             CALL => Op::Call(self.u32()?),
             RETURN => Op::Return { value: self.bool()? },
             HALT => Op::Halt,
+            MASK_INPUT => Op::MaskInput(self.u8()?),
+            TRACE => Op::Trace { show: self.bool()?, log: self.bool()? },
+            ECHO => Op::Echo(self.bool()?),
+            REPORT => Op::Report(self.u32()?),
+            CLEAR_REPORT => Op::ClearReport(self.u32()?),
+            END_REPORT => Op::EndReport,
+            LOG => Op::Log { message: self.u32()?, error: self.bool()? },
+            SAY_RAW => Op::SayRaw,
+            IGNORE_HANGUP => Op::IgnoreHangup(self.bool()?),
+            TRY_BREAK => Op::TryBreak(self.duration()?),
             tag => return Err(self.bad_tag("opcode", tag, at)),
         })
     }

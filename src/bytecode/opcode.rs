@@ -129,4 +129,32 @@ pub enum Op {
     Return { value: bool },
     /// End of the main script: success.
     Halt,
+
+    // ------------------------------------------------------------ chat(8) front end
+    // What scripts compiled by `crate::chat` need beyond the language: chat's view of the
+    // input (7-bit, echoed, logged, REPORTed) and its raw stderr. See `crate::vm::monitor`.
+    /// AND every byte received from now on with the mask (chat strips input to 7 bits: 0x7F).
+    MaskInput(u8),
+    /// Watch the bytes expects consume from now on: copy them to stderr in chat's visible
+    /// form (`show`, chat's `-V`), and log them as text lines (`log`, chat's `-v`).
+    Trace { show: bool, log: bool },
+    /// Turn echo of consumed bytes to stderr on or off (chat's `-e` and `ECHO ON/OFF`).
+    Echo(bool),
+    /// Add constant `k` to the REPORT triggers: when it ends the input an expect has read,
+    /// the rest of that line is reported. Each trigger fires at most once.
+    Report(u32),
+    /// Remove the REPORT triggers equal to constant `k` that have not fired.
+    ClearReport(u32),
+    /// Before exiting: finish a REPORT line still being gathered (reading until a control
+    /// byte or one second of silence), and end an echoed line with a newline.
+    EndReport,
+    /// Write constant `message` (bytes) as a log line; `error` lines are fatal messages.
+    Log { message: u32, error: bool },
+    /// Pop a string and write it to stderr exactly as it is, nothing added (chat's SAY).
+    SayRaw,
+    /// Ignore SIGHUP (`true`, chat's `HANGUP OFF`) or let it stop the script (`false`).
+    IgnoreHangup(bool),
+    /// Send a break of the duration; a port that cannot is no error (chat ignores
+    /// `tcsendbreak`'s result).
+    TryBreak(Duration),
 }

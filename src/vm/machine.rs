@@ -13,9 +13,13 @@ use indexmap::IndexMap;
 
 use super::effect::{Control, Effect, Outcome, Reply};
 use super::matcher::{Active, PatternSet, Scan, Scanner};
+use super::monitor::Monitor;
 use super::value::{escape_bytes, format_duration, Value};
 use crate::bytecode::{DurArg, Op, Program, VarRef};
 use crate::port::PortError;
+
+/// The opcodes of the chat(8) front end, kept apart from the language's.
+mod chat;
 
 /// The default deadline of an `expect` before any `timeout` statement.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -25,6 +29,8 @@ pub const MAX_PENDING_INPUT: usize = 64 * 1024;
 const RECENT: usize = 80;
 /// How often `wait carrier` polls the carrier line.
 const CARRIER_POLL: Duration = Duration::from_millis(50);
+/// `EndReport` waits at most this long for each further byte of a report line (chat's `alarm(1)`).
+const REPORT_TAIL_SILENCE: Duration = Duration::from_secs(1);
 
 /// Why a machine could not be created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +126,8 @@ enum WaitKind {
     RetryPause,
     /// `wait carrier`.
     Carrier,
+    /// `EndReport`: the rest of a report line, before exiting.
+    ReportTail,
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +172,8 @@ enum PendingReply {
     DropDtr { fallback: usize },
     /// A carrier query inside `wait carrier`.
     Carrier,
+    /// A failure is ignored (`TryBreak`).
+    IgnoreFailure,
 }
 
 /// The virtual machine. See the module documentation.
@@ -197,6 +207,12 @@ pub struct Machine {
     last_failure: Option<Outcome>,
     /// A `wait carrier` parked while the driver answers `QueryCarrier`.
     carrier_wait: Option<Wait>,
+    /// chat(8) programs: what happens to consumed input besides matching (see `monitor`).
+    monitor: Option<Monitor>,
+    /// Every received byte is ANDed with this (`MaskInput`).
+    input_mask: u8,
+    /// SIGHUP is to be ignored (`IgnoreHangup`).
+    ignore_hangup: bool,
 }
 
 impl Machine {
@@ -264,6 +280,9 @@ impl Machine {
             notes: Vec::new(),
             last_failure: None,
             carrier_wait: None,
+            monitor: None,
+            input_mask: 0xFF,
+            ignore_hangup: false,
         })
     }
 
@@ -295,7 +314,12 @@ impl Machine {
         if bytes.is_empty() {
             return;
         }
+        let start = self.input.len();
         self.input.extend_from_slice(bytes);
+        if self.input_mask != 0xFF {
+            let mask = self.input_mask;
+            self.input[start..].iter_mut().for_each(|b| *b &= mask);
+        }
         self.input_arrived = true;
         let tail = &bytes[bytes.len().saturating_sub(RECENT)..];
         let keep = RECENT - tail.len();
@@ -346,6 +370,7 @@ impl Machine {
             (PendingReply::DropDtr { fallback }, Reply::Failed(PortError::Unsupported { .. })) => {
                 self.pc = fallback;
             }
+            (PendingReply::IgnoreFailure, Reply::Failed(_)) => {}
             (_, Reply::Failed(error)) => return Some(self.port_failure(error)),
             (PendingReply::Carrier, Reply::Carrier(up)) => {
                 if let Some(mut wait) = self.carrier_wait.take() {
@@ -625,6 +650,16 @@ impl Machine {
                 return self.return_from_proc(v);
             }
             Op::Halt => return Some(self.finish(Outcome::success())),
+            Op::MaskInput(_)
+            | Op::Trace { .. }
+            | Op::Echo(_)
+            | Op::Report(_)
+            | Op::ClearReport(_)
+            | Op::EndReport
+            | Op::Log { .. }
+            | Op::SayRaw
+            | Op::IgnoreHangup(_)
+            | Op::TryBreak(_) => return self.chat_op(op, pc, now),
         }
         None
     }
@@ -857,6 +892,9 @@ impl Machine {
         if let Some(echo) = self.pending_echo.take() {
             self.scanner.expect_echo(&echo);
         }
+        if let Some(m) = &mut self.monitor {
+            m.start_expect();
+        }
         if let State::Waiting(wait) = &self.state {
             let patterns = wait.ids.iter().map(|&i| self.pattern_text(i)).collect();
             self.notes.push(Note::Waiting { at: self.here(pc), patterns, deadline: wait.deadline });
@@ -905,6 +943,9 @@ impl Machine {
         let State::Waiting(mut wait) = std::mem::replace(&mut self.state, State::Running) else {
             return None;
         };
+        if wait.kind == WaitKind::ReportTail {
+            return self.poll_report_tail(wait, now);
+        }
         if self.input_arrived {
             wait.last_input = now;
             self.input_arrived = false;
@@ -915,12 +956,16 @@ impl Machine {
             match scan {
                 Scan::Match { pattern, consumed, captures } => {
                     let end = self.scanned + consumed;
+                    if matches!(wait.kind, WaitKind::Expect(_)) {
+                        self.observe(self.scanned, end, true);
+                    }
                     self.input.drain(..end.min(self.input.len()));
                     self.scanned = 0;
                     return self.matched(wait, pattern, captures, now);
                 }
                 Scan::NoMatch => {
                     if matches!(wait.kind, WaitKind::Expect(_)) {
+                        self.observe(self.scanned, self.input.len(), false);
                         // An expect consumes what it read, as chat does.
                         self.input.clear();
                         self.scanned = 0;
@@ -959,7 +1004,7 @@ impl Machine {
     /// `until` is the deadline that passed: messages name it, not how late the driver woke.
     fn wait_over(&mut self, wait: Wait, now: Duration, until: Duration) -> Option<Effect> {
         match wait.kind {
-            WaitKind::Sleep | WaitKind::Pause | WaitKind::RetryPause => {
+            WaitKind::Sleep | WaitKind::Pause | WaitKind::RetryPause | WaitKind::ReportTail => {
                 self.pc = wait.next_pc;
                 None
             }
@@ -1193,6 +1238,7 @@ impl Machine {
             WaitKind::Pause => "pause",
             WaitKind::RetryPause => "retry pause",
             WaitKind::Carrier => "wait carrier",
+            WaitKind::ReportTail => "report",
         };
         let patterns = wait
             .ids

@@ -6,6 +6,7 @@
 pub mod effect;
 pub mod machine;
 pub mod matcher;
+pub mod monitor;
 pub mod value;
 
 pub use effect::{Control, Effect, Outcome, Reply};

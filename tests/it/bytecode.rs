@@ -105,6 +105,9 @@ fn every_opcode_round_trips() {
     code.extend([Op::RetryBegin(0), Op::RetryEnd, Op::Dtr(false), Op::DropDtrOr(retry_at + 4), Op::Rts(true)]);
     code.extend([Op::Break(d), Op::Baud(115_200), Op::Flush, Op::WaitCarrier(None)]);
     code.extend([Op::WaitCarrier(Some(DurArg::Var(g))), Op::Const(0), Op::Say, Op::Const(0), Op::Call(0), Op::Pop]);
+    code.extend([Op::MaskInput(0x7F), Op::Trace { show: true, log: false }, Op::Echo(true), Op::Report(0)]);
+    code.extend([Op::ClearReport(0), Op::EndReport, Op::Log { message: 0, error: true }, Op::Const(0), Op::SayRaw]);
+    code.extend([Op::IgnoreHangup(true), Op::TryBreak(d)]);
     let jump_at = code.len() as u32;
     code.extend([Op::Jump(jump_at + 1), Op::Halt]);
     let entry = code.len() as u32;
@@ -154,9 +157,19 @@ fn every_opcode_round_trips() {
             Op::Call(_) => 34,
             Op::Return { .. } => 35,
             Op::Halt => 36,
+            Op::MaskInput(_) => 37,
+            Op::Trace { .. } => 38,
+            Op::Echo(_) => 39,
+            Op::Report(_) => 40,
+            Op::ClearReport(_) => 41,
+            Op::EndReport => 42,
+            Op::Log { .. } => 43,
+            Op::SayRaw => 44,
+            Op::IgnoreHangup(_) => 45,
+            Op::TryBreak(_) => 46,
         });
     }
-    assert_eq!(seen.len(), 37, "an opcode is missing from this test");
+    assert_eq!(seen.len(), 47, "an opcode is missing from this test");
 
     let ok = Pattern {
         segments: vec![Segment::Literal(b"OK".to_vec())],

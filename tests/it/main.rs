@@ -3,6 +3,7 @@
 mod support;
 
 mod bytecode;
+mod chat;
 mod check;
 mod cli;
 mod examples;

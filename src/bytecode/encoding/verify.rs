@@ -405,7 +405,11 @@ impl Checker<'_> {
             let pc = len32(pc);
             let site = Site::Pc(pc);
             match *op {
-                Op::Const(k) | Op::RetryNow { message: k, .. } => self.index(Table::Constant, k, site)?,
+                Op::Const(k)
+                | Op::RetryNow { message: k, .. }
+                | Op::Report(k)
+                | Op::ClearReport(k)
+                | Op::Log { message: k, .. } => self.index(Table::Constant, k, site)?,
                 Op::Load(v)
                 | Op::Store(v)
                 | Op::Sleep(DurArg::Var(v))
@@ -543,7 +547,7 @@ pub(crate) struct Flow {
 fn stack_effect(op: &Op, program: &Program) -> (u32, u32) {
     match op {
         Op::Const(_) | Op::Load(_) => (0, 1),
-        Op::Store(_) | Op::JumpIfFalse(_) | Op::Pop | Op::Send { .. } | Op::Say => (1, 0),
+        Op::Store(_) | Op::JumpIfFalse(_) | Op::Pop | Op::Send { .. } | Op::Say | Op::SayRaw => (1, 0),
         Op::Concat(n) => (u32::from(*n), 1),
         Op::Compare(_) => (2, 1),
         Op::Not => (1, 1),

@@ -1,0 +1,404 @@
+//! `atchat import FILE.chat`: a chat script rewritten as a readable native script that
+//! behaves the same (same outcome, same bytes to the modem).
+//!
+//! - ABORT strings become `on "..." fail CODE` handlers, in order, with chat's exit codes.
+//!   A script that uses CLR_ABORT gets the ABORT strings in force as arms of each expect
+//!   instead, since a handler cannot be withdrawn once declared.
+//! - Subexpects `a-b-c` become `expect { "a" => ignore  timeout => { send b; expect c } }`.
+//! - `\T`, `\U` and (with `-E`) `$NAME` become params, interpolated where chat substituted.
+//! - TIMEOUT becomes `timeout`; chat's default of 45 s is written out at the top.
+//! - Sends are `send raw pace 10ms` with chat's CR written out: chat neither skips the
+//!   modem's echo nor changes anything about the line but that.
+//! - Comment lines are carried over. What has no native form (REPORT, ECHO, HANGUP, `@file`)
+//!   is kept as a comment saying so.
+
+use std::fmt::Write as _;
+
+use super::escape::{clean, send_items, split_subexpects, SendItem, Subst};
+use super::options::{atoi, DEFAULT_TIMEOUT};
+use super::token::Tokens;
+
+/// What `\T` and `\U` are replaced by while importing, to be found again in cleaned strings.
+const PHONE: &[u8] = b"\x01\x02T\x03";
+const PHONE2: &[u8] = b"\x01\x02U\x03";
+/// `$NAME` becomes `ENV_OPEN NAME ENV_CLOSE`.
+const ENV_OPEN: &[u8] = b"\x01\x02$";
+const ENV_CLOSE: u8 = 0x03;
+
+/// The native language's keywords, which cannot name a param.
+const KEYWORDS: &[&str] = &[
+    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
+    "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
+    "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "baud", "flush",
+    "sleep", "say", "exit",
+];
+
+/// The param a `$NAME` of chat's environment becomes (for `ATCHAT_<param>`).
+pub fn env_param(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower.is_empty()
+        || lower.starts_with(|c: char| c.is_ascii_digit())
+        || KEYWORDS.contains(&lower.as_str())
+    {
+        format!("env_{lower}")
+    } else {
+        lower
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The script is run with `-E`: `$NAME` is an environment variable (a param).
+    pub env: bool,
+    /// The script's file name, for the header.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keyword {
+    Hangup,
+    Abort,
+    ClrAbort,
+    Report,
+    ClrReport,
+    Timeout,
+    Echo,
+    Say,
+}
+
+fn keyword(token: &[u8]) -> Option<Keyword> {
+    Some(match token {
+        b"HANGUP" => Keyword::Hangup,
+        b"ABORT" => Keyword::Abort,
+        b"CLR_ABORT" => Keyword::ClrAbort,
+        b"REPORT" => Keyword::Report,
+        b"CLR_REPORT" => Keyword::ClrReport,
+        b"TIMEOUT" => Keyword::Timeout,
+        b"ECHO" => Keyword::Echo,
+        b"SAY" => Keyword::Say,
+        _ => return None,
+    })
+}
+
+struct Importer {
+    out: String,
+    params: Vec<String>,
+    /// ABORT strings in force (only tracked as arms when the script uses CLR_ABORT).
+    aborts: Vec<Vec<u8>>,
+    arms_mode: bool,
+    subst: Subst,
+    /// Comments for params other than the usual ones.
+    notes: Vec<(String, String)>,
+}
+
+/// Imports a tokenized chat script.
+pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
+    let env: Option<Box<dyn Fn(&str) -> Option<Vec<u8>>>> = if options.env {
+        Some(Box::new(|name: &str| {
+            Some([ENV_OPEN, name.as_bytes(), &[ENV_CLOSE]].concat())
+        }))
+    } else {
+        None
+    };
+    let subst = Subst {
+        phone: Some(PHONE.to_vec()),
+        phone2: Some(PHONE2.to_vec()),
+        env,
+    };
+    let arms_mode = tokens.tokens.windows(2).any(|w| w[0].text == b"CLR_ABORT");
+    let mut im = Importer {
+        out: String::new(),
+        params: Vec::new(),
+        aborts: Vec::new(),
+        arms_mode,
+        subst,
+        notes: Vec::new(),
+    };
+    let mut body = String::new();
+    std::mem::swap(&mut im.out, &mut body);
+    im.line(
+        0,
+        &format!(
+            "timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"
+        ),
+    );
+    let mut comments = tokens.comments.iter().peekable();
+    let mut pending: Option<Keyword> = None;
+    let mut sending = false;
+    for (i, token) in tokens.tokens.iter().enumerate() {
+        while let Some((_, text)) = comments.next_if(|(at, _)| *at <= i) {
+            im.line(0, &String::from_utf8_lossy(text));
+        }
+        let t = &token.text;
+        if sending {
+            match pending.take() {
+                Some(k) => im.keyword(k, t),
+                None => im.send(t, 0),
+            }
+        } else if let Some(k) = keyword(t) {
+            pending = Some(k);
+        } else {
+            im.expect_chain(&split_subexpects(t), 0, 0);
+        }
+        sending = !sending;
+    }
+    for (_, text) in comments {
+        im.line(0, &String::from_utf8_lossy(text));
+    }
+    if let Some(error) = &tokens.error {
+        im.line(0, &format!("# chat stops here: {error}"));
+        im.line(0, "exit 1");
+    }
+    let mut head = String::new();
+    let _ = writeln!(head, "# Imported from {} by `atchat import`.", options.name);
+    let _ = writeln!(
+        head,
+        "# Runs like `atchat chat -f {}`; differences: input is not stripped to 7 bits, and",
+        options.name
+    );
+    let _ = writeln!(head, "# a send is not cut short by the timeout.");
+    for p in &im.params {
+        if let Some((_, note)) = im.notes.iter().find(|(n, _)| n == p) {
+            let _ = writeln!(head, "param {p}{note}");
+            continue;
+        }
+        let note = match p.as_str() {
+            "phone" => "  # chat's -T; without it chat sends a bare T",
+            "phone2" => "  # chat's -U; without it chat sends a bare U",
+            _ => "  # from the environment (chat -E)",
+        };
+        let default = match p.as_str() {
+            "phone" => "\"T\"",
+            "phone2" => "\"U\"",
+            _ => "\"\"",
+        };
+        let _ = writeln!(head, "param {p} = {default}{note}");
+    }
+    head + &im.out
+}
+
+impl Importer {
+    fn line(&mut self, indent: usize, text: &str) {
+        let _ = writeln!(self.out, "{}{text}", "    ".repeat(indent));
+    }
+
+    fn param(&mut self, name: &str) -> String {
+        let name = match name {
+            "phone" | "phone2" => name.to_string(),
+            _ => env_param(name),
+        };
+        if !self.params.contains(&name) {
+            self.params.push(name.clone());
+        }
+        name
+    }
+
+    /// A native string literal; markers become `{param}` interpolations when `interpolate`.
+    fn literal(&mut self, bytes: &[u8], interpolate: bool) -> String {
+        let mut s = String::from("\"");
+        let mut i = 0;
+        while i < bytes.len() {
+            let rest = &bytes[i..];
+            let marker = if rest.starts_with(PHONE) {
+                Some((PHONE.len(), "phone".to_string()))
+            } else if rest.starts_with(PHONE2) {
+                Some((PHONE2.len(), "phone2".to_string()))
+            } else if rest.starts_with(ENV_OPEN) {
+                let end = rest
+                    .iter()
+                    .position(|&b| b == ENV_CLOSE)
+                    .unwrap_or(rest.len() - 1);
+                Some((
+                    end + 1,
+                    String::from_utf8_lossy(&rest[ENV_OPEN.len()..end]).into_owned(),
+                ))
+            } else {
+                None
+            };
+            if let Some((len, name)) = marker {
+                if interpolate {
+                    let name = self.param(&name);
+                    let _ = write!(s, "{{{name}}}");
+                }
+                i += len;
+                continue;
+            }
+            let b = bytes[i];
+            match b {
+                b'\r' => s.push_str("\\r"),
+                b'\n' => s.push_str("\\n"),
+                b'\t' => s.push_str("\\t"),
+                b'\\' => s.push_str("\\\\"),
+                b'"' => s.push_str("\\\""),
+                b'{' => s.push_str("\\{"),
+                b'}' => s.push_str("\\}"),
+                0x20..=0x7E => s.push(b as char),
+                _ => {
+                    let _ = write!(s, "\\x{b:02X}");
+                }
+            }
+            i += 1;
+        }
+        s.push('"');
+        s
+    }
+
+    fn keyword(&mut self, k: Keyword, arg: &[u8]) {
+        let cleaned = clean(arg, false, &self.subst).bytes;
+        let raw = String::from_utf8_lossy(arg).into_owned();
+        match k {
+            Keyword::Abort => {
+                if cleaned.is_empty() {
+                    self.line(0, "# ABORT '' (abort on any byte) is not imported");
+                    return;
+                }
+                self.aborts.push(cleaned.clone());
+                if !self.arms_mode {
+                    let code = 4 + self.aborts.len() - 1;
+                    let pattern = self.literal(&cleaned, false);
+                    self.line(0, &format!("on {pattern} fail {code}"));
+                }
+            }
+            Keyword::ClrAbort => {
+                // chat's loop bound shrinks as it deletes (see compile.rs); copy that.
+                let mut live = self.aborts.len();
+                let mut slots: Vec<Option<Vec<u8>>> = self.aborts.drain(..).map(Some).collect();
+                let mut i = 0;
+                while i < live {
+                    if slots[i].as_deref() == Some(cleaned.as_slice()) {
+                        slots[i] = None;
+                        live -= 1;
+                    }
+                    i += 1;
+                }
+                self.aborts = slots.into_iter().flatten().collect();
+                self.line(
+                    0,
+                    &format!("# CLR_ABORT {raw}: later expects list the ABORT strings left"),
+                );
+            }
+            Keyword::Timeout => {
+                let t = atoi(&cleaned);
+                if cleaned.starts_with(ENV_OPEN) && cleaned.ends_with(&[ENV_CLOSE]) {
+                    let name = String::from_utf8_lossy(&cleaned[ENV_OPEN.len()..cleaned.len() - 1])
+                        .into_owned();
+                    let name = self.param(&name);
+                    self.line(0, &format!("timeout {name}"));
+                } else {
+                    let t = if t <= 0 { DEFAULT_TIMEOUT } else { t };
+                    self.line(0, &format!("timeout {t}s"));
+                }
+            }
+            Keyword::Say => {
+                let mut text = clean(arg, true, &self.subst).bytes;
+                // chat adds a CR; `say` ends the line itself.
+                if text.last() == Some(&b'\r') {
+                    text.pop();
+                }
+                if text.last() == Some(&b'\n') {
+                    text.pop();
+                }
+                let text = self.literal(&text, true);
+                self.line(0, &format!("say {text}"));
+            }
+            Keyword::Report | Keyword::ClrReport | Keyword::Echo | Keyword::Hangup => {
+                let name = format!("{k:?}").to_uppercase();
+                self.line(
+                    0,
+                    &format!(
+                        "# {name} {raw}: not imported (`atchat run -v` shows what the modem says)"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn send(&mut self, s: &[u8], indent: usize) {
+        if s.first() == Some(&b'@') && s.len() > 1 {
+            // chat reads the file when it gets here (often a FIFO fed by a helper); the
+            // native script takes its contents as a param.
+            let raw = String::from_utf8_lossy(&s[1..]).trim_start().to_string();
+            let name = format!(
+                "at_file{}",
+                self.params
+                    .iter()
+                    .filter(|p| p.starts_with("at_file"))
+                    .count()
+                    + 1
+            );
+            self.params.push(name.clone());
+            self.notes
+                .push((name.clone(), format!("  # what chat's @{raw} would read")));
+            self.line(indent, &format!("send raw pace 10ms \"{{{name}}}\\r\""));
+            return;
+        }
+        let s: &[u8] = match s {
+            b"EOT" => b"^D\\c",
+            b"BREAK" => b"\\K\\c",
+            other => other,
+        };
+        let cleaned = clean(s, true, &self.subst).bytes;
+        let mut run = Vec::new();
+        let flush = |im: &mut Importer, run: &mut Vec<u8>| {
+            if !run.is_empty() {
+                let text = im.literal(run, true);
+                im.line(indent, &format!("send raw pace 10ms {text}"));
+                run.clear();
+            }
+        };
+        for item in send_items(&cleaned) {
+            match item {
+                SendItem::Byte(b) => run.push(b),
+                SendItem::Delay => {
+                    flush(self, &mut run);
+                    self.line(indent, "sleep 1s");
+                }
+                SendItem::Pause => {
+                    flush(self, &mut run);
+                    self.line(indent, "sleep 10ms");
+                }
+                SendItem::Break => {
+                    flush(self, &mut run);
+                    self.line(indent, "break");
+                }
+            }
+        }
+        flush(self, &mut run);
+    }
+
+    /// `exp-send-exp-...` from piece `k` on.
+    fn expect_chain(&mut self, pieces: &[Option<Vec<u8>>], k: usize, indent: usize) {
+        let Some(Some(expect)) = pieces.get(k) else {
+            return;
+        };
+        let cleaned = clean(expect, false, &self.subst).bytes;
+        if cleaned.is_empty() {
+            return;
+        }
+        let pattern = self.literal(&cleaned, false);
+        let reply = pieces.get(k + 1).cloned().flatten();
+        let aborts = if self.arms_mode {
+            self.aborts.clone()
+        } else {
+            Vec::new()
+        };
+        if reply.is_none() && aborts.is_empty() {
+            self.line(indent, &format!("expect {pattern}"));
+            return;
+        }
+        self.line(indent, "expect {");
+        self.line(indent + 1, &format!("{pattern} => ignore"));
+        for (i, a) in aborts.iter().enumerate() {
+            let p = self.literal(a, false);
+            self.line(indent + 1, &format!("{p} => fail {}", 4 + i));
+        }
+        if let Some(reply) = reply {
+            self.line(indent + 1, "timeout => {");
+            self.send(&reply, indent + 2);
+            self.expect_chain(pieces, k + 2, indent + 2);
+            self.line(indent + 1, "}");
+        }
+        self.line(indent, "}");
+    }
+}
