@@ -14,8 +14,11 @@ pub struct Subst {
     /// `-U`: replaces `\U` in sends.
     pub phone2: Option<Vec<u8>>,
     /// `-E`: looks up `$NAME`; `None` when `-E` is not given.
-    pub env: Option<Box<dyn Fn(&str) -> Option<Vec<u8>>>>,
+    pub env: Option<EnvLookup>,
 }
+
+/// How `-E` finds the value of `$NAME`.
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<Vec<u8>>>;
 
 /// A cleaned string.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -94,7 +94,7 @@ struct Importer {
 
 /// Imports a tokenized chat script.
 pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
-    let env: Option<Box<dyn Fn(&str) -> Option<Vec<u8>>>> = if options.env {
+    let env: Option<super::escape::EnvLookup> = if options.env {
         Some(Box::new(|name: &str| {
             Some([ENV_OPEN, name.as_bytes(), &[ENV_CLOSE]].concat())
         }))

@@ -172,9 +172,9 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
         }
         None => (from_args(&args.script), "<args>".to_string()),
     };
-    let env: Option<Box<dyn Fn(&str) -> Option<Vec<u8>>>> = if args.env {
+    let env: Option<super::escape::EnvLookup> = if args.env {
         Some(Box::new(|name: &str| {
-            std::env::var_os(name).map(|v| std::os::unix::ffi::OsStringExt::into_vec(v))
+            std::env::var_os(name).map(std::os::unix::ffi::OsStringExt::into_vec)
         }))
     } else {
         None
