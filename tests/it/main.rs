@@ -5,6 +5,7 @@ mod support;
 mod bytecode;
 mod check;
 mod cli;
+mod docs;
 mod examples;
 mod ports;
 mod props;
