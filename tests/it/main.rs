@@ -6,6 +6,7 @@ mod bytecode;
 mod chat;
 mod check;
 mod cli;
+mod docs;
 mod examples;
 mod matcher;
 mod ports;
