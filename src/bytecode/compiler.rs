@@ -952,7 +952,9 @@ impl<'a> Compiler<'a> {
             timeout_target: tolerate_silence.then_some(end),
             within: None,
             idle: None,
-            watch_handlers: false,
+            // The `escape` statement reacts to NO CARRIER like any wait; inside `hangup` the
+            // line is being dropped on purpose, so handlers are not watched.
+            watch_handlers: !tolerate_silence,
         });
     }
 

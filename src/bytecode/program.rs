@@ -45,7 +45,7 @@ pub struct WaitTable {
     pub within: Option<DurArg>,
     /// Longest silence allowed between bytes.
     pub idle: Option<DurArg>,
-    /// Whether the `on` handlers in force are watched (not for the waits inside `escape`).
+    /// Whether the `on` handlers in force are watched (not for the waits inside `hangup`).
     pub watch_handlers: bool,
 }
 

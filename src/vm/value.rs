@@ -56,10 +56,16 @@ impl Value {
         }
     }
 
-    /// The value as a duration (durations, or integers taken as seconds).
+    /// The value as a duration: a duration, an integer taken as seconds, or a string
+    /// holding either (`-D limit=1.5s`, `-D limit=90`).
     pub fn as_duration(&self) -> Option<Duration> {
         match self {
             Value::Duration(d) => Some(*d),
+            Value::Str(s) => {
+                let text = std::str::from_utf8(s).ok()?.trim();
+                crate::syntax::parse_duration(text)
+                    .or_else(|| text.parse::<u64>().ok().map(Duration::from_secs))
+            }
             other => other.as_int().and_then(|i| u64::try_from(i).ok()).map(Duration::from_secs),
         }
     }
