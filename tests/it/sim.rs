@@ -2,5 +2,6 @@
 //! the exposures (pty, TCP, RFC 2217) checked from outside the process.
 
 mod cases;
+mod exposure;
 mod fuzz;
 mod port;
