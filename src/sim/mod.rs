@@ -9,8 +9,11 @@ mod cmdline;
 mod commands;
 mod gsm;
 mod modem;
+mod pty;
 mod result;
+pub mod rfc2217;
 mod scenario;
+mod serve;
 mod settings;
 
 pub use gsm::PUK;

@@ -2,5 +2,7 @@
 //! the exposures (pty, TCP, RFC 2217) checked from outside the process.
 
 mod cases;
+mod docs;
+mod exposure;
 mod fuzz;
 mod port;
