@@ -188,7 +188,7 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 if transcript.enabled() {
                     transcript.event(now - start, "send", escape_bytes(&bytes));
                 }
-                match write(vm, port, &bytes, pace, transcript, start, &mut buf) {
+                match paced_write(port, &bytes, pace, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
                     Ok(()) => Reply::Ok,
                     Err(e) => Reply::Failed(e),
                 }
@@ -209,17 +209,7 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
             },
             Effect::Control(control) => {
                 transcript.event(now - start, "control", format!("{control:?}"));
-                let result = match control {
-                    Control::Dtr(on) => port.set_dtr(on),
-                    Control::Rts(on) => port.set_rts(on),
-                    Control::Break(d) => port.send_break(d),
-                    Control::Baud(b) => port.set_baud(b),
-                    Control::DiscardInput => port.discard_input(),
-                };
-                match result {
-                    Ok(()) => Reply::Ok,
-                    Err(e) => Reply::Failed(e),
-                }
+                perform(port, control)
             }
         };
     }
@@ -245,15 +235,13 @@ fn read_into(
     Ok(())
 }
 
-/// Writes `bytes`, one at a time with a pause if paced; input arriving meanwhile is kept.
-fn write(
-    vm: &mut Machine,
+/// Writes `bytes`, one at a time with a pause if paced; `wait(port, timeout)` reads what
+/// arrives meanwhile so it is kept for the script.
+fn paced_write(
     port: &mut dyn Port,
     bytes: &[u8],
     pace: Option<Duration>,
-    transcript: &mut Transcript,
-    start: Duration,
-    buf: &mut [u8],
+    mut wait: impl FnMut(&mut dyn Port, Duration) -> Result<(), PortError>,
 ) -> Result<(), PortError> {
     let Some(pace) = pace.filter(|p| !p.is_zero()) else {
         return port.write_all(bytes);
@@ -266,10 +254,25 @@ fn write(
             if now >= until {
                 break;
             }
-            read_into(vm, port, buf, (until - now).min(READ_SLICE), transcript, start)?;
+            wait(port, (until - now).min(READ_SLICE))?;
         }
     }
     Ok(())
+}
+
+/// Performs a modem-control effect.
+fn perform(port: &mut dyn Port, control: Control) -> Reply {
+    let result = match control {
+        Control::Dtr(on) => port.set_dtr(on),
+        Control::Rts(on) => port.set_rts(on),
+        Control::Break(d) => port.send_break(d),
+        Control::Baud(b) => port.set_baud(b),
+        Control::DiscardInput => port.discard_input(),
+    };
+    match result {
+        Ok(()) => Reply::Ok,
+        Err(e) => Reply::Failed(e),
+    }
 }
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
@@ -344,7 +347,7 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
             }
             Effect::Write { bytes, pace } => {
                 watch.sent(now, &bytes);
-                match write_watched(vm, port, &bytes, pace, watch, &mut buf) {
+                match paced_write(port, &bytes, pace, |port, t| poll_watched(Some(&mut *vm), port, watch, &mut buf, t).map(|_| ())) {
                     Ok(()) => Reply::Ok,
                     Err(e) => Reply::Failed(e),
                 }
@@ -362,17 +365,7 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
             },
             Effect::Control(control) => {
                 watch.control(now, control);
-                let result = match control {
-                    Control::Dtr(on) => port.set_dtr(on),
-                    Control::Rts(on) => port.set_rts(on),
-                    Control::Break(d) => port.send_break(d),
-                    Control::Baud(b) => port.set_baud(b),
-                    Control::DiscardInput => port.discard_input(),
-                };
-                match result {
-                    Ok(()) => Reply::Ok,
-                    Err(e) => Reply::Failed(e),
-                }
+                perform(port, control)
             }
         };
     }
@@ -406,28 +399,3 @@ pub fn take_signal() -> Option<i32> {
     }
 }
 
-/// [`write`] for a watched run.
-fn write_watched(
-    vm: &mut Machine,
-    port: &mut dyn Port,
-    bytes: &[u8],
-    pace: Option<Duration>,
-    watch: &mut dyn Watch,
-    buf: &mut [u8],
-) -> Result<(), PortError> {
-    let Some(pace) = pace.filter(|p| !p.is_zero()) else {
-        return port.write_all(bytes);
-    };
-    for byte in bytes {
-        port.write_all(std::slice::from_ref(byte))?;
-        let until = port.now() + pace;
-        loop {
-            let now = port.now();
-            if now >= until {
-                break;
-            }
-            poll_watched(Some(&mut *vm), port, watch, buf, (until - now).min(READ_SLICE))?;
-        }
-    }
-    Ok(())
-}
