@@ -73,6 +73,9 @@ enum Command {
         /// The script runs with chat's -E: `$NAME` is an environment variable (a param).
         #[arg(short = 'E', long)]
         env: bool,
+        /// The script runs with chat's -t: the timeout in force until its first TIMEOUT.
+        #[arg(short = 't', long, value_name = "SECONDS", allow_negative_numbers = true)]
+        timeout: Option<i64>,
     },
 }
 
@@ -175,7 +178,9 @@ pub fn main() -> ExitCode {
             ..Default::default()
         })),
         Command::Chat { .. } => ExitCode::from(EXIT_USAGE),
-        Command::Import { file, output, env } => ExitCode::from(import_chat(&file, output.as_deref(), env)),
+        Command::Import { file, output, env, timeout } => {
+            ExitCode::from(import_chat(&file, output.as_deref(), env, timeout))
+        }
     }
 }
 
@@ -399,7 +404,7 @@ fn open_sim(rest: &str) -> Result<Box<dyn Port>, PortError> {
 }
 
 /// `atchat import`: a chat script as a native script.
-fn import_chat(file: &Path, output: Option<&Path>, env: bool) -> u8 {
+fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i64>) -> u8 {
     let data = match std::fs::read(file) {
         Ok(d) => d,
         Err(e) => {
@@ -408,7 +413,7 @@ fn import_chat(file: &Path, output: Option<&Path>, env: bool) -> u8 {
         }
     };
     let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let options = crate::chat::import::ImportOptions { env, name };
+    let options = crate::chat::import::ImportOptions { env, name, timeout };
     let text = crate::chat::import::import(&crate::chat::token::tokenize(&data), &options);
     match output {
         Some(path) => match std::fs::write(path, text) {

@@ -14,6 +14,7 @@
 
 use std::fmt::Write as _;
 
+use super::compile::FOREVER;
 use super::escape::{clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::Tokens;
@@ -53,6 +54,8 @@ pub struct ImportOptions {
     pub env: bool,
     /// The script's file name, for the header.
     pub name: String,
+    /// chat's `-t` the script runs with (`None`: chat's default; 0 or below: no timeout).
+    pub timeout: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,12 +120,22 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
     };
     let mut body = String::new();
     std::mem::swap(&mut im.out, &mut body);
-    im.line(
-        0,
-        &format!(
-            "timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"
+    match options.timeout {
+        None => im.line(
+            0,
+            &format!(
+                "timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"
+            ),
         ),
-    );
+        Some(t) if t > 0 => im.line(0, &format!("timeout {t}s    # chat -t {t}")),
+        Some(t) => im.line(
+            0,
+            &format!(
+                "timeout {}s    # chat -t {t}: no timeout",
+                FOREVER.as_secs()
+            ),
+        ),
+    }
     let mut comments = tokens.comments.iter().peekable();
     let mut pending: Option<Keyword> = None;
     let mut sending = false;

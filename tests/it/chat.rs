@@ -205,9 +205,16 @@ fn normalize(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes).into_owned();
     let mut out = String::new();
     for line in text.split_inclusive('\n') {
-        if let Some(rest) = line.strip_prefix("chat:  ") {
+        // A report line starts a line, or follows a SAY (which ends in CR, not LF).
+        if let Some(at) = line
+            .match_indices("chat:  ")
+            .map(|(at, _)| at)
+            .find(|&at| at == 0 || line[..at].ends_with('\r'))
+        {
             // "Nov 21 22:16:15 " is 16 characters.
+            let rest = &line[at + "chat:  ".len()..];
             let rest = rest.get(16..).unwrap_or(rest);
+            out.push_str(&line[..at]);
             out.push_str("chat:  <date> ");
             out.push_str(rest);
         } else if let Some(rest) = line.strip_prefix("Usage: ") {
@@ -348,27 +355,43 @@ fn every_rule_agrees_with_real_chat() {
     eprintln!("chat cases took {:.1}s", start.elapsed().as_secs_f64());
 }
 
-#[test]
-fn every_corpus_script_agrees_with_real_chat() {
-    let cases = load_cases(&data_dir().join("corpus"));
-    let scripts = std::fs::read_dir(data_dir().join("corpus"))
+/// Every `*.chat` script in `dir` (under tests/data/chat) has a case there, and every case
+/// there agrees with the real chat, paced as chat paces.
+fn check_script_dir(dir: &str) {
+    let cases = load_cases(&data_dir().join(dir));
+    let scripts: Vec<String> = std::fs::read_dir(data_dir().join(dir))
         .unwrap()
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "chat"))
-        .count();
-    assert!(
-        cases.len() >= scripts,
-        "{} corpus scripts but {} cases",
-        scripts,
-        cases.len()
-    );
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for script in &scripts {
+        let script = data_dir().join(dir).join(script);
+        let text = std::fs::read(&script).unwrap();
+        assert!(
+            cases.iter().any(|c| c.script.as_deref() == Some(&text[..])),
+            "{} has no case",
+            script.display()
+        );
+    }
     let failures = check_cases(cases, &[]);
     assert!(
         failures.is_empty(),
-        "{} corpus script(s) differ from chat(8):\n{}",
+        "{} {dir} case(s) differ from chat(8):\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn every_corpus_script_agrees_with_real_chat() {
+    check_script_dir("corpus");
+}
+
+/// Real-world scripts from outside the corpus (tests/data/chat/wild/SOURCES.md).
+#[test]
+fn every_wild_script_agrees_with_real_chat() {
+    check_script_dir("wild");
 }
 
 #[test]
@@ -469,6 +492,11 @@ fn run_imported(case: &Case) -> (Option<i32>, String) {
     if uses_env {
         import.arg("-E");
     }
+    if let Some(i) = case.args.iter().position(|a| a == b"-t") {
+        import
+            .arg("-t")
+            .arg(String::from_utf8_lossy(&case.args[i + 1]).into_owned());
+    }
     let status = import.status().expect("run atchat import");
     assert!(status.success(), "{}: atchat import failed", case.name);
     let mut env: Vec<(String, String)> = vec![("ATCHAT_at_file1".into(), "x".into())];
@@ -495,9 +523,8 @@ fn run_imported(case: &Case) -> (Option<i32>, String) {
     )
 }
 
-#[test]
-fn imported_corpus_scripts_give_the_same_outcome_and_bytes() {
-    let cases = load_cases(&data_dir().join("corpus"));
+fn check_imported(dir: &str) {
+    let cases = load_cases(&data_dir().join(dir));
     assert!(!cases.is_empty());
     let failures = Mutex::new(Vec::new());
     let queue = Mutex::new(cases);
@@ -527,5 +554,52 @@ fn imported_corpus_scripts_give_the_same_outcome_and_bytes() {
         "{} imported script(s) differ:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+#[test]
+fn imported_corpus_scripts_give_the_same_outcome_and_bytes() {
+    check_imported("corpus");
+}
+
+#[test]
+fn imported_wild_scripts_give_the_same_outcome_and_bytes() {
+    check_imported("wild");
+}
+
+/// `atchat import -t N` writes chat's `-t N` as the timeout in force at the start, so the
+/// native script times out when `chat -t N` would (wild/sonicwall-* run with `-t 1`).
+#[test]
+fn import_takes_chats_timeout_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
+    std::fs::write(dir.path().join("s.chat"), "'' AT OK ATDT\n").unwrap();
+    let status = std::process::Command::new(&atchat)
+        .args(["import", "s.chat", "-t", "1", "-o", "s.atc"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(dir.path().join("s.atc")).unwrap();
+    assert!(text.contains("timeout 1s"), "{text}");
+    let args: Vec<Vec<u8>> = ["run", "s.atc", "--port", "-"]
+        .iter()
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    let started = Instant::now();
+    let run = peer::run(
+        &atchat,
+        &args,
+        dir.path(),
+        &[],
+        &Modem::default(),
+        true,
+        LIMIT,
+    );
+    assert_eq!((run.code, run.written.as_slice()), (Some(3), &b"AT\r"[..]));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
     );
 }
