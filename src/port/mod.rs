@@ -99,6 +99,7 @@ pub mod serial;
 pub mod spec;
 pub mod stdio;
 pub mod tcp;
+pub mod telnet;
 
 pub use spec::{DataBits, FlowControl, OptionError, Parity, PortSpec, SerialOptions, StopBits};
 

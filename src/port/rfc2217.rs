@@ -14,15 +14,8 @@ use std::time::{Duration, Instant};
 
 use super::spec::{FlowControl, Parity, SerialOptions, StopBits};
 use super::tcp::{connect_stream, stream_write_all, CONNECT_TIMEOUT};
+use super::telnet::{escape_iac, Decoder, Event, StrayIac, DO, DONT, IAC, SB, SE, WILL, WONT};
 use super::{fd, Port, PortError};
-
-const IAC: u8 = 255;
-const DONT: u8 = 254;
-const DO: u8 = 253;
-const WONT: u8 = 252;
-const WILL: u8 = 251;
-const SB: u8 = 250;
-const SE: u8 = 240;
 
 const OPT_BINARY: u8 = 0;
 const OPT_SGA: u8 = 3;
@@ -60,8 +53,7 @@ struct OptionState {
 /// what it agreed to. Feeding it bytes queues data, replies to send and COM-PORT messages.
 #[derive(Debug)]
 pub struct Telnet {
-    state: ParseState,
-    sub: Vec<u8>,
+    decoder: Decoder,
     options: [OptionState; 256],
     /// Modem data received, IAC escapes removed.
     pub data: VecDeque<u8>,
@@ -75,21 +67,10 @@ pub struct Telnet {
     after_cr: bool,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum ParseState {
-    #[default]
-    Data,
-    Iac,
-    Verb(u8),
-    Sub,
-    SubIac,
-}
-
 impl Default for Telnet {
     fn default() -> Self {
         Telnet {
-            state: ParseState::Data,
-            sub: Vec::new(),
+            decoder: Decoder::new(StrayIac::KeepByte),
             options: [OptionState::default(); 256],
             data: VecDeque::new(),
             replies: Vec::new(),
@@ -140,42 +121,17 @@ impl Telnet {
     /// Processes bytes from the server.
     pub fn feed(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.state = match (self.state, b) {
-                (ParseState::Data, IAC) => ParseState::Iac,
-                (ParseState::Data, _) => {
-                    self.push_data(b);
-                    ParseState::Data
+            match self.decoder.push(b) {
+                None => {}
+                Some(Event::Data(b)) => self.push_data(b),
+                Some(Event::Negotiate { verb, option }) => self.negotiate(verb, option),
+                Some(Event::Subnegotiation(sub @ [OPT_COM_PORT, _, ..])) => {
+                    let message = sub[1..].to_vec();
+                    self.push_com_port(message);
                 }
-                (ParseState::Iac, IAC) => {
-                    self.push_data(IAC);
-                    ParseState::Data
-                }
-                (ParseState::Iac, WILL | WONT | DO | DONT) => ParseState::Verb(b),
-                (ParseState::Iac, SB) => {
-                    self.sub.clear();
-                    ParseState::Sub
-                }
-                // NOP, GA, data mark and the other two-byte commands mean nothing to a modem.
-                (ParseState::Iac, _) => ParseState::Data,
-                (ParseState::Verb(verb), option) => {
-                    self.negotiate(verb, option);
-                    ParseState::Data
-                }
-                (ParseState::Sub, IAC) => ParseState::SubIac,
-                (ParseState::Sub, _) => {
-                    self.push_sub(b);
-                    ParseState::Sub
-                }
-                (ParseState::SubIac, SE) => {
-                    self.end_sub();
-                    ParseState::Data
-                }
-                (ParseState::SubIac, _) => {
-                    // IAC IAC inside a subnegotiation is a 255 value byte.
-                    self.push_sub(b);
-                    ParseState::Sub
-                }
-            };
+                // We never agree to another option that has subnegotiations.
+                Some(Event::Subnegotiation(_)) => {}
+            }
         }
     }
 
@@ -188,19 +144,8 @@ impl Telnet {
         self.after_cr = b == b'\r';
     }
 
-    fn push_sub(&mut self, b: u8) {
-        // A subnegotiation never needs to be long; a server streaming one endlessly must
-        // not grow memory without bound.
-        if self.sub.len() < 64 {
-            self.sub.push(b);
-        }
-    }
-
-    fn end_sub(&mut self) {
-        if self.sub.first() != Some(&OPT_COM_PORT) || self.sub.len() < 2 {
-            return;
-        }
-        let message = self.sub[1..].to_vec();
+    /// Takes a COM-PORT message, `[command, value...]`.
+    fn push_com_port(&mut self, message: Vec<u8>) {
         if message[0] == NOTIFY_MODEMSTATE {
             if let Some(&state) = message.get(1) {
                 self.modem_state = Some(state);
@@ -253,11 +198,9 @@ impl Telnet {
     /// Encodes modem data for the wire: IAC doubled, CR NUL outside binary mode.
     pub fn encode_data(&self, bytes: &[u8], out: &mut Vec<u8>) {
         let binary = self.options[OPT_BINARY as usize].us;
-        for &b in bytes {
-            out.push(b);
-            if b == IAC {
-                out.push(IAC);
-            } else if b == b'\r' && !binary {
+        for piece in bytes.split_inclusive(|&b| b == b'\r') {
+            escape_iac(piece, out);
+            if !binary && piece.ends_with(b"\r") {
                 out.push(0);
             }
         }
@@ -267,12 +210,7 @@ impl Telnet {
 /// Encodes `IAC SB COM-PORT-OPTION command value IAC SE`, doubling IAC in the value.
 pub fn com_port_command(command: u8, value: &[u8]) -> Vec<u8> {
     let mut out = vec![IAC, SB, OPT_COM_PORT, command];
-    for &b in value {
-        out.push(b);
-        if b == IAC {
-            out.push(IAC);
-        }
-    }
+    escape_iac(value, &mut out);
     out.extend_from_slice(&[IAC, SE]);
     out
 }
@@ -611,7 +549,8 @@ mod tests {
             t.feed(&[IAC, b, b, IAC]);
         }
         assert!(t.com_port.len() <= 32);
-        assert!(t.sub.len() <= 64);
+        // Every message is a capped subnegotiation less its option byte.
+        assert!(t.com_port.iter().all(|m| m.len() < 64));
     }
 
     #[test]

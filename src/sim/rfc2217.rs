@@ -6,14 +6,9 @@
 //! through [`Rfc2217Server::encode_data`] (IAC doubled) and carrier changes through
 //! [`Rfc2217Server::modem_state`].
 
-/// Telnet "interpret as command".
-const IAC: u8 = 255;
-const DONT: u8 = 254;
-const DO: u8 = 253;
-const WONT: u8 = 252;
-const WILL: u8 = 251;
-const SB: u8 = 250;
-const SE: u8 = 240;
+use crate::port::telnet::{
+    escape_iac, Decoder, Event, StrayIac, DO, DONT, IAC, SB, SE, WILL, WONT,
+};
 
 const BINARY: u8 = 0;
 const SGA: u8 = 3;
@@ -40,9 +35,6 @@ const MS_DSR: u8 = 0x20;
 const MS_CTS: u8 = 0x10;
 const MS_DELTA_CD: u8 = 0x08;
 
-/// A longest subnegotiation kept; longer ones are dropped (no client needs more).
-const MAX_SB: usize = 64;
-
 /// A change of the serial line the client asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineControl {
@@ -58,20 +50,10 @@ pub enum LineControl {
     PurgeInput,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Data,
-    Iac,
-    Option(u8),
-    Sub,
-    SubIac,
-}
-
 /// One client connection's Telnet and COM-PORT state.
 #[derive(Debug, Clone)]
 pub struct Rfc2217Server {
-    state: State,
-    sub: Vec<u8>,
+    decoder: Decoder,
     /// Options we perform (WILL sent and not withdrawn), by option code.
     we: [bool; 256],
     /// Options the client performs.
@@ -97,8 +79,7 @@ impl Rfc2217Server {
     /// A fresh connection at 115200 8N1, DTR and RTS on.
     pub fn new() -> Rfc2217Server {
         Rfc2217Server {
-            state: State::Data,
-            sub: Vec::new(),
+            decoder: Decoder::new(StrayIac::Abandon),
             we: [false; 256],
             they: [false; 256],
             baud: 115_200,
@@ -134,47 +115,16 @@ impl Rfc2217Server {
         reply: &mut Vec<u8>,
     ) {
         for &b in input {
-            self.state = match (self.state, b) {
-                (State::Data, IAC) => State::Iac,
-                (State::Data, b) => {
-                    data.push(b);
-                    State::Data
-                }
-                (State::Iac, IAC) => {
-                    data.push(IAC);
-                    State::Data
-                }
-                (State::Iac, DO | DONT | WILL | WONT) => State::Option(b),
-                (State::Iac, SB) => {
-                    self.sub.clear();
-                    State::Sub
-                }
-                // NOP, data mark, GA and the like carry nothing for a modem.
-                (State::Iac, _) => State::Data,
-                (State::Option(verb), option) => {
-                    self.negotiate(verb, option, reply);
-                    State::Data
-                }
-                (State::Sub, IAC) => State::SubIac,
-                (State::Sub, b) => {
-                    if self.sub.len() < MAX_SB {
-                        self.sub.push(b);
-                    }
-                    State::Sub
-                }
-                (State::SubIac, IAC) => {
-                    if self.sub.len() < MAX_SB {
-                        self.sub.push(IAC);
-                    }
-                    State::Sub
-                }
-                (State::SubIac, SE) => {
-                    let sub = std::mem::take(&mut self.sub);
+            match self.decoder.push(b) {
+                None => {}
+                Some(Event::Data(b)) => data.push(b),
+                Some(Event::Negotiate { verb, option }) => self.negotiate(verb, option, reply),
+                Some(Event::Subnegotiation(sub)) => {
+                    // Copied out of the decoder so answering it can change the line state.
+                    let sub = sub.to_vec();
                     self.subnegotiation(&sub, controls, reply);
-                    State::Data
                 }
-                (State::SubIac, _) => State::Data,
-            };
+            }
         }
     }
 
@@ -245,7 +195,7 @@ impl Rfc2217Server {
             _ => return,
         };
         reply.extend_from_slice(&[IAC, SB, COM_PORT, code.saturating_add(SERVER_OFFSET)]);
-        Rfc2217Server::escape_into(&answer, reply);
+        escape_iac(&answer, reply);
         reply.extend_from_slice(&[IAC, SE]);
     }
 
@@ -295,16 +245,7 @@ impl Rfc2217Server {
 
     /// Data for the client, with IAC doubled.
     pub fn encode_data(&self, data: &[u8], out: &mut Vec<u8>) {
-        Rfc2217Server::escape_into(data, out);
-    }
-
-    fn escape_into(data: &[u8], out: &mut Vec<u8>) {
-        for &b in data {
-            if b == IAC {
-                out.push(IAC);
-            }
-            out.push(b);
-        }
+        escape_iac(data, out);
     }
 
     /// A NOTIFY-MODEMSTATE for the client when the carrier changed (and at the first
@@ -322,7 +263,7 @@ impl Rfc2217Server {
         self.last_modem_state = Some(state);
         let masked = (state | delta) & self.modemstate_mask;
         out.extend_from_slice(&[IAC, SB, COM_PORT, NOTIFY_MODEMSTATE + SERVER_OFFSET]);
-        Rfc2217Server::escape_into(&[masked], out);
+        escape_iac(&[masked], out);
         out.extend_from_slice(&[IAC, SE]);
     }
 }
