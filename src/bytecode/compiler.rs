@@ -4,7 +4,7 @@
 //! it still finds (an unknown name in unchecked input) it reports as a [`CompileError`]
 //! instead of panicking.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use super::opcode::{Comparison, DurArg, Op, VarRef};
@@ -117,7 +117,7 @@ struct Compiler<'a> {
     /// (file, name) → procedure index.
     procs: HashMap<(usize, String), u32>,
     consts: HashMap<ConstKey, u32>,
-    patterns: HashMap<(MatchPatternKey, String), u32>,
+    patterns: HashMap<MatchPatternKey, u32>,
     deferred: Vec<Deferred>,
 }
 
@@ -128,7 +128,38 @@ enum ConstKey {
     Duration(Duration),
 }
 
-type MatchPatternKey = String;
+/// What makes two matcher patterns the same, so equal patterns share one table entry. (The
+/// matcher's `Pattern` is not `Hash`; its fields and variants are all named here, so a new one
+/// does not compile until it is added.)
+#[derive(Hash, PartialEq, Eq)]
+struct MatchPatternKey {
+    segments: Vec<Option<Vec<u8>>>,
+    line_start: bool,
+    end: u8,
+    numeric: Option<Vec<u8>>,
+}
+
+impl MatchPatternKey {
+    fn of(pattern: &MatchPattern) -> MatchPatternKey {
+        let MatchPattern { segments, line_start, end, numeric } = pattern;
+        MatchPatternKey {
+            segments: segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Literal(bytes) => Some(bytes.clone()),
+                    Segment::Capture => None,
+                })
+                .collect(),
+            line_start: *line_start,
+            end: match end {
+                End::Here => 0,
+                End::LineEnd => 1,
+                End::RestOfLine => 2,
+            },
+            numeric: numeric.clone(),
+        }
+    }
+}
 
 impl<'a> Compiler<'a> {
     fn new(sources: &'a Sources) -> Result<Compiler<'a>, CompileError> {
@@ -210,13 +241,13 @@ impl<'a> Compiler<'a> {
                     _ => {}
                 }
             }
-            let mut names = Vec::new();
+            let mut names = Names::default();
             for stmt in &script.stmts {
                 if !matches!(stmt.kind, StmtKind::Proc { .. }) {
                     assigned_names(stmt, &mut names);
                 }
             }
-            for n in names {
+            for n in names.into_vec() {
                 self.global(file, &n);
             }
         }
@@ -513,11 +544,11 @@ impl<'a> Compiler<'a> {
                 (local_names.len() - 1) as u16
             });
         }
-        let mut assigned = Vec::new();
+        let mut assigned = Names::default();
         for s in &body.stmts {
             assigned_names(s, &mut assigned);
         }
-        for n in assigned {
+        for n in assigned.into_vec() {
             slots.entry(n.clone()).or_insert_with(|| {
                 local_names.push(n);
                 (local_names.len() - 1) as u16
@@ -716,7 +747,7 @@ impl<'a> Compiler<'a> {
         for h in &holes {
             captures.push(self.resolve(h)?);
         }
-        let key = (format!("{compiled:?}"), String::new());
+        let key = MatchPatternKey::of(&compiled);
         let index = match self.patterns.get(&key) {
             Some(&i) => i,
             None => {
@@ -1002,14 +1033,44 @@ pub fn code_pattern(name: &str) -> MatchPattern {
     }
 }
 
+/// Names in the order they were first added, each once. The set makes adding and looking up
+/// constant-time, so a script with thousands of names is not checked or compiled in quadratic
+/// time; the list keeps the order slots are numbered in.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    list: Vec<String>,
+    set: HashSet<String>,
+}
+
+impl Names {
+    /// Adds `name` unless it is there already.
+    pub fn push(&mut self, name: &str) {
+        if !self.set.contains(name) {
+            self.set.insert(name.to_string());
+            self.list.push(name.to_string());
+        }
+    }
+
+    /// Whether `name` was added.
+    pub fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+
+    /// The names in the order they were first added.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.list.iter()
+    }
+
+    /// The names in the order they were first added.
+    pub fn into_vec(self) -> Vec<String> {
+        self.list
+    }
+}
+
 /// Names a statement assigns (`let`, captures in patterns), in order, without descending into
 /// procedures.
-pub fn assigned_names(stmt: &Stmt, out: &mut Vec<String>) {
-    let mut push = |n: &Name| {
-        if !out.contains(&n.text) {
-            out.push(n.text.clone());
-        }
-    };
+pub fn assigned_names(stmt: &Stmt, out: &mut Names) {
+    let mut push = |n: &Name| out.push(&n.text);
     match &stmt.kind {
         StmtKind::Let { name, .. } => push(name),
         StmtKind::Expect(e) => {
@@ -1040,7 +1101,7 @@ pub fn assigned_names(stmt: &Stmt, out: &mut Vec<String>) {
     }
 }
 
-fn action_names(action: &Action, out: &mut Vec<String>) {
+fn action_names(action: &Action, out: &mut Names) {
     if let ActionKind::Block(b) = &action.kind {
         for s in &b.stmts {
             assigned_names(s, out);

@@ -12,12 +12,35 @@ use std::time::Duration;
 
 use super::error::{CheckError, CheckErrorKind as K, Place};
 use super::text::{bad_escapes, suggest, timeout_arms};
-use crate::bytecode::compiler::{assigned_names, is_result_code, RESULT_CODES};
+use crate::bytecode::compiler::{assigned_names, is_result_code, Names, RESULT_CODES};
 use crate::syntax::ast::*;
 use crate::syntax::Sources;
 
-/// The top-level procedures of one file: name and parameters.
-pub(super) type ProcTable<'a> = Vec<(&'a str, &'a [ProcParam])>;
+/// The top-level procedures of one file: name and parameters, in order, with an index by name
+/// (the first of duplicates) so that checking many calls to many procedures stays linear.
+pub(super) struct ProcTable<'a> {
+    list: Vec<(&'a str, &'a [ProcParam])>,
+    by_name: HashMap<&'a str, usize>,
+}
+
+impl<'a> ProcTable<'a> {
+    fn new(list: Vec<(&'a str, &'a [ProcParam])>) -> ProcTable<'a> {
+        let mut by_name = HashMap::with_capacity(list.len());
+        for (i, (name, _)) in list.iter().enumerate() {
+            by_name.entry(*name).or_insert(i);
+        }
+        ProcTable { list, by_name }
+    }
+
+    /// The parameters of the first procedure called `name`.
+    fn params(&self, name: &str) -> Option<&'a [ProcParam]> {
+        self.by_name.get(name).map(|&i| self.list[i].1)
+    }
+
+    fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.list.iter().map(|(n, _)| *n)
+    }
+}
 
 /// The top-level procedures of every file; `None` for a file that did not parse.
 pub(super) fn proc_tables(sources: &Sources) -> Vec<Option<ProcTable<'_>>> {
@@ -26,16 +49,18 @@ pub(super) fn proc_tables(sources: &Sources) -> Vec<Option<ProcTable<'_>>> {
         .iter()
         .map(|f| {
             f.script.as_ref().ok().map(|script| {
-                script
-                    .stmts
-                    .iter()
-                    .filter_map(|s| match &s.kind {
-                        StmtKind::Proc { name, params, .. } => {
-                            Some((name.text.as_str(), params.as_slice()))
-                        }
-                        _ => None,
-                    })
-                    .collect()
+                ProcTable::new(
+                    script
+                        .stmts
+                        .iter()
+                        .filter_map(|s| match &s.kind {
+                            StmtKind::Proc { name, params, .. } => {
+                                Some((name.text.as_str(), params.as_slice()))
+                            }
+                            _ => None,
+                        })
+                        .collect(),
+                )
             })
         })
         .collect()
@@ -99,9 +124,9 @@ pub(super) struct FileChecker<'a> {
     procs: &'a [Option<ProcTable<'a>>],
     file: usize,
     text: &'a str,
-    globals: Vec<String>,
+    globals: Names,
     /// Params and assigned names of the procedure being walked.
-    locals: Option<Vec<String>>,
+    locals: Option<Names>,
     retry_depth: usize,
     errors: Vec<CheckError>,
 }
@@ -114,16 +139,12 @@ impl<'a> FileChecker<'a> {
         file: usize,
         script: &'a Script,
     ) -> Vec<CheckError> {
-        let mut globals = Vec::new();
+        let mut globals = Names::default();
         for stmt in &script.stmts {
             match &stmt.kind {
                 // Params outside the main script are reported as misplaced; knowing their
                 // names spares the user a second error at every use.
-                StmtKind::Param { name, .. } => {
-                    if !globals.contains(&name.text) {
-                        globals.push(name.text.clone());
-                    }
-                }
+                StmtKind::Param { name, .. } => globals.push(&name.text),
                 StmtKind::Proc { .. } => {}
                 _ => assigned_names(stmt, &mut globals),
             }
@@ -350,7 +371,7 @@ impl<'a> FileChecker<'a> {
     }
 
     fn proc(&mut self, name: &Name, params: &[ProcParam], body: &Block) {
-        let mut locals: Vec<String> = Vec::new();
+        let mut locals = Names::default();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for p in params {
             match seen.get(p.name.text.as_str()) {
@@ -364,7 +385,7 @@ impl<'a> FileChecker<'a> {
                 ),
                 None => {
                     seen.insert(&p.name.text, p.name.span);
-                    locals.push(p.name.text.clone());
+                    locals.push(&p.name.text);
                 }
             }
             if let Some(d) = &p.default {
@@ -521,14 +542,12 @@ impl<'a> FileChecker<'a> {
     }
 
     fn read(&mut self, name: &Name) {
-        let locals = self.locals.iter().flatten();
-        if locals
-            .clone()
-            .chain(self.globals.iter())
-            .any(|n| *n == name.text)
+        if self.locals.as_ref().is_some_and(|l| l.contains(&name.text))
+            || self.globals.contains(&name.text)
         {
             return;
         }
+        let locals = self.locals.iter().flat_map(Names::iter);
         let suggestion = suggest(
             &name.text,
             locals.chain(self.globals.iter()).map(String::as_str),
@@ -675,8 +694,8 @@ impl<'a> FileChecker<'a> {
             Some(m) => format!("{}.{}", m.text, call.name.text),
             None => call.name.text.clone(),
         };
-        let Some(&(_, params)) = table.iter().find(|(n, _)| *n == call.name.text) else {
-            let suggestion = suggest(&call.name.text, table.iter().map(|(n, _)| *n));
+        let Some(params) = table.params(&call.name.text) else {
+            let suggestion = suggest(&call.name.text, table.names());
             let module = call.module.as_ref().map(|m| m.text.clone());
             self.error(
                 call.name.span,
