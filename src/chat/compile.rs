@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::escape::{c_str, clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
-use super::token::Tokens;
+use super::token::{Keyword, Tokens};
 use crate::bytecode::{ArmInfo, Const, DurArg, LineEntry, Op, Program, WaitTable};
 use crate::vm::matcher::{End, Pattern, Segment};
 use crate::vm::monitor::visible;
@@ -57,33 +57,7 @@ pub struct Config {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Keyword {
-    Hangup,
-    Abort,
-    ClrAbort,
-    Report,
-    ClrReport,
-    Timeout,
-    Echo,
-    Say,
-}
 
-impl Keyword {
-    fn parse(token: &[u8]) -> Option<Keyword> {
-        Some(match token {
-            b"HANGUP" => Keyword::Hangup,
-            b"ABORT" => Keyword::Abort,
-            b"CLR_ABORT" => Keyword::ClrAbort,
-            b"REPORT" => Keyword::Report,
-            b"CLR_REPORT" => Keyword::ClrReport,
-            b"TIMEOUT" => Keyword::Timeout,
-            b"ECHO" => Keyword::Echo,
-            b"SAY" => Keyword::Say,
-            _ => return None,
-        })
-    }
-}
 
 /// Compiles a tokenized script. Never fails: whatever chat would reject at some point
 /// becomes code that logs chat's message and exits with its code at that point.

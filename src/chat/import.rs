@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use super::compile::FOREVER;
 use super::escape::{clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
-use super::token::Tokens;
+use super::token::{Keyword, Tokens};
 
 /// What `\T` and `\U` are replaced by while importing, to be found again in cleaned strings.
 const PHONE: &[u8] = b"\x01\x02T\x03";
@@ -58,31 +58,7 @@ pub struct ImportOptions {
     pub timeout: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Keyword {
-    Hangup,
-    Abort,
-    ClrAbort,
-    Report,
-    ClrReport,
-    Timeout,
-    Echo,
-    Say,
-}
 
-fn keyword(token: &[u8]) -> Option<Keyword> {
-    Some(match token {
-        b"HANGUP" => Keyword::Hangup,
-        b"ABORT" => Keyword::Abort,
-        b"CLR_ABORT" => Keyword::ClrAbort,
-        b"REPORT" => Keyword::Report,
-        b"CLR_REPORT" => Keyword::ClrReport,
-        b"TIMEOUT" => Keyword::Timeout,
-        b"ECHO" => Keyword::Echo,
-        b"SAY" => Keyword::Say,
-        _ => return None,
-    })
-}
 
 struct Importer {
     out: String,
@@ -149,7 +125,7 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
                 Some(k) => im.keyword(k, t),
                 None => im.send(t, 0),
             }
-        } else if let Some(k) = keyword(t) {
+        } else if let Some(k) = Keyword::parse(t) {
             pending = Some(k);
         } else {
             im.expect_chain(&split_subexpects(t), 0, 0);

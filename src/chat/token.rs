@@ -149,3 +149,33 @@ mod tests {
         assert_eq!(t[0].len(), 1023);
     }
 }
+
+/// chat's keywords; each is one only in expect position (chat8.md §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    Hangup,
+    Abort,
+    ClrAbort,
+    Report,
+    ClrReport,
+    Timeout,
+    Echo,
+    Say,
+}
+
+impl Keyword {
+    /// The keyword `token` spells, if any.
+    pub fn parse(token: &[u8]) -> Option<Keyword> {
+        Some(match token {
+            b"HANGUP" => Keyword::Hangup,
+            b"ABORT" => Keyword::Abort,
+            b"CLR_ABORT" => Keyword::ClrAbort,
+            b"REPORT" => Keyword::Report,
+            b"CLR_REPORT" => Keyword::ClrReport,
+            b"TIMEOUT" => Keyword::Timeout,
+            b"ECHO" => Keyword::Echo,
+            b"SAY" => Keyword::Say,
+            _ => return None,
+        })
+    }
+}
