@@ -5,7 +5,8 @@
 //! and `atchat chat` see the same conversation and can be compared byte for byte.
 
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use crate::support::pty::poll_in;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,20 +61,7 @@ pub struct Run {
 }
 
 fn open_pty() -> (OwnedFd, OwnedFd) {
-    let (mut master, mut slave) = (-1, -1);
-    // SAFETY: openpty writes two descriptors; no name, termios or winsize.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: fresh descriptors owned by nobody else.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let (master, slave) = crate::support::pty::open_pair();
     // pppd hands chat a raw tty; do the same, so neither side sees line-discipline effects.
     // SAFETY: tcgetattr/cfmakeraw/tcsetattr on the slave just opened.
     unsafe {
@@ -85,16 +73,6 @@ fn open_pty() -> (OwnedFd, OwnedFd) {
     (master, slave)
 }
 
-fn poll_in(fd: i32, timeout: Duration) -> bool {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut pfd, 1, timeout.as_millis() as i32) };
-    n == 1 && pfd.revents & libc::POLLIN != 0
-}
 
 fn write_master(fd: i32, bytes: &[u8]) {
     // SAFETY: writing a live buffer to our own descriptor; a short or failed write only

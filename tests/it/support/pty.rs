@@ -11,35 +11,37 @@ pub struct Pty {
     pub path: PathBuf,
 }
 
+/// A fresh pty pair `(master, slave)`, both close-on-exec.
+#[track_caller]
+pub fn open_pair() -> (OwnedFd, OwnedFd) {
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two descriptors; no name buffer, termios or winsize given.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // openpty does not set close-on-exec: without it a spawned atchat would inherit the
+    // master and the pty could never hang up.
+    // SAFETY: fcntl on descriptors we own.
+    unsafe {
+        libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC);
+        libc::fcntl(slave, libc::F_SETFD, libc::FD_CLOEXEC);
+    }
+    // SAFETY: both descriptors were just created and are owned by nobody else.
+    unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
+}
+
 impl Pty {
     #[track_caller]
     pub fn new() -> Pty {
-        let (mut master, mut slave) = (-1, -1);
-        // SAFETY: openpty writes two descriptors; no name buffer, termios or winsize given.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // openpty does not set close-on-exec: without it a spawned atchat would inherit the
-        // master and the pty could never hang up.
-        // SAFETY: fcntl on descriptors we own.
-        unsafe {
-            libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC);
-            libc::fcntl(slave, libc::F_SETFD, libc::FD_CLOEXEC);
-        }
-        // SAFETY: both descriptors were just created and are owned by nobody else.
-        let (master, slave) = unsafe {
-            (
-                std::fs::File::from_raw_fd(master),
-                OwnedFd::from_raw_fd(slave),
-            )
-        };
+        let (master, slave) = open_pair();
+        let master = std::fs::File::from(master);
         let path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd()))
             .expect("slave pty path");
         // Only our port holds the slave open, so closing the master is the only way it dies.
