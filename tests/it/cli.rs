@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -158,20 +158,25 @@ fn answer_at(pty: &mut Pty) {
     pty.master.write_all(b"\r\nOK\r\n").unwrap();
 }
 
+/// Starts `atchat run SCRIPT --port DEVICE` with its lock files in `lock_dir`.
+fn run_on_device(script: &Path, device: &Path, lock_dir: &Path) -> std::process::Child {
+    atchat()
+        .arg("run")
+        .arg(script)
+        .arg("--port")
+        .arg(device)
+        .env("ATCHAT_LOCK_DIR", lock_dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn serial_path_on_a_real_pty() {
     let mut pty = Pty::new();
     let (_d, path) = script("send \"AT\"\nexpect OK\nsay \"got OK\"\n");
     let lock_dir = tempfile::tempdir().unwrap();
-    let child = atchat()
-        .arg("run")
-        .arg(&path)
-        .arg("--port")
-        .arg(&pty.path)
-        .env("ATCHAT_LOCK_DIR", lock_dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = run_on_device(&path, &pty.path, lock_dir.path());
     answer_at(&mut pty);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -185,15 +190,7 @@ fn a_vanishing_port_exits_2_naming_the_port_and_the_error() {
     let mut pty = Pty::new();
     let (_d, path) = script("send \"AT\"\nexpect OK within 30s\n");
     let lock_dir = tempfile::tempdir().unwrap();
-    let child = atchat()
-        .arg("run")
-        .arg(&path)
-        .arg("--port")
-        .arg(&pty.path)
-        .env("ATCHAT_LOCK_DIR", lock_dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = run_on_device(&path, &pty.path, lock_dir.path());
     pty.expect(b"AT\r");
     let port = pty.path.display().to_string();
     drop(pty);
