@@ -4,38 +4,16 @@
 //! it still finds (an unknown name in unchecked input) it reports as a [`CompileError`]
 //! instead of panicking.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::*;
+use crate::lang::result_code;
 use crate::syntax::ast::*;
+use crate::syntax::scope::{assigned_names, Names};
 use crate::syntax::Sources;
 use crate::vm::matcher::{End, Pattern as MatchPattern, Segment};
-
-/// The bare result codes the language knows, with their numeric (ATV0) form where V.250
-/// gives one. Codes starting with `+` (`+CME ERROR`, `+CMTI`, ...) are accepted as written.
-pub const RESULT_CODES: &[(&str, Option<&str>)] = &[
-    ("OK", Some("0")),
-    ("CONNECT", Some("1")),
-    ("RING", Some("2")),
-    ("NO CARRIER", Some("3")),
-    ("ERROR", Some("4")),
-    ("NO DIALTONE", Some("6")),
-    ("BUSY", Some("7")),
-    ("NO ANSWER", Some("8")),
-    ("NO DIAL TONE", None),
-    ("DELAYED", None),
-    ("BLACKLISTED", None),
-    ("VOICE", None),
-    ("FAX", None),
-    ("DATA", None),
-];
-
-/// Whether `name` is a result code the language accepts as a bare pattern.
-pub fn is_result_code(name: &str) -> bool {
-    name.starts_with('+') || RESULT_CODES.iter().any(|(n, _)| *n == name)
-}
 
 /// Default duration of `break` without a duration.
 pub const DEFAULT_BREAK: Duration = Duration::from_millis(250);
@@ -1021,100 +999,11 @@ impl<'a> Compiler<'a> {
 /// The matcher pattern of a bare result code: a whole line, optionally followed by ` ...` or
 /// `: ...` (`CONNECT 9600`, `+CME ERROR: 10`), and its numeric form.
 pub fn code_pattern(name: &str) -> MatchPattern {
-    let numeric = RESULT_CODES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .and_then(|(_, num)| num.map(|d| d.as_bytes().to_vec()));
+    let numeric = result_code::named(name).and_then(|c| c.number).map(|n| n.as_bytes().to_vec());
     MatchPattern {
         segments: vec![Segment::Literal(name.as_bytes().to_vec())],
         line_start: true,
         end: End::RestOfLine,
         numeric,
-    }
-}
-
-/// Names in the order they were first added, each once. The set makes adding and looking up
-/// constant-time, so a script with thousands of names is not checked or compiled in quadratic
-/// time; the list keeps the order slots are numbered in.
-#[derive(Debug, Clone, Default)]
-pub struct Names {
-    list: Vec<String>,
-    set: HashSet<String>,
-}
-
-impl Names {
-    /// Adds `name` unless it is there already.
-    pub fn push(&mut self, name: &str) {
-        if !self.set.contains(name) {
-            self.set.insert(name.to_string());
-            self.list.push(name.to_string());
-        }
-    }
-
-    /// Whether `name` was added.
-    pub fn contains(&self, name: &str) -> bool {
-        self.set.contains(name)
-    }
-
-    /// The names in the order they were first added.
-    pub fn iter(&self) -> std::slice::Iter<'_, String> {
-        self.list.iter()
-    }
-
-    /// The names in the order they were first added.
-    pub fn into_vec(self) -> Vec<String> {
-        self.list
-    }
-}
-
-/// Names a statement assigns (`let`, captures in patterns), in order, without descending into
-/// procedures.
-pub fn assigned_names(stmt: &Stmt, out: &mut Names) {
-    let mut push = |n: &Name| out.push(&n.text);
-    match &stmt.kind {
-        StmtKind::Let { name, .. } => push(name),
-        StmtKind::Expect(e) => {
-            for arm in &e.arms {
-                pattern_holes(&arm.pattern, &mut push);
-            }
-            for a in e.arms.iter().map(|a| &a.action).chain(e.on_timeout.iter()) {
-                action_names(a, out);
-            }
-        }
-        StmtKind::On(h) => {
-            if let Some(p) = &h.pattern {
-                pattern_holes(p, &mut push);
-            }
-            action_names(&h.action, out);
-        }
-        StmtKind::Retry(r) => {
-            for s in &r.body.stmts {
-                assigned_names(s, out);
-            }
-        }
-        StmtKind::If { then, otherwise, .. } => {
-            for s in then.stmts.iter().chain(otherwise.iter().flat_map(|b| b.stmts.iter())) {
-                assigned_names(s, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn action_names(action: &Action, out: &mut Names) {
-    if let ActionKind::Block(b) = &action.kind {
-        for s in &b.stmts {
-            assigned_names(s, out);
-        }
-    }
-}
-
-fn pattern_holes(p: &Pattern, push: &mut impl FnMut(&Name)) {
-    if let Pattern::Text(s) = p {
-        for part in &s.parts {
-            if let StrPart::Hole(n) = part {
-                push(n);
-            }
-        }
     }
 }

@@ -404,10 +404,7 @@ fn stdlib_list() -> String {
 }
 
 fn result_code_list() -> String {
-    let mut names: Vec<String> = crate::bytecode::compiler::RESULT_CODES
-        .iter()
-        .map(|(n, _)| format!("`{n}`"))
-        .collect();
+    let mut names: Vec<String> = crate::lang::result_code::words().map(|n| format!("`{n}`")).collect();
     names.push("codes starting with `+`".into());
     names.join(", ")
 }

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use super::error::{CheckError, CheckErrorKind as K, Place};
 use super::text::{bad_escapes, suggest, timeout_arms};
-use crate::bytecode::compiler::{assigned_names, is_result_code, Names, RESULT_CODES};
+use crate::lang::result_code::{self, is_result_code};
 use crate::syntax::ast::*;
+use crate::syntax::scope::{assigned_names, Names};
 use crate::syntax::Sources;
 
 /// The top-level procedures of one file: name and parameters, in order, with an index by name
@@ -621,7 +622,7 @@ impl<'a> FileChecker<'a> {
         match p {
             Pattern::Code { name, span } => {
                 if !is_result_code(name) {
-                    let suggestion = suggest(name, RESULT_CODES.iter().map(|(n, _)| *n));
+                    let suggestion = suggest(name, result_code::words());
                     self.error(
                         *span,
                         K::UnknownResultCode {

@@ -9,7 +9,7 @@
 
 pub mod debugger;
 pub mod editor;
-pub mod lines;
+pub mod transcript;
 pub mod session;
 pub mod table;
 
@@ -28,7 +28,7 @@ use crate::vm::value::{escape_bytes, format_duration};
 use crate::vm::{Control, Machine, Value};
 use debugger::{Debuggee, StopAt};
 use editor::{Input, Reader};
-use lines::{Class, Lines, Style};
+use transcript::{Class, Lines, Style};
 use session::{Ended, Entry, Session};
 
 /// How long the loop listens to the modem between looks at the keyboard.
@@ -219,7 +219,7 @@ impl Watch for Watching<'_> {
         let line = self.out.style.sent(at, bytes);
         self.out.print(line);
         if self.out.hex {
-            for l in lines::hex_dump(bytes) {
+            for l in transcript::hex_dump(bytes) {
                 self.out.print(l);
             }
         }
@@ -228,7 +228,7 @@ impl Watch for Watching<'_> {
     fn received(&mut self, now: Duration, bytes: &[u8]) {
         let at = self.out.at(now);
         if self.out.hex {
-            for l in lines::hex_dump(bytes) {
+            for l in transcript::hex_dump(bytes) {
                 self.out.print(l);
             }
         }

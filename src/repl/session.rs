@@ -14,6 +14,8 @@ use indexmap::IndexMap;
 use crate::bytecode::compiler;
 use crate::check::{self, CheckOptions};
 use crate::diagnostics;
+use crate::lang::literal::quote;
+use crate::lang::result_code::{Kind, RESULT_CODES};
 use crate::syntax::Sources;
 use crate::vm::machine::main_end;
 use crate::vm::{Machine, Outcome};
@@ -86,43 +88,23 @@ pub fn is_at_line(line: &str) -> bool {
 
 /// `send "ATI"` (or `send raw "A/"`) and how long to wait for its reply.
 fn at_parts(line: &str) -> (String, &'static str) {
-    let mut literal = String::new();
-    for c in line.chars() {
-        match c {
-            '"' | '\\' | '{' | '}' => {
-                literal.push('\\');
-                literal.push(c);
-            }
-            c if c.is_control() => literal.push_str(&format!("\\x{:02x}", c as u32 & 0xff)),
-            c => literal.push(c),
-        }
-    }
     let upper = line.to_ascii_uppercase();
     let call = ["ATD", "ATA", "ATO"].iter().any(|p| upper.starts_with(p));
-    let send = if line == "A/" {
-        format!("send raw \"{literal}\"")
-    } else {
-        format!("send \"{literal}\"")
-    };
+    let raw = if line == "A/" { "raw " } else { "" };
+    let send = format!("send {raw}{}", quote(line.as_bytes()));
     (send, if call { AT_WAIT_CALL } else { AT_WAIT })
 }
 
+/// An AT line's code: send it, then wait for any final or intermediate result code, or the
+/// SMS prompt.
 fn at_code(line: &str) -> String {
     let (send, wait) = at_parts(line);
-    let arms = [
-        "OK",
-        "ERROR",
-        "NO CARRIER",
-        "BUSY",
-        "NO ANSWER",
-        "NO DIALTONE",
-        "+CME ERROR",
-        "+CMS ERROR",
-        "CONNECT",
-        "\"> \"",
-    ];
     let mut code = format!("{send}\nexpect {{\n");
-    for arm in arms {
+    let replies = RESULT_CODES
+        .iter()
+        .filter(|c| matches!(c.kind, Some(Kind::Final | Kind::Intermediate)))
+        .map(|c| c.text.to_string());
+    for arm in replies.chain([quote(b"> ")]) {
         code.push_str(&format!("    {arm} => ignore\n"));
     }
     code.push_str(&format!(
@@ -255,12 +237,7 @@ impl Session {
     pub fn script(&self, port: Option<&str>) -> String {
         let mut out = String::from("# A session saved by `atchat repl`.\n");
         if let Some(port) = port {
-            let escaped = port
-                .replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('{', "\\{")
-                .replace('}', "\\}");
-            out.push_str(&format!("port \"{escaped}\"\n"));
+            out.push_str(&format!("port {}\n", quote(port.as_bytes())));
         }
         for saved in &self.saved {
             if saved.completed {

@@ -84,4 +84,5 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
 }
 
 pub mod loader;
+pub mod scope;
 pub use loader::{LoadError, SourceFile, Sources};

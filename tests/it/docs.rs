@@ -107,9 +107,9 @@ fn the_result_code_table_lists_every_code_the_language_knows() {
         assert_eq!(r.len(), 6, "{r:?}");
     }
     // The V.250 column is what atchat matches in numeric mode (`results numeric`).
-    for (name, number) in atchat::bytecode::compiler::RESULT_CODES {
-        if let Some(number) = number {
-            assert!(rows.iter().any(|r| r[0] == *number && r[1] == *name), "{number} {name} missing");
+    for code in atchat::lang::result_code::RESULT_CODES {
+        if let Some(number) = code.number {
+            assert!(rows.iter().any(|r| r[0] == number && r[1] == code.text), "{number} {} missing", code.text);
         }
     }
 }

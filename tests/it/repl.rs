@@ -8,7 +8,7 @@ use atchat::bytecode::Program;
 use atchat::driver::{self, Stopped, Watch};
 use atchat::port::sim::{SimClock, SimPort};
 use atchat::repl::debugger::StopAt;
-use atchat::repl::lines::{Class, Lines};
+use atchat::repl::transcript::{Class, Lines};
 use atchat::repl::session::{Ended, Entry, Session};
 use atchat::syntax::Sources;
 use atchat::vm::{Control, Machine};

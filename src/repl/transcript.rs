@@ -1,8 +1,9 @@
-//! What the modem says, line by line: split, classified (V.250 final / intermediate /
-//! unsolicited, information text, echo) and shown with a timestamp.
+//! The REPL's transcript: what the modem says, split into lines, each labelled in the light
+//! of the command last sent (echo, information text, or a result code by its
+//! [`result_code::Kind`]) and shown with a timestamp.
 
-use crate::bytecode::compiler::RESULT_CODES;
-use crate::vm::value::escape_bytes;
+use crate::lang::literal::{escape_bytes, quote};
+use crate::lang::result_code::{self, Kind};
 
 /// The class of a line from the modem (V.250 §5.7, 27.007 §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,25 +32,6 @@ impl Class {
         }
     }
 }
-
-/// Final result codes, verbose form. `+CME ERROR` and `+CMS ERROR` are final too.
-const FINAL: &[&str] = &[
-    "OK",
-    "ERROR",
-    "NO CARRIER",
-    "BUSY",
-    "NO ANSWER",
-    "NO DIALTONE",
-    "NO DIAL TONE",
-    "DELAYED",
-    "BLACKLISTED",
-];
-/// Unsolicited result codes: what a modem says on its own (27.007, 27.005, common vendors).
-const UNSOLICITED: &[&str] = &[
-    "RING", "+CRING", "+CLIP", "+CCWA", "+CMTI", "+CMT", "+CDSI", "+CDS", "+CBM", "+CREG",
-    "+CGREG", "+CEREG", "+CUSD", "+CIEV", "+CGEV", "+CTZV", "+CTZE", "RDY", "+WIND", "^RSSI",
-    "^MODE", "^BOOT", "+PBREADY", "+CFUN", "+QIND", "+CPIN",
-];
 
 /// Splits the modem's bytes into lines and classifies them. It remembers the command line
 /// last sent (to recognise its echo, and whether a `+NAME:` line answers it) and whether the
@@ -134,69 +116,39 @@ impl Lines {
                 return Class::Echo;
             }
         }
-        let code = if numeric {
-            numeric_name(trimmed).unwrap_or(trimmed)
-        } else {
-            trimmed
+        let code = match result_code::numbered(trimmed) {
+            Some(c) if numeric => c.text,
+            _ => trimmed,
         };
-        let head = code.split([':', ' ']).next().unwrap_or("");
-        let is_final = FINAL.contains(&code)
-            || code.starts_with("+CME ERROR")
-            || code.starts_with("+CMS ERROR");
         let awaiting = self.command.is_some();
-        if is_final {
-            if awaiting {
+        match result_code::classify(code) {
+            Some(Kind::Final) if awaiting => {
                 self.command = None;
-                self.last_result = Some(final_pattern(code));
-                return Class::Final;
+                self.last_result = result_code::of_line(code).map(|c| c.text.to_string());
+                Class::Final
             }
             // `NO CARRIER` out of the blue: the carrier was lost.
-            return Class::Unsolicited;
-        }
-        if code == "CONNECT" || code.starts_with("CONNECT ") || trimmed == ">" {
-            if awaiting {
-                self.command = None;
-                self.last_result = Some(if trimmed == ">" {
-                    "\"> \"".into()
-                } else {
-                    "CONNECT".into()
-                });
+            Some(Kind::Final) => Class::Unsolicited,
+            Some(Kind::Intermediate) => {
+                if awaiting {
+                    self.command = None;
+                    self.last_result = Some(if code == ">" { quote(b"> ") } else { "CONNECT".into() });
+                }
+                Class::Intermediate
             }
-            return Class::Intermediate;
-        }
-        if UNSOLICITED.contains(&head) {
-            // `+CREG: 0,1` answers `AT+CREG?`; the same line unasked is unsolicited.
-            let asked =
-                head.starts_with('+') && self.command.as_ref().is_some_and(|c| c.contains(head));
-            return if asked {
-                Class::Info
-            } else {
-                Class::Unsolicited
-            };
-        }
-        Class::Info
-    }
-}
-
-/// The verbose name of a numeric result code (`0` → `OK`).
-fn numeric_name(line: &str) -> Option<&'static str> {
-    RESULT_CODES
-        .iter()
-        .find(|(_, n)| *n == Some(line))
-        .map(|(name, _)| *name)
-}
-
-/// How a final result line is written as a pattern in a saved script: `OK`, `+CME ERROR`.
-fn final_pattern(code: &str) -> String {
-    for prefix in ["+CME ERROR", "+CMS ERROR"] {
-        if code.starts_with(prefix) {
-            return prefix.to_string();
+            Some(Kind::Unsolicited) => {
+                // `+CREG: 0,1` answers `AT+CREG?`; the same line unasked is unsolicited.
+                let head = result_code::head(code);
+                let asked = head.starts_with('+') && self.command.as_ref().is_some_and(|c| c.contains(head));
+                if asked {
+                    Class::Info
+                } else {
+                    Class::Unsolicited
+                }
+            }
+            None => Class::Info,
         }
     }
-    FINAL
-        .iter()
-        .find(|f| code.starts_with(**f))
-        .map_or_else(|| code.to_string(), |f| f.to_string())
 }
 
 /// Terminal colours, only when output is a terminal.
