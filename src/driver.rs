@@ -9,8 +9,8 @@ use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
+use crate::lang::literal::{escape_bytes, format_duration};
 use crate::port::{Port, PortError};
-use crate::vm::value::{escape_bytes, format_duration};
 use crate::vm::monitor::Output;
 use crate::vm::{Control, Effect, Machine, Note, Outcome, Reply};
 

@@ -21,11 +21,11 @@
 //! range shows as `#N?`.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use super::encoding::{flow, Frame};
 use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::{Const, Program};
+use crate::lang::literal::{format_duration as duration, quote};
 
 /// The whole listing: header tables, then the code.
 pub fn disassemble(program: &Program) -> String {
@@ -103,46 +103,6 @@ fn on_off(on: bool) -> &'static str {
         "on"
     } else {
         "off"
-    }
-}
-
-/// `b"ATZ\r"` → `"ATZ\r"`: quoted, with `\r \n \t \\ \"` and `\xNN` for every other byte
-/// outside printable ASCII.
-pub fn quote(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() + 2);
-    s.push('"');
-    for &b in bytes {
-        match b {
-            b'\r' => s.push_str("\\r"),
-            b'\n' => s.push_str("\\n"),
-            b'\t' => s.push_str("\\t"),
-            b'\\' => s.push_str("\\\\"),
-            b'"' => s.push_str("\\\""),
-            0x20..=0x7e => s.push(char::from(b)),
-            _ => {
-                let _ = write!(s, "\\x{b:02x}");
-            }
-        }
-    }
-    s.push('"');
-    s
-}
-
-/// A duration the way a script writes it: `250ms`, `5s`, `2m`; finer ones in `us` or `ns`.
-pub fn duration(d: Duration) -> String {
-    let nanos = d.as_nanos();
-    if nanos == 0 {
-        "0s".to_string()
-    } else if nanos % 60_000_000_000 == 0 {
-        format!("{}m", nanos / 60_000_000_000)
-    } else if nanos % 1_000_000_000 == 0 {
-        format!("{}s", nanos / 1_000_000_000)
-    } else if nanos % 1_000_000 == 0 {
-        format!("{}ms", nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
-        format!("{}us", nanos / 1_000)
-    } else {
-        format!("{nanos}ns")
     }
 }
 

@@ -18,6 +18,7 @@ use super::compile::FOREVER;
 use super::escape::{clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::{Keyword, Tokens};
+use crate::lang::literal::quote_text;
 
 /// What `\T` and `\U` are replaced by while importing, to be found again in cleaned strings.
 const PHONE: &[u8] = b"\x01\x02T\x03";
@@ -186,6 +187,7 @@ impl Importer {
     /// A native string literal; markers become `{param}` interpolations when `interpolate`.
     fn literal(&mut self, bytes: &[u8], interpolate: bool) -> String {
         let mut s = String::from("\"");
+        let mut text = Vec::new();
         let mut i = 0;
         while i < bytes.len() {
             let rest = &bytes[i..];
@@ -206,6 +208,7 @@ impl Importer {
                 None
             };
             if let Some((len, name)) = marker {
+                s.push_str(&quote_text(&std::mem::take(&mut text)));
                 if interpolate {
                     let name = self.param(&name);
                     let _ = write!(s, "{{{name}}}");
@@ -213,22 +216,10 @@ impl Importer {
                 i += len;
                 continue;
             }
-            let b = bytes[i];
-            match b {
-                b'\r' => s.push_str("\\r"),
-                b'\n' => s.push_str("\\n"),
-                b'\t' => s.push_str("\\t"),
-                b'\\' => s.push_str("\\\\"),
-                b'"' => s.push_str("\\\""),
-                b'{' => s.push_str("\\{"),
-                b'}' => s.push_str("\\}"),
-                0x20..=0x7E => s.push(b as char),
-                _ => {
-                    let _ = write!(s, "\\x{b:02X}");
-                }
-            }
+            text.push(bytes[i]);
             i += 1;
         }
+        s.push_str(&quote_text(&text));
         s.push('"');
         s
     }

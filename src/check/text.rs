@@ -1,6 +1,7 @@
 //! Checks that need the source text, not just the AST: escapes (decoded by the parser) and
 //! duplicate `timeout =>` arms (the AST keeps only one), plus "did you mean" suggestions.
 
+use crate::lang::literal::decode_escape;
 use crate::syntax::ast::Span;
 
 /// The closest candidate to `wanted` by edit distance, if close enough to be a likely typo.
@@ -64,20 +65,10 @@ pub fn bad_escapes(source: &str, span: Span) -> Vec<(String, Span)> {
             continue;
         }
         let Some((_, next)) = chars.next() else { break };
-        let ok = match next {
-            'r' | 'n' | 't' | '\\' | '"' | '{' | '}' | '0' | 'e' => true,
-            'x' => {
-                let hex = text.get(i + 2..i + 4).unwrap_or("");
-                let ok = hex.len() == 2 && hex.chars().all(|h| h.is_ascii_hexdigit());
-                if ok {
-                    chars.next();
-                    chars.next();
-                }
-                ok
-            }
-            _ => false,
-        };
-        if !ok {
+        if let Some((_, len)) = decode_escape(&text[i..]) {
+            // Past the rest of it: the digits of `\xNN`.
+            while chars.next_if(|(j, _)| *j < i + len).is_some() {}
+        } else {
             let escape = format!("\\{}", next.escape_debug());
             let start = span.start + i;
             out.push((escape, Span::new(start, start + 1 + next.len_utf8())));

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::error::{CheckError, CheckErrorKind as K, Place};
 use super::text::{bad_escapes, suggest, timeout_arms};
+use crate::lang::literal::duration_unit;
 use crate::lang::result_code::{self, is_result_code};
 use crate::syntax::ast::*;
 use crate::syntax::scope::{assigned_names, Names};
@@ -583,7 +584,7 @@ impl<'a> FileChecker<'a> {
                 .find(|c: char| c.is_ascii_alphabetic())
                 .unwrap_or(d.text.len());
             let unit = &d.text[split..];
-            let kind = if matches!(unit, "ms" | "s" | "m" | "min" | "h") {
+            let kind = if duration_unit(unit).is_some() {
                 K::DurationTooLong {
                     text: d.text.clone(),
                 }

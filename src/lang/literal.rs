@@ -151,6 +151,7 @@ mod tests {
             assert_eq!(unquote(&quote(bytes)).as_deref(), Some(bytes), "{}", quote(bytes));
         }
         assert_eq!(quote(b"AT{x}\r"), r#""AT\{x\}\r""#);
+        assert_eq!(quote(b"a\"b\\c\n\t\x1a\xff"), r#""a\"b\\c\n\t\x1a\xff""#);
         assert_eq!(escape_bytes(b"AT{x}\r\x1a"), r"AT{x}\r\x1a");
         assert_eq!(unquote(r#""\e\0\x41é""#), Some(b"\x1b\0A\xc3\xa9".to_vec()));
         for bad in [r#""{x}""#, r#""\q""#, r#""\x4""#, r#""a"b""#, "ATZ"] {

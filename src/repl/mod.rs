@@ -22,9 +22,9 @@ use indexmap::IndexMap;
 
 use crate::bytecode::Program;
 use crate::driver::{self, Stopped, Watch};
+use crate::lang::literal::{escape_bytes, format_duration, quote};
 use crate::port::sim::{SimClock, SimPort};
 use crate::port::{self, Port, PortError, PortSpec, SerialOptions};
-use crate::vm::value::{escape_bytes, format_duration};
 use crate::vm::{Control, Machine, Value};
 use debugger::{Debuggee, StopAt};
 use editor::{Input, Reader};
@@ -638,7 +638,7 @@ impl Repl {
                 Value::Unset => "(no value)".to_string(),
                 Value::Int(i) => i.to_string(),
                 Value::Duration(d) => format_duration(d),
-                Value::Str(s) => format!("\"{}\"", escape_bytes(&s)),
+                Value::Str(s) => quote(&s),
             };
             self.message(format!("{name} = {shown}"));
         }

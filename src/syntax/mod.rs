@@ -3,7 +3,7 @@
 pub mod ast;
 mod parser;
 
-pub use parser::{parse, parse_duration, parses_as, unescape};
+pub use parser::{parse, parses_as};
 
 use ast::Span;
 

@@ -2,9 +2,9 @@
 
 use pest::iterators::Pair;
 use pest::Parser as _;
-use std::time::Duration;
 
 use super::ast::*;
+use crate::lang::literal::{parse_duration, unescape};
 use super::SyntaxError;
 
 #[derive(pest_derive::Parser)]
@@ -398,22 +398,6 @@ fn duration(pair: Pair<Rule>) -> DurationLit {
     DurationLit { value: parse_duration(&text), text, span: span(&pair) }
 }
 
-/// `500ms` → 0.5 s. `None` for an unknown unit or an absurd value.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
-    let (number, unit) = text.split_at(split);
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return None,
-    };
-    let seconds = number.parse::<f64>().ok()? * scale;
-    // More than a year is a typo, and keeps deadline arithmetic far from overflow.
-    (seconds.is_finite() && seconds <= 366.0 * 86400.0).then(|| Duration::from_secs_f64(seconds))
-}
-
 fn string(pair: Pair<Rule>) -> StringLit {
     let sp = span(&pair);
     let mut parts: Vec<StrPart> = Vec::new();
@@ -429,21 +413,4 @@ fn string(pair: Pair<Rule>) -> StringLit {
         }
     }
     StringLit { parts, span: sp }
-}
-
-/// Decodes one escape (`\r`, `\x1a`, ...). Unknown escapes stand for the character itself;
-/// the checker warns about them.
-pub fn unescape(escape: &str) -> Vec<u8> {
-    let body = &escape[1..];
-    match body {
-        "r" => vec![b'\r'],
-        "n" => vec![b'\n'],
-        "t" => vec![b'\t'],
-        "0" => vec![0],
-        "e" => vec![0x1b],
-        _ if body.starts_with('x') && body.len() == 3 => {
-            vec![u8::from_str_radix(&body[1..], 16).unwrap_or(b'?')]
-        }
-        _ => body.as_bytes().to_vec(),
-    }
 }

@@ -14,7 +14,8 @@ use indexmap::IndexMap;
 use super::effect::{Control, Effect, Outcome, Reply};
 use super::matcher::{Active, PatternSet, Scan, Scanner};
 use super::monitor::Monitor;
-use super::value::{escape_bytes, format_duration, Value};
+use super::value::Value;
+use crate::lang::literal::{escape_bytes, format_duration};
 use crate::bytecode::{DurArg, Op, Program, VarRef};
 use crate::port::PortError;
 

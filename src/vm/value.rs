@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 use std::time::Duration;
 
 use crate::bytecode::{Comparison, Const};
+use crate::lang::literal::{format_duration, parse_duration};
 
 /// A value on the stack or in a variable.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,7 +64,7 @@ impl Value {
             Value::Duration(d) => Some(*d),
             Value::Str(s) => {
                 let text = std::str::from_utf8(s).ok()?.trim();
-                crate::syntax::parse_duration(text)
+                parse_duration(text)
                     .or_else(|| text.parse::<u64>().ok().map(Duration::from_secs))
             }
             other => other.as_int().and_then(|i| u64::try_from(i).ok()).map(Duration::from_secs),
@@ -88,37 +89,4 @@ impl Value {
             Comparison::Ge => ordering != Ordering::Less,
         }
     }
-}
-
-/// `1.5s`, `500ms`, `2m`: the shortest exact form.
-pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms == 0 && !d.is_zero() {
-        format!("{}us", d.as_micros())
-    } else if ms % 60_000 == 0 && ms > 0 {
-        format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
-        format!("{}s", ms / 1000)
-    } else if ms > 1000 {
-        format!("{}s", d.as_secs_f64())
-    } else {
-        format!("{ms}ms")
-    }
-}
-
-/// Bytes as readable text: printable ASCII as is, the rest escaped (`\r`, `\n`, `\x1a`).
-pub fn escape_bytes(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for &b in bytes {
-        match b {
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out
 }

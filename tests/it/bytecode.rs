@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use atchat::bytecode::disassembler::{disassemble, duration, instruction, quote};
+use atchat::bytecode::disassembler::{disassemble, instruction};
 use atchat::bytecode::encoding::{
     decode, encode, verify, DecodeError, PatternProblem, Site, Table, VerifyError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS,
 };
@@ -231,18 +231,6 @@ fn listing_masks_secret_defaults() {
     assert!(listing.contains("pin  secret param, default ***"), "{listing}");
     assert!(listing.contains("apn  param, default \"internet\""), "{listing}");
     assert!(!listing.contains("4321"), "{listing}");
-}
-
-#[test]
-fn listing_helpers_escape_and_format() {
-    assert_eq!(quote(b"ATZ\r"), r#""ATZ\r""#);
-    assert_eq!(quote(b"a\"b\\c\n\t\x1a\xff"), r#""a\"b\\c\n\t\x1a\xff""#);
-    assert_eq!(duration(Duration::from_millis(250)), "250ms");
-    assert_eq!(duration(Duration::from_secs(5)), "5s");
-    assert_eq!(duration(Duration::from_secs(120)), "2m");
-    assert_eq!(duration(Duration::from_millis(1500)), "1500ms");
-    assert_eq!(duration(Duration::ZERO), "0s");
-    assert_eq!(duration(Duration::from_nanos(1_500)), "1500ns");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use atchat::driver::{self, Transcript};
 use atchat::syntax::Sources;
-use atchat::vm::value::escape_bytes;
+use atchat::lang::literal::escape_bytes;
 use atchat::vm::Machine;
 use indexmap::IndexMap;
 

@@ -26,9 +26,9 @@ fn patterns() {
 fn durations() {
     accepts("duration", &["500ms", "5s", "1.5s", "2m", "1h", "5x"]);
     rejects("duration", &["5", "s", "1.s"]);
-    assert_eq!(atchat::syntax::parse_duration("1.5s"), Some(std::time::Duration::from_millis(1500)));
-    assert_eq!(atchat::syntax::parse_duration("5x"), None);
-    assert_eq!(atchat::syntax::parse_duration("99999h"), None);
+    assert_eq!(atchat::lang::literal::parse_duration("1.5s"), Some(std::time::Duration::from_millis(1500)));
+    assert_eq!(atchat::lang::literal::parse_duration("5x"), None);
+    assert_eq!(atchat::lang::literal::parse_duration("99999h"), None);
 }
 
 #[test]

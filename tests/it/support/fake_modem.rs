@@ -67,7 +67,7 @@ fn unquote(s: &str) -> Vec<u8> {
 }
 
 fn duration(s: &str) -> Duration {
-    atchat::syntax::parse_duration(s.trim()).unwrap_or_else(|| panic!("bad duration {s}"))
+    atchat::lang::literal::parse_duration(s.trim()).unwrap_or_else(|| panic!("bad duration {s}"))
 }
 
 impl FakeModem {
