@@ -93,7 +93,10 @@ pub fn numbered(number: &str) -> Option<&'static ResultCode> {
 /// The codes that are words, not `+NAME`: what a message lists, since every `+NAME` is a
 /// result code.
 pub fn words() -> impl Iterator<Item = &'static str> {
-    RESULT_CODES.iter().map(|c| c.text).filter(|t| !t.starts_with('+'))
+    RESULT_CODES
+        .iter()
+        .map(|c| c.text)
+        .filter(|t| !t.starts_with('+'))
 }
 
 /// The code a line from the modem (verbose, trimmed) is, if any: see [`ResultCode::is`].
@@ -152,7 +155,10 @@ mod tests {
     fn codes_by_name_number_and_line() {
         assert_eq!(numbered("3").map(|c| c.text), Some("NO CARRIER"));
         assert_eq!(named("BUSY").and_then(|c| c.number), Some("7"));
-        assert_eq!(of_line("+CME ERROR: 10").map(|c| c.text), Some("+CME ERROR"));
+        assert_eq!(
+            of_line("+CME ERROR: 10").map(|c| c.text),
+            Some("+CME ERROR")
+        );
         assert!(is_result_code("+CMTI") && is_result_code("NO ANSWER") && !is_result_code("OKK"));
         assert!(words().all(|w| !w.starts_with('+')));
     }

@@ -132,14 +132,19 @@ impl Lines {
             Some(Kind::Intermediate) => {
                 if awaiting {
                     self.command = None;
-                    self.last_result = Some(if code == ">" { quote(b"> ") } else { "CONNECT".into() });
+                    self.last_result = Some(if code == ">" {
+                        quote(b"> ")
+                    } else {
+                        "CONNECT".into()
+                    });
                 }
                 Class::Intermediate
             }
             Some(Kind::Unsolicited) => {
                 // `+CREG: 0,1` answers `AT+CREG?`; the same line unasked is unsolicited.
                 let head = result_code::head(code);
-                let asked = head.starts_with('+') && self.command.as_ref().is_some_and(|c| c.contains(head));
+                let asked = head.starts_with('+')
+                    && self.command.as_ref().is_some_and(|c| c.contains(head));
                 if asked {
                     Class::Info
                 } else {
