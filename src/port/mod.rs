@@ -46,9 +46,15 @@ pub trait Port {
     fn discard_input(&mut self) -> Result<(), PortError>;
 
     /// Time since an arbitrary fixed origin. Real ports use the monotonic clock; a port
-    /// on virtual time advances it in `read`.
+    /// on virtual time advances it in `read` and `pause`.
     fn now(&self) -> Duration {
         monotonic_now()
+    }
+
+    /// Lets `duration` pass on this port's clock without reading: a real port sleeps, a port
+    /// on virtual time moves its clock on. Whatever the modem sends meanwhile is read later.
+    fn pause(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
     }
 }
 

@@ -202,4 +202,11 @@ impl Port for SimPort {
             SimClock::Virtual => self.virtual_now,
         }
     }
+
+    fn pause(&mut self, duration: Duration) {
+        match self.clock {
+            SimClock::Real => std::thread::sleep(duration),
+            SimClock::Virtual => self.virtual_now = self.virtual_now.saturating_add(duration),
+        }
+    }
 }
