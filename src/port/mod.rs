@@ -110,10 +110,10 @@ pub mod telnet;
 pub use spec::{DataBits, FlowControl, OptionError, Parity, PortSpec, SerialOptions, StopBits};
 
 /// Opens the port `spec` names. Serial line settings in `opts` apply to a device path (and
-/// to the remote line of an RFC 2217 port); stdin/stdout is used as pppd set it up.
+/// to the remote line of an RFC 2217 port); stdin/stdout is used as pppd set it up; a `sim:`
+/// port is the simulated modem in-process, on the real clock.
 ///
-/// Devices are locked in `$ATCHAT_LOCK_DIR`, else `/var/lock`. The simulated modem is not
-/// opened here: `sim:` specs are opened by `crate::port::sim`.
+/// Devices are locked in `$ATCHAT_LOCK_DIR`, else `/var/lock`.
 pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, PortError> {
     let name = spec.to_string();
     match spec {
@@ -125,10 +125,6 @@ pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, Port
         PortSpec::Rfc2217 { host, port } => {
             Ok(Box::new(rfc2217::Rfc2217Port::connect(host, *port, &name, opts)?))
         }
-        PortSpec::Sim(_) => Err(PortError::BadSpec {
-            spec: name,
-            reason: "the simulator port is opened by `crate::port::sim`, not by `port::open`"
-                .into(),
-        }),
+        PortSpec::Sim(rest) => Ok(Box::new(sim::SimPort::open(rest, sim::SimClock::Real)?)),
     }
 }
