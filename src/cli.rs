@@ -52,7 +52,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Serve the simulated modem.
-    Sim(crate::sim::cli::SimArgs),
+    Sim(crate::serve::SimArgs),
     /// Talk to a modem: AT lines with classified replies, live statements, a step debugger.
     Repl(ReplArgs),
     /// Run a chat(8) script, exactly as chat would (also: run this binary as `chat`).
@@ -171,7 +171,7 @@ pub fn main() -> ExitCode {
             Err(code) => ExitCode::from(code),
         },
         Command::Compile { file, output } => ExitCode::from(compile(&file, output)),
-        Command::Sim(args) => crate::sim::cli::run(&args),
+        Command::Sim(args) => crate::serve::run(&args),
         Command::Repl(args) => ExitCode::from(crate::repl::run(crate::repl::Options {
             port: args.port,
             serial: args.line.options(),

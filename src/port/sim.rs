@@ -9,7 +9,17 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{monotonic_now, Port, PortError};
-use crate::sim::{Modem, Profile, Scenario};
+use crate::sim::{Modem, Profile, Scenario, ScenarioError};
+
+/// Reads and parses a scenario file. The engine only parses text; the file is read here,
+/// at the edge, for `sim:` ports and for `atchat sim --scenario`.
+pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Scenario::parse(&text)
+}
 
 /// Which clock a [`SimPort`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +67,7 @@ impl SimPort {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("scenario", path)) => {
-                    scenario =
-                        Scenario::from_file(Path::new(path)).map_err(|e| bad(e.to_string()))?;
+                    scenario = read_scenario(Path::new(path)).map_err(|e| bad(e.to_string()))?;
                 }
                 Some(("pin", digits)) => {
                     let text = format!("pin {digits}");
