@@ -4,14 +4,16 @@
 //! out, like the VM. It opens nothing, starts no thread and never sleeps: `port::sim`
 //! wraps it as an in-process port, `serve` serves it on a pty, TCP or RFC 2217 socket.
 
-mod cmdline;
-mod commands;
+mod command_line;
+mod engine;
+mod execute;
 mod gsm;
 mod modem;
 mod result;
 mod scenario;
 mod settings;
 
+pub use engine::{LinkEvent, LinkRequest, Profile};
 pub use gsm::PUK;
-pub use modem::{LinkEvent, LinkRequest, Modem, Profile};
+pub use modem::Modem;
 pub use scenario::{CarrierLoss, IncomingCall, IncomingSms, OnlineData, Scenario, ScenarioError};
