@@ -1,9 +1,11 @@
-//! Ports: the only code that touches a device, a socket or a simulated modem.
+//! Ports: the modem a script talks to, whether a device, a socket or the simulated modem
+//! in-process. Besides `serve` (the simulator served to other programs), this is the only
+//! code that opens a device or a socket.
 //!
-//! Every port implements [`Port`]. The driver (`src/driver.rs`) is the only caller; the VM
-//! never sees a port. A port also owns the clock the driver runs on: real ports run on the
-//! monotonic wall clock, the simulated modem can run on virtual time so tests of long
-//! timeouts take no real time.
+//! Every port implements [`Port`] and [`open`] opens any spec. The driver (`src/driver.rs`)
+//! is the only caller; the VM never sees a port. A port also owns the clock the driver runs
+//! on ([`Port::now`], [`Port::pause`]): real ports run on the monotonic wall clock, the
+//! simulated modem can run on virtual time so tests of long timeouts take no real time.
 
 pub mod sim;
 

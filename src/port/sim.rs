@@ -2,8 +2,9 @@
 //!
 //! The port carries every modem line (DTR, RTS, break, DCD, baud) straight to the
 //! [`Modem`] engine. On [`SimClock::Virtual`] time only moves when the driver waits in
-//! [`Port::read`], and then jumps straight to the modem's next event: a script with a 60 s
-//! timeout against the virtual sim finishes at once.
+//! [`Port::read`] or [`Port::pause`], and then jumps straight to the modem's next event: a
+//! script with a 60 s timeout against the virtual sim finishes at once. [`super::open`]
+//! opens `sim:` specs on [`SimClock::Real`]; tests open them here on virtual time.
 
 use std::path::Path;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //!
 //! The modem itself is [`crate::sim::Modem`], an engine with no I/O; this front end owns
 //! the pty, the sockets and the clock, and moves bytes and time in and out of it
-//! ([`server`]).
+//! (`server.rs`).
 
 mod pty;
 mod rfc2217;

@@ -24,11 +24,11 @@ const MAX_SMS_TEXT: usize = 1024;
 pub const PUK: &str = "12345678";
 
 /// A timer generation that matches every SIM unlock (scenario registration changes).
-pub(crate) const ANY_GEN: u64 = u64::MAX;
+const ANY_GEN: u64 = u64::MAX;
 
 /// The SIM's lock state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Sim {
+enum Sim {
     Ready,
     Pin { pin: String, attempts: u8 },
     Puk,
@@ -47,10 +47,11 @@ struct Stored {
 /// and rings).
 #[derive(Debug, Clone)]
 pub(crate) struct Gsm {
-    pub sim: Sim,
-    pub reg_stat: u8,
+    sim: Sim,
+    reg_stat: u8,
     /// Bumped on each SIM unlock, so only the latest unlock's registration timer counts.
-    pub unlock_gen: u64,
+    unlock_gen: u64,
+    /// Messages sent with `AT+CMGS`: (destination, text).
     pub sent: Vec<(String, String)>,
     cmgf: u8,
     creg: [u8; 3],
