@@ -12,7 +12,7 @@ use crate::bytecode::{compiler, encoding, Program};
 use crate::check::{self, CheckOptions};
 use crate::diagnostics;
 use crate::driver::{self, Transcript};
-use crate::port::{self, Port, PortError, PortSpec, SerialOptions};
+use crate::port::{self, PortSpec, SerialOptions};
 use crate::syntax::ast::StmtKind;
 use crate::syntax::Sources;
 use crate::vm::Machine;
@@ -52,7 +52,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Serve the simulated modem.
-    Sim(crate::sim::cli::SimArgs),
+    Sim(crate::serve::SimArgs),
     /// Talk to a modem: AT lines with classified replies, live statements, a step debugger.
     Repl(ReplArgs),
     /// Run a chat(8) script, exactly as chat would (also: run this binary as `chat`).
@@ -171,7 +171,7 @@ pub fn main() -> ExitCode {
             Err(code) => ExitCode::from(code),
         },
         Command::Compile { file, output } => ExitCode::from(compile(&file, output)),
-        Command::Sim(args) => crate::sim::cli::run(&args),
+        Command::Sim(args) => crate::serve::run(&args),
         Command::Repl(args) => ExitCode::from(crate::repl::run(crate::repl::Options {
             port: args.port,
             serial: args.line.options(),
@@ -348,7 +348,7 @@ fn run(args: &RunArgs) -> u8 {
         }
     };
     let options = args.line.options();
-    let mut port = match open_port(&spec_text, &options) {
+    let mut port = match spec_text.parse().and_then(|spec: PortSpec| port::open(&spec, &options)) {
         Ok(p) => p,
         Err(e) => {
             error(e);
@@ -389,19 +389,6 @@ fn debug(args: &RunArgs) -> u8 {
     })
 }
 
-/// Opens any kind of port, the simulator included.
-pub fn open_port(spec: &str, options: &SerialOptions) -> Result<Box<dyn Port>, PortError> {
-    let spec: PortSpec = spec.parse()?;
-    match &spec {
-        PortSpec::Sim(rest) => open_sim(rest),
-        _ => port::open(&spec, options),
-    }
-}
-
-fn open_sim(rest: &str) -> Result<Box<dyn Port>, PortError> {
-    let port = crate::port::sim::SimPort::open(rest, crate::port::sim::SimClock::Real)?;
-    Ok(Box::new(port))
-}
 
 /// `atchat import`: a chat script as a native script.
 fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i64>) -> u8 {

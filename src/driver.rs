@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::lang::literal::{escape_bytes, format_duration};
 use crate::port::{Port, PortError};
 use crate::vm::monitor::Output;
-use crate::vm::{Control, Effect, Machine, Note, Outcome, Reply};
+use crate::vm::{Control, Effect, Failure, Machine, Note, Outcome, Reply};
 
 /// Longest single read: keeps the loop responsive to signals.
 const READ_SLICE: Duration = Duration::from_millis(50);
@@ -190,7 +190,7 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 }
                 match paced_write(port, &bytes, pace, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => Reply::Failed(e),
+                    Err(e) => failed(e),
                 }
             }
             Effect::Wait { until } => {
@@ -200,12 +200,12 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 };
                 match read_into(vm, port, &mut buf, timeout, transcript, start) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => Reply::Failed(e),
+                    Err(e) => failed(e),
                 }
             }
             Effect::QueryCarrier => match port.carrier() {
                 Ok(up) => Reply::Carrier(up),
-                Err(e) => Reply::Failed(e),
+                Err(e) => failed(e),
             },
             Effect::Control(control) => {
                 transcript.event(now - start, "control", format!("{control:?}"));
@@ -271,14 +271,22 @@ fn perform(port: &mut dyn Port, control: Control) -> Reply {
     };
     match result {
         Ok(()) => Reply::Ok,
-        Err(e) => Reply::Failed(e),
+        Err(e) => failed(e),
     }
+}
+
+/// The VM's view of a port error: its message, and whether the port cannot do this at all.
+fn failed(error: PortError) -> Reply {
+    Reply::Failed(Failure {
+        unsupported: matches!(error, PortError::Unsupported { .. }),
+        message: error.to_string(),
+    })
 }
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
 fn stop_on_signal(port: &mut dyn Port, signal: i32) -> Outcome {
     if std::env::var_os("ATCHAT_NO_HANGUP_ON_SIGNAL").is_none() && port.set_dtr(false).is_ok() {
-        std::thread::sleep(crate::bytecode::compiler::HANGUP_DTR_LOW);
+        port.pause(crate::bytecode::compiler::HANGUP_DTR_LOW);
         let _ = port.set_dtr(true);
     }
     Outcome { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
@@ -349,19 +357,19 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
                 watch.sent(now, &bytes);
                 match paced_write(port, &bytes, pace, |port, t| poll_watched(Some(&mut *vm), port, watch, &mut buf, t).map(|_| ())) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => Reply::Failed(e),
+                    Err(e) => failed(e),
                 }
             }
             Effect::Wait { until } => {
                 let timeout = until.map_or(READ_SLICE, |u| u.saturating_sub(now).min(READ_SLICE));
                 match poll_watched(Some(vm), port, watch, &mut buf, timeout) {
                     Ok(_) => Reply::Ok,
-                    Err(e) => Reply::Failed(e),
+                    Err(e) => failed(e),
                 }
             }
             Effect::QueryCarrier => match port.carrier() {
                 Ok(up) => Reply::Carrier(up),
-                Err(e) => Reply::Failed(e),
+                Err(e) => failed(e),
             },
             Effect::Control(control) => {
                 watch.control(now, control);

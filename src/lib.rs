@@ -10,7 +10,8 @@
 //! - [`vm`]: runs a program; performs no I/O, yields effects
 //! - [`port`]: the devices: serial, stdio, TCP, the simulated modem
 //! - [`driver`]: the one loop where the VM and a port meet
-//! - [`sim`]: the simulated Hayes/GSM modem
+//! - [`sim`]: the simulated Hayes/GSM modem, an engine with no I/O
+//! - [`serve`]: `atchat sim`: the simulated modem on a pty, TCP or RFC 2217
 //! - [`repl`]: `atchat repl` and the step debugger
 //! - [`chat`]: the chat(8) front end: chat scripts → the same bytecode
 
@@ -23,6 +24,7 @@ pub mod driver;
 pub mod lang;
 pub mod port;
 pub mod repl;
+pub mod serve;
 pub mod sim;
 pub mod syntax;
 pub mod vm;

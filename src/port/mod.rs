@@ -1,9 +1,11 @@
-//! Ports: the only code that touches a device, a socket or a simulated modem.
+//! Ports: the modem a script talks to, whether a device, a socket or the simulated modem
+//! in-process. Besides `serve` (the simulator served to other programs), this is the only
+//! code that opens a device or a socket.
 //!
-//! Every port implements [`Port`]. The driver (`src/driver.rs`) is the only caller; the VM
-//! never sees a port. A port also owns the clock the driver runs on: real ports run on the
-//! monotonic wall clock, the simulated modem can run on virtual time so tests of long
-//! timeouts take no real time.
+//! Every port implements [`Port`] and [`open`] opens any spec. The driver (`src/driver.rs`)
+//! is the only caller; the VM never sees a port. A port also owns the clock the driver runs
+//! on ([`Port::now`], [`Port::pause`]): real ports run on the monotonic wall clock, the
+//! simulated modem can run on virtual time so tests of long timeouts take no real time.
 
 pub mod sim;
 
@@ -46,9 +48,15 @@ pub trait Port {
     fn discard_input(&mut self) -> Result<(), PortError>;
 
     /// Time since an arbitrary fixed origin. Real ports use the monotonic clock; a port
-    /// on virtual time advances it in `read`.
+    /// on virtual time advances it in `read` and `pause`.
     fn now(&self) -> Duration {
         monotonic_now()
+    }
+
+    /// Lets `duration` pass on this port's clock without reading: a real port sleeps, a port
+    /// on virtual time moves its clock on. Whatever the modem sends meanwhile is read later.
+    fn pause(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
     }
 }
 
@@ -104,10 +112,10 @@ pub mod telnet;
 pub use spec::{DataBits, FlowControl, OptionError, Parity, PortSpec, SerialOptions, StopBits};
 
 /// Opens the port `spec` names. Serial line settings in `opts` apply to a device path (and
-/// to the remote line of an RFC 2217 port); stdin/stdout is used as pppd set it up.
+/// to the remote line of an RFC 2217 port); stdin/stdout is used as pppd set it up; a `sim:`
+/// port is the simulated modem in-process, on the real clock.
 ///
-/// Devices are locked in `$ATCHAT_LOCK_DIR`, else `/var/lock`. The simulated modem is not
-/// opened here: `sim:` specs are opened by `crate::port::sim`.
+/// Devices are locked in `$ATCHAT_LOCK_DIR`, else `/var/lock`.
 pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, PortError> {
     let name = spec.to_string();
     match spec {
@@ -119,10 +127,6 @@ pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, Port
         PortSpec::Rfc2217 { host, port } => {
             Ok(Box::new(rfc2217::Rfc2217Port::connect(host, *port, &name, opts)?))
         }
-        PortSpec::Sim(_) => Err(PortError::BadSpec {
-            spec: name,
-            reason: "the simulator port is opened by `crate::port::sim`, not by `port::open`"
-                .into(),
-        }),
+        PortSpec::Sim(rest) => Ok(Box::new(sim::SimPort::open(rest, sim::SimClock::Real)?)),
     }
 }

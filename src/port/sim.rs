@@ -2,14 +2,25 @@
 //!
 //! The port carries every modem line (DTR, RTS, break, DCD, baud) straight to the
 //! [`Modem`] engine. On [`SimClock::Virtual`] time only moves when the driver waits in
-//! [`Port::read`], and then jumps straight to the modem's next event: a script with a 60 s
-//! timeout against the virtual sim finishes at once.
+//! [`Port::read`] or [`Port::pause`], and then jumps straight to the modem's next event: a
+//! script with a 60 s timeout against the virtual sim finishes at once. [`super::open`]
+//! opens `sim:` specs on [`SimClock::Real`]; tests open them here on virtual time.
 
 use std::path::Path;
 use std::time::Duration;
 
 use super::{monotonic_now, Port, PortError};
-use crate::sim::{Modem, Profile, Scenario};
+use crate::sim::{Modem, Profile, Scenario, ScenarioError};
+
+/// Reads and parses a scenario file. The engine only parses text; the file is read here,
+/// at the edge, for `sim:` ports and for `atchat sim --scenario`.
+pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Scenario::parse(&text)
+}
 
 /// Which clock a [`SimPort`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +68,7 @@ impl SimPort {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("scenario", path)) => {
-                    scenario =
-                        Scenario::from_file(Path::new(path)).map_err(|e| bad(e.to_string()))?;
+                    scenario = read_scenario(Path::new(path)).map_err(|e| bad(e.to_string()))?;
                 }
                 Some(("pin", digits)) => {
                     let text = format!("pin {digits}");
@@ -200,6 +210,13 @@ impl Port for SimPort {
         match self.clock {
             SimClock::Real => monotonic_now(),
             SimClock::Virtual => self.virtual_now,
+        }
+    }
+
+    fn pause(&mut self, duration: Duration) {
+        match self.clock {
+            SimClock::Real => std::thread::sleep(duration),
+            SimClock::Virtual => self.virtual_now = self.virtual_now.saturating_add(duration),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! [`Decoder`] splits a Telnet byte stream into [`Event`]s: data bytes (IAC IAC undone),
 //! option negotiation and subnegotiations. [`escape_iac`] is the other direction. What to
 //! agree to and what a subnegotiation means is left to the caller: the RFC 2217 client
-//! (`port::rfc2217`) and the simulator's RFC 2217 server (`sim::rfc2217`) share this
+//! (`port::rfc2217`) and the simulator's RFC 2217 server (`serve::rfc2217`) share this
 //! framing but not their answers.
 
 /// Interpret as command.

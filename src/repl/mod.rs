@@ -23,7 +23,6 @@ use indexmap::IndexMap;
 use crate::bytecode::Program;
 use crate::driver::{self, Stopped, Watch};
 use crate::lang::literal::{escape_bytes, format_duration, quote};
-use crate::port::sim::{SimClock, SimPort};
 use crate::port::{self, Port, PortError, PortSpec, SerialOptions};
 use crate::vm::{Control, Machine, Value};
 use debugger::{Debuggee, StopAt};
@@ -320,11 +319,7 @@ impl Repl {
         self.port = None;
         self.port_name = None;
         let parsed: PortSpec = spec.parse()?;
-        let port: Box<dyn Port> = match &parsed {
-            PortSpec::Sim(rest) => Box::new(SimPort::open(rest, SimClock::Real)?),
-            _ => port::open(&parsed, &self.serial)?,
-        };
-        self.port = Some(port);
+        self.port = Some(port::open(&parsed, &self.serial)?);
         self.port_name = Some(spec.to_string());
         Ok(())
     }

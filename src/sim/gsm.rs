@@ -1,11 +1,15 @@
 //! The GSM profile: a 3GPP TS 27.007 / 27.005 subset on top of the V.250 engine.
+//!
+//! [`Gsm`] holds what a GSM module has beyond a V.250 modem (the SIM, registration, the
+//! message store) and acts on the [`Engine`] it is given: the modem hands it `D`, the
+//! extended commands, the text after the SMS prompt and the timers it set.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::cmdline::{Arg, ExtendedOp};
-use super::commands::{DialString, Flow};
-use super::modem::{Call, Mode, Modem, Outcome, TimerKind};
+use super::command_line::{Arg, DialString, ExtendedOp};
+use super::engine::{Call, Engine, Mode, Outcome, ProfileTimer, TimerKind};
+use super::execute::Flow;
 use super::result::ResultCode;
 use super::scenario::Scenario;
 
@@ -20,11 +24,11 @@ const MAX_SMS_TEXT: usize = 1024;
 pub const PUK: &str = "12345678";
 
 /// A timer generation that matches every SIM unlock (scenario registration changes).
-pub(crate) const ANY_GEN: u64 = u64::MAX;
+const ANY_GEN: u64 = u64::MAX;
 
 /// The SIM's lock state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Sim {
+enum Sim {
     Ready,
     Pin { pin: String, attempts: u8 },
     Puk,
@@ -39,16 +43,15 @@ struct Stored {
     at: Duration,
 }
 
-/// GSM-specific state. Present on the Hayes profile too, where only `cmee` (always 0)
-/// and `clip` (always off) are consulted.
+/// The GSM profile's state. `+CMEE` and `+CLIP` are the engine's (it renders result codes
+/// and rings).
 #[derive(Debug, Clone)]
-pub(crate) struct GsmState {
-    pub cmee: u8,
-    pub clip: bool,
-    pub sim: Sim,
-    pub reg_stat: u8,
+pub(crate) struct Gsm {
+    sim: Sim,
+    reg_stat: u8,
     /// Bumped on each SIM unlock, so only the latest unlock's registration timer counts.
-    pub unlock_gen: u64,
+    unlock_gen: u64,
+    /// Messages sent with `AT+CMGS`: (destination, text).
     pub sent: Vec<(String, String)>,
     cmgf: u8,
     creg: [u8; 3],
@@ -60,8 +63,8 @@ pub(crate) struct GsmState {
     cfun: u8,
 }
 
-impl GsmState {
-    pub fn new(scenario: &Scenario) -> GsmState {
+impl Gsm {
+    pub fn new(scenario: &Scenario) -> Gsm {
         let mut store = BTreeMap::new();
         for (i, sms) in scenario
             .stored_sms
@@ -77,9 +80,7 @@ impl GsmState {
             };
             store.insert(i as u32 + 1, stored);
         }
-        GsmState {
-            cmee: 0,
-            clip: false,
+        Gsm {
             sim: match &scenario.pin {
                 Some(pin) => Sim::Pin {
                     pin: pin.clone(),
@@ -128,47 +129,66 @@ fn timestamp(at: Duration) -> String {
     )
 }
 
-impl Modem {
+impl Gsm {
     /// Power-on: a SIM without PIN registers after the scenario's delay.
-    pub(crate) fn gsm_boot(&mut self) {
-        if self.gsm.sim == Sim::Ready {
-            self.start_registration(Duration::ZERO);
+    pub(crate) fn boot(&mut self, engine: &mut Engine) {
+        if self.sim == Sim::Ready {
+            self.start_registration(engine, Duration::ZERO);
         }
-        for i in 0..self.scenario.registration_changes.len() {
-            let (at, stat) = self.scenario.registration_changes[i];
-            self.schedule(at, TimerKind::Registration { stat, gen: ANY_GEN });
+        for i in 0..engine.scenario.registration_changes.len() {
+            let (at, stat) = engine.scenario.registration_changes[i];
+            engine.schedule(
+                at,
+                TimerKind::Profile(ProfileTimer::Registration { stat, gen: ANY_GEN }),
+            );
         }
     }
 
-    fn start_registration(&mut self, now: Duration) {
-        self.gsm.unlock_gen += 1;
-        if self.scenario.register_after.is_zero() {
-            self.gsm.reg_stat = 1;
+    /// A timer the profile set is due.
+    pub(crate) fn fire(&mut self, engine: &mut Engine, at: Duration, timer: ProfileTimer) {
+        match timer {
+            ProfileTimer::IncomingSms(i) => self.sms_arrives(engine, at, i),
+            ProfileTimer::Registration { stat, gen }
+                if gen == ANY_GEN || gen == self.unlock_gen =>
+            {
+                self.set_registration(engine, at, stat);
+            }
+            ProfileTimer::Registration { .. } => {}
+        }
+    }
+
+    fn start_registration(&mut self, engine: &mut Engine, now: Duration) {
+        self.unlock_gen += 1;
+        if engine.scenario.register_after.is_zero() {
+            self.reg_stat = 1;
         } else {
-            self.set_registration(now, 2);
-            let gen = self.gsm.unlock_gen;
-            let at = now.saturating_add(self.scenario.register_after);
-            self.schedule(at, TimerKind::Registration { stat: 1, gen });
+            self.set_registration(engine, now, 2);
+            let gen = self.unlock_gen;
+            let at = now.saturating_add(engine.scenario.register_after);
+            engine.schedule(
+                at,
+                TimerKind::Profile(ProfileTimer::Registration { stat: 1, gen }),
+            );
         }
     }
 
     /// The network registration status changes: `+CREG`/`+CGREG`/`+CEREG` reports go out
     /// to the DTE where enabled.
-    pub(crate) fn set_registration(&mut self, now: Duration, stat: u8) {
-        if self.gsm.sim != Sim::Ready || self.gsm.reg_stat == stat {
+    fn set_registration(&mut self, engine: &mut Engine, now: Duration, stat: u8) {
+        if self.sim != Sim::Ready || self.reg_stat == stat {
             return;
         }
-        self.gsm.reg_stat = stat;
+        self.reg_stat = stat;
         for (i, name) in ["+CREG", "+CGREG", "+CEREG"].iter().enumerate() {
-            match self.gsm.creg[i] {
-                1 => self.unsolicited(now, &format!("{name}: {stat}")),
+            match self.creg[i] {
+                1 => engine.unsolicited(now, &format!("{name}: {stat}")),
                 2 => {
                     let cell = if matches!(stat, 1 | 5) {
                         ",\"00A1\",\"0000B2C3\""
                     } else {
                         ""
                     };
-                    self.unsolicited(now, &format!("{name}: {stat}{cell}"));
+                    engine.unsolicited(now, &format!("{name}: {stat}{cell}"));
                 }
                 _ => {}
             }
@@ -176,11 +196,11 @@ impl Modem {
     }
 
     /// A scenario message arrives: stored, and announced with `+CMTI` when `+CNMI` asks.
-    pub(crate) fn sms_arrives(&mut self, now: Duration, i: usize) {
-        let Some(sms) = self.scenario.incoming_sms.get(i).cloned() else {
+    fn sms_arrives(&mut self, engine: &mut Engine, now: Duration, i: usize) {
+        let Some(sms) = engine.scenario.incoming_sms.get(i).cloned() else {
             return;
         };
-        let Some(index) = (1..=STORE_SIZE).find(|n| !self.gsm.store.contains_key(n)) else {
+        let Some(index) = (1..=STORE_SIZE).find(|n| !self.store.contains_key(n)) else {
             return;
         };
         let stored = Stored {
@@ -189,14 +209,14 @@ impl Modem {
             text: sms.text,
             at: now,
         };
-        self.gsm.store.insert(index, stored);
-        if self.gsm.cnmi_mt >= 1 {
-            self.unsolicited(now, &format!("+CMTI: \"SM\",{index}"));
+        self.store.insert(index, stored);
+        if self.cnmi_mt >= 1 {
+            engine.unsolicited(now, &format!("+CMTI: \"SM\",{index}"));
         }
     }
 
     fn sim_error(&self) -> Option<ResultCode> {
-        match self.gsm.sim {
+        match self.sim {
             Sim::Ready => None,
             Sim::Pin { .. } => Some(ResultCode::Cme(11)),
             Sim::Puk => Some(ResultCode::Cme(12)),
@@ -206,26 +226,32 @@ impl Modem {
     /// `D` on the GSM profile: `*99...#` starts packet data (CONNECT), `<n>;` a voice call
     /// (OK), `<n>` without `;` a circuit data call that the network refuses (NO CARRIER),
     /// as real GSM modules answer.
-    pub(crate) fn dial_gsm(&mut self, now: Duration, dial: &str, voice: bool) -> Flow {
-        if self.call != Call::Idle {
+    pub(crate) fn dial(
+        &mut self,
+        engine: &mut Engine,
+        now: Duration,
+        dial: &str,
+        voice: bool,
+    ) -> Flow {
+        if engine.call != Call::Idle {
             return Flow::Done(ResultCode::Error);
         }
         if let Some(code) = self.sim_error() {
             return Flow::Done(code);
         }
-        let parsed = DialString::parse(dial, self.settings.reg(8));
+        let parsed = DialString::parse(dial, engine.settings.reg(8));
         if parsed.number.starts_with("*99") {
-            return self.packet_data(now);
+            return self.packet_data(engine, now);
         }
         if !voice {
             return Flow::Done(ResultCode::NoCarrier);
         }
-        if !self.gsm.registered() {
+        if !self.registered() {
             return Flow::Done(ResultCode::NoCarrier);
         }
-        self.dials = self.dials.saturating_add(1);
-        let k = self.dials;
-        let sc = &self.scenario;
+        engine.dials = engine.dials.saturating_add(1);
+        let k = engine.dials;
+        let sc = &engine.scenario;
         let fail = if k <= sc.no_dialtone {
             Some((Duration::ZERO, ResultCode::NoCarrier))
         } else if k <= sc.no_dialtone.saturating_add(sc.busy) {
@@ -236,20 +262,20 @@ impl Modem {
                 .saturating_add(sc.busy)
                 .saturating_add(sc.no_answer)
         {
-            Some((self.s7(), ResultCode::NoAnswer))
+            Some((engine.s7(), ResultCode::NoAnswer))
         } else {
             None
         };
         match fail {
             None => {
-                self.new_call(Call::Voice);
+                engine.new_call(Call::Voice);
                 Flow::Next
             }
             Some((after, code)) => {
-                self.new_call(Call::Dialing { link: false });
-                let gen = self.call_gen;
+                engine.new_call(Call::Dialing { link: false });
+                let gen = engine.call_gen;
                 let outcome = Outcome::Fail(code);
-                self.schedule(
+                engine.schedule(
                     now.saturating_add(after),
                     TimerKind::DialResult { gen, outcome },
                 );
@@ -258,16 +284,16 @@ impl Modem {
         }
     }
 
-    fn packet_data(&mut self, now: Duration) -> Flow {
-        if !self.gsm.registered() || self.dials < self.scenario.no_dialtone {
-            self.dials = self.dials.saturating_add(1);
+    fn packet_data(&mut self, engine: &mut Engine, now: Duration) -> Flow {
+        if !self.registered() || engine.dials < engine.scenario.no_dialtone {
+            engine.dials = engine.dials.saturating_add(1);
             return Flow::Done(ResultCode::NoCarrier);
         }
-        self.dials = self.dials.saturating_add(1);
-        self.new_call(Call::Dialing { link: false });
-        let gen = self.call_gen;
-        let at = now.saturating_add(self.scenario.ring_delay);
-        self.schedule(
+        engine.dials = engine.dials.saturating_add(1);
+        engine.new_call(Call::Dialing { link: false });
+        let gen = engine.call_gen;
+        let at = now.saturating_add(engine.scenario.ring_delay);
+        engine.schedule(
             at,
             TimerKind::DialResult {
                 gen,
@@ -279,39 +305,39 @@ impl Modem {
 
     /// One byte of SMS text after the `> ` prompt: Ctrl-Z sends, ESC cancels (answered
     /// OK, nothing sent), CR starts a new line with a new prompt.
-    pub(crate) fn sms_byte(&mut self, now: Duration, b: u8) {
+    pub(crate) fn text_byte(&mut self, engine: &mut Engine, now: Duration, b: u8) {
         let (s3, s4, s5) = (
-            self.settings.reg(3),
-            self.settings.reg(4),
-            self.settings.reg(5),
+            engine.settings.reg(3),
+            engine.settings.reg(4),
+            engine.settings.reg(5),
         );
-        let echo = self.settings.echo;
-        let Mode::SmsText { to, text } = &mut self.mode else {
+        let echo = engine.settings.echo;
+        let Mode::SmsText { to, text } = &mut engine.mode else {
             return;
         };
         match b {
             0x1a => {
                 let (to, text) = (std::mem::take(to), std::mem::take(text));
-                self.mode = Mode::Command;
-                let mr = self.gsm.next_mr;
-                self.gsm.next_mr = mr.wrapping_add(1);
+                engine.mode = Mode::Command;
+                let mr = self.next_mr;
+                self.next_mr = mr.wrapping_add(1);
                 let text = String::from_utf8_lossy(&text).into_owned();
-                self.gsm.sent.push((to, text));
-                self.info(now, &[format!("+CMGS: {mr}")]);
-                self.result(now, ResultCode::Ok);
+                self.sent.push((to, text));
+                engine.info(now, &[format!("+CMGS: {mr}")]);
+                engine.result(now, ResultCode::Ok);
             }
             0x1b => {
-                self.mode = Mode::Command;
-                self.result(now, ResultCode::Ok);
+                engine.mode = Mode::Command;
+                engine.result(now, ResultCode::Ok);
             }
             b if b == s3 => {
                 if text.len() < MAX_SMS_TEXT {
                     text.push(b'\n');
                 }
                 if echo {
-                    self.echo(now, &[b]);
+                    engine.echo(now, &[b]);
                 }
-                self.raw_response(now, vec![s3, s4, b'>', b' ']);
+                engine.raw_response(now, vec![s3, s4, b'>', b' ']);
             }
             // The LF of a CR LF line end was already taken as the new line.
             b if b == s4 && text.last() == Some(&b'\n') => {}
@@ -322,141 +348,148 @@ impl Modem {
                     text.push(b);
                 }
                 if echo {
-                    self.echo(now, &[b]);
+                    engine.echo(now, &[b]);
                 }
             }
         }
     }
 
     /// An extended (`+`) command on the GSM profile.
-    pub(crate) fn gsm_command(&mut self, now: Duration, name: &str, op: ExtendedOp) -> Flow {
+    pub(crate) fn command(
+        &mut self,
+        engine: &mut Engine,
+        now: Duration,
+        name: &str,
+        op: ExtendedOp,
+    ) -> Flow {
         use ExtendedOp::{Execute, Read, Set, Test};
         let num = |args: &[Arg], i: usize| args.get(i).and_then(Arg::number);
         let bad = Flow::Done(ResultCode::Cme(50));
         match (name, &op) {
             ("+CMEE", Set(a)) => match num(a, 0).filter(|&n| n <= 2) {
-                Some(n) => self.gsm.cmee = n as u8,
+                Some(n) => engine.cmee = n as u8,
                 None => return bad,
             },
-            ("+CMEE", Read) => self.info(now, &[format!("+CMEE: {}", self.gsm.cmee)]),
-            ("+CMEE", Test) => self.info(now, &["+CMEE: (0-2)"]),
+            ("+CMEE", Read) => engine.info(now, &[format!("+CMEE: {}", engine.cmee)]),
+            ("+CMEE", Test) => engine.info(now, &["+CMEE: (0-2)"]),
             ("+CPIN", Read) => {
-                let state = match self.gsm.sim {
+                let state = match self.sim {
                     Sim::Ready => "READY",
                     Sim::Pin { .. } => "SIM PIN",
                     Sim::Puk => "SIM PUK",
                 };
-                self.info(now, &[format!("+CPIN: {state}")]);
+                engine.info(now, &[format!("+CPIN: {state}")]);
             }
-            ("+CPIN", Set(a)) => return self.enter_pin(now, a),
+            ("+CPIN", Set(a)) => return self.enter_pin(engine, now, a),
             ("+CPIN", Test) => {}
-            ("+CSQ", Execute) => self.info(now, &[format!("+CSQ: {},99", self.scenario.signal)]),
-            ("+CSQ", Test) => self.info(now, &["+CSQ: (0-31,99),(0-7,99)"]),
+            ("+CSQ", Execute) => {
+                engine.info(now, &[format!("+CSQ: {},99", engine.scenario.signal)])
+            }
+            ("+CSQ", Test) => engine.info(now, &["+CSQ: (0-31,99),(0-7,99)"]),
             ("+CREG" | "+CGREG" | "+CEREG", Set(a)) => match num(a, 0).filter(|&n| n <= 2) {
-                Some(n) => self.gsm.creg[creg_index(name)] = n as u8,
+                Some(n) => self.creg[creg_index(name)] = n as u8,
                 None => return bad,
             },
             ("+CREG" | "+CGREG" | "+CEREG", Read) => {
-                let n = self.gsm.creg[creg_index(name)];
-                let stat = self.gsm.reg_stat;
+                let n = self.creg[creg_index(name)];
+                let stat = self.reg_stat;
                 let cell = if n == 2 && matches!(stat, 1 | 5) {
                     ",\"00A1\",\"0000B2C3\""
                 } else {
                     ""
                 };
-                self.info(now, &[format!("{name}: {n},{stat}{cell}")]);
+                engine.info(now, &[format!("{name}: {n},{stat}{cell}")]);
             }
-            ("+CREG" | "+CGREG" | "+CEREG", Test) => self.info(now, &[format!("{name}: (0-2)")]),
-            ("+COPS", _) => return self.cops(now, &op),
-            ("+CGDCONT", _) => return self.cgdcont(now, &op),
+            ("+CREG" | "+CGREG" | "+CEREG", Test) => engine.info(now, &[format!("{name}: (0-2)")]),
+            ("+COPS", _) => return self.cops(engine, now, &op),
+            ("+CGDCONT", _) => return self.cgdcont(engine, now, &op),
             ("+CMGF", Set(a)) => match num(a, 0).filter(|&n| n <= 1) {
-                Some(n) => self.gsm.cmgf = n as u8,
+                Some(n) => self.cmgf = n as u8,
                 None => return bad,
             },
-            ("+CMGF", Read) => self.info(now, &[format!("+CMGF: {}", self.gsm.cmgf)]),
-            ("+CMGF", Test) => self.info(now, &["+CMGF: (0,1)"]),
+            ("+CMGF", Read) => engine.info(now, &[format!("+CMGF: {}", self.cmgf)]),
+            ("+CMGF", Test) => engine.info(now, &["+CMGF: (0,1)"]),
             ("+CSCS", Set(a)) => match a.first().and_then(Arg::text) {
-                Some(cs @ ("GSM" | "IRA" | "UCS2")) => self.gsm.cscs = cs.to_string(),
+                Some(cs @ ("GSM" | "IRA" | "UCS2")) => self.cscs = cs.to_string(),
                 _ => return bad,
             },
-            ("+CSCS", Read) => self.info(now, &[format!("+CSCS: \"{}\"", self.gsm.cscs)]),
-            ("+CSCS", Test) => self.info(now, &["+CSCS: (\"GSM\",\"IRA\",\"UCS2\")"]),
+            ("+CSCS", Read) => engine.info(now, &[format!("+CSCS: \"{}\"", self.cscs)]),
+            ("+CSCS", Test) => engine.info(now, &["+CSCS: (\"GSM\",\"IRA\",\"UCS2\")"]),
             ("+CNMI", Set(a)) => match num(a, 1).filter(|&n| n <= 3) {
-                Some(mt) => self.gsm.cnmi_mt = mt as u8,
+                Some(mt) => self.cnmi_mt = mt as u8,
                 None if a.len() < 2 => {}
                 None => return bad,
             },
-            ("+CNMI", Read) => self.info(now, &[format!("+CNMI: 2,{},0,0,0", self.gsm.cnmi_mt)]),
-            ("+CNMI", Test) => self.info(now, &["+CNMI: (0-2),(0-3),(0-3),(0-2),(0,1)"]),
+            ("+CNMI", Read) => engine.info(now, &[format!("+CNMI: 2,{},0,0,0", self.cnmi_mt)]),
+            ("+CNMI", Test) => engine.info(now, &["+CNMI: (0-2),(0-3),(0-3),(0-2),(0,1)"]),
             ("+CLIP", Set(a)) => match num(a, 0).filter(|&n| n <= 1) {
-                Some(n) => self.gsm.clip = n == 1,
+                Some(n) => engine.clip = n == 1,
                 None => return bad,
             },
-            ("+CLIP", Read) => self.info(now, &[format!("+CLIP: {},1", u8::from(self.gsm.clip))]),
-            ("+CLIP", Test) => self.info(now, &["+CLIP: (0,1)"]),
+            ("+CLIP", Read) => engine.info(now, &[format!("+CLIP: {},1", u8::from(engine.clip))]),
+            ("+CLIP", Test) => engine.info(now, &["+CLIP: (0,1)"]),
             ("+CFUN", Set(a)) => match num(a, 0).filter(|&n| matches!(n, 0 | 1 | 4)) {
-                Some(n) => self.gsm.cfun = n as u8,
+                Some(n) => self.cfun = n as u8,
                 None => return bad,
             },
-            ("+CFUN", Read) => self.info(now, &[format!("+CFUN: {}", self.gsm.cfun)]),
-            ("+CFUN", Test) => self.info(now, &["+CFUN: (0,1,4),(0,1)"]),
-            ("+CHUP", Execute) => self.hang_up(now),
+            ("+CFUN", Read) => engine.info(now, &[format!("+CFUN: {}", self.cfun)]),
+            ("+CFUN", Test) => engine.info(now, &["+CFUN: (0,1,4),(0,1)"]),
+            ("+CHUP", Execute) => engine.hang_up(now),
             ("+CIMI", Execute) => match self.sim_error() {
                 Some(code) => return Flow::Done(code),
-                None => self.info(now, &["001010123456789"]),
+                None => engine.info(now, &["001010123456789"]),
             },
-            ("+GCAP", Execute) => self.info(now, &["+GCAP: +CGSM"]),
+            ("+GCAP", Execute) => engine.info(now, &["+GCAP: +CGSM"]),
             ("+CGATT", Read) => {
-                let attached = u8::from(self.gsm.registered());
-                self.info(now, &[format!("+CGATT: {attached}")]);
+                let attached = u8::from(self.registered());
+                engine.info(now, &[format!("+CGATT: {attached}")]);
             }
             ("+CGATT", Set(_)) | ("+CGACT", Set(_)) => {
                 if let Some(code) = self.sim_error() {
                     return Flow::Done(code);
                 }
-                if !self.gsm.registered() {
+                if !self.registered() {
                     return Flow::Done(ResultCode::Cme(30));
                 }
             }
             ("+CGACT", Read) => {
                 let lines: Vec<String> = self
-                    .gsm
                     .contexts
                     .keys()
                     .map(|cid| format!("+CGACT: {cid},0"))
                     .collect();
                 if !lines.is_empty() {
-                    self.info(now, &lines);
+                    engine.info(now, &lines);
                 }
             }
             ("+CGDATA", Set(_) | Execute) => {
                 if let Some(code) = self.sim_error() {
                     return Flow::Done(code);
                 }
-                return self.packet_data(now);
+                return self.packet_data(engine, now);
             }
             ("+CMGS" | "+CMGL" | "+CMGR" | "+CMGD" | "+CPMS", _) => {
-                return self.sms_command(now, name, &op)
+                return self.sms_command(engine, now, name, &op)
             }
             ("+CGMI" | "+CGMM" | "+CGMR" | "+CGSN" | "+GMI" | "+GMM" | "+GMR" | "+GSN", _) => {
-                return self.identification(now, name, &op)
+                return engine.identification(now, name, &op)
             }
             _ => return Flow::Done(ResultCode::Error),
         }
         Flow::Next
     }
 
-    fn enter_pin(&mut self, now: Duration, args: &[Arg]) -> Flow {
+    fn enter_pin(&mut self, engine: &mut Engine, now: Duration, args: &[Arg]) -> Flow {
         let given = args.first().and_then(Arg::text).unwrap_or("");
-        match self.gsm.sim.clone() {
+        match self.sim.clone() {
             Sim::Ready => Flow::Done(ResultCode::Cme(3)),
             Sim::Pin { pin, attempts } => {
                 if given == pin {
-                    self.gsm.sim = Sim::Ready;
-                    self.start_registration(now);
+                    self.sim = Sim::Ready;
+                    self.start_registration(engine, now);
                     Flow::Next
                 } else {
-                    self.gsm.sim = if attempts <= 1 {
+                    self.sim = if attempts <= 1 {
                         Sim::Puk
                     } else {
                         Sim::Pin {
@@ -469,8 +502,8 @@ impl Modem {
             }
             Sim::Puk => match args.get(1).and_then(Arg::text) {
                 Some(new_pin) if given == PUK && !new_pin.is_empty() => {
-                    self.gsm.sim = Sim::Ready;
-                    self.start_registration(now);
+                    self.sim = Sim::Ready;
+                    self.start_registration(engine, now);
                     Flow::Next
                 }
                 _ => Flow::Done(ResultCode::Cme(16)),
@@ -478,17 +511,17 @@ impl Modem {
         }
     }
 
-    fn cops(&mut self, now: Duration, op: &ExtendedOp) -> Flow {
+    fn cops(&mut self, engine: &mut Engine, now: Duration, op: &ExtendedOp) -> Flow {
         if let Some(code) = self.sim_error() {
             return Flow::Done(code);
         }
-        let operator = self.scenario.operator.clone();
+        let operator = engine.scenario.operator.clone();
         match op {
-            ExtendedOp::Read if self.gsm.registered() => {
-                self.info(now, &[format!("+COPS: 0,0,\"{operator}\",7")]);
+            ExtendedOp::Read if self.registered() => {
+                engine.info(now, &[format!("+COPS: 0,0,\"{operator}\",7")]);
             }
-            ExtendedOp::Read => self.info(now, &["+COPS: 0"]),
-            ExtendedOp::Test => self.info(
+            ExtendedOp::Read => engine.info(now, &["+COPS: 0"]),
+            ExtendedOp::Test => engine.info(
                 now,
                 &[format!(
                     "+COPS: (2,\"{operator}\",\"{operator}\",\"00101\",7),,(0-4),(0-2)"
@@ -500,7 +533,7 @@ impl Modem {
         Flow::Next
     }
 
-    fn cgdcont(&mut self, now: Duration, op: &ExtendedOp) -> Flow {
+    fn cgdcont(&mut self, engine: &mut Engine, now: Duration, op: &ExtendedOp) -> Flow {
         match op {
             ExtendedOp::Set(a) => {
                 let Some(cid) = a
@@ -511,7 +544,7 @@ impl Modem {
                     return Flow::Done(ResultCode::Cme(50));
                 };
                 if a.len() == 1 {
-                    self.gsm.contexts.remove(&cid);
+                    self.contexts.remove(&cid);
                     return Flow::Next;
                 }
                 let kind = a.get(1).and_then(Arg::text).unwrap_or("IP").to_string();
@@ -519,11 +552,10 @@ impl Modem {
                     return Flow::Done(ResultCode::Cme(50));
                 }
                 let apn = a.get(2).and_then(Arg::text).unwrap_or("").to_string();
-                self.gsm.contexts.insert(cid, (kind, apn));
+                self.contexts.insert(cid, (kind, apn));
             }
             ExtendedOp::Read => {
                 let lines: Vec<String> = self
-                    .gsm
                     .contexts
                     .iter()
                     .map(|(cid, (kind, apn))| {
@@ -531,34 +563,40 @@ impl Modem {
                     })
                     .collect();
                 if !lines.is_empty() {
-                    self.info(now, &lines);
+                    engine.info(now, &lines);
                 }
             }
-            ExtendedOp::Test => self.info(now, &["+CGDCONT: (1-16),\"IP\",,,(0-2),(0-4)"]),
+            ExtendedOp::Test => engine.info(now, &["+CGDCONT: (1-16),\"IP\",,,(0-2),(0-4)"]),
             ExtendedOp::Execute => return Flow::Done(ResultCode::Error),
         }
         Flow::Next
     }
 
     /// `+CMGS`, `+CMGL`, `+CMGR`, `+CMGD`, `+CPMS` (27.005, text mode only).
-    fn sms_command(&mut self, now: Duration, name: &str, op: &ExtendedOp) -> Flow {
+    fn sms_command(
+        &mut self,
+        engine: &mut Engine,
+        now: Duration,
+        name: &str,
+        op: &ExtendedOp,
+    ) -> Flow {
         if let ExtendedOp::Test = op {
             if name == "+CMGL" {
-                self.info(
+                engine.info(
                     now,
                     &["+CMGL: (\"REC UNREAD\",\"REC READ\",\"STO UNSENT\",\"STO SENT\",\"ALL\")"],
                 );
             }
             return Flow::Next;
         }
-        if self.gsm.sim != Sim::Ready {
-            return Flow::Done(ResultCode::Cms(if self.gsm.sim == Sim::Puk {
+        if self.sim != Sim::Ready {
+            return Flow::Done(ResultCode::Cms(if self.sim == Sim::Puk {
                 316
             } else {
                 311
             }));
         }
-        if self.gsm.cmgf != 1 && name != "+CPMS" && name != "+CMGD" {
+        if self.cmgf != 1 && name != "+CPMS" && name != "+CMGD" {
             // PDU mode is not simulated.
             return Flow::Done(ResultCode::Cms(303));
         }
@@ -572,15 +610,15 @@ impl Modem {
                 let Some(to) = args.first().and_then(Arg::text).map(str::to_string) else {
                     return Flow::Done(ResultCode::Cms(305));
                 };
-                if !self.gsm.registered() {
+                if !self.registered() {
                     return Flow::Done(ResultCode::Cms(331));
                 }
-                self.mode = Mode::SmsText {
+                engine.mode = Mode::SmsText {
                     to,
                     text: Vec::new(),
                 };
-                let (s3, s4) = (self.settings.reg(3), self.settings.reg(4));
-                self.raw_response(now, vec![s3, s4, b'>', b' ']);
+                let (s3, s4) = (engine.settings.reg(3), engine.settings.reg(4));
+                engine.raw_response(now, vec![s3, s4, b'>', b' ']);
                 Flow::Pending
             }
             ("+CMGL", ExtendedOp::Set(_) | ExtendedOp::Execute) => {
@@ -597,7 +635,7 @@ impl Modem {
                     _ => return Flow::Done(ResultCode::Cms(302)),
                 };
                 let mut lines = Vec::new();
-                for (i, m) in self.gsm.store.iter_mut().filter(|(_, m)| wanted(m)) {
+                for (i, m) in self.store.iter_mut().filter(|(_, m)| wanted(m)) {
                     let stat = if m.read { "REC READ" } else { "REC UNREAD" };
                     lines.push(format!(
                         "+CMGL: {i},\"{stat}\",\"{}\",,{}",
@@ -608,12 +646,12 @@ impl Modem {
                     m.read = true;
                 }
                 if !lines.is_empty() {
-                    self.info(now, &lines);
+                    engine.info(now, &lines);
                 }
                 Flow::Next
             }
             ("+CMGR", ExtendedOp::Set(_)) => {
-                let Some(m) = index.and_then(|i| self.gsm.store.get_mut(&i)) else {
+                let Some(m) = index.and_then(|i| self.store.get_mut(&i)) else {
                     return Flow::Done(ResultCode::Cms(321));
                 };
                 let stat = if m.read { "REC READ" } else { "REC UNREAD" };
@@ -622,36 +660,36 @@ impl Modem {
                     m.text.clone(),
                 ];
                 m.read = true;
-                self.info(now, &lines);
+                engine.info(now, &lines);
                 Flow::Next
             }
             ("+CMGD", ExtendedOp::Set(_)) => {
                 let flag = args.get(1).and_then(Arg::number).unwrap_or(0);
                 match flag {
                     0 => {
-                        if index.and_then(|i| self.gsm.store.remove(&i)).is_none() {
+                        if index.and_then(|i| self.store.remove(&i)).is_none() {
                             return Flow::Done(ResultCode::Cms(321));
                         }
                     }
-                    1..=3 => self.gsm.store.retain(|_, m| !m.read),
-                    4 => self.gsm.store.clear(),
+                    1..=3 => self.store.retain(|_, m| !m.read),
+                    4 => self.store.clear(),
                     _ => return Flow::Done(ResultCode::Cms(302)),
                 }
                 Flow::Next
             }
             ("+CPMS", ExtendedOp::Read) => {
-                let n = self.gsm.store.len();
+                let n = self.store.len();
                 let used = format!("{n},{STORE_SIZE}");
-                self.info(
+                engine.info(
                     now,
                     &[format!("+CPMS: \"SM\",{used},\"SM\",{used},\"SM\",{used}")],
                 );
                 Flow::Next
             }
             ("+CPMS", ExtendedOp::Set(_)) => {
-                let n = self.gsm.store.len();
+                let n = self.store.len();
                 let used = format!("{n},{STORE_SIZE}");
-                self.info(now, &[format!("+CPMS: {used},{used},{used}")]);
+                engine.info(now, &[format!("+CPMS: {used},{used},{used}")]);
                 Flow::Next
             }
             _ => Flow::Done(ResultCode::Error),

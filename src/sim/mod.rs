@@ -1,21 +1,19 @@
 //! The simulated Hayes/GSM modem (see DESIGN.md §5 and `docs/sim.md`).
 //!
 //! [`Modem`] is a V.250 engine with no I/O of its own: bytes and time go in, bytes come
-//! out, like the VM. `port::sim` wraps it as an in-process port; [`cli`] serves it on a
-//! pty, TCP or RFC 2217 socket.
+//! out, like the VM. It opens nothing, starts no thread and never sleeps: `port::sim`
+//! wraps it as an in-process port, `serve` serves it on a pty, TCP or RFC 2217 socket.
 
-pub mod cli;
-mod cmdline;
-mod commands;
+mod command_line;
+mod engine;
+mod execute;
 mod gsm;
 mod modem;
-mod pty;
 mod result;
-pub mod rfc2217;
 mod scenario;
-mod serve;
 mod settings;
 
+pub use engine::{LinkEvent, LinkRequest, Profile};
 pub use gsm::PUK;
-pub use modem::{LinkEvent, LinkRequest, Modem, Profile};
+pub use modem::Modem;
 pub use scenario::{CarrierLoss, IncomingCall, IncomingSms, OnlineData, Scenario, ScenarioError};

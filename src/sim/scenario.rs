@@ -11,7 +11,6 @@
 //! ```
 
 use std::fmt;
-use std::path::Path;
 use std::time::Duration;
 
 /// The longest duration a scenario may name; keeps every time sum far from overflow.
@@ -135,7 +134,7 @@ impl Default for Scenario {
 /// A scenario file that cannot be used.
 #[derive(Debug)]
 pub enum ScenarioError {
-    /// The file could not be read.
+    /// The file could not be read (the engine reads no files: `port::sim::read_scenario` does).
     Read {
         /// The file.
         path: String,
@@ -165,15 +164,6 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 impl Scenario {
-    /// Reads and parses a scenario file.
-    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Scenario::parse(&text)
-    }
-
     /// Parses scenario text; every directive not given keeps its default.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
         let mut scenario = Scenario::default();

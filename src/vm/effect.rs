@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use crate::port::PortError;
-
 /// One thing for the driver to do before resuming the VM.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -40,7 +38,18 @@ pub enum Reply {
     /// The answer to `QueryCarrier`.
     Carrier(bool),
     /// The port failed while performing the effect.
-    Failed(PortError),
+    Failed(Failure),
+}
+
+/// What the VM needs to know of a port that failed: the driver turns the port's error into
+/// this, so the VM never sees a port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What went wrong, naming the port, for the user.
+    pub message: String,
+    /// The port cannot do this at all (a pty has no DTR), as opposed to failing at it: a
+    /// `hangup` then falls back to `+++` and `ATH` instead of ending the script.
+    pub unsupported: bool,
 }
 
 /// How a run ended.

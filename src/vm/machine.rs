@@ -11,13 +11,12 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use super::effect::{Control, Effect, Outcome, Reply};
+use super::effect::{Control, Effect, Failure, Outcome, Reply};
 use super::matcher::{Active, PatternSet, Scan, Scanner};
 use super::monitor::Monitor;
 use super::value::Value;
 use crate::lang::literal::{escape_bytes, format_duration};
 use crate::bytecode::{DurArg, Op, Program, VarRef};
-use crate::port::PortError;
 
 /// The opcodes of the chat(8) front end, kept apart from the language's.
 mod chat;
@@ -365,18 +364,18 @@ impl Machine {
 
     fn take_reply(&mut self, now: Duration, reply: Reply) -> Option<Effect> {
         let State::Pending(pending) = self.state else {
-            if let Reply::Failed(error) = reply {
-                return Some(self.port_failure(error));
+            if let Reply::Failed(failure) = reply {
+                return Some(self.port_failure(failure));
             }
             return None;
         };
         self.state = State::Running;
         match (pending, reply) {
-            (PendingReply::DropDtr { fallback }, Reply::Failed(PortError::Unsupported { .. })) => {
+            (PendingReply::DropDtr { fallback }, Reply::Failed(Failure { unsupported: true, .. })) => {
                 self.pc = fallback;
             }
             (PendingReply::IgnoreFailure, Reply::Failed(_)) => {}
-            (_, Reply::Failed(error)) => return Some(self.port_failure(error)),
+            (_, Reply::Failed(failure)) => return Some(self.port_failure(failure)),
             (PendingReply::Carrier, Reply::Carrier(up)) => {
                 if let Some(mut wait) = self.carrier_wait.take() {
                     if up {
@@ -392,8 +391,8 @@ impl Machine {
         None
     }
 
-    fn port_failure(&mut self, error: PortError) -> Effect {
-        let message = format!("{}: {}", self.here(self.pc), self.mask(&error.to_string()));
+    fn port_failure(&mut self, failure: Failure) -> Effect {
+        let message = format!("{}: {}", self.here(self.pc), self.mask(&failure.message));
         self.finish(Outcome { code: 2, message: Some(message) })
     }
 

@@ -441,15 +441,19 @@ fn tcp_over_ipv6_loopback_when_available() {
 }
 
 #[test]
-fn open_leaves_the_simulator_to_its_module() {
-    let spec: PortSpec = "sim:hayes".parse().unwrap();
+fn open_opens_the_simulator_too() {
+    let mut port = open_spec("sim:hayes");
+    assert_eq!(port.name(), "sim:hayes");
+    port.write_all(b"AT\r").unwrap();
+    port_expect(port.as_mut(), b"AT\r\r\nOK\r\n");
+    let spec: PortSpec = "sim:nokia".parse().unwrap();
     match port::open(&spec, &SerialOptions::default()) {
         Err(PortError::BadSpec { spec, reason }) => {
-            assert_eq!(spec, "sim:hayes");
-            assert!(reason.contains("port::sim"), "{reason}");
+            assert_eq!(spec, "sim:nokia");
+            assert!(reason.contains("unknown profile"), "{reason}");
         }
         Err(e) => panic!("expected BadSpec, got {e:?}"),
-        Ok(_) => panic!("port::open opened the simulator"),
+        Ok(_) => panic!("opened a simulator with an unknown profile"),
     }
 }
 

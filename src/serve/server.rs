@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::pty::Pty;
 use super::rfc2217::{LineControl, Rfc2217Server};
-use super::{LinkEvent, LinkRequest, Modem};
+use crate::sim::{LinkEvent, LinkRequest, Modem};
 
 /// Output waiting for a slow client is capped; beyond this the modem's bytes are lost, as
 /// they would be on a serial line without flow control.

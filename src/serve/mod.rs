@@ -1,4 +1,13 @@
-//! `atchat sim`: serve the simulated modem on a pty, TCP or RFC 2217.
+//! `atchat sim`: the simulated modem served to other programs, on a pty, TCP or RFC 2217,
+//! and calls between simulated modems over TCP.
+//!
+//! The modem itself is [`crate::sim::Modem`], an engine with no I/O; this front end owns
+//! the pty, the sockets and the clock, and moves bytes and time in and out of it
+//! (`server.rs`).
+
+mod pty;
+mod rfc2217;
+mod server;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -6,8 +15,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::serve::{Exposure, Network, Server};
-use super::{Modem, Profile, Scenario};
+use crate::port::sim::read_scenario;
+use crate::sim::{Modem, Profile, Scenario};
+use server::{Exposure, Network, Server};
 
 /// The modem `--profile` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,7 +68,7 @@ pub fn run(args: &SimArgs) -> ExitCode {
         ExitCode::from(code)
     };
     let mut scenario = match &args.scenario {
-        Some(path) => match Scenario::from_file(path) {
+        Some(path) => match read_scenario(path) {
             Ok(s) => s,
             Err(e) => return fail(1, e.to_string()),
         },

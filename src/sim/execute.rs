@@ -1,9 +1,11 @@
-//! Executing V.250 command lines: basic commands, `&` commands, S-registers and `D`.
+//! Executing V.250 commands: basic commands, `&` commands, S-registers, `D` on a telephone
+//! line and the `+G` identification. A profile may take `D` and extended commands over
+//! (the GSM profile does, `gsm.rs`); [`Flow`] is what every command tells the line.
 
 use std::time::Duration;
 
-use super::cmdline::{Command, CommandLine, ExtendedOp};
-use super::modem::{Call, LinkRequest, Mode, Modem, Outcome, Profile, TimerKind};
+use super::command_line::{Command, DialString, ExtendedOp};
+use super::engine::{Call, Engine, LinkRequest, Mode, Outcome, Profile, TimerKind};
 use super::result::ResultCode;
 use super::settings::Settings;
 
@@ -17,29 +19,9 @@ pub(crate) enum Flow {
     Pending,
 }
 
-/// How long `!` (hook flash) takes.
-const FLASH: Duration = Duration::from_millis(500);
-
-impl Modem {
-    /// Runs the commands of one line in order; the first failure stops the line and only
-    /// one final result code is sent (V.250 §5.6).
-    pub(crate) fn execute_line(&mut self, now: Duration, body: &[u8]) {
-        let mut line = CommandLine::new(body);
-        loop {
-            let command = match line.next_command() {
-                None => return self.result(now, ResultCode::Ok),
-                Some(Err(())) => return self.result(now, ResultCode::Error),
-                Some(Ok(command)) => command,
-            };
-            match self.execute(now, command) {
-                Flow::Next => {}
-                Flow::Done(code) => return self.result(now, code),
-                Flow::Pending => return,
-            }
-        }
-    }
-
-    fn execute(&mut self, now: Duration, command: Command) -> Flow {
+impl Engine {
+    /// Executes one command as a V.250 modem on a telephone line does.
+    pub(crate) fn execute(&mut self, now: Duration, command: Command) -> Flow {
         match command {
             Command::Basic(letter, arg) => self.basic(now, letter, arg),
             Command::Ampersand(letter, arg) => self.ampersand(now, letter, arg),
@@ -58,14 +40,8 @@ impl Modem {
                 self.info(now, &[format!("{value:03}")]);
                 Flow::Next
             }
-            Command::Dial { number, voice } => match self.profile {
-                Profile::Hayes => self.dial_hayes(now, &number, voice),
-                Profile::Gsm => self.dial_gsm(now, &number, voice),
-            },
-            Command::Extended { name, op } => match self.profile {
-                Profile::Gsm => self.gsm_command(now, &name, op),
-                Profile::Hayes => self.identification(now, &name, &op),
-            },
+            Command::Dial { number, voice } => self.dial_hayes(now, &number, voice),
+            Command::Extended { name, op } => self.identification(now, &name, &op),
         }
     }
 
@@ -310,61 +286,5 @@ impl Modem {
         let gen = self.call_gen;
         self.schedule(at, TimerKind::DialResult { gen, outcome });
         Flow::Pending
-    }
-}
-
-/// A dial string with its modifiers worked out.
-pub(crate) struct DialString {
-    /// What is dialed: digits, `*`, `#`, `A`-`D`, `+`, and for network calls `host:port`.
-    pub number: String,
-    /// Time the modifiers add: S8 seconds per `,`, half a second per `!`.
-    pub duration: Duration,
-}
-
-impl DialString {
-    /// Splits `dial` (what followed `D`, `;` removed) into the number and the pauses.
-    /// Characters V.250 does not define are ignored, as V.250 §6.3.1 allows.
-    pub fn parse(dial: &str, s8: u8) -> DialString {
-        // `host:port` reaches another simulated modem; only a leading T or P applies to it.
-        let address = dial.trim_start_matches(['T', 't', 'P', 'p']);
-        if address.contains(':') {
-            return DialString {
-                number: address.to_string(),
-                duration: Duration::ZERO,
-            };
-        }
-        let mut number = String::new();
-        let mut duration = Duration::ZERO;
-        let comma = Duration::from_secs(u64::from(s8));
-        for c in dial.chars() {
-            match c {
-                ',' => duration = duration.saturating_add(comma),
-                '!' => duration = duration.saturating_add(FLASH),
-                // T/P/W/@/R and anything else change nothing observable about the far end:
-                // W and @ wait for a dial tone or quiet answer, which the line always gives.
-                c if c.is_ascii_digit() || matches!(c, '*' | '#' | '+' | 'A'..='D' | 'a'..='d') => {
-                    number.push(c.to_ascii_uppercase())
-                }
-                _ => {}
-            }
-        }
-        DialString { number, duration }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dial_modifiers() {
-        let d = DialString::parse("T555,,1234!W@", 2);
-        assert_eq!(d.number, "5551234");
-        assert_eq!(d.duration, Duration::from_millis(4500));
-        assert_eq!(
-            DialString::parse("T127.0.0.1:4000", 2).number,
-            "127.0.0.1:4000"
-        );
-        assert_eq!(DialString::parse("*99***1#", 2).number, "*99***1#");
     }
 }

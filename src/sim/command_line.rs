@@ -3,7 +3,13 @@
 //! Parsing is lazy, one command at a time, because a real modem executes the commands of a
 //! line in order and stops at the first one it rejects: the ones before it have taken
 //! effect. Spaces are ignored outside quoted strings and letters are case-insensitive,
-//! except inside quotes and dial strings, which keep what the DTE typed.
+//! except inside quotes and dial strings, which keep what the DTE typed. [`DialString`]
+//! then works out what a `D` command dials.
+
+use std::time::Duration;
+
+/// How long `!` (hook flash) takes.
+const FLASH: Duration = Duration::from_millis(500);
 
 /// One command of a command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +231,45 @@ impl<'a> CommandLine<'a> {
     }
 }
 
+/// A dial string with its modifiers worked out.
+pub(crate) struct DialString {
+    /// What is dialed: digits, `*`, `#`, `A`-`D`, `+`, and for network calls `host:port`.
+    pub number: String,
+    /// Time the modifiers add: S8 seconds per `,`, half a second per `!`.
+    pub duration: Duration,
+}
+
+impl DialString {
+    /// Splits `dial` (what followed `D`, `;` removed) into the number and the pauses.
+    /// Characters V.250 does not define are ignored, as V.250 §6.3.1 allows.
+    pub fn parse(dial: &str, s8: u8) -> DialString {
+        // `host:port` reaches another simulated modem; only a leading T or P applies to it.
+        let address = dial.trim_start_matches(['T', 't', 'P', 'p']);
+        if address.contains(':') {
+            return DialString {
+                number: address.to_string(),
+                duration: Duration::ZERO,
+            };
+        }
+        let mut number = String::new();
+        let mut duration = Duration::ZERO;
+        let comma = Duration::from_secs(u64::from(s8));
+        for c in dial.chars() {
+            match c {
+                ',' => duration = duration.saturating_add(comma),
+                '!' => duration = duration.saturating_add(FLASH),
+                // T/P/W/@/R and anything else change nothing observable about the far end:
+                // W and @ wait for a dial tone or quiet answer, which the line always gives.
+                c if c.is_ascii_digit() || matches!(c, '*' | '#' | '+' | 'A'..='D' | 'a'..='d') => {
+                    number.push(c.to_ascii_uppercase())
+                }
+                _ => {}
+            }
+        }
+        DialString { number, duration }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,5 +357,17 @@ mod tests {
             all("S99999999999999=1"),
             vec![Ok(Command::SetRegister(u32::MAX, 1))]
         );
+    }
+
+    #[test]
+    fn dial_modifiers() {
+        let d = DialString::parse("T555,,1234!W@", 2);
+        assert_eq!(d.number, "5551234");
+        assert_eq!(d.duration, Duration::from_millis(4500));
+        assert_eq!(
+            DialString::parse("T127.0.0.1:4000", 2).number,
+            "127.0.0.1:4000"
+        );
+        assert_eq!(DialString::parse("*99***1#", 2).number, "*99***1#");
     }
 }
