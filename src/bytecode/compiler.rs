@@ -11,7 +11,7 @@ use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::*;
 use crate::syntax::ast::*;
 use crate::syntax::Sources;
-use crate::vm::matcher::{End, Pattern as MatchPattern, Segment};
+use super::pattern::{End, Pattern as MatchPattern, Segment};
 
 /// The bare result codes the language knows, with their numeric (ATV0) form where V.250
 /// gives one. Codes starting with `+` (`+CME ERROR`, `+CMTI`, ...) are accepted as written.

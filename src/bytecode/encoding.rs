@@ -52,14 +52,14 @@
 
 mod verify;
 
-pub use verify::{verify, PatternProblem, Site, Table, VerifyError};
+pub use verify::{verify, Site, Table, VerifyError};
 pub(crate) use verify::{flow, Frame};
 
 use std::time::Duration;
 
 use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::*;
-use crate::vm::matcher::{End, Pattern, Segment};
+use super::pattern::{End, Pattern, Segment};
 
 /// The first four bytes of every `.atcb` file.
 pub const MAGIC: [u8; 4] = *b"ATCB";

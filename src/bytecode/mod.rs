@@ -5,6 +5,7 @@ pub mod compiler;
 pub mod disassembler;
 pub mod encoding;
 pub mod opcode;
+pub mod pattern;
 pub mod program;
 
 pub use opcode::{Comparison, DurArg, Op, VarRef};

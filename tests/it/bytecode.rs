@@ -11,14 +11,14 @@ use std::time::Duration;
 
 use atchat::bytecode::disassembler::{disassemble, duration, instruction, quote};
 use atchat::bytecode::encoding::{
-    decode, encode, verify, DecodeError, PatternProblem, Site, Table, VerifyError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS,
+    decode, encode, verify, DecodeError, Site, Table, VerifyError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS,
 };
 use atchat::bytecode::{
     ArmInfo, Comparison, Const, DurArg, GlobalInfo, HandlerInfo, LineEntry, Op, ParamInfo, ProcInfo, Program,
     RetryTable, VarRef, WaitTable,
 };
 use atchat::syntax::Sources;
-use atchat::vm::matcher::{End, Pattern, Segment};
+use atchat::bytecode::pattern::{End, Pattern, PatternProblem, Segment};
 use proptest::prelude::*;
 
 use crate::support::golden;

@@ -39,8 +39,8 @@ use std::collections::VecDeque;
 
 use crate::bytecode::disassembler::op_name;
 use crate::bytecode::opcode::{DurArg, Op, VarRef};
+use crate::bytecode::pattern::{Pattern, PatternProblem};
 use crate::bytecode::program::Program;
-use crate::vm::matcher::{Pattern, Segment};
 
 /// A table of the program, or its code, that an index points into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,29 +99,6 @@ impl std::fmt::Display for Site {
             Site::Global(g) => write!(f, "in global {g}"),
             Site::Line(l) => write!(f, "in line entry {l}"),
         }
-    }
-}
-
-/// Why a pattern cannot be matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatternProblem {
-    NoSegments,
-    StartsWithCapture,
-    EmptyLiteral,
-    /// Two captures in a row: nothing would tell where the first one ends.
-    AdjacentCaptures,
-    EmptyNumeric,
-}
-
-impl std::fmt::Display for PatternProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            PatternProblem::NoSegments => "it has no segments",
-            PatternProblem::StartsWithCapture => "it starts with a capture, not a literal",
-            PatternProblem::EmptyLiteral => "it has an empty literal segment",
-            PatternProblem::AdjacentCaptures => "it has two captures in a row",
-            PatternProblem::EmptyNumeric => "its numeric form is empty",
-        })
     }
 }
 
@@ -310,7 +287,7 @@ impl Checker<'_> {
         let expected = match pattern {
             Some(i) => {
                 self.index(Table::Pattern, i, site)?;
-                self.p.patterns.get(i as usize).map_or(0, capture_count)
+                self.p.patterns.get(i as usize).map_or(0, Pattern::capture_count)
             }
             None => 0,
         };
@@ -329,7 +306,7 @@ impl Checker<'_> {
             return Err(VerifyError::PatternTextCount { patterns: p.patterns.len(), texts: p.pattern_text.len() });
         }
         for (i, pattern) in p.patterns.iter().enumerate() {
-            if let Some(problem) = pattern_problem(pattern) {
+            if let Some(problem) = pattern.problem() {
                 return Err(VerifyError::BadPattern { pattern: len32(i), problem });
             }
         }
@@ -474,29 +451,6 @@ fn op_vars(program: &Program, op: &Op, pc: u32) -> Vec<(VarRef, Site)> {
         },
         _ => Vec::new(),
     }
-}
-
-/// How many captures a pattern makes.
-pub(crate) fn capture_count(pattern: &Pattern) -> usize {
-    pattern.segments.iter().filter(|s| matches!(s, Segment::Capture)).count()
-}
-
-fn pattern_problem(pattern: &Pattern) -> Option<PatternProblem> {
-    match pattern.segments.first() {
-        None => return Some(PatternProblem::NoSegments),
-        Some(Segment::Capture) => return Some(PatternProblem::StartsWithCapture),
-        Some(Segment::Literal(_)) => {}
-    }
-    if pattern.segments.iter().any(|s| matches!(s, Segment::Literal(l) if l.is_empty())) {
-        return Some(PatternProblem::EmptyLiteral);
-    }
-    if pattern.segments.windows(2).any(|w| matches!(w, [Segment::Capture, Segment::Capture])) {
-        return Some(PatternProblem::AdjacentCaptures);
-    }
-    if pattern.numeric.as_ref().is_some_and(|n| n.is_empty()) {
-        return Some(PatternProblem::EmptyNumeric);
-    }
-    None
 }
 
 /// Whether execution can go on to the next instruction after `op`.
