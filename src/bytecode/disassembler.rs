@@ -23,7 +23,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::encoding::{flow, Frame};
+use super::flow::{flow, Frame};
 use super::opcode::{Comparison, DurArg, Op, VarRef};
 use super::program::{Const, Program};
 
@@ -42,59 +42,6 @@ pub fn instruction(program: &Program, pc: usize) -> String {
     match program.code.get(pc) {
         Some(op) => Listing { program, frames: &frames }.op(pc, op),
         None => format!("pc {pc} is past the end of the code"),
-    }
-}
-
-/// The name of an opcode, as declared in [`Op`].
-pub fn op_name(op: &Op) -> &'static str {
-    match op {
-        Op::Const(_) => "Const",
-        Op::Load(_) => "Load",
-        Op::Store(_) => "Store",
-        Op::Concat(_) => "Concat",
-        Op::Compare(_) => "Compare",
-        Op::Not => "Not",
-        Op::JumpIfFalse(_) => "JumpIfFalse",
-        Op::Jump(_) => "Jump",
-        Op::Pop => "Pop",
-        Op::Send { .. } => "Send",
-        Op::SendEscape => "SendEscape",
-        Op::Expect(_) => "Expect",
-        Op::Sleep(_) => "Sleep",
-        Op::Guard => "Guard",
-        Op::Pause(_) => "Pause",
-        Op::SetTimeout(_) => "SetTimeout",
-        Op::Numeric(_) => "Numeric",
-        Op::AddHandler(_) => "AddHandler",
-        Op::ScopeEnter => "ScopeEnter",
-        Op::ScopeExit => "ScopeExit",
-        Op::Resume => "Resume",
-        Op::RetryBegin(_) => "RetryBegin",
-        Op::RetryEnd => "RetryEnd",
-        Op::RetryNow { .. } => "RetryNow",
-        Op::Dtr(_) => "Dtr",
-        Op::DropDtrOr(_) => "DropDtrOr",
-        Op::Rts(_) => "Rts",
-        Op::Break(_) => "Break",
-        Op::Baud(_) => "Baud",
-        Op::Flush => "Flush",
-        Op::WaitCarrier(_) => "WaitCarrier",
-        Op::Say => "Say",
-        Op::Fail { .. } => "Fail",
-        Op::Exit(_) => "Exit",
-        Op::Call(_) => "Call",
-        Op::Return { .. } => "Return",
-        Op::Halt => "Halt",
-        Op::MaskInput(_) => "MaskInput",
-        Op::Trace { .. } => "Trace",
-        Op::Echo(_) => "Echo",
-        Op::Report(_) => "Report",
-        Op::ClearReport(_) => "ClearReport",
-        Op::EndReport => "EndReport",
-        Op::Log { .. } => "Log",
-        Op::SayRaw => "SayRaw",
-        Op::IgnoreHangup(_) => "IgnoreHangup",
-        Op::TryBreak(_) => "TryBreak",
     }
 }
 
@@ -317,7 +264,7 @@ impl Listing<'_> {
 
     fn op(&self, pc: usize, op: &Op) -> String {
         let p = self.program;
-        let name = op_name(op);
+        let name = op.name();
         let operands = match op {
             Op::Const(k) => self.constant(*k),
             Op::Load(v) | Op::Store(v) => self.var(Some(pc), *v),

@@ -1,4 +1,4 @@
-//! The binary form of a [`Program`] (`atchat compile -o x.atcb`) and its verifier.
+//! The binary form of a [`Program`] (`atchat compile -o x.atcb`).
 //!
 //! [`encode`] writes every field of a program; [`decode`] reads it back and runs [`verify`], so
 //! a program that decodes is one the VM can run without an index going out of range. A corrupt
@@ -50,16 +50,12 @@
 //! therefore allocates at most a small multiple of the file's size. A program past these limits
 //! still encodes, but does not decode.
 
-mod verify;
-
-pub use verify::{verify, Site, Table, VerifyError};
-pub(crate) use verify::{flow, Frame};
-
 use std::time::Duration;
 
 use super::opcode::{Comparison, DurArg, Op, VarRef};
-use super::program::*;
 use super::pattern::{End, Pattern, Segment};
+use super::program::*;
+use super::verify::{verify, VerifyError};
 
 /// The first four bytes of every `.atcb` file.
 pub const MAGIC: [u8; 4] = *b"ATCB";

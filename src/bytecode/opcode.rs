@@ -158,3 +158,58 @@ pub enum Op {
     /// `tcsendbreak`'s result).
     TryBreak(Duration),
 }
+
+impl Op {
+    /// The name of an opcode, as declared in [`Op`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Const(_) => "Const",
+            Op::Load(_) => "Load",
+            Op::Store(_) => "Store",
+            Op::Concat(_) => "Concat",
+            Op::Compare(_) => "Compare",
+            Op::Not => "Not",
+            Op::JumpIfFalse(_) => "JumpIfFalse",
+            Op::Jump(_) => "Jump",
+            Op::Pop => "Pop",
+            Op::Send { .. } => "Send",
+            Op::SendEscape => "SendEscape",
+            Op::Expect(_) => "Expect",
+            Op::Sleep(_) => "Sleep",
+            Op::Guard => "Guard",
+            Op::Pause(_) => "Pause",
+            Op::SetTimeout(_) => "SetTimeout",
+            Op::Numeric(_) => "Numeric",
+            Op::AddHandler(_) => "AddHandler",
+            Op::ScopeEnter => "ScopeEnter",
+            Op::ScopeExit => "ScopeExit",
+            Op::Resume => "Resume",
+            Op::RetryBegin(_) => "RetryBegin",
+            Op::RetryEnd => "RetryEnd",
+            Op::RetryNow { .. } => "RetryNow",
+            Op::Dtr(_) => "Dtr",
+            Op::DropDtrOr(_) => "DropDtrOr",
+            Op::Rts(_) => "Rts",
+            Op::Break(_) => "Break",
+            Op::Baud(_) => "Baud",
+            Op::Flush => "Flush",
+            Op::WaitCarrier(_) => "WaitCarrier",
+            Op::Say => "Say",
+            Op::Fail { .. } => "Fail",
+            Op::Exit(_) => "Exit",
+            Op::Call(_) => "Call",
+            Op::Return { .. } => "Return",
+            Op::Halt => "Halt",
+            Op::MaskInput(_) => "MaskInput",
+            Op::Trace { .. } => "Trace",
+            Op::Echo(_) => "Echo",
+            Op::Report(_) => "Report",
+            Op::ClearReport(_) => "ClearReport",
+            Op::EndReport => "EndReport",
+            Op::Log { .. } => "Log",
+            Op::SayRaw => "SayRaw",
+            Op::IgnoreHangup(_) => "IgnoreHangup",
+            Op::TryBreak(_) => "TryBreak",
+        }
+    }
+}

@@ -10,15 +10,14 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use atchat::bytecode::disassembler::{disassemble, duration, instruction, quote};
-use atchat::bytecode::encoding::{
-    decode, encode, verify, DecodeError, Site, Table, VerifyError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS,
-};
+use atchat::bytecode::encoding::{decode, encode, DecodeError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS};
 use atchat::bytecode::{
     ArmInfo, Comparison, Const, DurArg, GlobalInfo, HandlerInfo, LineEntry, Op, ParamInfo, ProcInfo, Program,
     RetryTable, VarRef, WaitTable,
 };
 use atchat::syntax::Sources;
 use atchat::bytecode::pattern::{End, Pattern, PatternProblem, Segment};
+use atchat::bytecode::verify::{verify, Site, Table, VerifyError};
 use proptest::prelude::*;
 
 use crate::support::golden;
