@@ -12,10 +12,12 @@
 //! ```
 //!
 //! The pc, the source position when it changes, the opcode by its name in
-//! [`super::opcode::Op`], and the operands made readable: constants by value (strings quoted,
-//! control bytes escaped), variables by name, jump targets by pc, and the tables an
-//! instruction refers to (wait arms, handlers, retry limits) spelled out. Procedure entries
-//! and handler actions get a label line. Secret params' defaults show as `***`.
+//! [`super::opcode::Op`], and the operands made readable by their kind ([`Operand`]):
+//! constants by value (strings quoted, control bytes escaped), variables by name, jump targets
+//! by pc, and the tables an instruction refers to (wait arms, handlers, retry limits) spelled
+//! out. Operands are separated by two spaces, except that a pace follows `raw` after one and
+//! a `Popped` text is appended as it is. Procedure entries and handler actions get a label
+//! line. Secret params' defaults show as `***`.
 //!
 //! The disassembler never panics, even on a program that does not verify: an index out of
 //! range shows as `#N?`.
@@ -24,7 +26,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::flow::{flow, Frame};
-use super::opcode::{Comparison, DurArg, Op, VarRef};
+use super::opcode::{Comparison, DurArg, Op, Operand, VarRef};
 use super::program::{Const, Program};
 
 /// The whole listing: header tables, then the code.
@@ -263,13 +265,37 @@ impl Listing<'_> {
     }
 
     fn op(&self, pc: usize, op: &Op) -> String {
+        let mut s = op.name().to_string();
+        let mut operands = String::new();
+        for operand in op.operands() {
+            let text = self.operand(pc, operand);
+            if text.is_empty() {
+                continue;
+            }
+            if !operands.is_empty() {
+                operands.push_str(match operand {
+                    Operand::Pace(_) => " ",
+                    Operand::Popped(..) => "",
+                    _ => "  ",
+                });
+            }
+            operands.push_str(&text);
+        }
+        if !operands.is_empty() {
+            s.push(' ');
+            s.push_str(&operands);
+        }
+        s
+    }
+
+    /// One operand, shown by its kind (see [`Operand`]); empty for an unset flag or option.
+    fn operand(&self, pc: usize, operand: Operand) -> String {
         let p = self.program;
-        let name = op.name();
-        let operands = match op {
-            Op::Const(k) => self.constant(*k),
-            Op::Load(v) | Op::Store(v) => self.var(Some(pc), *v),
-            Op::Concat(n) => n.to_string(),
-            Op::Compare(c) => match c {
+        match operand {
+            Operand::Constant(k) => self.constant(k),
+            Operand::Var(v) => self.var(Some(pc), v),
+            Operand::Values(n) => n.to_string(),
+            Operand::Comparison(c) => match c {
                 Comparison::Eq => "==",
                 Comparison::Ne => "!=",
                 Comparison::Lt => "<",
@@ -278,18 +304,8 @@ impl Listing<'_> {
                 Comparison::Ge => ">=",
             }
             .to_string(),
-            Op::JumpIfFalse(t) | Op::Jump(t) | Op::DropDtrOr(t) => t.to_string(),
-            Op::Send { raw, pace } => {
-                let mut s = String::new();
-                if *raw {
-                    s.push_str("raw");
-                }
-                if let Some(d) = pace {
-                    let _ = write!(s, "{}pace {}", if *raw { " " } else { "" }, duration(*d));
-                }
-                s
-            }
-            Op::Expect(w) => match p.waits.get(*w as usize) {
+            Operand::Target(t) => t.to_string(),
+            Operand::Wait(w) => match p.waits.get(w as usize) {
                 Some(t) => {
                     let mut s = w.to_string();
                     if let Some(d) = t.within {
@@ -303,10 +319,7 @@ impl Listing<'_> {
                 }
                 None => format!("#{w}?"),
             },
-            Op::Sleep(d) | Op::SetTimeout(d) => self.dur_arg(Some(pc), *d),
-            Op::Pause(d) | Op::Break(d) => duration(*d),
-            Op::Numeric(on) | Op::Dtr(on) | Op::Rts(on) => (if *on { "on" } else { "off" }).to_string(),
-            Op::AddHandler(h) => match p.handlers.get(*h as usize) {
+            Operand::Handler(h) => match p.handlers.get(h as usize) {
                 Some(info) => format!(
                     "{h}  {} → {}{}",
                     self.handler_trigger(info.pattern),
@@ -315,7 +328,7 @@ impl Listing<'_> {
                 ),
                 None => format!("#{h}?"),
             },
-            Op::RetryBegin(r) => match p.retries.get(*r as usize) {
+            Operand::Retry(r) => match p.retries.get(r as usize) {
                 Some(t) => {
                     let mut s = format!("{r}  times ");
                     match t.times {
@@ -335,53 +348,33 @@ impl Listing<'_> {
                 }
                 None => format!("#{r}?"),
             },
-            Op::RetryNow { code, message } => format!("exit {code}  {}", self.constant(*message)),
-            Op::Baud(b) => b.to_string(),
-            Op::WaitCarrier(d) => d.map_or(String::new(), |d| format!("within {}", self.dur_arg(Some(pc), d))),
-            Op::Fail { code, message } => {
-                format!("exit {code}{}", if *message { ", message from the stack" } else { "" })
-            }
-            Op::Exit(code) => code.to_string(),
-            Op::Call(f) => match p.procs.get(*f as usize) {
+            Operand::Proc(f) => match p.procs.get(f as usize) {
                 Some(info) => format!("{} (proc {f})", printable(&info.name)),
                 None => format!("#{f}?"),
             },
-            Op::Return { value } => (if *value { "value" } else { "" }).to_string(),
-            Op::Not
-            | Op::Pop
-            | Op::SendEscape
-            | Op::Guard
-            | Op::ScopeEnter
-            | Op::ScopeExit
-            | Op::Resume
-            | Op::RetryEnd
-            | Op::Flush
-            | Op::Say
-            | Op::Halt
-            | Op::EndReport
-            | Op::SayRaw => String::new(),
-            Op::MaskInput(mask) => format!("0x{mask:02X}"),
-            Op::Trace { show, log } => format!("show {}  log {}", on_off(*show), on_off(*log)),
-            Op::Echo(on) | Op::IgnoreHangup(on) => on_off(*on).to_string(),
-            Op::Report(k) | Op::ClearReport(k) => self.constant(*k),
-            Op::Log { message, error } => {
-                format!("{}{}", self.constant(*message), if *error { "  error" } else { "" })
-            }
-            Op::TryBreak(d) => duration(*d),
-        };
-        if operands.is_empty() {
-            name.to_string()
-        } else {
-            format!("{name} {operands}")
+            Operand::Duration(d) => duration(d),
+            Operand::DurArg(d) => self.dur_arg(Some(pc), d),
+            Operand::Within(d) => d.map_or(String::new(), |d| format!("within {}", self.dur_arg(Some(pc), d))),
+            Operand::Pace(d) => d.map_or(String::new(), |d| format!("pace {}", duration(d))),
+            Operand::OnOff(on) => on_off(on).to_string(),
+            Operand::Switch(name, on) => format!("{name} {}", on_off(on)),
+            Operand::Flag(text, set) | Operand::Popped(text, set) => (if set { text } else { "" }).to_string(),
+            Operand::Rate(n) => n.to_string(),
+            Operand::ExitCode(code) => code.to_string(),
+            Operand::FailCode(code) => format!("exit {code}"),
+            Operand::Mask(mask) => format!("0x{mask:02X}"),
         }
     }
 
-    /// The lines printed under an instruction: an `Expect`'s arms and timeout.
+    /// The lines printed under an instruction: a wait's arms and timeout.
     fn details(&self, pc: usize, op: &Op) -> Vec<String> {
-        let Op::Expect(w) = op else {
+        let Some(w) = op.operands().into_iter().find_map(|o| match o {
+            Operand::Wait(w) => Some(w),
+            _ => None,
+        }) else {
             return Vec::new();
         };
-        let Some(t) = self.program.waits.get(*w as usize) else {
+        let Some(t) = self.program.waits.get(w as usize) else {
             return Vec::new();
         };
         let mut lines: Vec<String> = t

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::opcode::{DurArg, Op, VarRef};
+use super::opcode::{DurArg, Op, Operand, VarRef};
 use super::program::Program;
 use super::verify_error::{Site, VerifyError};
 
@@ -19,47 +19,40 @@ pub(super) fn len32(n: usize) -> u32 {
 /// The variables `op` reads or writes, directly or through the table it refers to, each with
 /// where it is named.
 fn op_vars(program: &Program, op: &Op, pc: u32) -> Vec<(VarRef, Site)> {
-    let here = Site::Pc(pc);
-    match op {
-        Op::Load(v)
-        | Op::Store(v)
-        | Op::Sleep(DurArg::Var(v))
-        | Op::SetTimeout(DurArg::Var(v))
-        | Op::WaitCarrier(Some(DurArg::Var(v))) => vec![(*v, here)],
-        Op::Expect(w) => {
-            let Some(t) = program.waits.get(*w as usize) else {
-                return Vec::new();
-            };
-            let mut vars = Vec::new();
-            for (a, arm) in t.arms.iter().enumerate() {
-                let site = Site::Wait { wait: *w, arm: Some(len32(a)) };
-                vars.extend(arm.captures.iter().map(|v| (*v, site)));
+    let mut vars = Vec::new();
+    for operand in op.operands() {
+        match operand {
+            Operand::Var(v) | Operand::DurArg(DurArg::Var(v)) | Operand::Within(Some(DurArg::Var(v))) => {
+                vars.push((v, Site::Pc(pc)));
             }
-            for d in [t.within, t.idle].into_iter().flatten() {
-                if let DurArg::Var(v) = d {
-                    vars.push((v, Site::Wait { wait: *w, arm: None }));
+            Operand::Wait(w) => {
+                let Some(t) = program.waits.get(w as usize) else {
+                    continue;
+                };
+                for (a, arm) in t.arms.iter().enumerate() {
+                    let site = Site::Wait { wait: w, arm: Some(len32(a)) };
+                    vars.extend(arm.captures.iter().map(|v| (*v, site)));
+                }
+                for d in [t.within, t.idle].into_iter().flatten() {
+                    if let DurArg::Var(v) = d {
+                        vars.push((v, Site::Wait { wait: w, arm: None }));
+                    }
                 }
             }
-            vars
+            Operand::Handler(h) => {
+                if let Some(info) = program.handlers.get(h as usize) {
+                    vars.extend(info.captures.iter().map(|v| (*v, Site::Handler(h))));
+                }
+            }
+            Operand::Retry(r) => {
+                if let Some(DurArg::Var(v)) = program.retries.get(r as usize).and_then(|t| t.within) {
+                    vars.push((v, Site::Retry(r)));
+                }
+            }
+            _ => {}
         }
-        Op::AddHandler(h) => program
-            .handlers
-            .get(*h as usize)
-            .map_or(Vec::new(), |info| info.captures.iter().map(|v| (*v, Site::Handler(*h))).collect()),
-        Op::RetryBegin(r) => match program.retries.get(*r as usize).and_then(|t| t.within) {
-            Some(DurArg::Var(v)) => vec![(v, Site::Retry(*r))],
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
     }
-}
-
-/// Whether execution can go on to the next instruction after `op`.
-pub(super) fn falls_through(op: &Op) -> bool {
-    !matches!(
-        op,
-        Op::Halt | Op::Return { .. } | Op::Jump(_) | Op::Exit(_) | Op::Fail { .. } | Op::Resume | Op::RetryNow { .. }
-    )
+    vars
 }
 
 /// The frame an instruction runs in, as far as the flow analysis can tell.
@@ -98,19 +91,20 @@ pub(super) struct Flow {
     pub error: Option<VerifyError>,
 }
 
-/// `(values popped, values pushed)` by `op`.
+/// `(values popped, values pushed)` by `op`: what the opcode table declares, and what the
+/// operands imply.
 fn stack_effect(op: &Op, program: &Program) -> (u32, u32) {
-    match op {
-        Op::Const(_) | Op::Load(_) => (0, 1),
-        Op::Store(_) | Op::JumpIfFalse(_) | Op::Pop | Op::Send { .. } | Op::Say | Op::SayRaw => (1, 0),
-        Op::Concat(n) => (u32::from(*n), 1),
-        Op::Compare(_) => (2, 1),
-        Op::Not => (1, 1),
-        Op::Fail { message, .. } => (u32::from(*message), 0),
-        Op::Return { value } => (u32::from(*value), 0),
-        Op::Call(p) => (program.procs.get(*p as usize).map_or(0, |p| u32::from(p.params)), 1),
-        _ => (0, 0),
+    let info = op.info();
+    let mut pops = info.pops;
+    for operand in op.operands() {
+        pops += match operand {
+            Operand::Values(n) => u32::from(n),
+            Operand::Popped(_, set) => u32::from(set),
+            Operand::Proc(p) => program.procs.get(p as usize).map_or(0, |p| u32::from(p.params)),
+            _ => 0,
+        };
     }
+    (pops, info.pushes)
 }
 
 /// Follows every path through the code (see the module documentation).
@@ -169,27 +163,29 @@ pub(super) fn flow(program: &Program) -> Flow {
             continue;
         }
         let after = height - pops + pushes;
-        if falls_through(op) {
+        if op.falls_through() {
             visit(&mut flow, &mut queue, pc32.saturating_add(1), frame, after);
         }
-        match op {
-            Op::Jump(t) | Op::JumpIfFalse(t) | Op::DropDtrOr(t) => visit(&mut flow, &mut queue, *t, frame, after),
-            Op::Expect(w) => {
-                if let Some(t) = program.waits.get(*w as usize) {
-                    for arm in &t.arms {
-                        visit(&mut flow, &mut queue, arm.target, frame, after);
-                    }
-                    if let Some(target) = t.timeout_target {
-                        visit(&mut flow, &mut queue, target, frame, after);
+        for operand in op.operands() {
+            match operand {
+                Operand::Target(t) => visit(&mut flow, &mut queue, t, frame, after),
+                Operand::Wait(w) => {
+                    if let Some(t) = program.waits.get(w as usize) {
+                        for arm in &t.arms {
+                            visit(&mut flow, &mut queue, arm.target, frame, after);
+                        }
+                        if let Some(target) = t.timeout_target {
+                            visit(&mut flow, &mut queue, target, frame, after);
+                        }
                     }
                 }
-            }
-            Op::AddHandler(h) => {
-                if let Some(handler) = program.handlers.get(*h as usize) {
-                    visit(&mut flow, &mut queue, handler.target, frame, 0);
+                Operand::Handler(h) => {
+                    if let Some(handler) = program.handlers.get(h as usize) {
+                        visit(&mut flow, &mut queue, handler.target, frame, 0);
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
     flow

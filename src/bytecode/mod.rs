@@ -12,5 +12,5 @@ pub mod program;
 pub mod verify;
 mod verify_error;
 
-pub use opcode::{Comparison, DurArg, Op, VarRef};
+pub use opcode::{Comparison, DurArg, Op, OpInfo, Operand, VarRef};
 pub use program::*;

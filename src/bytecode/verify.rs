@@ -35,8 +35,8 @@
 //! handler action, that `RetryNow` runs inside a retry block, that a variable is assigned
 //! before it is read, and the values' types (a `Send` of an integer is a runtime matter).
 
-use super::flow::{falls_through, flow, len32};
-use super::opcode::{DurArg, Op, VarRef};
+use super::flow::{flow, len32};
+use super::opcode::{DurArg, Op, Operand, VarRef};
 use super::pattern::Pattern;
 use super::program::Program;
 
@@ -186,40 +186,36 @@ impl Checker<'_> {
         let Some(last) = p.code.last() else {
             return Err(VerifyError::EmptyCode);
         };
-        if falls_through(last) {
+        if last.falls_through() {
             return Err(VerifyError::FallsOffEnd { pc: len32(p.code.len() - 1), op: last.name() });
         }
         for (pc, op) in p.code.iter().enumerate() {
             let pc = len32(pc);
             let site = Site::Pc(pc);
-            match *op {
-                Op::Const(k)
-                | Op::RetryNow { message: k, .. }
-                | Op::Report(k)
-                | Op::ClearReport(k)
-                | Op::Log { message: k, .. } => self.index(Table::Constant, k, site)?,
-                Op::Load(v)
-                | Op::Store(v)
-                | Op::Sleep(DurArg::Var(v))
-                | Op::SetTimeout(DurArg::Var(v))
-                | Op::WaitCarrier(Some(DurArg::Var(v))) => self.var(v, site, Some(pc), self.max_locals)?,
-                Op::JumpIfFalse(t) | Op::Jump(t) | Op::DropDtrOr(t) => self.index(Table::Code, t, site)?,
-                Op::Expect(w) => self.index(Table::Wait, w, site)?,
-                Op::AddHandler(h) => self.index(Table::Handler, h, site)?,
-                Op::Call(f) => self.index(Table::Procedure, f, site)?,
-                Op::RetryBegin(r) => {
-                    self.index(Table::Retry, r, site)?;
-                    let t = &p.retries[r as usize];
-                    let after_retry_end = t
-                        .end
-                        .checked_sub(1)
-                        .and_then(|i| p.code.get(i as usize))
-                        .is_some_and(|op| *op == Op::RetryEnd);
-                    if t.body != pc.saturating_add(1) || t.end <= t.body || !after_retry_end {
-                        return Err(VerifyError::RetryLayout { pc, retry: r, body: t.body, end: t.end });
+            for operand in op.operands() {
+                match operand {
+                    Operand::Constant(k) => self.index(Table::Constant, k, site)?,
+                    Operand::Var(v) | Operand::DurArg(DurArg::Var(v)) | Operand::Within(Some(DurArg::Var(v))) => {
+                        self.var(v, site, Some(pc), self.max_locals)?
                     }
+                    Operand::Target(t) => self.index(Table::Code, t, site)?,
+                    Operand::Wait(w) => self.index(Table::Wait, w, site)?,
+                    Operand::Handler(h) => self.index(Table::Handler, h, site)?,
+                    Operand::Proc(f) => self.index(Table::Procedure, f, site)?,
+                    Operand::Retry(r) => {
+                        self.index(Table::Retry, r, site)?;
+                        let t = &p.retries[r as usize];
+                        let after_retry_end = t
+                            .end
+                            .checked_sub(1)
+                            .and_then(|i| p.code.get(i as usize))
+                            .is_some_and(|op| *op == Op::RetryEnd);
+                        if t.body != pc.saturating_add(1) || t.end <= t.body || !after_retry_end {
+                            return Err(VerifyError::RetryLayout { pc, retry: r, body: t.body, end: t.end });
+                        }
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
         Ok(())

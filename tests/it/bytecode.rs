@@ -510,7 +510,7 @@ fn rejects_bad_tags_and_durations() {
     let bytes = encode(&p);
     // The code section ends with Sleep (opcode, operand kind, 8 + 4 bytes of duration), Halt.
     let op_at = bytes.len() - 15;
-    assert_eq!(bytes[op_at], atchat::bytecode::encoding::opcode::SLEEP);
+    assert_eq!(bytes[op_at], p.code[0].code());
     let mut bad_op = bytes.clone();
     bad_op[op_at] = 0xee;
     assert!(matches!(decode(&bad_op), Err(DecodeError::BadTag { what: "opcode", tag: 0xee, .. })));
