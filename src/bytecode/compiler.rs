@@ -92,7 +92,8 @@ enum ActionSite {
     Handler { index: u32 },
 }
 
-struct Frame {
+/// The local slots of the procedure being compiled, by name.
+struct LocalSlots {
     slots: HashMap<String, u16>,
 }
 
@@ -111,7 +112,7 @@ struct Compiler<'a> {
     program: Program,
     file: usize,
     /// Locals of the procedure being compiled; `None` at top level.
-    frame: Option<Frame>,
+    frame: Option<LocalSlots>,
     /// (file, name) → global slot.
     globals: HashMap<(usize, String), u16>,
     /// (file, name) → procedure index.
@@ -555,7 +556,7 @@ impl<'a> Compiler<'a> {
             });
         }
         let entry = self.pc();
-        self.frame = Some(Frame { slots });
+        self.frame = Some(LocalSlots { slots });
         self.mark_line(span);
         self.stmts(&body.stmts)?;
         self.emit(Op::Return { value: false });
@@ -923,7 +924,7 @@ impl<'a> Compiler<'a> {
                 Deferred { handler: 0, file: 0, frame: None, action: Action { kind: ActionKind::Ignore, span: Span::default() }, fail_message: String::new() },
             );
             self.file = d.file;
-            self.frame = d.frame.map(|slots| Frame { slots });
+            self.frame = d.frame.map(|slots| LocalSlots { slots });
             let target = self.pc();
             self.program.handlers[d.handler as usize].target = target;
             self.mark_line(d.action.span);

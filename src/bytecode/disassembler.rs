@@ -25,7 +25,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::flow::{flow, Frame};
+use super::flow::{flow, CodeOwner};
 use super::opcode::{Comparison, DurArg, Op, Operand, VarRef};
 use super::program::{Const, Program};
 
@@ -203,7 +203,7 @@ fn code(p: &Program, out: &mut String) {
 
 struct Listing<'a> {
     program: &'a Program,
-    frames: &'a [Option<(Frame, u32)>],
+    frames: &'a [Option<(CodeOwner, u32)>],
 }
 
 impl Listing<'_> {
@@ -218,7 +218,7 @@ impl Listing<'_> {
                 let name = pc
                     .and_then(|pc| self.frames.get(pc).copied().flatten())
                     .and_then(|(frame, _)| match frame {
-                        Frame::Proc(f) => p.procs.get(f as usize),
+                        CodeOwner::Proc(f) => p.procs.get(f as usize),
                         _ => None,
                     })
                     .and_then(|f| f.local_names.get(usize::from(l)));

@@ -55,9 +55,10 @@ fn op_vars(program: &Program, op: &Op, pc: u32) -> Vec<(VarRef, Site)> {
     vars
 }
 
-/// The frame an instruction runs in, as far as the flow analysis can tell.
+/// Whose frame an instruction runs in, as far as the flow analysis can tell: the main
+/// script's, a procedure's, or several of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Frame {
+pub(super) enum CodeOwner {
     /// The main script: no local slots.
     Main,
     /// Procedure `p`.
@@ -66,20 +67,20 @@ pub(super) enum Frame {
     Several { locals: u16 },
 }
 
-impl Frame {
+impl CodeOwner {
     fn locals(self, program: &Program) -> u16 {
         match self {
-            Frame::Main => 0,
-            Frame::Proc(p) => program.procs.get(p as usize).map_or(0, |p| p.locals),
-            Frame::Several { locals } => locals,
+            CodeOwner::Main => 0,
+            CodeOwner::Proc(p) => program.procs.get(p as usize).map_or(0, |p| p.locals),
+            CodeOwner::Several { locals } => locals,
         }
     }
 
-    fn join(self, other: Frame, program: &Program) -> Frame {
+    fn join(self, other: CodeOwner, program: &Program) -> CodeOwner {
         if self == other {
             self
         } else {
-            Frame::Several { locals: self.locals(program).min(other.locals(program)) }
+            CodeOwner::Several { locals: self.locals(program).min(other.locals(program)) }
         }
     }
 }
@@ -87,7 +88,7 @@ impl Frame {
 /// The result of the flow analysis: per instruction, the frame and stack height it runs with
 /// (`None` where no path reaches), and the first problem found.
 pub(super) struct Flow {
-    pub states: Vec<Option<(Frame, u32)>>,
+    pub states: Vec<Option<(CodeOwner, u32)>>,
     pub error: Option<VerifyError>,
 }
 
@@ -112,7 +113,7 @@ pub(super) fn flow(program: &Program) -> Flow {
     let code = &program.code;
     let mut flow = Flow { states: vec![None; code.len()], error: None };
     let mut queue = VecDeque::new();
-    let visit = |flow: &mut Flow, queue: &mut VecDeque<usize>, pc: u32, frame: Frame, height: u32| {
+    let visit = |flow: &mut Flow, queue: &mut VecDeque<usize>, pc: u32, frame: CodeOwner, height: u32| {
         let Some(state) = flow.states.get_mut(pc as usize) else {
             return;
         };
@@ -136,10 +137,10 @@ pub(super) fn flow(program: &Program) -> Flow {
         }
     };
     if !code.is_empty() {
-        visit(&mut flow, &mut queue, 0, Frame::Main, 0);
+        visit(&mut flow, &mut queue, 0, CodeOwner::Main, 0);
     }
     for (i, proc) in program.procs.iter().enumerate() {
-        visit(&mut flow, &mut queue, proc.entry, Frame::Proc(len32(i)), 0);
+        visit(&mut flow, &mut queue, proc.entry, CodeOwner::Proc(len32(i)), 0);
     }
     while let Some(pc) = queue.pop_front() {
         let (Some(op), Some(Some((frame, height)))) = (code.get(pc), flow.states.get(pc).copied()) else {
