@@ -3,7 +3,8 @@
 //!
 //! Run with `cargo bench --bench matcher`.
 
-use atchat::vm::matcher::{Active, End, Pattern, PatternSet, Scan, Scanner, Segment};
+use atchat::bytecode::pattern::{End, Pattern, Segment};
+use atchat::vm::matcher::{Active, PatternSet, Scan, Scanner};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 const READ: usize = 4096;

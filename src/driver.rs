@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::lang::literal::{escape_bytes, format_duration};
 use crate::port::{Port, PortError};
 use crate::vm::monitor::Output;
-use crate::vm::{Control, Effect, Failure, Machine, Note, Outcome, Reply};
+use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
 
 /// Longest single read: keeps the loop responsive to signals.
 const READ_SLICE: Duration = Duration::from_millis(50);
@@ -157,7 +157,7 @@ impl Transcript {
 }
 
 /// Runs `vm` to the end on `port`. The outcome's code is the process exit code.
-pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> Outcome {
+pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> ExitStatus {
     transcript.secrets = vm.secrets().to_vec();
     let start = port.now();
     let mut reply = Reply::Ok;
@@ -166,7 +166,7 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
         let signal = STOP_SIGNAL.swap(0, Ordering::SeqCst);
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
             if transcript.keep_lines_on_stop {
-                return Outcome { code: 2, message: Some(signal_name(signal).to_string()) };
+                return ExitStatus { code: 2, message: Some(signal_name(signal).to_string()) };
             }
             return stop_on_signal(port, signal);
         }
@@ -284,12 +284,12 @@ fn failed(error: PortError) -> Reply {
 }
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
-fn stop_on_signal(port: &mut dyn Port, signal: i32) -> Outcome {
+fn stop_on_signal(port: &mut dyn Port, signal: i32) -> ExitStatus {
     if std::env::var_os("ATCHAT_NO_HANGUP_ON_SIGNAL").is_none() && port.set_dtr(false).is_ok() {
         port.pause(crate::bytecode::compiler::HANGUP_DTR_LOW);
         let _ = port.set_dtr(true);
     }
-    Outcome { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
+    ExitStatus { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
 }
 
 // ---------------------------------------------------------------- watched runs (REPL, debugger)
@@ -312,7 +312,7 @@ pub trait Watch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stopped {
     /// The run is over.
-    Done(Outcome),
+    Done(ExitStatus),
     /// [`Watch::stop_before`] asked to stop; running again continues from there.
     Paused,
     /// Ctrl-C (SIGINT, after [`install_signal_handlers`]): the machine is left as it was, in

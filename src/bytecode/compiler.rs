@@ -13,7 +13,7 @@ use crate::lang::result_code;
 use crate::syntax::ast::*;
 use crate::syntax::scope::{assigned_names, Names};
 use crate::syntax::Sources;
-use crate::vm::matcher::{End, Pattern as MatchPattern, Segment};
+use super::pattern::{End, Pattern as MatchPattern, Segment};
 
 /// Default duration of `break` without a duration.
 pub const DEFAULT_BREAK: Duration = Duration::from_millis(250);
@@ -70,7 +70,8 @@ enum ActionSite {
     Handler { index: u32 },
 }
 
-struct Frame {
+/// The local slots of the procedure being compiled, by name.
+struct LocalSlots {
     slots: HashMap<String, u16>,
 }
 
@@ -89,7 +90,7 @@ struct Compiler<'a> {
     program: Program,
     file: usize,
     /// Locals of the procedure being compiled; `None` at top level.
-    frame: Option<Frame>,
+    frame: Option<LocalSlots>,
     /// (file, name) → global slot.
     globals: HashMap<(usize, String), u16>,
     /// (file, name) → procedure index.
@@ -533,7 +534,7 @@ impl<'a> Compiler<'a> {
             });
         }
         let entry = self.pc();
-        self.frame = Some(Frame { slots });
+        self.frame = Some(LocalSlots { slots });
         self.mark_line(span);
         self.stmts(&body.stmts)?;
         self.emit(Op::Return { value: false });
@@ -901,7 +902,7 @@ impl<'a> Compiler<'a> {
                 Deferred { handler: 0, file: 0, frame: None, action: Action { kind: ActionKind::Ignore, span: Span::default() }, fail_message: String::new() },
             );
             self.file = d.file;
-            self.frame = d.frame.map(|slots| Frame { slots });
+            self.frame = d.frame.map(|slots| LocalSlots { slots });
             let target = self.pc();
             self.program.handlers[d.handler as usize].target = target;
             self.mark_line(d.action.span);

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use super::effect::{Control, Effect, Failure, Outcome, Reply};
+use super::effect::{Control, Effect, ExitStatus, Failure, Reply};
 use super::matcher::{Active, PatternSet, Scan, Scanner};
 use super::monitor::Monitor;
 use super::value::Value;
@@ -82,8 +82,9 @@ enum FrameKind {
     Handler,
 }
 
+/// One entry of the call stack: the main script, a procedure call or a handler action.
 #[derive(Debug, Clone)]
-struct Frame {
+struct CallFrame {
     kind: FrameKind,
     return_pc: usize,
     locals_base: usize,
@@ -165,7 +166,7 @@ enum State {
     Waiting(Wait),
     /// An effect was handed out; its reply decides what comes next.
     Pending(PendingReply),
-    Done(Outcome),
+    Done(ExitStatus),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +196,7 @@ pub struct Machine {
     stack: Vec<Value>,
     globals: Vec<Value>,
     locals: Vec<Value>,
-    frames: Vec<Frame>,
+    frames: Vec<CallFrame>,
     handlers: Vec<ActiveHandler>,
     scopes: Vec<usize>,
     retries: Vec<RetryState>,
@@ -208,7 +209,7 @@ pub struct Machine {
     s12: u32,
     secrets: Vec<Vec<u8>>,
     notes: Vec<Note>,
-    last_failure: Option<Outcome>,
+    last_failure: Option<ExitStatus>,
     /// A `wait carrier` parked while the driver answers `QueryCarrier`.
     carrier_wait: Option<Wait>,
     /// chat(8) programs: what happens to consumed input besides matching (see `monitor`).
@@ -247,7 +248,7 @@ impl Machine {
             }
             globals[slot] = value;
         }
-        let main = Frame {
+        let main = CallFrame {
             kind: FrameKind::Main,
             return_pc: 0,
             locals_base: 0,
@@ -393,10 +394,10 @@ impl Machine {
 
     fn port_failure(&mut self, failure: Failure) -> Effect {
         let message = format!("{}: {}", self.here(self.pc), self.mask(&failure.message));
-        self.finish(Outcome { code: 2, message: Some(message) })
+        self.finish(ExitStatus { code: 2, message: Some(message) })
     }
 
-    fn finish(&mut self, outcome: Outcome) -> Effect {
+    fn finish(&mut self, outcome: ExitStatus) -> Effect {
         self.state = State::Done(outcome.clone());
         Effect::Done(outcome)
     }
@@ -428,7 +429,7 @@ impl Machine {
 
     // ------------------------------------------------------------ instructions
 
-    fn frame(&self) -> &Frame {
+    fn frame(&self) -> &CallFrame {
         // The main frame is never popped, so there is always one.
         &self.frames[self.frames.len() - 1]
     }
@@ -439,7 +440,7 @@ impl Machine {
 
     fn runtime_error(&mut self, message: String) -> Effect {
         let message = format!("{}: {}", self.here(self.pc), message);
-        self.finish(Outcome { code: 1, message: Some(message) })
+        self.finish(ExitStatus { code: 1, message: Some(message) })
     }
 
     fn load(&self, var: VarRef) -> Option<&Value> {
@@ -479,7 +480,7 @@ impl Machine {
     /// Runs one instruction. Returns an effect when the driver must act.
     fn step(&mut self, now: Duration) -> Option<Effect> {
         let Some(op) = self.program.code.get(self.pc).cloned() else {
-            return Some(self.finish(Outcome::success()));
+            return Some(self.finish(ExitStatus::success()));
         };
         let pc = self.pc;
         self.pc += 1;
@@ -608,7 +609,7 @@ impl Machine {
             Op::RetryNow { code, message } => {
                 let text = self.const_text(message);
                 let message = format!("{}: {text}", self.here(pc));
-                return self.fail(now, Outcome { code, message: Some(message) });
+                return self.fail(now, ExitStatus { code, message: Some(message) });
             }
             Op::Dtr(on) => return Some(self.pending(Effect::Control(Control::Dtr(on)))),
             Op::DropDtrOr(fallback) => {
@@ -642,18 +643,18 @@ impl Machine {
                     "failed".to_string()
                 };
                 let message = format!("{}: {}", self.here(pc), self.mask(&text));
-                return self.fail(now, Outcome { code, message: Some(message) });
+                return self.fail(now, ExitStatus { code, message: Some(message) });
             }
             Op::Exit(code) => {
                 let message = (code != 0).then(|| format!("{}: exit {code}", self.here(pc)));
-                return Some(self.finish(Outcome { code, message }));
+                return Some(self.finish(ExitStatus { code, message }));
             }
             Op::Call(p) => return self.call(p),
             Op::Return { value } => {
                 let v = if value { self.pop() } else { Value::Str(Vec::new()) };
                 return self.return_from_proc(v);
             }
-            Op::Halt => return Some(self.finish(Outcome::success())),
+            Op::Halt => return Some(self.finish(ExitStatus::success())),
             Op::MaskInput(_)
             | Op::Trace { .. }
             | Op::Echo(_)
@@ -775,7 +776,7 @@ impl Machine {
         self.locals.extend(self.stack.drain(args..));
         self.locals.resize(locals_base + info.locals.max(info.params) as usize, Value::Unset);
         let timeout = self.frame().timeout;
-        self.frames.push(Frame {
+        self.frames.push(CallFrame {
             kind: FrameKind::Call,
             return_pc: self.pc,
             locals_base,
@@ -794,7 +795,7 @@ impl Machine {
         // Leave handler frames too: `return` inside a handler's block ends the procedure.
         while let Some(frame) = self.frames.last().cloned() {
             match frame.kind {
-                FrameKind::Main => return Some(self.finish(Outcome::success())),
+                FrameKind::Main => return Some(self.finish(ExitStatus::success())),
                 FrameKind::Handler => {
                     self.pop_frame();
                 }
@@ -811,7 +812,7 @@ impl Machine {
     }
 
     /// Pops the top frame, restoring the stacks it had grown.
-    fn pop_frame(&mut self) -> Option<Frame> {
+    fn pop_frame(&mut self) -> Option<CallFrame> {
         if self.frames.len() <= 1 {
             return None;
         }
@@ -824,7 +825,7 @@ impl Machine {
     }
 
     /// A failure: caught by the innermost retry block with attempts left, else the end.
-    fn fail(&mut self, now: Duration, outcome: Outcome) -> Option<Effect> {
+    fn fail(&mut self, now: Duration, outcome: ExitStatus) -> Option<Effect> {
         self.last_failure = Some(outcome.clone());
         while let Some(retry) = self.retries.last().cloned() {
             let Some(table) = self.program.retries.get(retry.table as usize).cloned() else { break };

@@ -10,15 +10,14 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use atchat::bytecode::disassembler::{disassemble, instruction};
-use atchat::bytecode::encoding::{
-    decode, encode, verify, DecodeError, PatternProblem, Site, Table, VerifyError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS,
-};
+use atchat::bytecode::encoding::{decode, encode, DecodeError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS};
 use atchat::bytecode::{
     ArmInfo, Comparison, Const, DurArg, GlobalInfo, HandlerInfo, LineEntry, Op, ParamInfo, ProcInfo, Program,
     RetryTable, VarRef, WaitTable,
 };
 use atchat::syntax::Sources;
-use atchat::vm::matcher::{End, Pattern, Segment};
+use atchat::bytecode::pattern::{End, Pattern, PatternProblem, Segment};
+use atchat::bytecode::verify::{verify, Site, Table, VerifyError};
 use proptest::prelude::*;
 
 use crate::support::golden;
@@ -499,7 +498,7 @@ fn rejects_bad_tags_and_durations() {
     let bytes = encode(&p);
     // The code section ends with Sleep (opcode, operand kind, 8 + 4 bytes of duration), Halt.
     let op_at = bytes.len() - 15;
-    assert_eq!(bytes[op_at], atchat::bytecode::encoding::opcode::SLEEP);
+    assert_eq!(bytes[op_at], p.code[0].code());
     let mut bad_op = bytes.clone();
     bad_op[op_at] = 0xee;
     assert!(matches!(decode(&bad_op), Err(DecodeError::BadTag { what: "opcode", tag: 0xee, .. })));

@@ -13,7 +13,7 @@ use atchat::driver::{self, Transcript};
 use atchat::port::sim::{SimClock, SimPort};
 use atchat::port::{Port, PortError};
 use atchat::syntax::Sources;
-use atchat::vm::{Machine, Outcome};
+use atchat::vm::{ExitStatus, Machine};
 use indexmap::IndexMap;
 
 fn root() -> &'static Path {
@@ -28,7 +28,7 @@ fn with_scenario(profile: &str, file: &str) -> String {
 }
 
 /// Checks, compiles and runs the script at `path` on `port`; returns the outcome and `say` lines.
-fn run_on(path: &Path, port: &mut dyn Port, params: &[(&str, &str)]) -> (Outcome, Vec<String>) {
+fn run_on(path: &Path, port: &mut dyn Port, params: &[(&str, &str)]) -> (ExitStatus, Vec<String>) {
     let sources = Sources::load(path).unwrap();
     let given: IndexMap<String, String> =
         params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -45,18 +45,18 @@ fn run_on(path: &Path, port: &mut dyn Port, params: &[(&str, &str)]) -> (Outcome
 }
 
 /// Checks, compiles and runs `examples/NAME` on `sim:SPEC`; returns the outcome and `say` lines.
-pub fn run_example(name: &str, spec: &str, params: &[(&str, &str)]) -> (Outcome, Vec<String>) {
+pub fn run_example(name: &str, spec: &str, params: &[(&str, &str)]) -> (ExitStatus, Vec<String>) {
     let mut port = SimPort::open(spec, SimClock::Virtual).unwrap();
     run_on(&root().join("examples").join(name), &mut port, params)
 }
 
 #[track_caller]
-fn assert_exit(result: &(Outcome, Vec<String>), code: u8) {
+fn assert_exit(result: &(ExitStatus, Vec<String>), code: u8) {
     assert_eq!(result.0.code, code, "{:?} says {:?}", result.0, result.1);
 }
 
 #[track_caller]
-fn assert_message(result: &(Outcome, Vec<String>), part: &str) {
+fn assert_message(result: &(ExitStatus, Vec<String>), part: &str) {
     let message = result.0.message.clone().unwrap_or_default();
     assert!(message.contains(part), "message {message:?} lacks {part:?}");
 }

@@ -6,7 +6,7 @@ use super::*;
 impl Machine {
     pub(super) fn start_expect(&mut self, w: u32, pc: usize, now: Duration) {
         let Some(table) = self.program.waits.get(w as usize).cloned() else {
-            self.state = State::Done(Outcome { code: 1, message: Some(format!("no wait table {w}")) });
+            self.state = State::Done(ExitStatus { code: 1, message: Some(format!("no wait table {w}")) });
             return;
         };
         let within = match table.within.map(|d| self.dur(d)).transpose() {
@@ -187,7 +187,7 @@ impl Machine {
                     self.recent_text()
                 );
                 self.pc = wait.pc;
-                self.fail(now, Outcome { code: 3, message: Some(message) })
+                self.fail(now, ExitStatus { code: 3, message: Some(message) })
             }
         }
     }
@@ -225,7 +225,7 @@ impl Machine {
     pub(super) fn run_handler(&mut self, h: ActiveHandler, captures: Vec<Vec<u8>>, resume: Option<Wait>, next_pc: usize) -> Option<Effect> {
         let info = self.program.handlers.get(h.handler as usize).cloned()?;
         let timeout = self.frame().timeout;
-        self.frames.push(Frame {
+        self.frames.push(CallFrame {
             kind: FrameKind::Handler,
             return_pc: next_pc,
             locals_base: h.locals_base,
