@@ -1,6 +1,6 @@
 //! The `atchat` command line: argument parsing and the subcommands' glue. The work itself is
 //! in the pipeline modules; this file only connects them and maps failures to exit codes
-//! (DESIGN.md §9).
+//! (0 ok, 1 bad invocation or script, 2 port or I/O error or signal, 3 timeout, 4+ `fail`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,8 +1,9 @@
 //! The chat(8) front end: runs chat scripts unchanged, with chat's exit codes.
 //!
 //! chat scripts compile to the same bytecode as `.atc` scripts and run on the same VM and
-//! driver; see `reference/chat8.md` for the behaviour copied and `docs/chat-compat.md` for
-//! the few deliberate differences.
+//! driver. The behaviour copied from chat(8) is stated where it is implemented (and checked
+//! side by side with the real chat in `tests/it/chat.rs`); `docs/chat-compat.md` lists the
+//! few deliberate differences.
 //!
 //! - [`options`]: chat's command line (`-e -E -v -V -s -S -t -r -T -U -f`, `--no-pace`)
 //! - [`token`]: the `-f` file tokenizer (quotes, column-1 comments, 1023-byte lines)

@@ -1,4 +1,4 @@
-//! chat's command line (chat8.md §1), parsed the way its home-made getopt does: options
+//! chat's command line, parsed the way its home-made getopt does: options
 //! before the script, letters bundled (`-vsS`), values attached or separate (`-t5`,
 //! `-t 5`), `--` ending the options. `--no-pace` is atchat's own.
 

@@ -1,4 +1,4 @@
-//! The simulated Hayes/GSM modem (see DESIGN.md §5 and `docs/sim.md`).
+//! The simulated Hayes/GSM modem (`docs/sim.md` says what it does).
 //!
 //! [`Modem`] is a V.250 engine with no I/O of its own: bytes and time go in, bytes come
 //! out, like the VM. It opens nothing, starts no thread and never sleeps: `port::sim`

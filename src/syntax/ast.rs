@@ -39,7 +39,7 @@ pub struct Stmt {
     pub span: Span,
 }
 
-/// Every statement of the language (DESIGN.md §2).
+/// Every statement of the language (docs/language.md shows each).
 #[derive(Debug, Clone, PartialEq)]
 pub enum StmtKind {
     /// `use hayes`

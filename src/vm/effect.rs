@@ -55,7 +55,7 @@ pub struct Failure {
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExitStatus {
-    /// The exit code (DESIGN.md §9): 0 success, 1 script error, 2 port error, 3 timeout,
+    /// The exit code (docs/language.md, "Exit codes"): 0 success, 1 script error, 2 port error, 3 timeout,
     /// 4 and up `fail`.
     pub code: u8,
     /// What happened, for the user; `None` on success.

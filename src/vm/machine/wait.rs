@@ -43,7 +43,7 @@ impl Machine {
         let mut ids = Vec::new();
         let mut owners = Vec::new();
         if watch {
-            // Handlers in declaration order: that order breaks ties (DESIGN.md §2).
+            // Handlers in declaration order: that order breaks ties (docs/language.md, "Handlers").
             let mut order: Vec<usize> = (0..self.handlers.len()).collect();
             order.sort_by_key(|&i| self.handlers[i].handler);
             for i in order {
