@@ -272,7 +272,7 @@ fn a_vanishing_port_exits_2_naming_the_port_and_the_error() {
     let test = Test::new()
         .file("script.atc", "send \"AT\"\nexpect OK within 30s\n")
         .status(2)
-        .stderr(&format!("atchat: script.atc:2: cannot read from `{port}`: [..]\n"));
+        .stderr(&format!("atchat: script.atc:2: read on `{port}` failed: [..]\n"));
     let running = run_on_device(test, &pty.path, lock_dir.path());
     pty.expect(b"AT\r");
     drop(pty);
@@ -323,7 +323,9 @@ fn a_flooding_modem_leaves_memory_bounded_and_exits_3_at_the_deadline() {
         .args(["run", "script.atc", "--port"])
         .arg(format!("tcp://{addr}"))
         .status(3)
-        .stderr(&format!("atchat: script.atc:2: timed out after {deadline}s waiting for OK\n"))
+        .stderr(&format!(
+            "atchat: script.atc:2: timed out after {deadline}s waiting for OK; last bytes received: \"[..]\"\n"
+        ))
         .spawn();
     let pid = running.id();
     // VmHWM is the peak resident memory of the program after exec (ru_maxrss would count the
@@ -355,7 +357,7 @@ fn sigterm_stops_a_wait_with_exit_2() {
         .file("script.atc", "send \"AT\"\nsleep 60s\n")
         .args(["run", "script.atc", "--port", "sim:hayes"])
         .status(2)
-        .stderr("atchat: script.atc:2: stopped by SIGTERM\n")
+        .stderr("atchat: stopped by SIGTERM\n")
         .spawn();
     std::thread::sleep(Duration::from_millis(500));
     // SAFETY: signalling our own child.
