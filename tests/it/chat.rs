@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use peer::{Modem, Rule, Run, Timed};
 
+use crate::support::cli::Test;
 use crate::support::{self, diff, layer::Layer};
 
 const REAL_CHAT: &str = "/usr/sbin/chat";
@@ -447,29 +448,20 @@ fn pacing_is_ten_milliseconds_a_byte_unless_no_pace() {
 /// against the same modem: (exit code, bytes written).
 fn run_imported(case: &Case) -> (Option<i32>, String) {
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let script = dir.path().join("script.chat");
-    std::fs::write(&script, case.script.as_deref().unwrap_or_default()).expect("write script");
     let uses_env = case
         .args
         .iter()
         .any(|a| a.starts_with(b"-") && !a.starts_with(b"--") && a.contains(&b'E'));
-    let mut import = std::process::Command::new(&atchat);
-    import
-        .arg("import")
-        .arg(&script)
-        .arg("-o")
-        .arg(dir.path().join("script.atc"));
+    let mut import = Test::new()
+        .file("script.chat", case.script.as_deref().unwrap_or_default())
+        .args(["import", "script.chat", "-o", "script.atc"]);
     if uses_env {
-        import.arg("-E");
+        import = import.arg("-E");
     }
     if let Some(i) = case.args.iter().position(|a| a == b"-t") {
-        import
-            .arg("-t")
-            .arg(String::from_utf8_lossy(&case.args[i + 1]).into_owned());
+        import = import.arg("-t").arg(String::from_utf8_lossy(&case.args[i + 1]).into_owned());
     }
-    let status = import.status().expect("run atchat import");
-    assert!(status.success(), "{}: atchat import failed", case.name);
+    let dir = import.run().dir;
     let mut env: Vec<(String, String)> = vec![("ATCHAT_at_file1".into(), "x".into())];
     for (name, value) in &case.env {
         env.push((
@@ -526,15 +518,12 @@ fn imported_wild_scripts_give_the_same_outcome_and_bytes() {
 /// native script times out when `chat -t N` would (wild/sonicwall-* run with `-t 1`).
 #[test]
 fn import_takes_chats_timeout_option() {
-    let dir = tempfile::tempdir().unwrap();
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
-    std::fs::write(dir.path().join("s.chat"), "'' AT OK ATDT\n").unwrap();
-    let status = std::process::Command::new(&atchat)
+    let imported = Test::new()
+        .file("s.chat", "'' AT OK ATDT\n")
         .args(["import", "s.chat", "-t", "1", "-o", "s.atc"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        .run();
+    let dir = imported.dir;
     let text = std::fs::read_to_string(dir.path().join("s.atc")).unwrap();
     assert!(text.contains("timeout 1s"), "{text}");
     let args: Vec<Vec<u8>> = ["run", "s.atc", "--port", "-"]
