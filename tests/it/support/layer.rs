@@ -117,10 +117,11 @@ impl Layer {
         for (name, path) in self.paths() {
             match self.load(&name, &path) {
                 Ok(case) => cases.push(case),
-                Err(e) => failures.push(Failure { name, path, about: String::new(), message: e }),
+                Err(e) => failures.push((format!("{name} ({})", shown(&path)), e)),
             }
         }
-        self.report(failures, cases.len());
+        let total = cases.len() + failures.len();
+        self.report(failures, total);
         cases
     }
 
@@ -138,79 +139,86 @@ impl Layer {
         self.run_cases(&self.cases(), check);
     }
 
-    /// [`Layer::run`] on cases already loaded (a subset, or cases with something added).
+    /// [`Layer::run`] on cases already loaded.
     #[track_caller]
     pub fn run_cases(&self, cases: &[Case], check: impl Fn(&Case) -> Result<(), String> + Sync) {
-        let next = AtomicUsize::new(0);
-        let failures = Mutex::new(Vec::new());
-        let work = || loop {
-            let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                break;
-            };
-            let result = catch_unwind(AssertUnwindSafe(|| check(case))).unwrap_or_else(|panic| {
-                let text = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Err(format!("panicked: {text}"))
-            });
-            if let Err(message) = result {
-                failures.lock().unwrap().push(Failure {
-                    name: case.name.clone(),
-                    path: case.path.clone(),
-                    about: case.about().to_string(),
-                    message,
-                });
-            }
+        assert!(
+            cases.len() >= self.at_least,
+            "{}: {} case(s) found, at least {} expected",
+            shown(&self.dir),
+            cases.len(),
+            self.at_least
+        );
+        let label = |case: &Case| match case.about() {
+            "" => format!("{} ({})", case.name, shown(&case.path)),
+            about => format!("{} ({}): {about}", case.name, shown(&case.path)),
         };
-        if self.threads == 1 {
-            work();
-        } else {
-            std::thread::scope(|s| {
-                for _ in 0..self.threads {
-                    s.spawn(work);
-                }
-            });
-        }
-        self.report(failures.into_inner().unwrap(), cases.len());
+        run_all(&format!("case(s) under {}", shown(&self.dir)), cases, label, self.threads, check);
     }
 
     #[track_caller]
-    fn report(&self, mut failures: Vec<Failure>, total: usize) {
-        let dir = shown(&self.dir);
-        assert!(
-            total + failures.len() >= self.at_least,
-            "{dir}: {} case(s) found, at least {} expected",
-            total + failures.len(),
-            self.at_least
-        );
-        if failures.is_empty() {
-            return;
-        }
-        failures.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut text = format!("{} of {} case(s) under {dir} failed:\n", failures.len(), total.max(failures.len()));
-        for f in &failures {
-            text.push_str(&format!("\n── {} ({})", f.name, shown(&f.path)));
-            if !f.about.is_empty() {
-                text.push_str(&format!(": {}", f.about));
-            }
-            text.push('\n');
-            text.push_str(f.message.trim_end());
-            text.push('\n');
-        }
-        if !golden::blessing() && failures.iter().any(|f| f.message.contains("ATCHAT_BLESS")) {
-            text.push_str("\nIf the new output is right, ATCHAT_BLESS=1 rewrites the goldens.\n");
-        }
-        panic!("{text}");
+    fn report(&self, failures: Vec<(String, String)>, total: usize) {
+        report(&format!("case(s) under {}", shown(&self.dir)), failures, total);
     }
 }
 
-struct Failure {
-    name: String,
-    path: PathBuf,
-    about: String,
-    message: String,
+/// Runs `check` on every item, `threads` at a time (a panic in it counts as that item's
+/// failure); fails once at the end listing every failing item, by `label`, with what went
+/// wrong. Cases of a layer go through [`Layer::run`]; this is for items that are not
+/// files, such as the snippets of a document.
+#[track_caller]
+pub fn run_all<T: Sync>(
+    what: &str,
+    items: &[T],
+    label: impl Fn(&T) -> String + Sync,
+    threads: usize,
+    check: impl Fn(&T) -> Result<(), String> + Sync,
+) {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let work = || loop {
+        let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            break;
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| check(item))).unwrap_or_else(|panic| {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(format!("panicked: {text}"))
+        });
+        if let Err(message) = result {
+            failures.lock().unwrap().push((label(item), message));
+        }
+    };
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
+    }
+    report(what, failures.into_inner().unwrap(), items.len());
+}
+
+/// Fails listing `failures` (label, message), sorted by label, if there are any.
+#[track_caller]
+fn report(what: &str, mut failures: Vec<(String, String)>, total: usize) {
+    if failures.is_empty() {
+        return;
+    }
+    failures.sort();
+    let mut text = format!("{} of {} {what} failed:\n", failures.len(), total.max(failures.len()));
+    for (label, message) in &failures {
+        text.push_str(&format!("\n── {label}\n{}\n", message.trim_end()));
+    }
+    if !golden::blessing() && failures.iter().any(|(_, m)| m.contains("ATCHAT_BLESS")) {
+        text.push_str("\nIf the new output is right, ATCHAT_BLESS=1 rewrites the goldens.\n");
+    }
+    panic!("{text}");
 }
 
 #[test]
