@@ -40,3 +40,32 @@ pub fn compare(path: &Path, actual: &str) -> Result<(), String> {
         diff::lines(&expected, actual)
     ))
 }
+
+/// Every golden file under `tests/data/` (`*.out`, `*.stderr`, `*.dis`) says in its first line
+/// how to regenerate it.
+#[test]
+fn every_golden_says_how_to_regenerate_it() {
+    fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "out" || e == "stderr" || e == "dis") {
+                found.push(path);
+            }
+        }
+    }
+    let mut goldens = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data"), &mut goldens);
+    assert!(goldens.len() >= 60, "only {} goldens found", goldens.len());
+    let stale: Vec<String> = goldens
+        .iter()
+        .filter(|g| {
+            let text = std::fs::read_to_string(g).unwrap_or_default();
+            let first = text.lines().next().unwrap_or_default();
+            !(first.starts_with("# ") && first.contains("; regenerate with ATCHAT_BLESS=1 cargo test --test it "))
+        })
+        .map(|g| g.display().to_string())
+        .collect();
+    assert!(stale.is_empty(), "goldens without the regenerate line:\n{}", stale.join("\n"));
+}
