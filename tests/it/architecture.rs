@@ -131,6 +131,42 @@ const SERIALPORT: Rule = Rule {
     allowed: &[("src/port/", "only port/ opens a device")],
 };
 
+/// The stages that perform no I/O at all, and why.
+const PURE: &[(&str, &str)] = &[
+    ("src/lang/", "the ground floor is values and functions"),
+    ("src/check/", "the checker reads an AST and returns errors"),
+    ("src/bytecode/", "programs are data; the encoding reads and writes bytes in memory"),
+    ("src/vm/", "vm/ performs no I/O and never sleeps: it returns an Effect"),
+    ("src/sim/", "the simulated modem is a byte-in/byte-out engine"),
+];
+
+/// What I/O looks like in a path or a macro (each a run of whole segments).
+const IO: &[&str] = &[
+    "std::fs",
+    "std::net",
+    "std::process",
+    "std::io::stdin",
+    "std::io::stdout",
+    "std::io::stderr",
+    "libc",
+    "thread::sleep",
+    "Instant::now",
+    "SystemTime",
+    "println!",
+    "eprintln!",
+    "print!",
+    "eprint!",
+    "dbg!",
+];
+
+/// I/O in a pure stage, allowed on purpose: (file, the use, why).
+const IO_ALLOWED: &[(&str, &str, &str)] = &[(
+    "src/sim/scenario.rs",
+    "std::fs",
+    "`Scenario::load` reads the scenario file a `sim:PROFILE?scenario=FILE` port names, \
+     before the engine runs; the engine itself never touches a file",
+)];
+
 /// Names of documents that live outside this repository; a comment pointing at them points
 /// nowhere for a reader of the repository.
 const OUTSIDE: &[&str] = &["DESIGN.md", "STYLE.md", "chat8.md", "reference/", "../shared"];
@@ -404,6 +440,13 @@ fn mentions(code: &str, file_module: &[String]) -> Vec<Mention> {
                 }
                 continue;
             }
+            Token::Ident(w)
+                if matches!(tokens.get(at + 1), Some((_, Token::Punct('!'))))
+                    && matches!(tokens.get(at + 2), Some((_, Token::Punct('(' | '[' | '{')))) =>
+            {
+                // A macro call, `name!(...)`.
+                out.push(Mention { line: *line, written: vec![format!("{w}!")], resolved: None });
+            }
             Token::Ident(_) if matches!(tokens.get(at + 1), Some((_, Token::Path))) => {
                 // A path: ident (:: ident)*, unless this is the middle of one.
                 if at > 0 && matches!(tokens[at - 1].1, Token::Path) {
@@ -558,6 +601,17 @@ fn every_stage_of_src_is_in_the_table() {
 }
 
 #[test]
+fn the_table_points_only_down() {
+    let order: Vec<&str> = MAY_IMPORT.iter().map(|(s, _)| *s).collect();
+    for (at, (stage, allowed)) in MAY_IMPORT.iter().enumerate() {
+        for target in *allowed {
+            let below = order.iter().position(|s| s == target).is_some_and(|t| t < at);
+            assert!(below, "MAY_IMPORT: {stage} may import {target}, which is not above it in the table");
+        }
+    }
+}
+
+#[test]
 fn each_stage_imports_only_the_stages_below_it() {
     let sources = sources();
     let stages = stages(&sources);
@@ -636,6 +690,28 @@ fn no_circle_between_folders() {
 }
 
 #[test]
+fn pure_stages_perform_no_io() {
+    let mut violations = Violations::new();
+    for source in sources() {
+        let Some((stage, why)) = PURE.iter().find(|(place, _)| source.path.starts_with(place)) else { continue };
+        let mut found: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for m in &source.paths {
+            let Some(io) = IO.iter().find(|io| names(&m.written, io)) else { continue };
+            if !IO_ALLOWED.iter().any(|(file, allowed, _)| *file == source.path && allowed == io) {
+                found.entry(m.line).or_default().push(format!("`{}`", m.written.join("::")));
+            }
+        }
+        for (line, uses) in found {
+            violations
+                .entry((source.path.clone(), line))
+                .or_default()
+                .push(format!("I/O in {stage} ({}): {why}", uses.join(", ")));
+        }
+    }
+    report("place(s) where a stage without I/O performs some", violations);
+}
+
+#[test]
 fn only_port_and_serve_use_the_network() {
     check_rule(&NETWORK);
 }
@@ -656,7 +732,7 @@ fn only_front_ends_and_port_write_files() {
 }
 
 #[test]
-fn vm_never_sleeps_nor_anything_but_ports_servers_the_repl_and_the_driver() {
+fn only_ports_servers_the_repl_and_the_driver_sleep() {
     check_rule(&SLEEP);
 }
 
@@ -726,7 +802,7 @@ use crate::{bytecode::{self, Op}, vm::matcher::Pattern as P};
 use super::{x, y::*};
 fn f<'a>(s: &'a str) -> char {
     let _ = "crate::port::Fake"; let _ = r#"crate::port::"Raw"#; let _ = b"\"";
-    std::thread::sleep(d); crate::driver::run(); '"'
+    std::thread::sleep(d); crate::driver::run(); '"'; eprintln!("{}", a != b);
 }
 /* crate::repl /* nested */ still a comment */
 #[cfg(test)]
@@ -762,6 +838,8 @@ use self::inner::Thing;
     assert_eq!(found, want);
     let written: Vec<String> = mentions(&blanked, &module).iter().map(|m| m.written.join("::")).collect();
     assert!(written.contains(&"std::thread::sleep".to_string()), "{written:?}");
+    assert!(written.contains(&"eprintln!".to_string()), "{written:?}");
+    assert!(!written.iter().any(|w| w == "a!" || w == "b!"), "{written:?}");
     assert!(!written.iter().any(|w| w.contains("port") || w.contains("repl")), "{written:?}");
     assert!(names(&["std".into(), "thread".into(), "sleep".into()], "thread::sleep"));
     assert!(!names(&["std".into(), "threads".into(), "sleep".into()], "thread::sleep"));
@@ -785,5 +863,9 @@ fn every_allowance_names_a_place_that_exists_or_is_planned() {
     }
     for (stage, path, why) in ALLOWED_IMPORTS {
         assert!(!why.is_empty() && planned.contains(stage), "{stage}: {path}");
+    }
+    for (file, io, why) in IO_ALLOWED {
+        assert!(!why.is_empty() && root().join(file).exists(), "{file}: {io}");
+        assert!(IO.contains(io), "{file}: `{io}` is not in IO");
     }
 }
