@@ -1,4 +1,4 @@
-//! Matcher throughput (DESIGN.md §10: at least 1 GB/s with 64 patterns, flat in the number
+//! Matcher throughput (the target: at least 1 GB/s with 64 patterns, flat in the number
 //! of patterns). About 1 MiB of modem-like text is fed in 4 KiB reads, as a driver would.
 //!
 //! Run with `cargo bench --bench matcher`.

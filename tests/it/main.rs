@@ -2,6 +2,7 @@
 
 mod support;
 
+mod architecture;
 mod bytecode;
 mod chat;
 mod check;

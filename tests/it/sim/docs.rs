@@ -2,6 +2,8 @@
 
 use atchat::sim::Scenario;
 
+use crate::support::layer::run_all;
+
 #[test]
 fn every_scenario_example_in_the_docs_parses() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sim.md")).unwrap();
@@ -15,9 +17,7 @@ fn every_scenario_example_in_the_docs_parses() {
         "expected one example per fault, found {}",
         blocks.len()
     );
-    for block in blocks {
-        if let Err(e) = Scenario::parse(block) {
-            panic!("docs/sim.md example does not parse: {e}\n{block}");
-        }
-    }
+    run_all("scenario example(s) in docs/sim.md", &blocks, |b| b.lines().next().unwrap_or("").to_string(), 1, |block| {
+        Scenario::parse(block).map(|_| ()).map_err(|e| format!("does not parse: {e}\n{block}"))
+    });
 }
