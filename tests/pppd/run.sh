@@ -2,7 +2,7 @@
 # Real PPP links with atchat as pppd's connect program, in a QEMU guest.
 #
 #   tests/pppd/run.sh [--atchat BIN] [--out DIR] [--cache DIR] [--timeout SECS]
-#                     [--only "NAME ..."] [--accel tcg|kvm] [--no-install]
+#                     [--only "NAME ..."] [--accel tcg|kvm] [--cpus N] [--no-install]
 #
 # The host kernel has no PPP, so the scenarios run in a guest: QEMU (TCG by default) boots Debian's linux-image-amd64 kernel with a tiny busybox initramfs, which
 # mounts the host's / over virtio-9p and runs tests/pppd/guest.sh, then scenarios.sh. The
@@ -28,6 +28,7 @@ OUT=
 CACHE=${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/atchat-pppd
 TIMEOUT=600
 BOOT_TIMEOUT=120
+cpus=
 accel=tcg     # /dev/kvm may exist and still fail (nested, AMX hosts): KVM only when asked
 ONLY=
 INSTALL=1
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
         --timeout) TIMEOUT=$2; shift 2 ;;
         --only) ONLY=$2; shift 2 ;;
         --accel) accel=$2; shift 2 ;;
+        --cpus) cpus=$2; shift 2 ;;
         --no-install) INSTALL=0; shift ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -124,8 +126,9 @@ image_secs=$(since "$t")
     printf 'OUT=%q\nATCHAT=%q\nHERE=%q\nREPO=%q\nONLY=%q\n' "$OUT" "$ATCHAT" "$HERE" "$REPO" "$ONLY"
 } > "$OUT/guest.env"
 
-cpus=$(nproc)
-[ "$cpus" -le 2 ] || cpus=2
+# One vCPU: under TCG a second one made the scenarios slower (more locking, and the host's
+# two cores are shared with the rest of `cargo test`).
+[ -n "$cpus" ] || cpus=1
 security=passthrough            # the guest's root writes files owned by root: needs root here
 [ "$(id -u)" = 0 ] || security=none
 

@@ -164,8 +164,11 @@ run() {
 link() {
     local connect=$1 kind=$2 message=${3:-}
     start_isp || return
+    phase isp-listening
     start_modem "$kind" || return
+    phase modem-ready
     start_client "$connect" || return
+    phase pppd-started
     wait_for 60 "\"Connect script\"/serial connection" has "$D/pppd.log" "Serial connection established" || return
     phase connected
     expect_in "$D/pppd.log" "$(printf 'Script %s finished (pid ' "$connect")"
@@ -211,6 +214,7 @@ link() {
     expect_not_in "$D/pppd.log" "Connect script failed"
     wait_for 10 "the ISP's pppd to see the hang-up" has "$D/isp-pppd.log" "Connection terminated"
     expect_in "$D/isp-pppd.log" "LCP terminated by peer"
+    phase isp-done
 }
 
 # connect_fails MODEM-KIND CONNECT STATUS MESSAGE: pppd's connect program fails; pppd says so
@@ -219,7 +223,9 @@ link() {
 connect_fails() {
     local kind=$1 connect=$2 status=$3 message=$4
     start_modem "$kind" || return
+    phase modem-ready
     start_client "$connect" || return
+    phase pppd-started
     wait_for 60 "pppd exit" test -s "$D/pppd.exit" || return
     phase pppd-exited
     local rc
@@ -249,6 +255,9 @@ setup() {
     local t0
     t0=$(now_us)
     ip link set lo up || fail "lo"
+    # No duplicate address detection on the links: IPV6CP already made the interface
+    # identifiers unique, and DAD would hold the addresses back for a second or two.
+    sysctl -qw net.ipv6.conf.default.accept_dad=0 || fail "sysctl accept_dad"
     modprobe ppp_async || fail "modprobe ppp_async"
     [ -c /dev/ppp ] || fail "no /dev/ppp after modprobe"
     # Hook scripts installed on the host (/etc/ppp/*.d) must not run here.
@@ -259,6 +268,7 @@ setup() {
     busybox syslogd -n -O "$OUT/syslog" &
     ip netns add isp || fail "ip netns add isp"
     ip -n isp link set lo up
+    ip netns exec isp sysctl -qw net.ipv6.conf.default.accept_dad=0 || fail "isp: sysctl accept_dad"
     ip netns exec isp socat "TCP6-LISTEN:$ECHO_PORT,ipv6only=1,reuseaddr,fork" EXEC:cat &
     wait_for 5 "echo server" ip netns exec isp ss -Hltn "sport = :$ECHO_PORT" >/dev/null
     wait_for 5 "syslogd" test -S /dev/log
