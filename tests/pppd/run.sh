@@ -2,11 +2,14 @@
 # Real PPP links with atchat as pppd's connect program, in a QEMU guest.
 #
 #   tests/pppd/run.sh [--atchat BIN] [--out DIR] [--cache DIR] [--timeout SECS]
-#                     [--only "NAME ..."] [--accel tcg|kvm] [--cpus N] [--no-install]
+#                     [--only "NAME ..."] [--accel tcg|kvm] [--cpus N]
+#                     [--boot-timeout SECS] [--no-install]
 #
-# The host kernel has no PPP, so the scenarios run in a guest: QEMU (TCG by default) boots Debian's linux-image-amd64 kernel with a tiny busybox initramfs, which
-# mounts the host's / over virtio-9p and runs tests/pppd/guest.sh, then scenarios.sh. The
-# guest writes its results into --out on the host (through 9p) and powers off.
+# The host kernel has no PPP, so the scenarios run in a guest: QEMU (TCG by default) boots
+# Debian's linux-image-amd64 kernel with a tiny busybox initramfs, which mounts the host's /
+# read-only over virtio-9p and runs tests/pppd/guest.sh, then scenarios.sh. The guest writes
+# its results into --out, its one writable share, and powers off. --timeout bounds the whole
+# run (default 600 s), --boot-timeout the time until the guest's script starts (120 s).
 #
 # Installs what it needs with apt-get when missing (qemu-system-x86, linux-image-amd64,
 # busybox-static, ppp, socat, iproute2); --no-install only checks. Builds the kernel image
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
         --only) ONLY=$2; shift 2 ;;
         --accel) accel=$2; shift 2 ;;
         --cpus) cpus=$2; shift 2 ;;
+        --boot-timeout) BOOT_TIMEOUT=$2; shift 2 ;;
         --no-install) INSTALL=0; shift ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -113,7 +117,12 @@ OUT=$(cd "$OUT" && pwd)
 for p in "$OUT" "$REPO" "$ATCHAT"; do
     case $p in *[[:space:]]*|*,*|*:*) die "paths may not hold spaces, commas or colons: $p" ;; esac
 done
-rm -rf "${OUT:?}"/*
+# Only a directory this script made (or an empty one) is emptied for the new results.
+if [ -n "$(ls -A "$OUT")" ] && ! [ -f "$OUT/.atchat-pppd" ]; then
+    die "--out $OUT is not empty and not a results directory of tests/pppd/run.sh"
+fi
+find "$OUT" -mindepth 1 -maxdepth 1 ! -name .atchat-pppd -exec rm -rf {} +
+touch "$OUT/.atchat-pppd"
 
 # --- the guest's kernel and initramfs ---------------------------------------------------
 t=$(now)
@@ -144,7 +153,7 @@ timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
     -nodefaults -no-reboot -display none -accel "$accel" -smp "$cpus" -m 1024 \
     -kernel "$KERNEL" -initrd "$CACHE/$KVER/initramfs.cpio" \
     -append "console=ttyS0 panic=-1 quiet pppdtest_guest=$HERE/guest.sh pppdtest_out=$OUT" \
-    -virtfs "local,path=/,mount_tag=hostroot,security_model=$security,multidevs=remap" \
+    -virtfs "local,path=/,mount_tag=hostroot,security_model=$security,multidevs=remap,readonly=on" \
     -virtfs "local,path=$OUT,mount_tag=results,security_model=$security" \
     -serial "file:$OUT/console.log" > "$OUT/qemu.out" 2>&1 &
 qemu=$!
@@ -165,7 +174,7 @@ set -e
 if [ "$started" = 0 ] && ! grep -q 'pppdtest-guest: started' "$OUT/console.log" 2>/dev/null; then
     qemu_secs=$(since "$t")
     console_tail
-    die "the guest did not start within $BOOT_TIMEOUT s (qemu exit status $qemu_rc, $qemu_secs s)"
+    die "the guest did not start within $BOOT_TIMEOUT s (QEMU stopped after $qemu_secs s)"
 fi
 qemu_secs=$(since "$t")
 
