@@ -46,6 +46,8 @@ fn boot() -> Result<Run, String> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let out = tmp.join("pppd");
+    // This directory is ours: the previous run's results go (run.sh keeps out of others).
+    let _ = fs::remove_dir_all(&out);
     let output = Command::new("bash")
         .arg(repo.join("tests/pppd/run.sh"))
         .arg("--atchat")

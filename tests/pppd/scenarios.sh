@@ -49,7 +49,7 @@ start_modem() {
     echo "${cmd[*]}" > "$D/modem.cmd"
     setsid "${cmd[@]}" > "$D/modem.out" 2> "$D/modem.err" &
     PIDS+=($!)
-    wait_for 10 "the modem's pty path" grep -q '^/dev/pts/' "$D/modem.out" || return 1
+    wait_for 20 "the modem's pty path" grep -q '^/dev/pts/' "$D/modem.out" || return 1
     PTY=$(head -n 1 "$D/modem.out")
 }
 
@@ -85,7 +85,7 @@ start_isp() {
         "TCP-LISTEN:$ISP_PORT,bind=127.0.0.1,reuseaddr" \
         "EXEC:$HERE/isp-pppd.sh,pty,raw,echo=0" 2> "$D/isp-socat.log" &
     PIDS+=($!)
-    wait_for 5 "ISP listening on 127.0.0.1:$ISP_PORT" port_listening "$ISP_PORT"
+    wait_for 20 "ISP listening on 127.0.0.1:$ISP_PORT" port_listening "$ISP_PORT"
 }
 
 # start_client CONNECT [PPPD-OPTION...]: the pppd under test, on the modem's pty; its exit
@@ -102,15 +102,43 @@ start_client() {
             > "$D/pppd.out" 2>&1
         echo $? > "$D/pppd.exit"
     ) &
-    wait_for 5 "pppd started" test -s "$D/pppd.pid" || return 1
+    wait_for 20 "pppd started" test -s "$D/pppd.pid" || return 1
     CLIENT=$(cat "$D/pppd.pid")
 }
 
-# ip -6 address ADDR on IFACE is usable (DAD done); $1 may be "ip" or "ip -n isp".
-addr_ready() { # NETNS-OR-EMPTY IFACE ADDR
+# addr_ready NETNS IFACE ADDR: the IPv6 address is on the interface and usable (not
+# tentative); NETNS empty for this namespace.
+addr_ready() {
     local out
     out=$(ip ${1:+-n "$1"} -6 addr show dev "$2" 2>/dev/null) || return 1
     grep -qE "inet6 $3[/ ]" <<< "$out" && ! grep -q tentative <<< "$out"
+}
+
+# leftovers: true when processes other than those of setup run; LEFT lists them (pid:args).
+leftovers() {
+    LEFT=()
+    local f p args
+    for f in /proc/[0-9]*; do          # builtins only: a fork costs a lot under TCG
+        p=${f#/proc/}
+        [ -n "${BASE[$p]+x}" ] && continue
+        args=()
+        mapfile -d '' args 2>/dev/null < "$f/cmdline" || continue
+        [ ${#args[@]} -gt 0 ] || continue          # a kernel thread or a zombie
+        LEFT+=("$p:${args[*]}")
+    done
+    [ ${#LEFT[@]} -gt 0 ]
+}
+
+# no_stray_connect: once pppd has exited, no `atchat run` or `atchat chat` may be left
+# (the modem's `atchat sim` may).
+no_stray_connect() {
+    leftovers
+    local l
+    for l in "${LEFT[@]}"; do
+        case ${l#*:} in
+            "$ATCHAT run "*|"$ATCHAT chat "*) fail "the connect program outlived pppd: $l" ;;
+        esac
+    done
 }
 
 # --- one scenario ----------------------------------------------------------------------
@@ -133,18 +161,15 @@ run() {
     log "=== start"
     "$@"
     for p in ${CLIENT:+"$CLIENT"} "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
-    sleep 0.3
-    local left=() f p args
-    for f in /proc/[0-9]*; do          # builtins only: a fork costs a lot under TCG
-        p=${f#/proc/}
-        [ -n "${BASE[$p]+x}" ] && continue
-        args=()
-        mapfile -d '' args 2>/dev/null < "$f/cmdline" || continue
-        [ ${#args[@]} -gt 0 ] || continue          # a kernel thread
-        left+=("$p:${args[*]}")
-        kill -KILL "$p" 2>/dev/null
+    local deadline=$(( $(now_us) + 10000000 ))
+    until ! leftovers; do
+        (( $(now_us) < deadline )) || break
+        sleep 0.2
     done
-    [ ${#left[@]} -eq 0 ] || fail "left running: ${left[*]}"
+    if leftovers; then
+        fail "still running 10 s after SIGTERM: ${LEFT[*]}"
+        for p in "${LEFT[@]}"; do kill -KILL "${p%%:*}" 2>/dev/null; done
+    fi
     tail -c +$((syslog_start + 1)) "$OUT/syslog" > "$D/syslog" 2>/dev/null
     [ -z "${AFTER:-}" ] || "$AFTER"
     local result=pass detail=ok
@@ -206,6 +231,7 @@ link() {
     kill -TERM "$CLIENT"
     wait_for 20 "pppd exit after SIGTERM" test -s "$D/pppd.exit" || return
     phase terminated
+    no_stray_connect
     local rc
     rc=$(cat "$D/pppd.exit")
     [ "$rc" = 5 ] || fail "pppd exit status $rc after SIGTERM, expected 5 (terminated by signal)"
@@ -228,6 +254,7 @@ connect_fails() {
     phase pppd-started
     wait_for 60 "pppd exit" test -s "$D/pppd.exit" || return
     phase pppd-exited
+    no_stray_connect
     local rc
     rc=$(cat "$D/pppd.exit")
     [ "$rc" = 8 ] || fail "pppd exit status $rc, expected 8 (the connect script failed)"
