@@ -18,7 +18,6 @@ Online: `+++` between one-second guard times gives OK in online command state (A
 up, ATO goes back online). The far end closing the socket gives NO CARRIER.
 Everything received and sent in command state is logged to --log, one line each.
 """
-import argparse
 import os
 import re
 import select
@@ -31,13 +30,19 @@ GUARD = 1.0  # s, S12: silence needed before and after +++
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--dial-to", required=True, help="HOST:PORT that ATD connects to")
-    ap.add_argument("--pin", default="", help="lock the SIM with this PIN")
-    ap.add_argument("--log", default=os.devnull)
-    a = ap.parse_args()
-    host, port = a.dial_to.rsplit(":", 1)
-    log = open(a.log, "a", buffering=1)
+    # No argparse: every import costs under the guest's emulated CPU.
+    opts = {"--dial-to": None, "--pin": "", "--log": os.devnull}
+    args = sys.argv[1:]
+    while args:
+        if len(args) < 2 or args[0] not in opts:
+            sys.exit(__doc__)
+        opts[args[0]] = args[1]
+        args = args[2:]
+    if not opts["--dial-to"]:
+        sys.exit(__doc__)
+    host, port = opts["--dial-to"].rsplit(":", 1)
+    pin = opts["--pin"]
+    log = open(opts["--log"], "a", buffering=1)
 
     master, slave = os.openpty()
     tty.setraw(slave)  # no line discipline echo before the client sets its own modes
@@ -54,7 +59,7 @@ def main():
         out(b"\r\n" + text.encode() + b"\r\n")
 
     echo = True
-    unlocked = not a.pin
+    unlocked = not pin
     line = b""
     sock = None          # the call, when one is up
     online = False       # data mode (else command state, possibly with a call up)
@@ -95,7 +100,7 @@ def main():
             result("+CPIN: READY" if unlocked else "+CPIN: SIM PIN")
         elif body.startswith("+CPIN="):
             given = cmd.split("=", 1)[1].strip().strip('"')
-            if a.pin and given != a.pin:
+            if pin and given != pin:
                 result("+CME ERROR: 16")
                 return
             unlocked = True

@@ -38,8 +38,8 @@ start_modem() {
         # A modem whose ATD reaches the ISP over TCP. `atchat sim` cannot dial a raw TCP
         # address yet; until it can, the fake modem stands in. Then, one line each:
         #   link) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=127.0.0.1:$ISP_PORT") ;;
-        link) cmd=(python3 "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --log "$D/modem.log") ;;
-        gsm-link) cmd=(python3 "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --pin "$PIN" --log "$D/modem.log") ;;
+        link) cmd=(python3 -S "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --log "$D/modem.log") ;;
+        gsm-link) cmd=(python3 -S "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --pin "$PIN" --log "$D/modem.log") ;;
         # The failures come from the simulator itself.
         busy) cmd=("$ATCHAT" sim --pty --scenario "$HERE/busy.scenario") ;;
         dead) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=127.0.0.1:$DEAD_PORT") ;;
