@@ -11,6 +11,7 @@ mod docs;
 mod examples;
 mod matcher;
 mod ports;
+mod pppd;
 mod props;
 mod run;
 mod sim;
