@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use crate::port::sim::read_scenario;
 use crate::sim::{Modem, Profile, Scenario};
-use server::{Exposure, Network, Server};
+use server::{Exposure, Network, Server, Target};
 
 /// The modem `--profile` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,9 +53,14 @@ pub struct SimArgs {
     /// Accept calls from other simulated modems on this address (printed after the first line).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// A number that reaches another sim: `NUMBER=HOST:PORT` (repeatable).
-    #[arg(long, value_name = "NUMBER=ADDR")]
+    /// A number with a far end of its own (repeatable): `NUMBER=tcp:HOST:PORT` a TCP
+    /// service (a BBS, an ISP's pppd behind socat), `NUMBER=IP:PORT` another sim.
+    #[arg(long, value_name = "NUMBER=TARGET")]
     pub phonebook: Vec<String>,
+    /// GSM packet data (`ATD*99#`, `ATD*99***1#`, `+CGDATA`) connects here, e.g.
+    /// `tcp:127.0.0.1:5300` (default: the built-in far end, which echoes).
+    #[arg(long, value_name = "TARGET")]
+    pub packet_data: Option<String>,
     /// Allow addresses beyond loopback (off by default: nothing listens on the network).
     #[arg(long)]
     pub allow_remote: bool,
@@ -82,29 +87,43 @@ pub fn run(args: &SimArgs) -> ExitCode {
     }
     let mut phonebook = HashMap::new();
     for entry in &args.phonebook {
-        let parsed = entry
-            .split_once('=')
-            .and_then(|(n, a)| Some((n.to_string(), a.parse::<SocketAddr>().ok()?)));
-        match parsed {
-            Some((number, addr)) => phonebook.insert(number, addr),
-            None => {
-                return fail(
-                    1,
-                    format!("bad phonebook entry `{entry}`; expected NUMBER=IP:PORT"),
-                )
+        let parsed = match entry.split_once('=') {
+            Some((number, target)) if !number.is_empty() => {
+                Target::parse(target).map(|t| (number.to_string(), t))
             }
+            _ => Err(format!("`{entry}` is not NUMBER=TARGET")),
+        };
+        match parsed {
+            Ok((number, target)) => phonebook.insert(number, target),
+            Err(e) => return fail(1, format!("bad phonebook entry: {e}")),
         };
     }
+    let packet_data = match &args.packet_data {
+        Some(_) if args.profile != ProfileArg::Gsm => {
+            return fail(1, "--packet-data needs --profile gsm".to_string())
+        }
+        Some(text) => match Target::parse(text) {
+            Ok(target) => Some(target),
+            Err(e) => return fail(1, format!("bad --packet-data: {e}")),
+        },
+        None => None,
+    };
     let exposure = match (args.pty, args.tcp, args.rfc2217) {
         (true, _, _) => Exposure::Pty,
         (_, Some(addr), _) => Exposure::Tcp(addr),
         (_, _, Some(addr)) => Exposure::Rfc2217(addr),
         _ => return fail(1, "one of --pty, --tcp or --rfc2217 is needed".to_string()),
     };
+    // What listens, and the other sims we call, stay on loopback unless asked; a TCP
+    // service in the phonebook is reached wherever the user said.
+    let sims = phonebook.values().filter_map(|t| match t {
+        Target::Sim(addr) => Some(*addr),
+        Target::Tcp(_) => None,
+    });
     let addresses = [args.tcp, args.rfc2217, args.listen]
         .into_iter()
         .flatten()
-        .chain(phonebook.values().copied());
+        .chain(sims);
     for addr in addresses {
         if !args.allow_remote && !addr.ip().is_loopback() {
             return fail(
@@ -119,6 +138,7 @@ pub fn run(args: &SimArgs) -> ExitCode {
     };
     let network = Network {
         phonebook,
+        packet_data,
         allow_remote: args.allow_remote,
         caller_id: String::new(),
     };
