@@ -432,3 +432,30 @@ fn sim_targets_and_bad_entries_are_told_apart() {
         .stderr("atchat sim: --packet-data needs --profile gsm\n")
         .run();
 }
+
+/// Runs tests/data/sim/peers/hang-up.atc against the pty with `-v`; returns the transcript.
+#[track_caller]
+fn hang_up_over(pty: &str, dial: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sim/peers/hang-up.atc");
+    let output = Command::new(env!("CARGO_BIN_EXE_atchat"))
+        .arg("run")
+        .arg(&script)
+        .args(["--port", pty, "-v", "-D", &format!("dial={dial}")])
+        .output()
+        .expect("run atchat");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "hang-up.atc failed: {stderr}");
+    assert!(stderr.contains("on hook"), "{stderr}");
+    stderr
+}
+
+/// A pty has no DTR: hayes.hang_up() escapes only when the modem is online. In command
+/// state it used to wait 10 s for an OK to a `+++` the modem never answers.
+#[test]
+fn hang_up_escapes_only_when_online() {
+    let sim = Sim::start(&["--pty"], 1);
+    let idle = hang_up_over(&sim.lines[0], "no");
+    assert!(!idle.contains("> +++"), "escape in command state:\n{idle}");
+    let online = hang_up_over(&sim.lines[0], "yes");
+    assert!(online.contains("> +++"), "no escape online:\n{online}");
+}
