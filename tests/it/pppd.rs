@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 const SCENARIOS: &[&str] = &[
     "run-link",
     "chat-link",
+    "run-disconnect",
     "gsm-link",
     "run-busy",
     "run-no-carrier",
@@ -137,6 +138,14 @@ fn run_link() {
 #[test]
 fn chat_link() {
     check("chat-link");
+}
+
+/// The link of run-link, ended by pppd's `disconnect` program written in atchat
+/// (tests/pppd/disconnect.atc: escape and ATH on a port without DTR), which logs to syslog
+/// with `--syslog`.
+#[test]
+fn run_disconnect() {
+    check("run-disconnect");
 }
 
 /// examples/gprs-ppp.atc on a PIN-locked GSM modem (ATD*99***1#), with `-v`: the link comes

@@ -8,11 +8,13 @@
 # scenario goes to $OUT/results.tsv (name, pass|fail, seconds, what failed), phase times to
 # $OUT/phases.tsv, and every log to $OUT/<scenario>/.
 #
-# From guest.env (written by run.sh): OUT, ATCHAT, HERE, REPO, and ONLY (names to run; empty:
-# all).
+# From guest.env (written by run.sh): OUT, ATCHAT, HERE, REPO, ONLY (names to run; empty:
+# all), and BENCH (benches/pppd.sh: instead of the scenarios, BENCH rounds of the same link
+# with each connect program: atchat run, atchat chat, the real chat(8)).
 set -u
 : "${OUT:?}" "${ATCHAT:?}" "${HERE:?}" "${REPO:?}"
 ONLY=${ONLY:-}
+BENCH=${BENCH:-0}
 
 RESULTS=$OUT/results.tsv
 PHASES=$OUT/phases.tsv
@@ -35,14 +37,14 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 start_modem() {
     local cmd
     case $1 in
-        # A modem whose ATD reaches the ISP over TCP. `atchat sim` cannot dial a raw TCP
-        # address yet; until it can, the fake modem stands in. Then, one line each:
-        #   link) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=127.0.0.1:$ISP_PORT") ;;
-        link) cmd=(python3 -S "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --log "$D/modem.log") ;;
-        gsm-link) cmd=(python3 -S "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --pin "$PIN" --log "$D/modem.log") ;;
+        # The simulator dials the ISP's TCP port: a phonebook number (Hayes), or GSM
+        # packet data (ATD*99***1#) on a PIN-locked SIM.
+        link) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=tcp:127.0.0.1:$ISP_PORT") ;;
+        gsm-link) cmd=("$ATCHAT" sim --profile gsm --pin "$PIN" --pty
+                       --packet-data "tcp:127.0.0.1:$ISP_PORT") ;;
         # The failures come from the simulator itself.
         busy) cmd=("$ATCHAT" sim --pty --scenario "$HERE/busy.scenario") ;;
-        dead) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=127.0.0.1:$DEAD_PORT") ;;
+        dead) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=tcp:127.0.0.1:$DEAD_PORT") ;;
         mute) cmd=("$ATCHAT" sim --pty --scenario "$HERE/mute.scenario") ;;
         *) fail "unknown modem kind $1"; return 1 ;;
     esac
@@ -99,6 +101,7 @@ start_client() {
             pppd "$PTY" 115200 nodetach noauth local nolock nocrtscts \
             noip +ipv6 ipv6cp-accept-local escape ff lcp-echo-interval 0 \
             debug logfile "$D/pppd.log" ipparam client "$@" connect "$connect" \
+            ${DISCONNECT:+disconnect "$DISCONNECT"} \
             > "$D/pppd.out" 2>&1
         echo $? > "$D/pppd.exit"
     ) &
@@ -274,7 +277,19 @@ check_secret() {
     expect_not_in "$D/pppd.log" "$PIN"
     expect_not_in "$D/pppd.out" "$PIN"
     expect_not_in "$D/syslog" "$PIN"
-    has "$D/modem.log" "$PIN" || fail "the modem never got the PIN (modem.log)"
+    # The SIM was locked (--pin): the link came up, so the PIN reached the modem.
+}
+
+# After run-disconnect: pppd ran the disconnect program after LCP went down; it hung the
+# modem up (escape and ATH, or ATH alone when the ISP had already gone), said so in pppd's
+# log (-v, say) and in syslog (--syslog), and exited 0.
+check_disconnect() {
+    grep -qE "^Script .*disconnect\.atc.* finished \(pid [0-9]+\), status = 0x0\$" "$D/pppd.log" ||
+        fail "pppd.log lacks the disconnect program's exit status 0"
+    expect_in "$D/pppd.log" "> ATH"
+    expect_in "$D/pppd.log" "modem on hook"
+    grep -qE "atchat\[[0-9]+\]: modem on hook" "$D/syslog" ||
+        fail "syslog lacks the disconnect program's line (atchat[pid]: modem on hook)"
 }
 
 # --- setup, once per boot ----------------------------------------------------------------
@@ -317,6 +332,16 @@ fi
 S=
 
 HAYES_DIAL=$REPO/examples/hayes-dial.atc
+if [ "$BENCH" -gt 0 ]; then
+    # Interleaved, so that whatever slows the guest down meanwhile slows all three alike.
+    for i in $(seq 1 "$BENCH"); do
+        run "bench-atchat-run-$i" link \
+            "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" link
+        run "bench-atchat-chat-$i" link "$ATCHAT chat -v -f $HERE/dial.chat -T $NUMBER" link
+        run "bench-chat8-$i" link "/usr/sbin/chat -v -f $HERE/dial.chat -T $NUMBER" link
+    done
+    exit 0
+fi
 GPRS=$REPO/examples/gprs-ppp.atc
 DIAL_ONCE=$HERE/dial-once.atc
 CHAT="$ATCHAT chat -v -s -f $HERE/dial.chat -T $NUMBER"
@@ -325,6 +350,8 @@ CHAT="$ATCHAT chat -v -s -f $HERE/dial.chat -T $NUMBER"
 run run-link link "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" link \
     "connected at 115200 bps"
 run chat-link link "$ATCHAT chat -v -f $HERE/dial.chat -T $NUMBER" link
+DISCONNECT="$ATCHAT run $HERE/disconnect.atc --port - -v --syslog" AFTER=check_disconnect \
+    run run-disconnect link "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" link
 echo "$PIN" > "$SCRATCH/sim-pin"
 AFTER=check_secret run gsm-link link \
     "ATCHAT_pin=\$(cat $SCRATCH/sim-pin) $ATCHAT run $GPRS --port - -v -D apn=internet" gsm-link \
