@@ -65,7 +65,7 @@ fn valid(p: &Pattern) -> bool {
     let starts_literal = matches!(p.segments.first(), Some(Segment::Literal(_)));
     let no_empty = p.segments.iter().all(|s| !matches!(s, Segment::Literal(t) if t.is_empty()));
     let no_adjacent = p.segments.windows(2).all(|w| !(w[0] == Segment::Capture && w[1] == Segment::Capture));
-    starts_literal && no_empty && no_adjacent && p.numeric.as_ref().is_none_or(|n| !n.is_empty())
+    starts_literal && no_empty && no_adjacent && p.numeric.as_ref().map_or(true, |n| !n.is_empty())
 }
 
 fn is_eol(b: u8) -> bool {
@@ -195,7 +195,7 @@ fn reference(patterns: &[Pattern], ids: &[u32], numeric: bool, stream: &Stream) 
                 }
                 if let Some((end, captures)) = match_at(&patterns[id as usize], stream, s, numeric) {
                     let key = (end, rank, s);
-                    if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                    if best.as_ref().map_or(true, |(k, _)| key < *k) {
                         best = Some((key, (id, end, captures)));
                     }
                 }
@@ -240,7 +240,7 @@ pub fn matcher(data: &[u8]) {
     while !input.is_empty() && stream.len() < 2048 {
         let b = letter(&mut input);
         let times = if input.below(8) == 0 { input.below(160) + 1 } else { 1 };
-        stream.extend(std::iter::repeat_n(b, times));
+        stream.extend(std::iter::repeat(b).take(times));
     }
     let set = match PatternSet::new(&patterns) {
         Ok(set) => set,

@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod docs;
 mod examples;
+mod fuzz;
 mod matcher;
 mod ports;
 mod props;
