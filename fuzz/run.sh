@@ -38,8 +38,19 @@ max_len() {
     esac
 }
 
+# "N runs, cov: EDGES ft: FEATURES" from a log, in either mode.
+summary() {
+    local runs cov
+    runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$1" | grep -Eo '[0-9]+$' | tail -n 1)
+    cov=$(grep -Eo '^#[0-9]+:?[[:space:]]+([A-Z]+[[:space:]]+)?cov: [0-9]+ ft: [0-9]+' "$1" | tail -n 1)
+    [ -n "$runs" ] || runs=$(echo "$cov" | grep -Eo '^#[0-9]+' | tr -d '#')
+    echo "$runs runs, $(echo "$cov" | grep -Eo 'cov: [0-9]+ ft: [0-9]+')"
+}
+
 mkdir -p logs
 status=0
+passed=0
+failed=0
 for target in "${targets[@]}"; do
     mkdir -p "artifacts/$target"
     log="logs/$target.log"
@@ -50,12 +61,15 @@ for target in "${targets[@]}"; do
     fi
     # Fuzzers get no stdin: nothing they run may wait for a terminal.
     if cargo fuzz run -O -s none "$target" "corpus/$target" -- "${flags[@]}" </dev/null >"$log" 2>&1; then
-        echo "fuzz $target: $(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -n 1) runs in ${seconds}s, no crash"
+        passed=$((passed + 1))
+        echo "fuzz $target: $(summary "$log") in ${seconds}s, no crash"
     else
         status=1
+        failed=$((failed + 1))
         echo "fuzz $target: CRASH; reproducer: fuzz/$(grep -Eo "artifacts/$target/[a-z]+-[0-9a-f]+" "$log" | tail -n 1)"
         grep -E -A12 "panicked|ERROR: libFuzzer|stack overflow" "$log" | head -n 30
         echo "  (full log: fuzz/$log; rerun: cd fuzz && cargo fuzz run -O -s none $target ARTIFACT)"
     fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status

@@ -13,6 +13,7 @@ mod matcher;
 mod ports;
 mod props;
 mod run;
+mod security;
 mod sim;
 mod syntax;
 mod repl;
