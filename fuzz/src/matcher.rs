@@ -19,7 +19,7 @@
 
 use atchat::vm::matcher::{Active, End, Pattern, PatternSet, Scan, Scanner, Segment, MAX_CAPTURE};
 
-use crate::input::Input;
+use super::input::Input;
 
 /// Few distinct bytes, so that patterns occur in the stream; any byte may still appear.
 const ALPHABET: &[u8] = b"AB0:\r\n K";

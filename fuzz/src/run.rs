@@ -32,9 +32,13 @@ impl BudgetPort {
     }
 
     pub fn with_modem(modem: Modem) -> BudgetPort {
+        BudgetPort::with_budget(modem, PORT_BUDGET)
+    }
+
+    pub fn with_budget(modem: Modem, budget: u32) -> BudgetPort {
         BudgetPort {
             inner: SimPort::with_modem("sim:fuzz".to_string(), modem, SimClock::Virtual),
-            left: PORT_BUDGET,
+            left: budget,
             written: Vec::new(),
         }
     }
@@ -112,6 +116,8 @@ pub fn run_program(program: Program, params: &IndexMap<String, String>, port: &m
     let mut transcript = Transcript::capturing();
     // The JSON log is written (to nowhere) so that its formatting and masking run too.
     transcript.log = Some(Box::new(std::io::sink()));
+    // chat's own output (-v logs, -V, REPORT) is produced and dropped, not printed.
+    transcript.sink = Some(Box::new(|_| {}));
     let outcome = driver::run(&mut vm, port, &mut transcript);
     let _ = driver::take_signal();
     Some(outcome)

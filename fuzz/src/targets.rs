@@ -13,8 +13,8 @@ use atchat::syntax::Sources;
 use indexmap::IndexMap;
 use std::time::Duration;
 
-use crate::input::Input;
-use crate::run::{params_for, run_program, BudgetPort};
+use super::input::Input;
+use super::run::{params_for, run_program, BudgetPort};
 
 /// `check`: script text → parse → check → diagnostics rendered as `atchat check` prints
 /// them; a script that checks must compile (the compiler trusts the checker), and what the
@@ -59,7 +59,9 @@ pub fn bytecode(data: &[u8]) {
     let bytes = encoding::encode(&program);
     assert!(encoding::decode(&bytes).is_ok(), "a verified program does not survive encode → decode");
     let params = params_for(&program);
-    let mut port = BudgetPort::new(Profile::Gsm);
+    // Fewer operations than for scripts: a program that loops without waiting gets a port
+    // operation only every 65,536 instructions (the VM's turn for the driver).
+    let mut port = BudgetPort::with_budget(Modem::new(Profile::Gsm, Scenario::default()), 500);
     let _ = run_program(program, &params, &mut port);
 }
 
