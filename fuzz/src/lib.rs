@@ -12,5 +12,5 @@ pub mod matcher;
 pub mod run;
 pub mod targets;
 
-pub use targets::{bytecode, chat, check, import, sim};
 pub use matcher::matcher;
+pub use targets::{bytecode, chat, check, import, sim};

@@ -22,7 +22,9 @@ use super::run::{params_for, run_program, BudgetPort};
 /// program.
 pub fn check(data: &[u8]) {
     // `atchat check` reads files as UTF-8 and reports anything else as a load error.
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     // No folder: `use` finds only the stdlib, never a file of the machine running the fuzzer.
     let sources = Sources::from_text("fuzz.atc", text, None);
     let errors = atchat::check::check(&sources, &CheckOptions { params: None });
@@ -42,7 +44,10 @@ pub fn check(data: &[u8]) {
         Ok(p) => p,
         Err(e) => panic!("the verifier rejects the compiler's output: {e}"),
     };
-    assert!(encoding::encode(&decoded) == bytes, "encode(decode(encode(p))) differs from encode(p)");
+    assert!(
+        encoding::encode(&decoded) == bytes,
+        "encode(decode(encode(p))) differs from encode(p)"
+    );
 }
 
 /// `bytecode`: any bytes as a `.atcb` file → decode and verify; a file that passes is
@@ -57,7 +62,10 @@ pub fn bytecode(data: &[u8]) {
     };
     let _ = disassembler::disassemble(&program);
     let bytes = encoding::encode(&program);
-    assert!(encoding::decode(&bytes).is_ok(), "a verified program does not survive encode → decode");
+    assert!(
+        encoding::decode(&bytes).is_ok(),
+        "a verified program does not survive encode → decode"
+    );
     let params = params_for(&program);
     // Fewer operations than for scripts: a program that loops without waiting gets a port
     // operation only every 65,536 instructions (the VM's turn for the driver).
@@ -78,7 +86,11 @@ fn chat_config(timeout: i64, flags: u8) -> Config {
         show: flags & 4 != 0,
         timeout,
         pace: flags & 8 != 0,
-        subst: Subst { phone: (flags & 16 != 0).then(|| b"5551234".to_vec()), phone2: None, env: None },
+        subst: Subst {
+            phone: (flags & 16 != 0).then(|| b"5551234".to_vec()),
+            phone2: None,
+            env: None,
+        },
         name: "fuzz.chat".to_string(),
     }
 }
@@ -99,7 +111,10 @@ pub fn chat(data: &[u8]) {
     let _ = disassembler::disassemble(&program);
     let mut port = BudgetPort::new(Profile::Hayes);
     let outcome = run_program(program, &IndexMap::new(), &mut port);
-    assert!(outcome.is_some(), "a compiled chat script has no params to miss");
+    assert!(
+        outcome.is_some(),
+        "a compiled chat script has no params to miss"
+    );
 }
 
 const IMPORT_TIMEOUT: i64 = 3;
@@ -113,11 +128,19 @@ pub fn import(data: &[u8]) {
         return;
     }
     // chat -t 3 (short, for speed), the same for both.
-    let options = ImportOptions { env: false, name: "fuzz.chat".to_string(), timeout: Some(IMPORT_TIMEOUT) };
+    let options = ImportOptions {
+        env: false,
+        name: "fuzz.chat".to_string(),
+        timeout: Some(IMPORT_TIMEOUT),
+    };
     let text = atchat::chat::import::import(&tokens, &options);
     let sources = Sources::from_text("fuzz.atc", &text, None);
     let errors = atchat::check::check(&sources, &CheckOptions { params: None });
-    assert!(errors.is_empty(), "the imported script does not check:\n{}\n{text}", diagnostics::render_plain(&sources, &errors));
+    assert!(
+        errors.is_empty(),
+        "the imported script does not check:\n{}\n{text}",
+        diagnostics::render_plain(&sources, &errors)
+    );
     let native = match compiler::compile(&sources) {
         Ok(p) => p,
         Err(e) => panic!("the imported script does not compile: {e:?}\n{text}"),
@@ -125,9 +148,11 @@ pub fn import(data: &[u8]) {
     let chat = atchat::chat::compile::compile(&tokens, &chat_config(IMPORT_TIMEOUT, 8));
 
     let mut chat_port = BudgetPort::new(Profile::Hayes);
-    let chat_outcome = run_program(chat, &IndexMap::new(), &mut chat_port).expect("chat has no params");
+    let chat_outcome =
+        run_program(chat, &IndexMap::new(), &mut chat_port).expect("chat has no params");
     let mut native_port = BudgetPort::new(Profile::Hayes);
-    let native_outcome = run_program(native, &IndexMap::new(), &mut native_port).expect("an imported script's params all have defaults");
+    let native_outcome = run_program(native, &IndexMap::new(), &mut native_port)
+        .expect("an imported script's params all have defaults");
     if chat_port.exhausted() || native_port.exhausted() {
         return;
     }
@@ -151,7 +176,11 @@ const MAX_STEP: Duration = Duration::from_secs(300);
 /// of the line. The engine must never panic and its output must stay proportionate.
 pub fn sim(data: &[u8]) {
     let mut input = Input::new(data);
-    let profile = if input.flag() { Profile::Gsm } else { Profile::Hayes };
+    let profile = if input.flag() {
+        Profile::Gsm
+    } else {
+        Profile::Hayes
+    };
     let scenario = Scenario::parse(&String::from_utf8_lossy(input.sized())).unwrap_or_default();
     let mut modem = Modem::new(profile, scenario);
     let mut now = Duration::ZERO;
@@ -186,7 +215,11 @@ pub fn sim(data: &[u8]) {
         modem.poll_output(now, &mut out);
         // What the modem says is bounded by what it was asked and for how long: a byte of
         // input never makes it send megabytes.
-        assert!(out.len() < 1 << 20, "the modem produced {} bytes", out.len());
+        assert!(
+            out.len() < 1 << 20,
+            "the modem produced {} bytes",
+            out.len()
+        );
         out.clear();
         let _ = modem.carrier();
     }

@@ -7,11 +7,17 @@ use std::path::{Path, PathBuf};
 
 #[allow(dead_code)]
 #[path = "../../fuzz/src/lib.rs"]
-mod targets;
+mod bodies;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out
@@ -20,12 +26,12 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// The target a folder of `tests/data/fuzz/` is for.
 fn target(name: &str) -> fn(&[u8]) {
     match name {
-        "check" => targets::check,
-        "bytecode" => targets::bytecode,
-        "chat" => targets::chat,
-        "import" => targets::import,
-        "matcher" => targets::matcher,
-        "sim" => targets::sim,
+        "check" => bodies::check,
+        "bytecode" => bodies::bytecode,
+        "chat" => bodies::chat,
+        "import" => bodies::import,
+        "matcher" => bodies::matcher,
+        "sim" => bodies::sim,
         other => panic!("tests/data/fuzz/{other}: no fuzz target of that name"),
     }
 }
@@ -52,9 +58,12 @@ fn every_corpus_chat_script_survives_the_import_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chat");
     let mut n = 0;
     for dir in ["corpus", "wild"] {
-        for script in files(&root.join(dir)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "chat")) {
+        for script in files(&root.join(dir))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "chat"))
+        {
             eprintln!("import target: {}", script.display());
-            targets::import(&std::fs::read(&script).unwrap());
+            bodies::import(&std::fs::read(&script).unwrap());
             n += 1;
         }
     }
@@ -67,14 +76,18 @@ fn every_corpus_chat_script_survives_the_import_target() {
 fn every_shipped_script_survives_the_check_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut n = 0;
-    let mut dirs = vec![root.join("stdlib"), root.join("examples"), root.join("tests/data")];
+    let mut dirs = vec![
+        root.join("stdlib"),
+        root.join("examples"),
+        root.join("tests/data"),
+    ];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
             let path = entry.path();
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "atc") {
-                targets::check(&std::fs::read(&path).unwrap());
+                bodies::check(&std::fs::read(&path).unwrap());
                 n += 1;
             }
         }
