@@ -66,7 +66,13 @@ for target in "${targets[@]}"; do
     else
         status=1
         failed=$((failed + 1))
-        echo "fuzz $target: CRASH; reproducer: fuzz/$(grep -Eo "artifacts/$target/[a-z]+-[0-9a-f]+" "$log" | tail -n 1)"
+        artifact=$(grep -Eo "artifacts/$target/[a-z]+-[0-9a-f]+" "$log" | tail -n 1 || true)
+        if [ -n "$artifact" ]; then
+            echo "fuzz $target: CRASH; reproducer: fuzz/$artifact"
+        else
+            echo "fuzz $target: FAILED without a reproducer (a build error?)"
+            tail -n 20 "$log"
+        fi
         grep -E -A12 "panicked|ERROR: libFuzzer|stack overflow" "$log" | head -n 30
         echo "  (full log: fuzz/$log; rerun: cd fuzz && cargo fuzz run -O -s none $target ARTIFACT)"
     fi
