@@ -33,6 +33,9 @@ pub const MAX_PENDING_INPUT: usize = 64 * 1024;
 const RECENT: usize = 80;
 /// How often `wait carrier` polls the carrier line.
 const CARRIER_POLL: Duration = Duration::from_millis(50);
+/// Instructions run without an effect before the driver gets a turn (an empty wait): a
+/// few milliseconds of work, so a signal is seen at once.
+const YIELD_EVERY: u32 = 1 << 16;
 /// `EndReport` waits at most this long for each further byte of a report line (chat's `alarm(1)`).
 const REPORT_TAIL_SILENCE: Duration = Duration::from_secs(1);
 
@@ -343,6 +346,7 @@ impl Machine {
         if let Some(effect) = self.take_reply(now, reply) {
             return effect;
         }
+        let mut steps = 0u32;
         loop {
             match &self.state {
                 State::Done(outcome) => return Effect::Done(outcome.clone()),
@@ -357,6 +361,14 @@ impl Machine {
                 State::Running => {
                     if let Some(effect) = self.step(now) {
                         return effect;
+                    }
+                    // Code that loops without a wait or a write (nested `retry N times` that
+                    // fail at once, a `.atcb` that jumps to itself) would keep the driver
+                    // from ever seeing a signal: hand it a turn now and then. Running on
+                    // after an empty wait changes nothing for the script.
+                    steps += 1;
+                    if steps == YIELD_EVERY {
+                        return Effect::Wait { until: Some(now) };
                     }
                 }
             }
