@@ -376,7 +376,7 @@ fn run(args: &RunArgs) -> u8 {
     }
     if let Some(path) = &args.record {
         let header = record_header(args, &values, vm.program());
-        match crate::record::Recorder::create(path, port.name(), &header) {
+        match crate::record::Recorder::create(path, header) {
             Ok(r) => transcript.record = Some(r),
             Err(e) => {
                 error(format!("cannot write the recording `{}`: {e}", path.display()));

@@ -136,6 +136,18 @@ impl Transcript {
         }
     }
 
+    /// The top of the recording: its header and the port's name, masked.
+    fn begin(&mut self, port: &str) {
+        let Some(header) = self.record.as_mut().map(Recorder::take_header) else {
+            return;
+        };
+        let header: Vec<String> = header.into_iter().map(|h| self.mask(h)).collect();
+        let port = self.mask(port.to_string());
+        if let Some(record) = &mut self.record {
+            record.begin(&port, &header);
+        }
+    }
+
     /// A line operation and how the port took it, for the recording.
     fn performed(&mut self, at: Duration, control: Control, reply: &Reply) {
         if self.record.is_none() {
@@ -232,6 +244,7 @@ impl Transcript {
 /// Runs `vm` to the end on `port`. The outcome's code is the process exit code.
 pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> Outcome {
     transcript.secrets = vm.secrets().to_vec();
+    transcript.begin(port.name());
     let start = port.now();
     let outcome = run_from(vm, port, transcript, start);
     transcript.ended(port.now().saturating_sub(start), &outcome);

@@ -109,16 +109,25 @@ impl ReplayPort {
     pub fn open(path: &Path) -> Result<ReplayPort, PortError> {
         let name = format!("replay:{}", path.display());
         let bad = |reason: String| PortError::BadSpec { spec: name.clone(), reason };
+        let too_large = || {
+            bad(format!(
+                "the transcript is larger than {} MiB; a session with a modem is far smaller",
+                MAX_FILE / (1024 * 1024)
+            ))
+        };
         let file = std::fs::File::open(path).map_err(|source| PortError::Open { port: name.clone(), source })?;
-        let mut text = Vec::new();
+        // The size first, so a huge file is refused without reading it; the limit on the
+        // read covers what has no size (a pipe, a device).
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE {
+            return Err(too_large());
+        }
+        let mut text = Vec::with_capacity(size as usize);
         file.take(MAX_FILE + 1)
             .read_to_end(&mut text)
             .map_err(|source| PortError::Io { port: name.clone(), op: "read", source })?;
         if text.len() as u64 > MAX_FILE {
-            return Err(bad(format!(
-                "the transcript is larger than {} MiB; a session with a modem is far smaller",
-                MAX_FILE / (1024 * 1024)
-            )));
+            return Err(too_large());
         }
         let recording = Recording::parse(&text).map_err(|e| bad(format!("{}:{}: {}", path.display(), e.line, e.message)))?;
         Ok(ReplayPort::new(name, recording))
@@ -448,17 +457,17 @@ impl Port for ReplayPort {
                 self.now = deadline.min(end);
                 return Ok(0);
             }
-            let line = self.last_line();
-            let last_modem = self
+            // Named by the modem's last bytes: what the script waits for should follow them.
+            let line = self
                 .recording
                 .entries
                 .iter()
                 .rev()
                 .find(|e| matches!(e.event, Event::Read(_)))
-                .map_or(String::new(), |e| format!(" (its last bytes from the modem are on line {})", e.line));
-            let message = format!(
-                "the script waits for the modem, but the recording has nothing more from it{last_modem}"
-            );
+                .map_or_else(|| self.last_line(), |e| e.line);
+            let message = "the script waits for the modem, but the recording has nothing more from it \
+                           after this line"
+                .to_string();
             return Err(self.diverge(line, message));
         }
     }

@@ -16,6 +16,8 @@ use crate::lang::literal::escape_bytes;
 /// A transcript being written.
 pub struct Recorder {
     out: Box<dyn Write>,
+    /// Comment lines for the top, until [`Recorder::begin`] writes them.
+    header: Vec<String>,
     /// The first write error: recording stops there, the session goes on, and the caller
     /// hears of it at the end ([`Recorder::finish`]).
     error: Option<io::Error>,
@@ -24,22 +26,30 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts a transcript on `out`: the version line, `header` as comment lines (the
-    /// command that ran, the script's params), the port's name.
-    pub fn new(out: Box<dyn Write>, port: &str, header: &[String]) -> Recorder {
-        let mut recorder = Recorder { out, error: None, carrier: None };
-        recorder.line(VERSION_LINE.to_string());
-        for comment in header {
-            recorder.line(format!("# {}", one_line(comment)));
-        }
-        recorder.line(format!("port {}", one_line(port)));
-        recorder
+    /// A transcript to be written on `out`, with `header` as its first comment lines (the
+    /// command that ran, the script's params). Nothing is written before [`Recorder::begin`].
+    pub fn new(out: Box<dyn Write>, header: Vec<String>) -> Recorder {
+        Recorder { out, header, error: None, carrier: None }
     }
 
-    /// Creates (or truncates) the file at `path` and starts a transcript there.
-    pub fn create(path: &Path, port: &str, header: &[String]) -> io::Result<Recorder> {
+    /// Creates (or truncates) the file at `path` for a transcript.
+    pub fn create(path: &Path, header: Vec<String>) -> io::Result<Recorder> {
         let file = std::fs::File::create(path)?;
-        Ok(Recorder::new(Box::new(io::LineWriter::new(file)), port, header))
+        Ok(Recorder::new(Box::new(io::LineWriter::new(file)), header))
+    }
+
+    /// The header lines given to [`Recorder::new`], for the caller to mask.
+    pub fn take_header(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.header)
+    }
+
+    /// Writes the top of the transcript: the version line, `header` as comments, the port.
+    pub fn begin(&mut self, port: &str, header: &[String]) {
+        self.line(VERSION_LINE.to_string());
+        for comment in header {
+            self.line(format!("# {}", one_line(comment)));
+        }
+        self.line(format!("port {}", one_line(port)));
     }
 
     fn line(&mut self, text: String) {
@@ -154,7 +164,9 @@ mod tests {
     #[test]
     fn what_it_writes_parses_back() {
         let out = Shared::default();
-        let mut r = Recorder::new(Box::new(out.clone()), "sim:hayes", &["atchat run x.atc\nsecond line".into()]);
+        let mut r = Recorder::new(Box::new(out.clone()), vec!["atchat run x.atc\nsecond line".into()]);
+        let header = r.take_header();
+        r.begin("sim:hayes", &header);
         let ms = Duration::from_millis;
         r.wrote(ms(0), "AT+CPIN=\\\"***\\\"\\r", Ok(()));
         r.received(ms(4), "\\r\\nOK\\r\\n");
@@ -201,7 +213,8 @@ mod tests {
                 Ok(())
             }
         }
-        let mut r = Recorder::new(Box::new(Full), "sim:hayes", &[]);
+        let mut r = Recorder::new(Box::new(Full), Vec::new());
+        r.begin("sim:hayes", &[]);
         r.wrote(Duration::ZERO, "AT\\r", Ok(()));
         assert_eq!(r.finish().unwrap_err().to_string(), "disk full");
     }

@@ -11,6 +11,7 @@ mod examples;
 mod matcher;
 mod ports;
 mod props;
+mod replay;
 mod run;
 mod sim;
 mod syntax;
