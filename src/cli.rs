@@ -389,9 +389,6 @@ fn run(args: &RunArgs) -> u8 {
     if let Some(message) = &outcome.message {
         error(message);
     }
-    if let Some(note) = port.closing_note() {
-        error(note);
-    }
     if let (Some(recorder), Some(path)) = (transcript.record.take(), &args.record) {
         if let Err(e) = recorder.finish() {
             error(format!("the recording `{}` is incomplete: {e}", path.display()));

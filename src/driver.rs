@@ -205,6 +205,16 @@ impl Transcript {
         }
     }
 
+    /// What the port has to say at the end (a replay the script left unfinished): on
+    /// stderr, or collected as `note: ...`.
+    fn closing_note(&mut self, note: String) {
+        let note = self.mask(note);
+        match &mut self.capture {
+            Some(lines) => lines.push(format!("note: {note}")),
+            None => eprintln!("atchat: {note}"),
+        }
+    }
+
     /// Chat-style output: to the sink, else to stderr as it is.
     fn output(&mut self, out: Output) {
         if let Some(sink) = &mut self.sink {
@@ -248,6 +258,9 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
     let start = port.now();
     let outcome = run_from(vm, port, transcript, start);
     transcript.ended(port.now().saturating_sub(start), &outcome);
+    if let Some(note) = port.closing_note() {
+        transcript.closing_note(note);
+    }
     outcome
 }
 

@@ -520,3 +520,29 @@ mod props {
         }
     }
 }
+
+#[test]
+fn the_transcripts_in_the_docs_parse() {
+    let doc = std::fs::read_to_string(root().join("docs/record-replay.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for line in doc.lines() {
+        match &mut current {
+            None if line.trim() == "```transcript" => current = Some((line.len() - line.trim_start().len(), String::new())),
+            Some((_, text)) if line.trim() == "```" => {
+                blocks.push(std::mem::take(text));
+                current = None;
+            }
+            Some((indent, text)) => {
+                text.push_str(line.get(*indent..).unwrap_or(""));
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(blocks.len() >= 2, "{blocks:?}");
+    for block in blocks {
+        let recording = Recording::parse(block.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{block}"));
+        assert!(!recording.entries.is_empty(), "{block}");
+    }
+}
