@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::pty::Pty;
+use crate::support::wait4;
 
 fn atchat() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_atchat"));
@@ -311,14 +312,3 @@ fn sigterm_stops_a_wait_with_exit_2() {
     assert!(stderr.contains("SIGTERM"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
-
-/// Waits for `pid`; returns its exit code and peak resident memory in KiB.
-fn wait4(pid: libc::pid_t) -> (i32, i64) {
-    let mut status = 0;
-    // SAFETY: zeroed rusage is valid; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
-    (libc::WEXITSTATUS(status), usage.ru_maxrss)
-}
-

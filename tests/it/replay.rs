@@ -33,6 +33,8 @@ use atchat::syntax::Sources;
 use atchat::vm::{Machine, Outcome};
 use indexmap::IndexMap;
 
+use crate::support::wait4;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -85,10 +87,13 @@ fn session(path: &Path) -> Vec<(String, Duration)> {
 
 // ------------------------------------------------------------------ record, then replay
 
+/// A script, the simulator it is recorded on, its params.
+type Case = (&'static str, String, Vec<(String, String)>);
+
 #[test]
 fn sessions_recorded_on_the_simulator_replay_the_same() {
     let scenario = |f: &str| root().join("tests/data/examples").join(f).display().to_string();
-    let cases: Vec<(&str, String, Vec<(String, String)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("examples/hayes-dial.atc", "hayes".into(), params(&[("number", "5551234")])),
         // BUSY then CONNECT: a retry and its 30 s wait.
         ("examples/hayes-dial.atc", format!("hayes?scenario={}", scenario("busy-once.scenario")), params(&[("number", "5551234")])),
@@ -410,6 +415,8 @@ fn bad_transcripts_are_refused_with_the_line_and_bounded_memory() {
         ("huge", vec!["larger than 16 MiB".into()]),
         ("missing", vec!["cannot open".into()]),
     ] {
+        // Reaped by `wait4`, which also gives its peak memory.
+        #[allow(clippy::zombie_processes)]
         let child = atchat()
             .args(["run", "examples/hayes-dial.atc", "-D", "number=5551234", "--port"])
             .arg(format!("replay:{}", path(name).display()))
@@ -443,15 +450,6 @@ fn a_recording_that_cannot_be_created_is_a_bad_invocation() {
     assert!(stderr.contains("cannot write the recording"), "{stderr}");
 }
 
-/// Waits for `pid`; returns its exit code and peak resident memory in KiB.
-fn wait4(pid: libc::pid_t) -> (i32, i64) {
-    let mut status = 0;
-    // SAFETY: zeroed rusage is valid; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
-    (libc::WEXITSTATUS(status), usage.ru_maxrss)
-}
 
 // ------------------------------------------------------------------ robustness
 
