@@ -180,14 +180,6 @@ impl ReplayPort {
         self.played
     }
 
-    /// The exit code on the recording's `end` line, if it has one.
-    pub fn recorded_exit(&self) -> Option<u8> {
-        self.recording.entries.iter().rev().find_map(|e| match e.event {
-            Event::End { exit } => exit,
-            _ => None,
-        })
-    }
-
     /// Recorded time `at` on the replay clock.
     fn replay_time(&self, at: Duration) -> Duration {
         (at + self.shift_to).saturating_sub(self.shift_from)
@@ -746,7 +738,6 @@ mod tests {
         assert_eq!(p.now(), Duration::from_secs(10));
         assert!(read_all(&mut p, SEC).is_ok(), "the grace after `end`");
         assert!(matches!(read_all(&mut p, SEC), Err(PortError::Diverged { .. })));
-        assert_eq!(p.recorded_exit(), Some(3));
     }
 
     #[test]
