@@ -2,8 +2,8 @@
 //!
 //! The driver performs each [`Effect`] of the [`Machine`] on a [`Port`], hands bytes from
 //! the port to the machine, writes the transcript (`-v`, `--log`, `--record`) and turns
-//! signals into a clean stop. It runs on the port's clock, so on the virtual-time simulator a script with a
-//! 60 s timeout finishes at once.
+//! signals into a clean stop. It runs on the port's clock, so on the virtual-time simulator
+//! (or a replay) a script with a 60 s timeout finishes at once.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};

@@ -75,7 +75,7 @@ impl Recorder {
         self.event(at, format!("< \"{shown}\""));
     }
 
-    /// A read failed (the port is gone); `message` is masked.
+    /// A read or a write failed: the port is gone; `message` is masked.
     pub fn read_failed(&mut self, at: Duration, message: &str) {
         self.event(at, format!("< failed {}", quoted(message)));
     }
