@@ -17,7 +17,7 @@
 //!
 //! The time (seconds since the start) may be left out: the line then happens at the time of
 //! the line before. A host action that failed says so at its end: `dtr off unsupported
-//! "..."`, `> "AT\r" failed "..."`; `< failed "..."` is a read that failed.
+//! "..."`, `> "AT\r" failed "..."`; `< failed "..."` is the port going away.
 //!
 //! [`Recording`] is the parsed form ([`Recording::parse`]); [`Recorder`] writes one as a
 //! session goes. Bytes are written as in the language's string literals
