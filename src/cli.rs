@@ -139,6 +139,10 @@ struct RunArgs {
     /// Write the transcript as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Record the session to this file (every byte each way, with times; secrets masked):
+    /// play it back with `--port replay:FILE` (docs/record-replay.md).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     /// Open the step debugger (the REPL) on the script, stopped before its first line.
     #[arg(long)]
     debug: bool,
@@ -327,6 +331,10 @@ fn prepare(args: &RunArgs) -> Result<(Program, IndexMap<String, String>), u8> {
 
 fn run(args: &RunArgs) -> u8 {
     if args.debug {
+        if args.record.is_some() {
+            error("--record records `atchat run`; it cannot be combined with --debug");
+            return EXIT_USAGE;
+        }
         return debug(args);
     }
     let (program, values) = match prepare(args) {
@@ -366,12 +374,46 @@ fn run(args: &RunArgs) -> u8 {
             }
         }
     }
+    if let Some(path) = &args.record {
+        let header = record_header(args, &values, vm.program());
+        match crate::record::Recorder::create(path, header) {
+            Ok(r) => transcript.record = Some(r),
+            Err(e) => {
+                error(format!("cannot write the recording `{}`: {e}", path.display()));
+                return EXIT_USAGE;
+            }
+        }
+    }
     driver::install_signal_handlers();
     let outcome = driver::run(&mut vm, port.as_mut(), &mut transcript);
     if let Some(message) = &outcome.message {
         error(message);
     }
+    if let (Some(recorder), Some(path)) = (transcript.record.take(), &args.record) {
+        if let Err(e) = recorder.finish() {
+            error(format!("the recording `{}` is incomplete: {e}", path.display()));
+            // The user asked for a recording and has none: not a success.
+            if outcome.code == 0 {
+                return EXIT_IO;
+            }
+        }
+    }
     outcome.code
+}
+
+/// The recording's first comments: who wrote it, and the script and params as the
+/// transcript test runner reads them (`# script:`, `# param:`), secret values masked.
+fn record_header(args: &RunArgs, values: &IndexMap<String, String>, program: &Program) -> Vec<String> {
+    let secret = |name: &str| {
+        program.globals.iter().any(|g| g.name == name && g.param.as_ref().is_some_and(|p| p.secret))
+    };
+    let mut header = vec![format!("recorded by atchat {}", env!("CARGO_PKG_VERSION"))];
+    header.push(format!("script: {}", args.file.display()));
+    for (name, value) in values {
+        let shown = if secret(name) { crate::record::MASK } else { value.as_str() };
+        header.push(format!("param: {name}={shown}"));
+    }
+    header
 }
 
 /// `atchat run --debug`: the REPL with the script loaded, stopped before its first line.

@@ -14,6 +14,7 @@ mod matcher;
 mod ports;
 mod pppd;
 mod props;
+mod replay;
 mod run;
 mod security;
 mod sim;
