@@ -198,7 +198,7 @@ impl Transcript {
     }
 
     /// The run is over: the recording's `end` line.
-    fn ended(&mut self, at: Duration, outcome: &Outcome) {
+    fn ended(&mut self, at: Duration, outcome: &ExitStatus) {
         let message = outcome.message.clone().map(|m| self.mask(m));
         if let Some(record) = &mut self.record {
             record.end(at, outcome.code, message.as_deref());
@@ -264,7 +264,7 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
     outcome
 }
 
-fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, start: Duration) -> Outcome {
+fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, start: Duration) -> ExitStatus {
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {

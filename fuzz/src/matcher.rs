@@ -17,7 +17,8 @@
 //! sizes chosen by the fuzzer, which must not change what is found. Echo suppression is not
 //! modelled.
 
-use atchat::vm::matcher::{Active, End, Pattern, PatternSet, Scan, Scanner, Segment, MAX_CAPTURE};
+use atchat::bytecode::pattern::{End, Pattern, Segment, MAX_CAPTURE};
+use atchat::vm::matcher::{Active, PatternSet, Scan, Scanner};
 
 use super::input::Input;
 

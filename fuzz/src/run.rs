@@ -9,7 +9,7 @@ use atchat::driver::{self, Transcript};
 use atchat::port::sim::{SimClock, SimPort};
 use atchat::port::{Port, PortError};
 use atchat::sim::{Modem, Profile, Scenario};
-use atchat::vm::{Machine, Outcome};
+use atchat::vm::{Machine, ExitStatus};
 use indexmap::IndexMap;
 
 /// Port operations one run may perform before it is stopped. Scripts may legitimately loop
@@ -114,7 +114,7 @@ pub fn run_program(
     program: Program,
     params: &IndexMap<String, String>,
     port: &mut BudgetPort,
-) -> Option<Outcome> {
+) -> Option<ExitStatus> {
     HANDLERS.call_once(driver::install_signal_handlers);
     // A stop flag left over from an earlier run must not stop this one.
     let _ = driver::take_signal();

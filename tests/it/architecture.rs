@@ -23,19 +23,21 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("vm", &["bytecode", "lang"]),
     // The simulated modem is a pure engine.
     ("sim", &["lang"]),
-    ("port", &["sim", "lang"]),
-    ("driver", &["vm", "bytecode", "port", "lang"]),
+    // A session's transcript (`--record`): written by the driver, played back by `replay:`.
+    ("record", &["lang"]),
+    ("port", &["sim", "record", "lang"]),
+    ("driver", &["vm", "bytecode", "port", "record", "lang"]),
     ("diagnostics", &["check", "bytecode", "syntax", "lang"]),
     // The front ends stand on the whole pipeline, never on each other.
     ("chat", BELOW_FRONT_ENDS),
     ("serve", BELOW_FRONT_ENDS),
     ("repl", BELOW_FRONT_ENDS),
-    ("cli", &["chat", "serve", "repl", "lang", "syntax", "check", "bytecode", "vm", "sim", "port", "driver", "diagnostics"]),
+    ("cli", &["chat", "serve", "repl", "lang", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"]),
     ("main", &["cli"]),
     ("lib", &[]),
 ];
 
-const BELOW_FRONT_ENDS: &[&str] = &["lang", "syntax", "check", "bytecode", "vm", "sim", "port", "driver", "diagnostics"];
+const BELOW_FRONT_ENDS: &[&str] = &["lang", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"];
 
 /// Imports the layering refuses, allowed on purpose: (stage, path under `crate::`, why).
 /// None today: `vm/` never sees a port (a failed port operation reaches it as a `Failure`).
@@ -104,6 +106,7 @@ const FILE_WRITES: Rule = Rule {
         ("src/repl/", ":save, :log, the history"),
         ("src/chat/", "chat's -r report file, appended as chat(8) does"),
         ("src/serve/", "the simulator's front end"),
+        ("src/record/recorder.rs", "the --record transcript file"),
     ],
 };
 

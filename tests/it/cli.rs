@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use crate::support::cli::{Running, Test};
 use crate::support::pty::Pty;
-use crate::support::wait4;
 
 const DIAL: &str = "param number\nsend \"ATDT{number}\"\nexpect CONNECT within 2m\nsay \"dialed {number}\"\n";
 

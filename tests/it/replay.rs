@@ -30,7 +30,7 @@ use atchat::port::sim::{SimClock, SimPort};
 use atchat::port::{Port, PortError};
 use atchat::record::{Event, Recorder, Recording};
 use atchat::syntax::Sources;
-use atchat::vm::{Machine, Outcome};
+use atchat::vm::{Machine, ExitStatus};
 use indexmap::IndexMap;
 
 fn root() -> &'static Path {
@@ -41,9 +41,20 @@ fn corpus() -> PathBuf {
     root().join("tests/data/transcripts")
 }
 
+/// The corpus's `.transcript` files, sorted.
+fn transcripts() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .expect("tests/data/transcripts")
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "transcript"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Checks, compiles and runs the script at `path` on `port`, recording to `record` if
 /// given; returns the outcome and the `say` lines.
-fn run_on(path: &Path, params: &[(String, String)], port: &mut dyn Port, record: Option<Recorder>) -> (Outcome, Vec<String>) {
+fn run_on(path: &Path, params: &[(String, String)], port: &mut dyn Port, record: Option<Recorder>) -> (ExitStatus, Vec<String>) {
     let sources = Sources::load(path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
     let given: IndexMap<String, String> = params.iter().cloned().collect();
     let errors = atchat::check::check(&sources, &atchat::check::CheckOptions { params: Some(given.keys().cloned().collect()) });
@@ -248,7 +259,7 @@ fn checks(path: &Path) -> (Vec<String>, Vec<Check>) {
 
 #[test]
 fn the_corpus_runs_todays_scripts_against_real_modems() {
-    let files = crate::support::golden::cases(&corpus(), "transcript");
+    let files = transcripts();
     assert!(files.len() >= 8, "the corpus has {} transcripts", files.len());
     let mut problems = Vec::new();
     let mut matrix = Vec::new();
@@ -315,7 +326,7 @@ fn the_corpus_runs_todays_scripts_against_real_modems() {
 
 #[test]
 fn every_corpus_script_is_a_file_and_every_check_names_a_known_key() {
-    for file in crate::support::golden::cases(&corpus(), "transcript") {
+    for file in transcripts() {
         for check in checks(&file).1 {
             assert!(root().join(&check.script).is_file(), "{}: no script {}", file.display(), check.script);
         }
