@@ -9,11 +9,14 @@ mod engine;
 mod execute;
 mod gsm;
 mod modem;
+mod modem_profile;
 mod result;
 mod scenario;
 mod settings;
+mod voice;
 
 pub use engine::{LinkEvent, LinkRequest, Profile};
 pub use gsm::PUK;
 pub use modem::Modem;
+pub use modem_profile::{ModemProfile, ProfileError, MAX_PROFILE_BYTES};
 pub use scenario::{CarrierLoss, IncomingCall, IncomingSms, OnlineData, Scenario, ScenarioError};
