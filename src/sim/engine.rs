@@ -285,8 +285,10 @@ impl Engine {
         };
         let boot = modem.scenario.boot_garbage.clone();
         modem.push_out(Duration::ZERO, boot, false);
+        // `{cpin}`: what `+CPIN?` would say at power-on.
+        let cpin = if modem.scenario.pin.is_some() { "SIM PIN" } else { "READY" };
         for line in modem.vendor.boot.clone() {
-            modem.unsolicited(Duration::ZERO, &line);
+            modem.unsolicited(Duration::ZERO, &line.replace("{cpin}", cpin));
         }
         if modem.scenario.stop_answering_after == Some(0) {
             modem.silent = true;

@@ -39,19 +39,19 @@ const MAX_INHERIT_DEPTH: usize = 8;
 const BUNDLED: &[(&str, &str)] = &[
     ("hayes", include_str!("profiles/hayes.toml")),
     ("gsm", include_str!("profiles/gsm.toml")),
-    // TODO-profile     ("bare-hayes", include_str!("profiles/bare-hayes.toml")),
-    // TODO-profile     ("wavecom", include_str!("profiles/wavecom.toml")),
-    // TODO-profile     ("huawei-e1752", include_str!("profiles/huawei-e1752.toml")),
-    // TODO-profile     ("huawei-e3372", include_str!("profiles/huawei-e3372.toml")),
-    // TODO-profile     ("zte", include_str!("profiles/zte.toml")),
-    // TODO-profile     ("qualcomm", include_str!("profiles/qualcomm.toml")),
-    // TODO-profile     ("quectel-ec25", include_str!("profiles/quectel-ec25.toml")),
-    // TODO-profile     ("simcom-sim800", include_str!("profiles/simcom-sim800.toml")),
-    // TODO-profile     ("simcom-sim7600", include_str!("profiles/simcom-sim7600.toml")),
-    // TODO-profile     ("ublox", include_str!("profiles/ublox.toml")),
-    // TODO-profile     ("telit", include_str!("profiles/telit.toml")),
-    // TODO-profile     ("sierra", include_str!("profiles/sierra.toml")),
-    // TODO-profile     ("nokia", include_str!("profiles/nokia.toml")),
+        ("bare-hayes", include_str!("profiles/bare-hayes.toml")),
+        ("wavecom", include_str!("profiles/wavecom.toml")),
+        ("huawei-e1752", include_str!("profiles/huawei-e1752.toml")),
+        ("huawei-e3372", include_str!("profiles/huawei-e3372.toml")),
+        ("zte", include_str!("profiles/zte.toml")),
+        ("qualcomm", include_str!("profiles/qualcomm.toml")),
+        ("quectel-ec25", include_str!("profiles/quectel-ec25.toml")),
+        ("simcom-sim800", include_str!("profiles/simcom-sim800.toml")),
+        ("simcom-sim7600", include_str!("profiles/simcom-sim7600.toml")),
+        ("ublox", include_str!("profiles/ublox.toml")),
+        ("telit", include_str!("profiles/telit.toml")),
+        ("sierra", include_str!("profiles/sierra.toml")),
+        ("nokia", include_str!("profiles/nokia.toml")),
 ];
 
 /// A final result code as a profile names it: a V.250 code (`OK`, `ERROR`, `NO CARRIER`,
@@ -277,7 +277,7 @@ struct Identity {
     serial: Option<Text>,
     imsi: Option<Text>,
     gcap: Option<Text>,
-    ati: Option<BTreeMap<String, Text>>,
+    ati: Option<BTreeMap<Spanned<String>, Text>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -554,9 +554,11 @@ impl File {
         field("identity.gcap", id.gcap, &mut p.gcap)?;
         if let Some(ati) = id.ati {
             for (key, text) in ati {
+                let span = key.span();
+                let key = key.into_inner();
                 let n: u32 = key.parse().ok().filter(|n| *n <= 255).ok_or_else(|| {
                     at.error(
-                        None,
+                        Some(span),
                         format!("`identity.ati`: key \"{key}\" is not a number 0-255 (ATI0 is \"0\")"),
                     )
                 })?;

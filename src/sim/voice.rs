@@ -153,13 +153,11 @@ impl VoiceCalls {
         });
     }
 
-    /// `H` or `+CHUP` ended the call: the profile's report follows the OK.
+    /// `H` or `+CHUP` ended the call: the profile's report, before the command's OK (as
+    /// a SIM7600's `VOICE CALL: END` comes).
     pub(crate) fn hung_up(&mut self, engine: &mut Engine, now: Duration) {
         let lines = engine.vendor.voice.local_hangup.clone();
-        let expanded = self.expand(&lines, now);
-        if !expanded.is_empty() {
-            engine.schedule(now, TimerKind::Profile(ProfileTimer::Lines(expanded)));
-        }
+        self.send(engine, now, &lines);
         self.call = None;
     }
 
@@ -197,6 +195,7 @@ impl VoiceCalls {
             .iter()
             .map(|l| {
                 l.replace("{id}", "1")
+                    .replace("{duration06}", &format!("{duration:06}"))
                     .replace("{duration}", &duration.to_string())
                     .replace("{number}", number)
             })

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! # first line: what the case shows
-//! profile hayes|gsm            (default hayes; before any send)
+//! profile NAME                 a bundled profile: hayes (the default), gsm, wavecom,
+//!                              huawei-e1752, zte ... (before any send)
 //! scenario DIRECTIVE...        (a scenario line, see docs/sim.md; before any send)
 //! send BYTES                   the DTE sends BYTES now
 //! wait DURATION                virtual time passes (250ms, 2s)
@@ -21,7 +22,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use atchat::sim::{Modem, Profile, Scenario};
+use atchat::sim::{Modem, ModemProfile, Scenario};
 
 /// Decodes the escapes of a BYTES argument.
 pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
@@ -95,7 +96,7 @@ fn on_off(text: &str) -> Result<bool, String> {
 
 /// Runs one case; `Err` says which line failed and how.
 pub fn run_case(text: &str) -> Result<(), String> {
-    let mut profile = Profile::Hayes;
+    let mut profile = None;
     let mut scenario_text = String::new();
     let mut modem: Option<Modem> = None;
     let mut now = Duration::ZERO;
@@ -109,11 +110,7 @@ pub fn run_case(text: &str) -> Result<(), String> {
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
         match word {
             "profile" => {
-                profile = match rest.trim() {
-                    "hayes" => Profile::Hayes,
-                    "gsm" => Profile::Gsm,
-                    other => return Err(at(format!("unknown profile `{other}`"))),
-                };
+                profile = Some(ModemProfile::bundled(rest.trim()).map_err(|e| at(e.to_string()))?);
                 continue;
             }
             "scenario" => {
@@ -127,7 +124,11 @@ pub fn run_case(text: &str) -> Result<(), String> {
             Some(m) => m,
             None => {
                 let scenario = Scenario::parse(&scenario_text).map_err(|e| at(e.to_string()))?;
-                modem.insert(Modem::new(profile, scenario))
+                let profile = match profile.take() {
+                    Some(p) => p,
+                    None => ModemProfile::bundled("hayes").map_err(|e| at(e.to_string()))?,
+                };
+                modem.insert(Modem::with_profile(profile, scenario))
             }
         };
         match word {
