@@ -395,9 +395,14 @@ impl ModemProfile {
             ));
         }
         let file: File = toml::from_str(text).map_err(|e| {
-            // The crate's message already says what is wrong and shows the line; only
-            // its first line is the sentence, the rest a snippet.
-            let message = e.message().to_string();
+            // The crate's message says what is wrong but not always where: name the field
+            // the span points into.
+            let message = match e.span().and_then(|span| field_at(text, span.start)) {
+                Some(field) if !e.message().contains('`') => {
+                    format!("`{field}`: {}", e.message())
+                }
+                _ => e.message().to_string(),
+            };
             at.error(e.span(), message)
         })?;
         let parent = match (&file.inherit, &file.engine) {
@@ -677,6 +682,28 @@ impl File {
         p.replies = replies;
         Ok(p)
     }
+}
+
+/// The dotted name of the key on the line holding byte `offset` (`defaults.echo`), from
+/// the nearest `[section]` header above it.
+fn field_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let key = line.split_once('=')?.0.trim();
+    if key.is_empty() || key.starts_with('#') {
+        return None;
+    }
+    let section = text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match section {
+        Some(section) => format!("{section}.{key}"),
+        None => key.to_string(),
+    })
 }
 
 /// `{version}` in identification text is atchat's version (the built-in profiles use it).

@@ -81,7 +81,7 @@ fn bad_profile_files_name_the_line_and_the_field() {
     let e = file_error("inherit = \"gsm\"\n[identity]\nmodle = \"X\"\n");
     assert!(e.contains("line 3") && e.contains("modle"), "{e}");
     let e = file_error("inherit = \"gsm\"\n[defaults]\necho = \"yes\"\n");
-    assert!(e.contains("line 3") && e.contains("bool"), "{e}");
+    assert!(e.contains("line 3") && e.contains("defaults.echo") && e.contains("bool"), "{e}");
     let e = file_error("inherit = \"gsm\"\n[[reply]]\ncommand = \"ATE0 V1\"\n");
     assert!(e.contains("line 3") && e.contains("reply.command"), "{e}");
     let e = file_error("engine = \"gsm\"\n[identity.ati]\nzero = \"x\"\n");
