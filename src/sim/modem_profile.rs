@@ -39,19 +39,22 @@ const MAX_INHERIT_DEPTH: usize = 8;
 const BUNDLED: &[(&str, &str)] = &[
     ("hayes", include_str!("profiles/hayes.toml")),
     ("gsm", include_str!("profiles/gsm.toml")),
-        ("bare-hayes", include_str!("profiles/bare-hayes.toml")),
-        ("wavecom", include_str!("profiles/wavecom.toml")),
-        ("huawei-e1752", include_str!("profiles/huawei-e1752.toml")),
-        ("huawei-e3372", include_str!("profiles/huawei-e3372.toml")),
-        ("zte", include_str!("profiles/zte.toml")),
-        ("qualcomm", include_str!("profiles/qualcomm.toml")),
-        ("quectel-ec25", include_str!("profiles/quectel-ec25.toml")),
-        ("simcom-sim800", include_str!("profiles/simcom-sim800.toml")),
-        ("simcom-sim7600", include_str!("profiles/simcom-sim7600.toml")),
-        ("ublox", include_str!("profiles/ublox.toml")),
-        ("telit", include_str!("profiles/telit.toml")),
-        ("sierra", include_str!("profiles/sierra.toml")),
-        ("nokia", include_str!("profiles/nokia.toml")),
+    ("bare-hayes", include_str!("profiles/bare-hayes.toml")),
+    ("wavecom", include_str!("profiles/wavecom.toml")),
+    ("huawei-e1752", include_str!("profiles/huawei-e1752.toml")),
+    ("huawei-e3372", include_str!("profiles/huawei-e3372.toml")),
+    ("zte", include_str!("profiles/zte.toml")),
+    ("qualcomm", include_str!("profiles/qualcomm.toml")),
+    ("quectel-ec25", include_str!("profiles/quectel-ec25.toml")),
+    ("simcom-sim800", include_str!("profiles/simcom-sim800.toml")),
+    (
+        "simcom-sim7600",
+        include_str!("profiles/simcom-sim7600.toml"),
+    ),
+    ("ublox", include_str!("profiles/ublox.toml")),
+    ("telit", include_str!("profiles/telit.toml")),
+    ("sierra", include_str!("profiles/sierra.toml")),
+    ("nokia", include_str!("profiles/nokia.toml")),
 ];
 
 /// A final result code as a profile names it: a V.250 code (`OK`, `ERROR`, `NO CARRIER`,
@@ -406,18 +409,18 @@ impl ModemProfile {
             at.error(e.span(), message)
         })?;
         let parent = match (&file.inherit, &file.engine) {
-            (Some(_), Some(engine)) => {
-                return Err(at.error(
-                    Some(engine.span()),
-                    "`engine` and `inherit` exclude each other: an inherited profile has its engine"
-                        .to_string(),
-                ))
-            }
+            (Some(_), Some(engine)) => return Err(at.error(
+                Some(engine.span()),
+                "`engine` and `inherit` exclude each other: an inherited profile has its engine"
+                    .to_string(),
+            )),
             (Some(inherit), None) => {
                 if depth >= MAX_INHERIT_DEPTH {
                     return Err(at.error(
                         Some(inherit.span()),
-                        format!("`inherit` chains deeper than {MAX_INHERIT_DEPTH} profiles (a loop?)"),
+                        format!(
+                            "`inherit` chains deeper than {MAX_INHERIT_DEPTH} profiles (a loop?)"
+                        ),
                     ));
                 }
                 let name = inherit.get_ref();
@@ -551,7 +554,11 @@ impl File {
             Ok::<(), ProfileError>(())
         };
         let id = self.identity;
-        field("identity.manufacturer", id.manufacturer, &mut p.manufacturer)?;
+        field(
+            "identity.manufacturer",
+            id.manufacturer,
+            &mut p.manufacturer,
+        )?;
         field("identity.model", id.model, &mut p.model)?;
         field("identity.revision", id.revision, &mut p.revision)?;
         field("identity.serial", id.serial, &mut p.serial)?;
@@ -564,7 +571,9 @@ impl File {
                 let n: u32 = key.parse().ok().filter(|n| *n <= 255).ok_or_else(|| {
                     at.error(
                         Some(span),
-                        format!("`identity.ati`: key \"{key}\" is not a number 0-255 (ATI0 is \"0\")"),
+                        format!(
+                            "`identity.ati`: key \"{key}\" is not a number 0-255 (ATI0 is \"0\")"
+                        ),
                     )
                 })?;
                 let lines = checked_lines(at, &format!("identity.ati.{key}"), text.lines())?;
@@ -620,16 +629,17 @@ impl File {
             };
         }
         if let Some(answer) = v.answer {
-            p.voice.answer = match answer.get_ref().as_str() {
-                "ring-delay" => Answer::RingDelay,
-                "at-once" => Answer::AtOnce,
-                other => {
-                    return Err(at.error(
+            p.voice.answer =
+                match answer.get_ref().as_str() {
+                    "ring-delay" => Answer::RingDelay,
+                    "at-once" => Answer::AtOnce,
+                    other => return Err(at.error(
                         Some(answer.span()),
-                        format!("`voice.answer` must be \"ring-delay\" or \"at-once\", not \"{other}\""),
-                    ))
-                }
-            };
+                        format!(
+                            "`voice.answer` must be \"ring-delay\" or \"at-once\", not \"{other}\""
+                        ),
+                    )),
+                };
         }
         let voice = &mut p.voice;
         for (name, given, slot) in [
@@ -639,8 +649,16 @@ impl File {
             ("voice.busy", v.busy, &mut voice.busy),
             ("voice.no_answer", v.no_answer, &mut voice.no_answer),
             ("voice.rejected", v.rejected, &mut voice.rejected),
-            ("voice.remote_hangup", v.remote_hangup, &mut voice.remote_hangup),
-            ("voice.local_hangup", v.local_hangup, &mut voice.local_hangup),
+            (
+                "voice.remote_hangup",
+                v.remote_hangup,
+                &mut voice.remote_hangup,
+            ),
+            (
+                "voice.local_hangup",
+                v.local_hangup,
+                &mut voice.local_hangup,
+            ),
         ] {
             if let Some(lines) = given {
                 *slot = checked_lines(at, name, lines)?;
@@ -657,10 +675,7 @@ impl File {
             }
         }
         if self.replies.len() > MAX_ENTRIES {
-            return Err(at.error(
-                None,
-                format!("more than {MAX_ENTRIES} `[[reply]]` entries"),
-            ));
+            return Err(at.error(None, format!("more than {MAX_ENTRIES} `[[reply]]` entries")));
         }
         // The file's own replies come first, so they win over the inherited ones.
         let mut replies = Vec::new();
@@ -721,10 +736,7 @@ fn checked_lines(
     lines: Vec<String>,
 ) -> Result<Vec<String>, ProfileError> {
     if lines.len() > MAX_LINES {
-        return Err(at.error(
-            None,
-            format!("`{field}` has more than {MAX_LINES} lines"),
-        ));
+        return Err(at.error(None, format!("`{field}` has more than {MAX_LINES} lines")));
     }
     for line in &lines {
         if line.len() > MAX_LINE_LEN {
@@ -744,11 +756,7 @@ fn checked_lines(
 }
 
 /// A final result code as written in a profile.
-fn final_code(
-    at: &Origin<'_>,
-    field: &str,
-    text: &Spanned<String>,
-) -> Result<Final, ProfileError> {
+fn final_code(at: &Origin<'_>, field: &str, text: &Spanned<String>) -> Result<Final, ProfileError> {
     let t = text.get_ref().trim();
     if t.is_empty() || t.len() > MAX_LINE_LEN || t.contains(['\r', '\n']) {
         return Err(at.error(
@@ -812,7 +820,10 @@ fn command_keys(
     list: &[Spanned<String>],
 ) -> Result<Vec<String>, ProfileError> {
     if list.len() > MAX_ENTRIES {
-        return Err(at.error(None, format!("`{field}` lists more than {MAX_ENTRIES} commands")));
+        return Err(at.error(
+            None,
+            format!("`{field}` lists more than {MAX_ENTRIES} commands"),
+        ));
     }
     list.iter().map(|c| command_key(at, field, c)).collect()
 }
@@ -836,7 +847,10 @@ fn command_name(
     } else {
         Err(at.error(
             Some(text.span()),
-            format!("`{field}`: \"{}\" is not a command name such as \"+CPIN\", \"E\" or \"&F\"", text.get_ref()),
+            format!(
+                "`{field}`: \"{}\" is not a command name such as \"+CPIN\", \"E\" or \"&F\"",
+                text.get_ref()
+            ),
         ))
     }
 }
@@ -912,7 +926,8 @@ mod tests {
 
     #[test]
     fn command_keys_are_canonical() {
-        let text = "engine = \"gsm\"\n[[reply]]\ncommand = \"at+cnmi=2, 1,0,2\"\nfinal = \"ERROR\"\n";
+        let text =
+            "engine = \"gsm\"\n[[reply]]\ncommand = \"at+cnmi=2, 1,0,2\"\nfinal = \"ERROR\"\n";
         let p = ModemProfile::parse("x", text).unwrap();
         assert_eq!(p.replies[0].command, "+CNMI=2,1,0,2");
         assert_eq!(p.replies[0].final_code, Some(ResultCode::Error));
