@@ -39,16 +39,16 @@ fn the_profile_examples_in_the_docs_parse_and_behave() {
             panic!("docs/sim.md profile example does not parse: {e}\n{block}");
         }
     }
-    // The worked example: a ZTE that names itself MF190 and answers AT+ZPAS?.
+    // The worked example: a ZTE that names itself MF190 and answers AT+ZSNT?.
     let profile = ModemProfile::parse("my-stick.toml", blocks[0]).unwrap();
     assert_eq!(profile.name, "my-stick");
     let mut modem = Modem::with_profile(profile, Scenario::default());
     let mut out = Vec::new();
-    modem.receive(Duration::ZERO, b"ATE0\rAT+CGMM\rAT+ZPAS?\r");
+    modem.receive(Duration::ZERO, b"ATE0\rAT+CGMM\rAT+ZSNT?\r");
     modem.poll_output(Duration::ZERO, &mut out);
     assert_eq!(
         String::from_utf8_lossy(&out),
-        "ATE0\r\r\nOK\r\n\r\nMF190\r\n\r\nOK\r\n\r\n+ZPAS: \"UMTS\",\"CS_PS\"\r\n\r\nOK\r\n"
+        "ATE0\r\r\nOK\r\n\r\nMF190\r\n\r\nOK\r\n\r\n+ZSNT: 0,0,0\r\n\r\nOK\r\n"
     );
     // ... and the quoted error message is the one a bad `ok` gets, line and all.
     let bad = blocks[0].replace("[voice]\n", "[voice]\nok = \"later\"\n");
