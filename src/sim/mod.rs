@@ -3,6 +3,8 @@
 //! [`Modem`] is a V.250 engine with no I/O of its own: bytes and time go in, bytes come
 //! out, like the VM. It opens nothing, starts no thread and never sleeps: `port::sim`
 //! wraps it as an in-process port, `serve` serves it on a pty, TCP or RFC 2217 socket.
+//! A [`ModemProfile`] (TOML data: the bundled ones in `profiles/`, or a user's file read by
+//! the front end) makes it answer like a given vendor's modem.
 
 mod command_line;
 mod engine;
