@@ -125,7 +125,7 @@ struct RunArgs {
     /// The script (`.atc`) or compiled program (`.atcb`).
     file: PathBuf,
     /// The modem: a device path, `-` (stdin/stdout, as pppd runs a connect program),
-    /// `tcp://host:port`, `rfc2217://host:port` or `sim:hayes` / `sim:gsm`.
+    /// `tcp://host:port`, `rfc2217://host:port` or `sim:PROFILE` (`sim:gsm`, `sim:zte`, `sim:my.toml`).
     #[arg(short, long)]
     port: Option<String>,
     #[command(flatten)]
