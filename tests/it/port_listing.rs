@@ -180,6 +180,16 @@ fn fake_sysfs_lists_serial_ports_only_with_usb_details_and_drivers() {
         usb,
         by_id: by_id.iter().map(|s| s.to_string()).collect(),
     };
+    let quectel = |n: u8| {
+        let usb = UsbInfo {
+            manufacturer: Some("Quectel".into()),
+            product: Some("EC25".into()),
+            interface_count: Some(5),
+            interface_number: Some(n),
+            ..usb(0x2c7c, 0x0125)
+        };
+        port(&format!("ttyUSB{n}"), "usb-serial", "option1", Some(usb), &[])
+    };
     let expected = vec![
         port(
             "ttyACM0",
@@ -209,32 +219,8 @@ fn fake_sysfs_lists_serial_ports_only_with_usb_details_and_drivers() {
             }),
             &["/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0"],
         ),
-        port(
-            "ttyUSB2",
-            "usb-serial",
-            "option1",
-            Some(UsbInfo {
-                manufacturer: Some("Quectel".into()),
-                product: Some("EC25".into()),
-                interface_count: Some(5),
-                interface_number: Some(2),
-                ..usb(0x2c7c, 0x0125)
-            }),
-            &[],
-        ),
-        port(
-            "ttyUSB10",
-            "usb-serial",
-            "option1",
-            Some(UsbInfo {
-                manufacturer: Some("Quectel".into()),
-                product: Some("EC25".into()),
-                interface_count: Some(5),
-                interface_number: Some(10),
-                ..usb(0x2c7c, 0x0125)
-            }),
-            &[],
-        ),
+        quectel(2),
+        quectel(10),
     ];
     assert_eq!(ports, expected);
 }
