@@ -113,6 +113,7 @@ impl std::fmt::Display for PortError {
 impl std::error::Error for PortError {}
 
 mod fd;
+pub mod info;
 pub mod lock;
 pub mod replay;
 pub mod rfc2217;

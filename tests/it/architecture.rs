@@ -102,7 +102,7 @@ const FILE_WRITES: Rule = Rule {
     ],
     allowed: &[
         ("src/port/", "UUCP lock files"),
-        ("src/cli.rs", "-o, --log"),
+        ("src/cli.rs", "-o, --log, man --dir"),
         ("src/repl/", ":save, :log, the history"),
         ("src/chat/", "chat's -r report file, appended as chat(8) does"),
         ("src/serve/", "the simulator's front end"),
