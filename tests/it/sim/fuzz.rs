@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use atchat::sim::{Modem, ModemProfile, Profile, Scenario};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -32,27 +33,33 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Feeds `ops` to `modem`: no wakeup at or before now (a driver would spin), bounded output.
+fn drive(modem: &mut Modem, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut now = Duration::ZERO;
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+        Op::Send(bytes) => modem.receive(now, &bytes),
+        Op::Wait(ms) => now += Duration::from_millis(ms),
+        Op::Dtr(on) => modem.set_dtr(now, on),
+        Op::Break => modem.send_break(now, Duration::from_millis(100)),
+        }
+        modem.poll_output(now, &mut out);
+        if let Some(wake) = modem.next_wakeup() {
+        prop_assert!(wake > now, "a wakeup at or before now would spin a driver");
+        }
+    }
+    prop_assert!(out.len() < 200_000);
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn random_input_never_panics(gsm in any::<bool>(), ops in prop::collection::vec(op(), 0..60)) {
         let profile = if gsm { Profile::Gsm } else { Profile::Hayes };
         let scenario = Scenario::parse("noise 0.01\nincoming-call at 3s from \"1\"\nincoming-sms at 2s from \"2\" \"x\"").unwrap();
         let mut modem = Modem::new(profile, scenario);
-        let mut now = Duration::ZERO;
-        let mut out = Vec::new();
-        for op in ops {
-            match op {
-                Op::Send(bytes) => modem.receive(now, &bytes),
-                Op::Wait(ms) => now += Duration::from_millis(ms),
-                Op::Dtr(on) => modem.set_dtr(now, on),
-                Op::Break => modem.send_break(now, Duration::from_millis(100)),
-            }
-            modem.poll_output(now, &mut out);
-            if let Some(wake) = modem.next_wakeup() {
-                prop_assert!(wake > now, "a wakeup at or before now would spin a driver");
-            }
-        }
-        prop_assert!(out.len() < 200_000);
+        drive(&mut modem, ops)?;
     }
 
     #[test]
@@ -67,21 +74,7 @@ proptest! {
         )
         .unwrap();
         let mut modem = Modem::with_profile(profile, scenario);
-        let mut now = Duration::ZERO;
-        let mut out = Vec::new();
-        for op in ops {
-            match op {
-                Op::Send(bytes) => modem.receive(now, &bytes),
-                Op::Wait(ms) => now += Duration::from_millis(ms),
-                Op::Dtr(on) => modem.set_dtr(now, on),
-                Op::Break => modem.send_break(now, Duration::from_millis(100)),
-            }
-            modem.poll_output(now, &mut out);
-            if let Some(wake) = modem.next_wakeup() {
-                prop_assert!(wake > now, "a wakeup at or before now would spin a driver");
-            }
-        }
-        prop_assert!(out.len() < 200_000);
+        drive(&mut modem, ops)?;
     }
 
     #[test]
