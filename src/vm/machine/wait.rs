@@ -69,6 +69,9 @@ impl Machine {
             ids,
             owners,
             next_poll: now,
+            txn: None,
+            strict: false,
+            line: Vec::new(),
         });
     }
 
@@ -84,14 +87,36 @@ impl Machine {
         if wait.kind == WaitKind::ReportTail {
             return self.poll_report_tail(wait, now);
         }
+        if wait.txn.is_some() {
+            return self.poll_transact(wait, now);
+        }
         if self.input_arrived {
             wait.last_input = now;
             self.input_arrived = false;
         }
         if !wait.ids.is_empty() && self.scanned < self.input.len() {
+            // `Await` scans only up to a final result code that nothing takes, and ends there.
+            let refused = if wait.strict { self.unclaimed_final(&mut wait) } else { None };
+            let stop = refused.as_ref().map_or(self.input.len(), |(n, _)| self.scanned + n);
             let active = Active::new(&self.set, &wait.ids);
-            let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..]);
+            let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..stop]);
             match scan {
+                Scan::Match { captures, .. } if wait.strict && self.binds_final(&captures) => {
+                    let text = captures
+                        .iter()
+                        .map(|c| String::from_utf8_lossy(c).trim().to_string())
+                        .find(|c| !c.is_empty())
+                        .unwrap_or_default();
+                    self.input.clear();
+                    self.scanned = 0;
+                    return self.await_refused(wait, &text, now);
+                }
+                Scan::NoMatch if refused.is_some() => {
+                    let text = refused.map(|(_, t)| t).unwrap_or_default();
+                    self.input.drain(..stop.min(self.input.len()));
+                    self.scanned = 0;
+                    return self.await_refused(wait, &text, now);
+                }
                 Scan::Match { pattern, consumed, captures } => {
                     let end = self.scanned + consumed;
                     if matches!(wait.kind, WaitKind::Expect(_)) {
@@ -169,6 +194,10 @@ impl Machine {
                 }
                 let what = match wait.kind {
                     WaitKind::Carrier => "carrier".to_string(),
+                    _ if wait.txn.is_some() => {
+                        let command = wait.txn.as_ref().map(|t| t.command.clone()).unwrap_or_default();
+                        format!("the answer to `{command}`")
+                    }
                     _ => {
                         let arms: Vec<String> = wait
                             .ids
@@ -255,6 +284,7 @@ impl Machine {
                 // The interrupted wait goes on with its own deadline and the input after the match.
                 self.scanner.restart();
                 self.scanned = 0;
+                wait.line.clear();
                 wait.last_input = wait.last_input.max(now.min(wait.last_input));
                 self.state = State::Waiting(wait);
             }
