@@ -795,9 +795,16 @@ impl<'a> Compiler<'a> {
         }
         let w = self.program.waits.len() as u32;
         self.program.waits.push(WaitTable::default());
+        // A wait for typed text (a capture, a bare result code) knows what a final result code
+        // is; one for quoted literals only is a substring search, exactly as chat(8) does.
+        let typed = e.arms.iter().any(|a| match &a.pattern {
+            Pattern::Code { .. } => true,
+            Pattern::Text(s) => s.parts.iter().any(|p| matches!(p, StrPart::Hole(_))),
+        });
         match settle {
             Some(settle) => self.emit(Op::Transact { w, settle }),
-            None => self.emit(Op::Await(w)),
+            None if typed => self.emit(Op::Await(w)),
+            None => self.emit(Op::Expect(w)),
         };
         // Arms whose action is `ignore` go straight to the end; patch them once it is known.
         let mut jumps = Vec::new();

@@ -370,6 +370,7 @@ impl CheckErrorKind {
             K::ZeroDuration { clause, .. } => match *clause {
                 "timeout" => "a zero timeout fails every expect at once; give a positive duration".into(),
                 "every" => "remove `every` to retry at once, or give a positive pause".into(),
+                "settle" => "remove `settle` for the default (1s), or give a positive duration".into(),
                 _ => format!("remove `{clause}` for no limit, or give a positive duration"),
             },
             K::IntegerTooLarge { .. } => "numbers must fit in 64 bits".into(),

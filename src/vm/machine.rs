@@ -164,6 +164,7 @@ struct Wait {
     strict: bool,
     /// For `Await`: the line begun in input already scanned.
     line: Vec<u8>,
+
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

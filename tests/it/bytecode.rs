@@ -342,8 +342,8 @@ fn rejects_table_indexes_out_of_range() {
     );
 
     let mut p = base();
-    let at = pc_of(&p, |op| matches!(op, Op::Expect(_)));
-    p.code[at] = Op::Expect(12);
+    let at = pc_of(&p, |op| matches!(op, Op::Await(_)));
+    p.code[at] = Op::Await(12);
     assert_eq!(verify(&p).unwrap_err().to_string(), format!("wait table index 12 out of range at pc {at} (program has 1 wait table)"));
 
     let mut p = base();

@@ -125,7 +125,7 @@ fn compiled_programs_run_and_corrupt_ones_are_refused() {
 fn disasm_lists_the_opcodes() {
     let r = run(atchat().args(["disasm", "examples/quickstart.atc"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for op in ["Send", "Expect", "AddHandler", "Halt"] {
+    for op in ["Send", "Await", "AddHandler", "Halt"] {
         assert!(r.stdout.contains(op), "no {op} in\n{}", r.stdout);
     }
 }

@@ -340,15 +340,70 @@ impl Machine {
 
     // ------------------------------------------------------------ Await
 
-    /// For `Await`: finds, in the input not yet scanned, the first complete line that is a
-    /// final result code which no pattern of the wait takes. Returns how many bytes of that
-    /// input come up to and including it, and its text. `wait.line` carries a line begun in
-    /// an earlier read.
-    pub(super) fn unclaimed_final(&mut self, wait: &mut Wait) -> Option<(usize, String)> {
-        let start = self.scanned.min(self.input.len());
+    /// Scans the input for an `Await`, up to one line that matters at a time: a final
+    /// result code that no pattern of the wait takes ends it, and `CONNECT` / `NO CARRIER`
+    /// change whether the modem is online once they are consumed. `Some` when the wait
+    /// ended (the state is set).
+    pub(super) fn scan_await(&mut self, wait: &mut Wait, now: Duration) -> Option<Option<Effect>> {
+        while self.scanned < self.input.len() {
+            let (n, event) = self.next_event(wait);
+            let stop = (self.scanned + n).min(self.input.len());
+            let active = Active::new(&self.set, &wait.ids);
+            let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..stop]);
+            match scan {
+                Scan::Match { pattern, consumed, captures } => {
+                    if let Some((LineEvent::Online(on), at)) = &event {
+                        if consumed > *at {
+                            self.online = *on;
+                        }
+                    }
+                    let end = (self.scanned + consumed).min(self.input.len());
+                    self.observe(self.scanned, end, true);
+                    self.input.drain(..end);
+                    self.scanned = 0;
+                    if self.binds_final(&captures) {
+                        let text = captures
+                            .iter()
+                            .map(|c| String::from_utf8_lossy(trim(c)).into_owned())
+                            .find(|c| self.final_of(c).is_some())
+                            .unwrap_or_default();
+                        return Some(self.await_refused(wait.clone(), &text, now));
+                    }
+                    return Some(self.matched(wait.clone(), pattern, captures, now));
+                }
+                Scan::NoMatch => {
+                    self.observe(self.scanned, stop, false);
+                    match event {
+                        Some((LineEvent::Refused(text), _)) => {
+                            self.input.drain(..stop);
+                            self.scanned = 0;
+                            return Some(self.await_refused(wait.clone(), &text, now));
+                        }
+                        Some((LineEvent::Online(on), _)) => self.online = on,
+                        None => {}
+                    }
+                    self.scanned = stop;
+                }
+            }
+        }
+        // An expect consumes what it read, as chat does.
+        self.input.clear();
+        self.scanned = 0;
+        None
+    }
+
+    /// Walks the unscanned input to the end of the first line that matters to an `Await`
+    /// (see [`LineEvent`]): how many bytes up to and including it, and the event with the
+    /// offset where its line starts. `wait.line` carries a line begun in an earlier read.
+    fn next_event(&self, wait: &mut Wait) -> (usize, Option<(LineEvent, usize)>) {
+        let start = self.scanned;
+        let mut line_at = 0;
         for i in start..self.input.len() {
             let b = self.input[i];
             if b != b'\r' && b != b'\n' {
+                if wait.line.is_empty() {
+                    line_at = i - start;
+                }
                 if wait.line.len() < MAX_LINE {
                     wait.line.push(b);
                 }
@@ -356,27 +411,23 @@ impl Machine {
             }
             let line = std::mem::take(&mut wait.line);
             let text = String::from_utf8_lossy(trim(&line)).into_owned();
-            if text.is_empty() {
-                continue;
-            }
-            if text.starts_with("CONNECT") && !self.online && self.final_of(&text).is_some() {
-                self.online = true;
-                continue;
-            }
-            if self.final_of(&text).is_none() {
-                continue;
-            }
-            if text == "NO CARRIER" || (self.numeric && text == "3") {
-                self.online = false;
+            let Some(_) = self.final_of(&text) else { continue };
+            let n = i + 1 - start;
+            if !self.online && text.starts_with("CONNECT") {
+                return (n, Some((LineEvent::Online(true), line_at)));
             }
             let claimed = wait.ids.iter().any(|&id| {
                 self.match_line(id, &line).is_some_and(|caps| !self.binds_final(&caps))
             });
             if !claimed {
-                return Some((i + 1 - start, text));
+                return (n, Some((LineEvent::Refused(text), line_at)));
+            }
+            if self.online {
+                // Only NO CARRIER is a result code online: the carrier is gone.
+                return (n, Some((LineEvent::Online(false), line_at)));
             }
         }
-        None
+        (self.input.len() - start, None)
     }
 
     /// Whether a capture holds a whole final result code: it never binds one as data.
@@ -394,6 +445,15 @@ impl Machine {
         self.pc = wait.pc;
         self.fail(now, ExitStatus { code: REFUSED, message: Some(self.mask(&message)) })
     }
+}
+
+/// A line that changes how an `Await` goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum LineEvent {
+    /// A final result code nothing takes: the wait ends with it.
+    Refused(String),
+    /// `CONNECT` (online) or, online, `NO CARRIER` (back in command mode).
+    Online(bool),
 }
 
 /// The exit code of a command the modem refused, or of a final result code that ended an

@@ -94,29 +94,14 @@ impl Machine {
             wait.last_input = now;
             self.input_arrived = false;
         }
-        if !wait.ids.is_empty() && self.scanned < self.input.len() {
-            // `Await` scans only up to a final result code that nothing takes, and ends there.
-            let refused = if wait.strict { self.unclaimed_final(&mut wait) } else { None };
-            let stop = refused.as_ref().map_or(self.input.len(), |(n, _)| self.scanned + n);
+        if wait.strict && !wait.ids.is_empty() {
+            if let Some(done) = self.scan_await(&mut wait, now) {
+                return done;
+            }
+        } else if !wait.ids.is_empty() && self.scanned < self.input.len() {
             let active = Active::new(&self.set, &wait.ids);
-            let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..stop]);
+            let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..]);
             match scan {
-                Scan::Match { captures, .. } if wait.strict && self.binds_final(&captures) => {
-                    let text = captures
-                        .iter()
-                        .map(|c| String::from_utf8_lossy(c).trim().to_string())
-                        .find(|c| !c.is_empty())
-                        .unwrap_or_default();
-                    self.input.clear();
-                    self.scanned = 0;
-                    return self.await_refused(wait, &text, now);
-                }
-                Scan::NoMatch if refused.is_some() => {
-                    let text = refused.map(|(_, t)| t).unwrap_or_default();
-                    self.input.drain(..stop.min(self.input.len()));
-                    self.scanned = 0;
-                    return self.await_refused(wait, &text, now);
-                }
                 Scan::Match { pattern, consumed, captures } => {
                     let end = self.scanned + consumed;
                     if matches!(wait.kind, WaitKind::Expect(_)) {
