@@ -53,15 +53,16 @@ impl Machine {
         };
         let echo = self.pending_echo.take().map(|e| trim(&e).to_vec());
         let command = self.mask(&String::from_utf8_lossy(trim(&self.last_sent)));
-        // What the modem said before the command was sent cannot be its answer: a final
-        // among it (an earlier command's OK) is dropped; other lines (URCs) stay for the
-        // handlers.
+        // What the modem said before the command was sent cannot be its answer (an earlier
+        // command's echo and OK): only its unsolicited lines (RING, +CMTI) stay, for the
+        // handlers, and a line still arriving.
         let stale = self.sent_mark.take().unwrap_or(0).min(self.input.len());
         let mut kept = Vec::new();
         let (before, after) = self.input.split_at(stale);
         for line in before.split_inclusive(|&b| b == b'\r' || b == b'\n') {
             let text = String::from_utf8_lossy(trim(line)).into_owned();
-            if self.final_of(&text).is_none() {
+            let complete = line.ends_with(b"\r") || line.ends_with(b"\n");
+            if !complete || result_code::classify(&text) == Some(Kind::Unsolicited) {
                 kept.extend_from_slice(line);
             }
         }
