@@ -246,6 +246,10 @@ impl Transcript {
             }
             Note::TimedOut { at, after } => format!("{at}: timed out after {}", format_duration(after)),
             Note::Attempt { at, attempt } => format!("{at}: attempt {attempt}"),
+            Note::NoFinal { at, command, after } => format!(
+                "{at}: `{command}` sent no final result code ({} of silence after its answer)",
+                format_duration(after)
+            ),
         };
         self.event(at, "note", text);
     }

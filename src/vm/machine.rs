@@ -21,7 +21,11 @@ use crate::bytecode::{DurArg, Op, Program, VarRef};
 /// The opcodes of the chat(8) front end, kept apart from the language's.
 mod chat;
 mod debug;
+mod transaction;
 mod wait;
+
+pub use transaction::{MAX_LINE, REFUSED};
+use transaction::Txn;
 
 pub use debug::{main_end, Pending};
 
@@ -75,6 +79,8 @@ pub enum Note {
     TimedOut { at: String, after: Duration },
     /// A retry block starts another attempt.
     Attempt { at: String, attempt: u32 },
+    /// A `command`'s information arm matched, then no final result code came for `after`.
+    NoFinal { at: String, command: String, after: Duration },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +161,13 @@ struct Wait {
     owners: Vec<Owner>,
     /// For `wait carrier`: when to ask again.
     next_poll: Duration,
+    /// For `Transact`: the transaction's state; the wait reads lines, not a byte stream.
+    txn: Option<Box<Txn>>,
+    /// For `Await`: a final result code nothing takes ends the wait at once.
+    strict: bool,
+    /// For `Await`: the line begun in input already scanned.
+    line: Vec<u8>,
+
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +234,14 @@ pub struct Machine {
     input_mask: u8,
     /// SIGHUP is to be ignored (`IgnoreHangup`).
     ignore_hangup: bool,
+    /// Vendor final result codes declared by `DeclareFinal`.
+    finals: Vec<Vec<u8>>,
+    /// The modem said CONNECT and has not lost the carrier since: its lines are data.
+    online: bool,
+    /// The last line sent, for a `command`'s messages.
+    last_sent: Vec<u8>,
+    /// How much input was waiting when the last line was sent: none of it answers it.
+    sent_mark: Option<usize>,
 }
 
 impl Machine {
@@ -291,6 +312,10 @@ impl Machine {
             monitor: None,
             input_mask: 0xFF,
             ignore_hangup: false,
+            finals: Vec::new(),
+            online: false,
+            last_sent: Vec::new(),
+            sent_mark: None,
         })
     }
 
@@ -546,6 +571,8 @@ impl Machine {
             }
             Op::Send { raw, pace } => {
                 let mut bytes = self.pop().to_bytes();
+                self.last_sent = bytes.clone();
+                self.sent_mark = Some(self.input.len());
                 if !raw {
                     self.track_command(&bytes);
                     bytes.push(self.s3);
@@ -554,10 +581,24 @@ impl Machine {
                 return Some(self.pending(Effect::Write { bytes, pace }));
             }
             Op::SendEscape => {
+                self.online = false;
                 let bytes = vec![self.s2; 3];
                 return Some(self.pending(Effect::Write { bytes, pace: None }));
             }
             Op::Expect(w) => self.start_expect(w, pc, now),
+            Op::Await(w) => {
+                self.start_expect(w, pc, now);
+                if let State::Waiting(wait) = &mut self.state {
+                    wait.strict = true;
+                }
+            }
+            Op::Transact { w, settle } => self.start_transact(w, settle, pc, now),
+            Op::DeclareFinal(k) => {
+                let text = self.const_text(k).into_bytes();
+                if !self.finals.contains(&text) {
+                    self.finals.push(text);
+                }
+            }
             Op::Sleep(d) => {
                 let d = match self.dur(d) {
                     Ok(d) => d,
@@ -623,8 +664,12 @@ impl Machine {
                 let message = format!("{}: {text}", self.here(pc));
                 return self.fail(now, ExitStatus { code, message: Some(message) });
             }
-            Op::Dtr(on) => return Some(self.pending(Effect::Control(Control::Dtr(on)))),
+            Op::Dtr(on) => {
+                self.online &= on;
+                return Some(self.pending(Effect::Control(Control::Dtr(on))));
+            }
             Op::DropDtrOr(fallback) => {
+                self.online = false;
                 self.state = State::Pending(PendingReply::DropDtr { fallback: fallback as usize });
                 return Some(Effect::Control(Control::Dtr(false)));
             }

@@ -16,9 +16,9 @@ set cpo&vim
 " Keywords (the grammar's kw_* rules), grouped for colour only.
 syn keyword atchatInclude     use
 syn keyword atchatStorage     secret param let proc
-syn keyword atchatStatement   send expect say return exit sleep flush hangup escape wait baud
+syn keyword atchatStatement   command final send expect say return exit sleep flush hangup escape wait baud
 syn keyword atchatStatement   dtr rts break timeout results port
-syn keyword atchatModifier    raw pace within idle
+syn keyword atchatModifier    raw pace within idle settle
 syn keyword atchatException   on fail ignore
 syn keyword atchatRepeat      retry times every
 syn keyword atchatConditional if else
