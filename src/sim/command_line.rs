@@ -272,6 +272,12 @@ impl DialString {
     }
 }
 
+/// The characters that start an extended command: `+` (V.250) and the vendors' own
+/// (`^` Huawei, `$` Qualcomm, `%` ZTE, `#` Telit, `!` Sierra).
+pub(crate) fn is_extended_prefix(b: u8) -> bool {
+    matches!(b, b'+' | b'^' | b'$' | b'%' | b'#' | b'!')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,10 +378,4 @@ mod tests {
         );
         assert_eq!(DialString::parse("*99***1#", 2).number, "*99***1#");
     }
-}
-
-/// The characters that start an extended command: `+` (V.250) and the vendors' own
-/// (`^` Huawei, `$` Qualcomm, `%` ZTE, `#` Telit, `!` Sierra).
-pub(crate) fn is_extended_prefix(b: u8) -> bool {
-    matches!(b, b'+' | b'^' | b'$' | b'%' | b'#' | b'!')
 }
