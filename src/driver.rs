@@ -1,9 +1,9 @@
 //! The one loop where the VM and a port meet.
 //!
 //! The driver performs each [`Effect`] of the [`Machine`] on a [`Port`], hands bytes from
-//! the port to the machine, writes the transcript (`-v`, `--log`) and turns signals into a
-//! clean stop. It runs on the port's clock, so on the virtual-time simulator a script with a
-//! 60 s timeout finishes at once.
+//! the port to the machine, writes the transcript (`-v`, `--log`, `--record`) and turns
+//! signals into a clean stop. It runs on the port's clock, so on the virtual-time simulator
+//! (or a replay) a script with a 60 s timeout finishes at once.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::lang::literal::{escape_bytes, format_duration};
 use crate::port::{Port, PortError};
+use crate::record::{Action, Recorder, Refusal};
 use crate::vm::monitor::Output;
 use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
 
@@ -53,6 +54,9 @@ pub struct Transcript {
     pub verbose: bool,
     /// JSON lines (`--log FILE`).
     pub log: Option<Box<dyn Write>>,
+    /// A transcript to replay (`--record FILE`): every byte each way, line operations,
+    /// carrier, with their times; masked like the rest.
+    pub record: Option<Recorder>,
     /// Collected `say` output and messages, when not printing (tests, the REPL).
     pub capture: Option<Vec<String>>,
     /// What the transcript must never show.
@@ -99,7 +103,7 @@ impl Transcript {
 
     /// Whether anything records events; callers skip formatting when nothing does.
     fn enabled(&self) -> bool {
-        self.verbose || self.log.is_some()
+        self.verbose || self.log.is_some() || self.record.is_some()
     }
 
     fn event(&mut self, at: Duration, kind: &str, text: String) {
@@ -107,6 +111,15 @@ impl Transcript {
             return;
         }
         let text = self.mask(text);
+        if let Some(record) = &mut self.record {
+            match kind {
+                "send" => record.wrote(at, &text, Ok(())),
+                "recv" => record.received(at, &text),
+                // Recorded with its outcome once performed (`performed`).
+                "control" => {}
+                _ => record.comment(at, &text),
+            }
+        }
         if self.verbose {
             let arrow = match kind {
                 "send" => ">",
@@ -131,6 +144,9 @@ impl Transcript {
         if self.syslog {
             syslog(libc::LOG_NOTICE, &text);
         }
+        if let Some(record) = &mut self.record {
+            record.comment(at, &format!("say: {text}"));
+        }
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
             None => eprintln!("{text}"),
@@ -138,6 +154,85 @@ impl Transcript {
         if let Some(log) = &mut self.log {
             let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
             let _ = writeln!(log, "{line}");
+        }
+    }
+
+    /// The top of the recording: its header and the port's name, masked.
+    fn begin(&mut self, port: &str) {
+        let Some(header) = self.record.as_mut().map(Recorder::take_header) else {
+            return;
+        };
+        let header: Vec<String> = header.into_iter().map(|h| self.mask(h)).collect();
+        let port = self.mask(port.to_string());
+        if let Some(record) = &mut self.record {
+            record.begin(&port, &header);
+        }
+    }
+
+    /// A line operation and how the port took it, for the recording.
+    fn performed(&mut self, at: Duration, control: Control, reply: &Reply) {
+        if self.record.is_none() {
+            return;
+        }
+        let action = match control {
+            Control::Dtr(on) => Action::Dtr(on),
+            Control::Rts(on) => Action::Rts(on),
+            Control::Break(d) => Action::Break(d),
+            Control::Baud(b) => Action::Baud(b),
+            Control::DiscardInput => Action::Flush,
+        };
+        let refusal = self.refusal(reply);
+        if let Some(record) = &mut self.record {
+            record.action(at, action, refusal.as_ref().map_or(Ok(()), Err));
+        }
+    }
+
+    /// What the port said of carrier, for the recording.
+    fn carrier(&mut self, at: Duration, reply: &Reply) {
+        let refusal = self.refusal(reply);
+        if let Some(record) = &mut self.record {
+            match (reply, refusal) {
+                (Reply::Carrier(up), _) => record.carrier(at, Ok(*up)),
+                (_, Some(refusal)) => record.carrier(at, Err(&refusal)),
+                _ => {}
+            }
+        }
+    }
+
+    /// The port failed reading or writing (it is gone), for the recording.
+    fn port_failed(&mut self, at: Duration, reply: &Reply) {
+        if let Some(refusal) = self.refusal(reply) {
+            if let Some(record) = &mut self.record {
+                record.read_failed(at, &refusal.message);
+            }
+        }
+    }
+
+    /// A failed reply as the recording writes it, masked.
+    fn refusal(&self, reply: &Reply) -> Option<Refusal> {
+        match reply {
+            Reply::Failed(f) if self.record.is_some() => {
+                Some(Refusal { unsupported: f.unsupported, message: self.mask(f.message.clone()) })
+            }
+            _ => None,
+        }
+    }
+
+    /// The run is over: the recording's `end` line.
+    fn ended(&mut self, at: Duration, outcome: &ExitStatus) {
+        let message = outcome.message.clone().map(|m| self.mask(m));
+        if let Some(record) = &mut self.record {
+            record.end(at, outcome.code, message.as_deref());
+        }
+    }
+
+    /// What the port has to say at the end (a replay the script left unfinished): on
+    /// stderr, or collected as `note: ...`.
+    fn closing_note(&mut self, note: String) {
+        let note = self.mask(note);
+        match &mut self.capture {
+            Some(lines) => lines.push(format!("note: {note}")),
+            None => eprintln!("atchat: {note}"),
         }
     }
 
@@ -172,6 +267,10 @@ impl Transcript {
             }
             Note::TimedOut { at, after } => format!("{at}: timed out after {}", format_duration(after)),
             Note::Attempt { at, attempt } => format!("{at}: attempt {attempt}"),
+            Note::NoFinal { at, command, after } => format!(
+                "{at}: `{command}` sent no final result code ({} of silence after its answer)",
+                format_duration(after)
+            ),
         };
         self.event(at, "note", text);
     }
@@ -180,7 +279,17 @@ impl Transcript {
 /// Runs `vm` to the end on `port`. The outcome's code is the process exit code.
 pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> ExitStatus {
     transcript.secrets = vm.secrets().to_vec();
+    transcript.begin(port.name());
     let start = port.now();
+    let outcome = run_from(vm, port, transcript, start);
+    transcript.ended(port.now().saturating_sub(start), &outcome);
+    if let Some(note) = port.closing_note() {
+        transcript.closing_note(note);
+    }
+    outcome
+}
+
+fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, start: Duration) -> ExitStatus {
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -211,7 +320,11 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 }
                 match paced_write(port, &bytes, pace, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => failed(e),
+                    Err(e) => {
+                        let reply = failed(e);
+                        transcript.port_failed(port.now().saturating_sub(start), &reply);
+                        reply
+                    }
                 }
             }
             Effect::Wait { until } => {
@@ -221,16 +334,26 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 };
                 match read_into(vm, port, &mut buf, timeout, transcript, start) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => failed(e),
+                    Err(e) => {
+                        let reply = failed(e);
+                        transcript.port_failed(port.now().saturating_sub(start), &reply);
+                        reply
+                    }
                 }
             }
-            Effect::QueryCarrier => match port.carrier() {
-                Ok(up) => Reply::Carrier(up),
-                Err(e) => failed(e),
-            },
+            Effect::QueryCarrier => {
+                let reply = match port.carrier() {
+                    Ok(up) => Reply::Carrier(up),
+                    Err(e) => failed(e),
+                };
+                transcript.carrier(now - start, &reply);
+                reply
+            }
             Effect::Control(control) => {
                 transcript.event(now - start, "control", format!("{control:?}"));
-                perform(port, control)
+                let reply = perform(port, control);
+                transcript.performed(now - start, control, &reply);
+                reply
             }
         };
     }

@@ -227,6 +227,25 @@ opcodes! {
     0x16 SetTimeout(duration: DurArg) => 0 -> 0;
     /// Declare whether the modem answers in numeric (ATV0) result codes.
     0x17 Numeric(on: OnOff) => 0 -> 0;
+    /// Take the whole answer to the command line just sent (a `command`), one line at a
+    /// time, using wait table `w`: the echo is skipped; a final result code (V.250, 27.007,
+    /// or one declared by `DeclareFinal`) or the SMS prompt `> ` ends it. An arm that matches
+    /// the final jumps to its target; a success final (`OK`, `CONNECT`, `> `) goes to the
+    /// information arm that matched a line before it, else on to the next instruction, or
+    /// fails if the table has information arms and none matched; a refusal (`ERROR`, ...)
+    /// with no arm goes to an `on` handler for it, else fails with exit code 4. Lines an
+    /// arm does not take go to the `on` handlers (URCs). Once an information arm has
+    /// matched, the final is awaited for `settle` of silence at most. Lines longer than
+    /// `MAX_LINE` are cut.
+    0x18 Transact { w: Wait, settle: DurArg } => 0 -> 0;
+    /// Declare constant `k` a final result code (a refusal) for the `Transact` and `Await`
+    /// that follow: a vendor's `COMMAND NOT SUPPORT`.
+    0x19 DeclareFinal(k: Constant) => 0 -> 0;
+    /// `Expect` for native scripts: a capture never binds a final result code, and a final
+    /// result code that no arm or handler takes ends the wait at once (exit code 4), unless
+    /// the modem is online (after `CONNECT`, only `NO CARRIER` is a result code). chat(8)
+    /// scripts keep `Expect`, whose substring semantics are chat's.
+    0x1a Await(w: Wait) => 0 -> 0;
 
     /// Make handler `h` active until the end of the enclosing scope.
     0x20 AddHandler(h: Handler) => 0 -> 0;

@@ -21,7 +21,11 @@ use crate::bytecode::{DurArg, Op, Program, VarRef};
 /// The opcodes of the chat(8) front end, kept apart from the language's.
 mod chat;
 mod debug;
+mod transaction;
 mod wait;
+
+pub use transaction::{MAX_LINE, REFUSED};
+use transaction::Txn;
 
 pub use debug::{main_end, Pending};
 
@@ -33,6 +37,9 @@ pub const MAX_PENDING_INPUT: usize = 64 * 1024;
 const RECENT: usize = 80;
 /// How often `wait carrier` polls the carrier line.
 const CARRIER_POLL: Duration = Duration::from_millis(50);
+/// Instructions run without an effect before the driver gets a turn (an empty wait): a
+/// few milliseconds of work, so a signal is seen at once.
+const YIELD_EVERY: u32 = 1 << 16;
 /// `EndReport` waits at most this long for each further byte of a report line (chat's `alarm(1)`).
 const REPORT_TAIL_SILENCE: Duration = Duration::from_secs(1);
 
@@ -72,6 +79,8 @@ pub enum Note {
     TimedOut { at: String, after: Duration },
     /// A retry block starts another attempt.
     Attempt { at: String, attempt: u32 },
+    /// A `command`'s information arm matched, then no final result code came for `after`.
+    NoFinal { at: String, command: String, after: Duration },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +161,13 @@ struct Wait {
     owners: Vec<Owner>,
     /// For `wait carrier`: when to ask again.
     next_poll: Duration,
+    /// For `Transact`: the transaction's state; the wait reads lines, not a byte stream.
+    txn: Option<Box<Txn>>,
+    /// For `Await`: a final result code nothing takes ends the wait at once.
+    strict: bool,
+    /// For `Await`: the line begun in input already scanned.
+    line: Vec<u8>,
+
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +234,14 @@ pub struct Machine {
     input_mask: u8,
     /// SIGHUP is to be ignored (`IgnoreHangup`).
     ignore_hangup: bool,
+    /// Vendor final result codes declared by `DeclareFinal`.
+    finals: Vec<Vec<u8>>,
+    /// The modem said CONNECT and has not lost the carrier since: its lines are data.
+    online: bool,
+    /// The last line sent, for a `command`'s messages.
+    last_sent: Vec<u8>,
+    /// How much input was waiting when the last line was sent: none of it answers it.
+    sent_mark: Option<usize>,
 }
 
 impl Machine {
@@ -288,6 +312,10 @@ impl Machine {
             monitor: None,
             input_mask: 0xFF,
             ignore_hangup: false,
+            finals: Vec::new(),
+            online: false,
+            last_sent: Vec::new(),
+            sent_mark: None,
         })
     }
 
@@ -343,6 +371,7 @@ impl Machine {
         if let Some(effect) = self.take_reply(now, reply) {
             return effect;
         }
+        let mut steps = 0u32;
         loop {
             match &self.state {
                 State::Done(outcome) => return Effect::Done(outcome.clone()),
@@ -357,6 +386,14 @@ impl Machine {
                 State::Running => {
                     if let Some(effect) = self.step(now) {
                         return effect;
+                    }
+                    // Code that loops without a wait or a write (nested `retry N times` that
+                    // fail at once, a `.atcb` that jumps to itself) would keep the driver
+                    // from ever seeing a signal: hand it a turn now and then. Running on
+                    // after an empty wait changes nothing for the script.
+                    steps += 1;
+                    if steps == YIELD_EVERY {
+                        return Effect::Wait { until: Some(now) };
                     }
                 }
             }
@@ -534,6 +571,8 @@ impl Machine {
             }
             Op::Send { raw, pace } => {
                 let mut bytes = self.pop().to_bytes();
+                self.last_sent = bytes.clone();
+                self.sent_mark = Some(self.input.len());
                 if !raw {
                     self.track_command(&bytes);
                     bytes.push(self.s3);
@@ -542,10 +581,24 @@ impl Machine {
                 return Some(self.pending(Effect::Write { bytes, pace }));
             }
             Op::SendEscape => {
+                self.online = false;
                 let bytes = vec![self.s2; 3];
                 return Some(self.pending(Effect::Write { bytes, pace: None }));
             }
             Op::Expect(w) => self.start_expect(w, pc, now),
+            Op::Await(w) => {
+                self.start_expect(w, pc, now);
+                if let State::Waiting(wait) = &mut self.state {
+                    wait.strict = true;
+                }
+            }
+            Op::Transact { w, settle } => self.start_transact(w, settle, pc, now),
+            Op::DeclareFinal(k) => {
+                let text = self.const_text(k).into_bytes();
+                if !self.finals.contains(&text) {
+                    self.finals.push(text);
+                }
+            }
             Op::Sleep(d) => {
                 let d = match self.dur(d) {
                     Ok(d) => d,
@@ -611,8 +664,12 @@ impl Machine {
                 let message = format!("{}: {text}", self.here(pc));
                 return self.fail(now, ExitStatus { code, message: Some(message) });
             }
-            Op::Dtr(on) => return Some(self.pending(Effect::Control(Control::Dtr(on)))),
+            Op::Dtr(on) => {
+                self.online &= on;
+                return Some(self.pending(Effect::Control(Control::Dtr(on))));
+            }
             Op::DropDtrOr(fallback) => {
+                self.online = false;
                 self.state = State::Pending(PendingReply::DropDtr { fallback: fallback as usize });
                 return Some(Effect::Control(Control::Dtr(false)));
             }

@@ -110,7 +110,8 @@ fn every_opcode_round_trips() {
     code.extend([Op::WaitCarrier(Some(DurArg::Var(g))), Op::Const(0), Op::Say, Op::Const(0), Op::Call(0), Op::Pop]);
     code.extend([Op::MaskInput(0x7F), Op::Trace { show: true, log: false }, Op::Echo(true), Op::Report(0)]);
     code.extend([Op::ClearReport(0), Op::EndReport, Op::Log { message: 0, error: true }, Op::Const(0), Op::SayRaw]);
-    code.extend([Op::IgnoreHangup(true), Op::TryBreak(d)]);
+    code.extend([Op::IgnoreHangup(true), Op::TryBreak(d), Op::Await(0), Op::DeclareFinal(0)]);
+    code.extend([Op::Transact { w: 0, settle: DurArg::Var(g) }, Op::Transact { w: 0, settle: DurArg::Fixed(d) }]);
     let jump_at = code.len() as u32;
     code.extend([Op::Jump(jump_at + 1), Op::Halt]);
     let entry = code.len() as u32;
@@ -170,9 +171,12 @@ fn every_opcode_round_trips() {
             Op::SayRaw => 44,
             Op::IgnoreHangup(_) => 45,
             Op::TryBreak(_) => 46,
+            Op::Transact { .. } => 47,
+            Op::DeclareFinal(_) => 48,
+            Op::Await(_) => 49,
         });
     }
-    assert_eq!(seen.len(), 47, "an opcode is missing from this test");
+    assert_eq!(seen.len(), 50, "an opcode is missing from this test");
 
     let ok = Pattern {
         segments: vec![Segment::Literal(b"OK".to_vec())],
@@ -342,8 +346,8 @@ fn rejects_table_indexes_out_of_range() {
     );
 
     let mut p = base();
-    let at = pc_of(&p, |op| matches!(op, Op::Expect(_)));
-    p.code[at] = Op::Expect(12);
+    let at = pc_of(&p, |op| matches!(op, Op::Await(_)));
+    p.code[at] = Op::Await(12);
     assert_eq!(verify(&p).unwrap_err().to_string(), format!("wait table index 12 out of range at pc {at} (program has 1 wait table)"));
 
     let mut p = base();

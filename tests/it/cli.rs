@@ -207,7 +207,7 @@ procs: none
 code:
    0  s.atc:1  Const \"AT\"
    1           Send
-   2  s.atc:2  Expect 0  handlers watched
+   2  s.atc:2  Await 0  handlers watched
                  OK → 3
                  timeout → on timeout handler, else exit 3
    3           Halt

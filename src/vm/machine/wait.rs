@@ -69,6 +69,9 @@ impl Machine {
             ids,
             owners,
             next_poll: now,
+            txn: None,
+            strict: false,
+            line: Vec::new(),
         });
     }
 
@@ -84,11 +87,18 @@ impl Machine {
         if wait.kind == WaitKind::ReportTail {
             return self.poll_report_tail(wait, now);
         }
+        if wait.txn.is_some() {
+            return self.poll_transact(wait, now);
+        }
         if self.input_arrived {
             wait.last_input = now;
             self.input_arrived = false;
         }
-        if !wait.ids.is_empty() && self.scanned < self.input.len() {
+        if wait.strict && !wait.ids.is_empty() {
+            if let Some(done) = self.scan_await(&mut wait, now) {
+                return done;
+            }
+        } else if !wait.ids.is_empty() && self.scanned < self.input.len() {
             let active = Active::new(&self.set, &wait.ids);
             let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..]);
             match scan {
@@ -169,6 +179,10 @@ impl Machine {
                 }
                 let what = match wait.kind {
                     WaitKind::Carrier => "carrier".to_string(),
+                    _ if wait.txn.is_some() => {
+                        let command = wait.txn.as_ref().map(|t| t.command.clone()).unwrap_or_default();
+                        format!("the answer to `{command}`")
+                    }
                     _ => {
                         let arms: Vec<String> = wait
                             .ids
@@ -255,6 +269,7 @@ impl Machine {
                 // The interrupted wait goes on with its own deadline and the input after the match.
                 self.scanner.restart();
                 self.scanned = 0;
+                wait.line.clear();
                 wait.last_input = wait.last_input.max(now.min(wait.last_input));
                 self.state = State::Waiting(wait);
             }

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! # what the case shows
-//! # profile: hayes|gsm            (default hayes)
+//! # profile: NAME               a bundled profile (docs/sim.md): hayes (the default),
+//! #                               gsm, wavecom, huawei-e1752, zte ...
 //! # scenario: DIRECTIVE...        (a scenario line, see docs/sim.md; any number)
 //!
 //! send BYTES                      the DTE sends BYTES now
@@ -23,7 +24,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use atchat::sim::{Modem, Profile, Scenario};
+use atchat::sim::{Modem, ModemProfile, Scenario};
 
 use crate::support::case::Case;
 use crate::support::layer::Layer;
@@ -100,11 +101,8 @@ fn on_off(text: &str) -> Result<bool, String> {
 
 /// Runs one case; `Err` says which line failed and how.
 pub fn run_case(case: &Case) -> Result<(), String> {
-    let profile = match case.header.one("profile")? {
-        None | Some("hayes") => Profile::Hayes,
-        Some("gsm") => Profile::Gsm,
-        Some(other) => return Err(format!("unknown profile `{other}`")),
-    };
+    let name = case.header.one("profile")?.unwrap_or("hayes");
+    let profile = ModemProfile::bundled(name).map_err(|e| format!("profile: {e}"))?;
     let scenario_text: String = case.header.all("scenario").map(|s| format!("{s}\n")).collect();
     let scenario = Scenario::parse(&scenario_text).map_err(|e| format!("scenario: {e}"))?;
     let mut modem: Option<Modem> = None;
@@ -117,7 +115,7 @@ pub fn run_case(case: &Case) -> Result<(), String> {
             continue;
         }
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
-        let m = modem.get_or_insert_with(|| Modem::new(profile, scenario.clone()));
+        let m = modem.get_or_insert_with(|| Modem::with_profile(profile.clone(), scenario.clone()));
         match word {
             "send" => m.receive(now, &unescape(rest).map_err(at)?),
             "wait" => now += duration(rest.trim()).map_err(at)?,

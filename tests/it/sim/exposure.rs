@@ -367,30 +367,35 @@ fn a_tcp_dial_string_reaches_a_service_and_a_refusal_is_no_carrier() {
 
 #[test]
 fn gsm_packet_data_connects_to_the_configured_endpoint() {
-    let service = Service::start();
-    let endpoint = format!("tcp:{}", service.addr);
-    let sim = Sim::start(
-        &["--profile", "gsm", "--tcp", "127.0.0.1:0", "--packet-data", &endpoint],
-        1,
-    );
-    let mut dte = Dte::connect(&sim.lines[0]);
-    dte.send("ATE0S12=5\r");
-    dte.expect("OK\r\n");
-    for dial in ["ATD*99#", "ATD*99***1#", "AT+CGDATA=\"PPP\",1"] {
-        dte.send(&format!("{dial}\r"));
-        assert_eq!(dte.expect("hello\r\n"), "\r\nCONNECT 115200\r\nhello\r\n", "{dial}");
-        dte.send("ppp frames");
-        dte.expect("ppp frames");
-        std::thread::sleep(Duration::from_millis(200));
-        dte.send("+++");
+    // Packet data belongs to the GSM engine: the bare profile and a vendor's built on it.
+    for profile in ["gsm", "huawei-e1752"] {
+        let service = Service::start();
+        let endpoint = format!("tcp:{}", service.addr);
+        let sim = Sim::start(
+            &["--profile", profile, "--tcp", "127.0.0.1:0", "--packet-data", &endpoint],
+            1,
+        );
+        let mut dte = Dte::connect(&sim.lines[0]);
+        dte.send("ATE0S12=5\r");
         dte.expect("OK\r\n");
-        dte.send("ATH\r");
-        dte.expect("OK\r\n");
-        assert!(service.ended(), "{dial}: ATH did not close the connection");
+        for dial in ["ATD*99#", "ATD*99***1#", "AT+CGDATA=\"PPP\",1"] {
+            dte.send(&format!("{dial}\r"));
+            let connect = dte.expect("hello\r\n");
+            assert_eq!(connect, "\r\nCONNECT 115200\r\nhello\r\n", "{profile} {dial}");
+            dte.send("ppp frames");
+            dte.expect("ppp frames");
+            std::thread::sleep(Duration::from_millis(200));
+            dte.send("+++");
+            dte.expect("OK\r\n");
+            dte.send("ATH\r");
+            dte.expect("OK\r\n");
+            assert!(service.ended(), "{profile} {dial}: ATH did not close the connection");
+        }
+        // A voice call is not packet data: it stays with the built-in network.
+        dte.send("ATD5551234;\r");
+        let answer = dte.expect("OK\r\n");
+        assert!(answer.starts_with("\r\nOK\r\n"), "{profile}: {answer:?}");
     }
-    // A voice call is not packet data: it stays with the built-in network.
-    dte.send("ATD5551234;\r");
-    assert_eq!(dte.expect("OK\r\n"), "\r\nOK\r\n");
 }
 
 #[test]
@@ -429,7 +434,18 @@ fn sim_targets_and_bad_entries_are_told_apart() {
     Test::new()
         .args(["sim", "--pty", "--packet-data", "tcp:127.0.0.1:1"])
         .status(1)
-        .stderr("atchat sim: --packet-data needs --profile gsm\n")
+        .stderr(
+            "atchat sim: --packet-data needs a GSM profile (gsm or one built on it); \
+             `hayes` is a Hayes modem\n",
+        )
+        .run();
+    Test::new()
+        .args(["sim", "--pty", "--profile", "bare-hayes", "--packet-data", "tcp:127.0.0.1:1"])
+        .status(1)
+        .stderr(
+            "atchat sim: --packet-data needs a GSM profile (gsm or one built on it); \
+             `bare-hayes` is a Hayes modem\n",
+        )
         .run();
 }
 

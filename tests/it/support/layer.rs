@@ -153,12 +153,22 @@ impl Layer {
             "" => format!("{} ({})", case.name, shown(&case.path)),
             about => format!("{} ({}): {about}", case.name, shown(&case.path)),
         };
-        run_all(&format!("case(s) under {}", shown(&self.dir)), cases, label, self.threads, check);
+        run_all(
+            &format!("case(s) under {}", shown(&self.dir)),
+            cases,
+            label,
+            self.threads,
+            check,
+        );
     }
 
     #[track_caller]
     fn report(&self, failures: Vec<(String, String)>, total: usize) {
-        report(&format!("case(s) under {}", shown(&self.dir)), failures, total);
+        report(
+            &format!("case(s) under {}", shown(&self.dir)),
+            failures,
+            total,
+        );
     }
 }
 
@@ -176,20 +186,19 @@ pub fn run_all<T: Sync>(
 ) {
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
-    let work = || loop {
-        let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) else {
-            break;
-        };
-        let result = catch_unwind(AssertUnwindSafe(|| check(item))).unwrap_or_else(|panic| {
-            let text = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("panicked: {text}"))
-        });
-        if let Err(message) = result {
-            failures.lock().unwrap().push((label(item), message));
+    let work = || {
+        while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let result = catch_unwind(AssertUnwindSafe(|| check(item))).unwrap_or_else(|panic| {
+                let text = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(format!("panicked: {text}"))
+            });
+            if let Err(message) = result {
+                failures.lock().unwrap().push((label(item), message));
+            }
         }
     };
     if threads <= 1 {
@@ -211,7 +220,11 @@ fn report(what: &str, mut failures: Vec<(String, String)>, total: usize) {
         return;
     }
     failures.sort();
-    let mut text = format!("{} of {} {what} failed:\n", failures.len(), total.max(failures.len()));
+    let mut text = format!(
+        "{} of {} {what} failed:\n",
+        failures.len(),
+        total.max(failures.len())
+    );
     for (label, message) in &failures {
         text.push_str(&format!("\n── {label}\n{}\n", message.trim_end()));
     }
@@ -238,7 +251,10 @@ fn the_runner_reports_every_failing_case() {
     .expect_err("failing cases must fail the test");
     let text = failed.downcast_ref::<String>().expect("a message");
     let with_e = cases.iter().filter(|c| c.name.contains('e')).count();
-    assert!(text.starts_with(&format!("{with_e} of {} case(s)", cases.len())), "{text}");
+    assert!(
+        text.starts_with(&format!("{with_e} of {} case(s)", cases.len())),
+        "{text}"
+    );
     for case in cases.iter().filter(|c| c.name.contains('e')) {
         assert!(text.contains(&format!("{} has an e", case.name)), "{text}");
     }
