@@ -18,6 +18,7 @@ const SCENARIOS: &[&str] = &[
     "run-busy",
     "run-no-carrier",
     "run-timeout",
+    "gsm-wrong-pin",
     "chat-busy",
     "chat-no-carrier",
     "chat-timeout",
@@ -134,7 +135,8 @@ fn run_link() {
     check("run-link");
 }
 
-/// (ii) The same with `connect "atchat chat -v -f tests/pppd/dial.chat -T ..."`.
+/// (ii) The same with `connect "atchat chat -v -f tests/pppd/dial.chat -T ..."`; chat's
+/// `-v` lines (`send (ATDT5551234^M)`, `CONNECT`) in syslog.
 #[test]
 fn chat_link() {
     check("chat-link");
@@ -148,8 +150,10 @@ fn run_disconnect() {
     check("run-disconnect");
 }
 
-/// examples/gprs-ppp.atc on a PIN-locked GSM modem (ATD*99***1#), with `-v`: the link comes
-/// up and the secret PIN is in neither pppd's log nor syslog (iv).
+/// examples/gprs-ppp.atc on a PIN-locked GSM modem (the `quectel-ec25` profile, its
+/// `ATD*99***1#` connected to the ISP by `--packet-data`), with `-v`: the transcript in
+/// pppd's log shows the PIN asked for, sent masked and accepted, and CONNECT; the link comes
+/// up, data crosses it, and the secret PIN is in neither pppd's log nor syslog (iv).
 #[test]
 fn gsm_link() {
     check("gsm-link");
@@ -172,6 +176,13 @@ fn run_no_carrier() {
 #[test]
 fn run_timeout() {
     check("run-timeout");
+}
+
+/// (iii) A wrong PIN with examples/gprs-ppp.atc: `+CME ERROR: 16`, exit status 13 and
+/// "wrong PIN" in pppd's log, the wrong PIN itself in no log.
+#[test]
+fn gsm_wrong_pin() {
+    check("gsm-wrong-pin");
 }
 
 /// (iii) BUSY with `atchat chat`: chat's ABORT exit status 4.
