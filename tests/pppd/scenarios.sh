@@ -145,7 +145,9 @@ start_isp() {
 }
 
 # start_client CONNECT [PPPD-OPTION...]: the pppd under test, on the modem's pty; its exit
-# status lands in $D/pppd.exit, its pid in $CLIENT.
+# status lands in $D/pppd.exit, its pid in $CLIENT. `lcp-restart 1`: socat starts the ISP's
+# pppd only when the call arrives, and under TCG it may miss the client's first LCP
+# ConfReq; the client then tries again after 1 s instead of pppd's default 3 s.
 start_client() {
     local connect=$1
     shift
@@ -153,7 +155,7 @@ start_client() {
     (
         setsid -w sh -c 'echo $$ > "$0"; exec "$@"' "$D/pppd.pid" \
             pppd "$PTY" 115200 nodetach noauth local nolock nocrtscts \
-            noip +ipv6 ipv6cp-accept-local escape ff lcp-echo-interval 0 \
+            noip +ipv6 ipv6cp-accept-local escape ff lcp-echo-interval 0 lcp-restart 1 \
             debug logfile "$D/pppd.log" ipparam client "$@" connect "$connect" \
             ${DISCONNECT:+disconnect "$DISCONNECT"} \
             > "$D/pppd.out" 2>&1
