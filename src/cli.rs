@@ -221,7 +221,7 @@ fn is_compiled(file: &Path) -> bool {
 
 /// Reads and verifies a `.atcb` file. Errors are printed; the exit code returned.
 fn read_compiled(file: &Path) -> Result<Program, u8> {
-    let bytes = std::fs::read(file).map_err(|e| {
+    let bytes = crate::input::read(file, crate::input::PROGRAM).map_err(|e| {
         error(format!("cannot read `{}`: {e}", file.display()));
         EXIT_USAGE
     })?;
@@ -392,7 +392,7 @@ fn debug(args: &RunArgs) -> u8 {
 
 /// `atchat import`: a chat script as a native script.
 fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i64>) -> u8 {
-    let data = match std::fs::read(file) {
+    let data = match crate::input::read(file, crate::input::CHAT_SCRIPT) {
         Ok(d) => d,
         Err(e) => {
             error(format!("cannot read `{}`: {e}", file.display()));

@@ -439,9 +439,14 @@ impl Compiler<'_> {
                 .position(|&b| b != b' ' && b != b'\t')
                 .unwrap_or(path.len());
             let path = String::from_utf8_lossy(&path[start..]).into_owned();
-            match std::fs::read(&path) {
+            // Only what chat reads is read: `@/dev/zero` must not read forever.
+            let read = std::fs::File::open(&path).and_then(|f| {
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, AT_FILE_MAX as u64), &mut data)
+                    .map(|_| data)
+            });
+            match read {
                 Ok(mut data) => {
-                    data.truncate(AT_FILE_MAX);
                     if data.last() == Some(&b'\n') {
                         data.pop();
                     }

@@ -165,7 +165,7 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
         }
         Some(path) => {
             let name = String::from_utf8_lossy(path).into_owned();
-            match std::fs::read(&name) {
+            match crate::input::read(std::path::Path::new(&name), crate::input::CHAT_SCRIPT) {
                 Ok(data) => (tokenize(&data), name),
                 Err(e) => return fatal(1, format!("{name} -- open failed: {}", os_error_text(&e))),
             }

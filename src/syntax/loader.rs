@@ -33,8 +33,12 @@ pub struct SourceFile {
 pub struct Use {
     pub module: String,
     pub span: Span,
-    /// Index into [`Sources::files`]; `None` when no such module exists.
+    /// Index into [`Sources::files`]; `None` when no such module exists or it cannot be read.
     pub file: Option<usize>,
+    /// Why `NAME.atc` beside the script exists but could not be read (too large, not UTF-8,
+    /// no permission): the stdlib is not searched then, so a local module is never silently
+    /// replaced by the bundled one.
+    pub unreadable: Option<String>,
 }
 
 /// A script and all the modules it loads. `files[0]` is the main script.
@@ -61,7 +65,7 @@ impl std::error::Error for LoadError {}
 impl Sources {
     /// Reads and parses `path` and its modules.
     pub fn load(path: &Path) -> Result<Sources, LoadError> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::input::read_to_string(path, crate::input::SCRIPT)
             .map_err(|source| LoadError { path: path.to_path_buf(), source })?;
         let dir = path.parent().map(Path::to_path_buf);
         Ok(Sources::from_text(&path.display().to_string(), &text, dir.as_deref()))
@@ -87,10 +91,14 @@ impl Sources {
             };
             let mut uses = Vec::new();
             for (module, span) in wanted {
-                let file = resolve(&module, dir).map(|(key, name, text)| {
+                let (found, unreadable) = match resolve(&module, dir) {
+                    Ok(found) => (found, None),
+                    Err(reason) => (None, Some(reason)),
+                };
+                let file = found.map(|(key, name, text)| {
                     *by_key.entry(key).or_insert_with(|| sources.push(name, text))
                 });
-                uses.push(Use { module, span, file });
+                uses.push(Use { module, span, file, unreadable });
             }
             sources.files[next].uses = uses;
             next += 1;
@@ -105,17 +113,25 @@ impl Sources {
     }
 }
 
-/// Finds module `name`: `(identity key, display name, text)`.
-fn resolve(name: &str, dir: Option<&Path>) -> Option<(String, String, String)> {
+/// A module found: `(identity key, display name, text)`.
+type Found = Option<(String, String, String)>;
+
+/// Finds module `name`, `None` if there is no such module, or why `NAME.atc` beside the
+/// script could not be read.
+fn resolve(name: &str, dir: Option<&Path>) -> Result<Found, String> {
     if let Some(dir) = dir {
         let path = dir.join(format!("{name}.atc"));
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let key = std::fs::canonicalize(&path).unwrap_or(path.clone());
-            return Some((key.display().to_string(), path.display().to_string(), text));
+        match crate::input::read_to_string(&path, crate::input::SCRIPT) {
+            Ok(text) => {
+                let key = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                return Ok(Some((key.display().to_string(), path.display().to_string(), text)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("`{}`: {e}", path.display())),
         }
     }
-    STDLIB
+    Ok(STDLIB
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(n, text)| (format!("stdlib:{n}"), format!("stdlib/{n}.atc"), text.to_string()))
+        .map(|(n, text)| (format!("stdlib:{n}"), format!("stdlib/{n}.atc"), text.to_string())))
 }
