@@ -19,14 +19,25 @@ pub struct Limit {
 }
 
 /// Scripts (`.atc`) and the modules they `use`.
-pub const SCRIPT: Limit = Limit { what: "scripts", bytes: 1 << 20 };
+pub const SCRIPT: Limit = Limit {
+    what: "scripts",
+    bytes: 1 << 20,
+};
 /// Compiled programs (`.atcb`); the decoder refuses larger ones too.
-pub const PROGRAM: Limit =
-    Limit { what: "compiled programs", bytes: crate::bytecode::encoding::MAX_FILE_SIZE };
+pub const PROGRAM: Limit = Limit {
+    what: "compiled programs",
+    bytes: crate::bytecode::encoding::MAX_FILE_SIZE,
+};
 /// chat(8) scripts (`atchat chat -f`, `atchat import`).
-pub const CHAT_SCRIPT: Limit = Limit { what: "chat scripts", bytes: 1 << 20 };
+pub const CHAT_SCRIPT: Limit = Limit {
+    what: "chat scripts",
+    bytes: 1 << 20,
+};
 /// Simulator scenario files (`sim:hayes?scenario=FILE`, `atchat sim --scenario`).
-pub const SCENARIO: Limit = Limit { what: "scenario files", bytes: 1 << 20 };
+pub const SCENARIO: Limit = Limit {
+    what: "scenario files",
+    bytes: 1 << 20,
+};
 
 impl Limit {
     /// "1 MiB", "16 MiB", or bytes when not a whole number of KiB.
@@ -41,7 +52,11 @@ impl Limit {
     fn too_large(&self) -> io::Error {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("larger than {}, the limit for {}", self.size_text(), self.what),
+            format!(
+                "larger than {}, the limit for {}",
+                self.size_text(),
+                self.what
+            ),
         )
     }
 }
@@ -60,7 +75,10 @@ pub fn read(path: &Path, limit: Limit) -> io::Result<Vec<u8>> {
 /// [`read`], for text that must be UTF-8.
 pub fn read_to_string(path: &Path, limit: Limit) -> io::Result<String> {
     String::from_utf8(read(path, limit)?).map_err(|_| {
-        io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
     })
 }
 
@@ -68,7 +86,10 @@ pub fn read_to_string(path: &Path, limit: Limit) -> io::Result<String> {
 mod tests {
     use super::*;
 
-    const TINY: Limit = Limit { what: "tests", bytes: 4 };
+    const TINY: Limit = Limit {
+        what: "tests",
+        bytes: 4,
+    };
 
     #[test]
     fn reads_up_to_the_limit() {
@@ -92,6 +113,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, b"\xff").unwrap();
-        assert_eq!(read_to_string(&path, TINY).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            read_to_string(&path, TINY).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
     }
 }

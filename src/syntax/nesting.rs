@@ -48,7 +48,9 @@ pub fn too_deep(text: &str, limit: usize) -> Option<Span> {
                     continue;
                 }
                 // After a block: `else if` continues a chain, anything else ends it.
-                let Some(chain) = chains.last_mut() else { continue };
+                let Some(chain) = chains.last_mut() else {
+                    continue;
+                };
                 match else_if_after(bytes, i) {
                     Some(at) => {
                         *chain += 1;
