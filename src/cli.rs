@@ -2,6 +2,7 @@
 //! in the pipeline modules; this file only connects them and maps failures to exit codes
 //! (DESIGN.md §9).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -165,8 +166,7 @@ pub fn main() -> ExitCode {
         Command::Check { files } => ExitCode::from(check_files(&files)),
         Command::Disasm { file } => match load_program(&file) {
             Ok(program) => {
-                print!("{}", crate::bytecode::disassembler::disassemble(&program));
-                ExitCode::SUCCESS
+                ExitCode::from(write_stdout(&crate::bytecode::disassembler::disassemble(&program)))
             }
             Err(code) => ExitCode::from(code),
         },
@@ -184,8 +184,30 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// An error message on stderr. A stderr that cannot be written loses the message, not the
+/// exit code.
 fn error(message: impl std::fmt::Display) {
-    eprintln!("atchat: {message}");
+    let _ = writeln!(std::io::stderr(), "atchat: {message}");
+}
+
+/// A report (a diagnostic) on stderr, rendered by miette's handler.
+fn report(report: &miette::Report) {
+    let _ = writeln!(std::io::stderr(), "{report:?}");
+}
+
+/// What a command produces, on stdout. A stdout that cannot be written is an I/O error
+/// (exit 2); a reader that went away (`| head`) ends the command quietly, as it ends any
+/// Unix tool.
+fn write_stdout(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_IO,
+        Err(e) => {
+            error(format!("cannot write to standard output: {e}"));
+            EXIT_IO
+        }
+    }
 }
 
 /// `atchat check`: every mistake in every file, then exit 1 if there was any.
@@ -197,14 +219,14 @@ fn check_files(files: &[PathBuf]) -> u8 {
                 let errors = check::check(&sources, &CheckOptions { params: None });
                 if !errors.is_empty() {
                     failed = true;
-                    for report in diagnostics::reports(&sources, &errors) {
-                        eprintln!("{report:?}");
+                    for r in diagnostics::reports(&sources, &errors) {
+                        report(&r);
                     }
                 }
             }
             Err(e) => {
                 failed = true;
-                eprintln!("{:?}", diagnostics::load_report(&e));
+                report(&diagnostics::load_report(&e));
             }
         }
     }
@@ -233,7 +255,7 @@ fn read_compiled(file: &Path) -> Result<Program, u8> {
 
 fn load_sources(file: &Path) -> Result<Sources, u8> {
     Sources::load(file).map_err(|e| {
-        eprintln!("{:?}", diagnostics::load_report(&e));
+        report(&diagnostics::load_report(&e));
         EXIT_USAGE
     })
 }
@@ -244,13 +266,13 @@ fn check_and_compile(sources: &Sources, params: Option<&IndexMap<String, String>
     let options = CheckOptions { params: params.map(|p| p.keys().cloned().collect()) };
     let errors = check::check(sources, &options);
     if !errors.is_empty() {
-        for report in diagnostics::reports(sources, &errors) {
-            eprintln!("{report:?}");
+        for r in diagnostics::reports(sources, &errors) {
+            report(&r);
         }
         return Err(EXIT_USAGE);
     }
     compiler::compile(sources).map_err(|e| {
-        eprintln!("{:?}", diagnostics::compile_report(sources, &e));
+        report(&diagnostics::compile_report(sources, &e));
         EXIT_USAGE
     })
 }
@@ -410,9 +432,6 @@ fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i6
                 EXIT_IO
             }
         },
-        None => {
-            print!("{text}");
-            0
-        }
+        None => write_stdout(&text),
     }
 }

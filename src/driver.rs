@@ -62,6 +62,8 @@ pub struct Transcript {
     pub sink: Option<Box<dyn FnMut(Output)>>,
     /// On SIGINT/SIGTERM/SIGHUP, stop without dropping DTR (chat never touches the lines).
     pub keep_lines_on_stop: bool,
+    /// Why stderr could not be written (`say`, `-v`): the run stops with exit 2.
+    stderr_failed: Option<std::io::Error>,
 }
 
 impl Transcript {
@@ -99,7 +101,7 @@ impl Transcript {
                 "say" => "!",
                 _ => "=",
             };
-            eprintln!("{:>9.3} {arrow} {text}", at.as_secs_f64());
+            self.stderr_line(format_args!("{:>9.3} {arrow} {text}", at.as_secs_f64()));
         }
         if let Some(log) = &mut self.log {
             let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
@@ -112,11 +114,20 @@ impl Transcript {
         let text = self.mask(text);
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
-            None => eprintln!("{text}"),
+            None => self.stderr_line(format_args!("{text}")),
         }
         if let Some(log) = &mut self.log {
             let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
             let _ = writeln!(log, "{line}");
+        }
+    }
+
+    /// A line on stderr; the first failure is kept for [`run`] to stop on.
+    fn stderr_line(&mut self, line: std::fmt::Arguments) {
+        if self.stderr_failed.is_none() {
+            if let Err(e) = writeln!(std::io::stderr(), "{line}") {
+                self.stderr_failed = Some(e);
+            }
         }
     }
 
@@ -163,6 +174,11 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {
+        // Output the user asked for (`say`, `-v`) that cannot be written is an I/O error.
+        if let Some(e) = transcript.stderr_failed.take() {
+            let message = format!("cannot write to standard error: {e}");
+            return Outcome { code: 2, message: Some(message) };
+        }
         let signal = STOP_SIGNAL.swap(0, Ordering::SeqCst);
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
             if transcript.keep_lines_on_stop {

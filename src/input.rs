@@ -18,10 +18,11 @@ pub struct Limit {
     pub bytes: usize,
 }
 
-/// Scripts (`.atc`) and the modules they `use`.
+/// Scripts (`.atc`): the main script and the modules it `use`s from its folder, together
+/// (the bundled stdlib does not count).
 pub const SCRIPT: Limit = Limit {
-    what: "scripts",
-    bytes: 1 << 20,
+    what: "a script and its modules",
+    bytes: 128 << 10,
 };
 /// Compiled programs (`.atcb`); the decoder refuses larger ones too.
 pub const PROGRAM: Limit = Limit {
@@ -40,7 +41,7 @@ pub const SCENARIO: Limit = Limit {
 };
 
 impl Limit {
-    /// "1 MiB", "16 MiB", or bytes when not a whole number of KiB.
+    /// "1 MiB", "128 KiB", or bytes when not a whole number of KiB.
     pub fn size_text(&self) -> String {
         match self.bytes {
             b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
@@ -50,15 +51,26 @@ impl Limit {
     }
 
     fn too_large(&self) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "larger than {}, the limit for {}",
-                self.size_text(),
-                self.what
-            ),
-        )
+        io::Error::new(io::ErrorKind::InvalidData, TooLarge(*self))
     }
+}
+
+/// The error of a file past its limit.
+#[derive(Debug)]
+pub struct TooLarge(pub Limit);
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Limit { what, .. } = self.0;
+        write!(f, "larger than {}, the limit for {what}", self.0.size_text())
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// Whether `error` is a file past its limit.
+pub fn is_too_large(error: &io::Error) -> bool {
+    error.get_ref().is_some_and(|e| e.is::<TooLarge>())
 }
 
 /// Reads the file at `path`, refusing it once it is larger than `limit`.
@@ -100,12 +112,13 @@ mod tests {
         std::fs::write(&path, "abcde").unwrap();
         let e = read(&path, TINY).unwrap_err();
         assert_eq!(e.to_string(), "larger than 4 bytes, the limit for tests");
+        assert!(is_too_large(&e));
     }
 
     #[test]
     fn an_endless_file_stops_at_the_limit() {
         let e = read(Path::new("/dev/zero"), SCRIPT).unwrap_err();
-        assert_eq!(e.to_string(), "larger than 1 MiB, the limit for scripts");
+        assert_eq!(e.to_string(), "larger than 128 KiB, the limit for a script and its modules");
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub const MAGIC: [u8; 4] = *b"ATCB";
 /// The format version this build writes, and the only one it reads.
 pub const FORMAT_VERSION: u16 = 1;
 /// The longest file [`decode`] accepts, in bytes.
-pub const MAX_FILE_SIZE: usize = 16 << 20;
+pub const MAX_FILE_SIZE: usize = 4 << 20;
 /// The most items (of all kinds together) a file may declare.
 pub const MAX_ITEMS: usize = 1 << 20;
 

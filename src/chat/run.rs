@@ -80,7 +80,7 @@ fn date() -> Vec<u8> {
 /// text. Returns the exit code.
 pub fn main(program: &str, args: &[Vec<u8>]) -> u8 {
     let Ok(args) = parse(args) else {
-        eprint!("{}", usage_text(program));
+        let _ = write!(std::io::stderr(), "{}", usage_text(program));
         return 1;
     };
     let mut report = None;
@@ -160,7 +160,7 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
     };
     let (tokens, name): (Tokens, String) = match &args.file {
         Some(_) if !args.script.is_empty() => {
-            eprint!("{}", usage_text(program));
+            let _ = write!(std::io::stderr(), "{}", usage_text(program));
             return 1;
         }
         Some(path) => {

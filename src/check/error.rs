@@ -342,7 +342,7 @@ impl CheckErrorKind {
             K::UnknownModule { module, suggestion } => did_you_mean(suggestion).unwrap_or_else(|| {
                 format!("put `{module}.atc` beside the script; the bundled modules are {}", stdlib_list())
             }),
-            K::UnreadableModule { module, .. } => format!("`{module}.atc` beside the script is used instead of any bundled module of that name: make it a readable UTF-8 script of at most {}, or remove it", crate::input::SCRIPT.size_text()),
+            K::UnreadableModule { module, .. } => format!("`{module}.atc` beside the script is used instead of any bundled module of that name: make it readable UTF-8, with the script and its other modules at most {} together, or remove it", crate::input::SCRIPT.size_text()),
             K::TooDeep { .. } => "move the inner part into a `proc`, or join conditions with `and` and `or`".into(),
             K::ImportCycle { .. } => "modules must form a tree: move the shared procedures into a module of their own".into(),
             K::DuplicateUse { .. } => "remove the second `use`".into(),

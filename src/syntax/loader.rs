@@ -76,6 +76,9 @@ impl Sources {
         let mut sources = Sources::default();
         let mut by_key: HashMap<String, usize> = HashMap::new();
         sources.push(name.to_string(), text.to_string());
+        // What the modules beside the script may still add: one limit for them all, or a
+        // script could load any number of files of the limit's size.
+        let mut budget = crate::input::SCRIPT.bytes.saturating_sub(text.len());
         let mut next = 0;
         while next < sources.files.len() {
             let wanted: Vec<(String, Span)> = match &sources.files[next].script {
@@ -91,12 +94,17 @@ impl Sources {
             };
             let mut uses = Vec::new();
             for (module, span) in wanted {
-                let (found, unreadable) = match resolve(&module, dir) {
+                let (found, unreadable) = match resolve(&module, dir, &by_key, budget) {
                     Ok(found) => (found, None),
                     Err(reason) => (None, Some(reason)),
                 };
                 let file = found.map(|(key, name, text)| {
-                    *by_key.entry(key).or_insert_with(|| sources.push(name, text))
+                    *by_key.entry(key).or_insert_with(|| {
+                        if !name.starts_with("stdlib/") {
+                            budget -= text.len();
+                        }
+                        sources.push(name, text)
+                    })
                 });
                 uses.push(Use { module, span, file, unreadable });
             }
@@ -117,16 +125,33 @@ impl Sources {
 type Found = Option<(String, String, String)>;
 
 /// Finds module `name`, `None` if there is no such module, or why `NAME.atc` beside the
-/// script could not be read.
-fn resolve(name: &str, dir: Option<&Path>) -> Result<Found, String> {
+/// script could not be read. A module already loaded (`loaded`) is not read again; a new one
+/// may have at most `budget` bytes.
+fn resolve(
+    name: &str,
+    dir: Option<&Path>,
+    loaded: &HashMap<String, usize>,
+    budget: usize,
+) -> Result<Found, String> {
+    use crate::input::{self, Limit};
     if let Some(dir) = dir {
         let path = dir.join(format!("{name}.atc"));
-        match crate::input::read_to_string(&path, crate::input::SCRIPT) {
-            Ok(text) => {
-                let key = std::fs::canonicalize(&path).unwrap_or(path.clone());
-                return Ok(Some((key.display().to_string(), path.display().to_string(), text)));
-            }
+        let key = std::fs::canonicalize(&path).unwrap_or(path.clone()).display().to_string();
+        if loaded.contains_key(&key) {
+            return Ok(Some((key, path.display().to_string(), String::new())));
+        }
+        match input::read_to_string(&path, Limit { bytes: budget, ..input::SCRIPT }) {
+            Ok(text) => return Ok(Some((key, path.display().to_string(), text))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if input::is_too_large(&e) => {
+                let limit = input::SCRIPT;
+                return Err(format!(
+                    "`{}` would make the script and its modules larger than {}, the limit for {}",
+                    path.display(),
+                    limit.size_text(),
+                    limit.what
+                ));
+            }
             Err(e) => return Err(format!("`{}`: {e}", path.display())),
         }
     }

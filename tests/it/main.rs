@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod docs;
 mod examples;
+mod limits;
 mod matcher;
 mod ports;
 mod props;
