@@ -423,7 +423,13 @@ fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i6
     };
     let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let options = crate::chat::import::ImportOptions { env, name, timeout };
-    let text = crate::chat::import::import(&crate::chat::token::tokenize(&data), &options);
+    let text = match crate::chat::import::import(&crate::chat::token::tokenize(&data), &options) {
+        Ok(text) => text,
+        Err(e) => {
+            error(format!("cannot import `{}`: {e}", file.display()));
+            return EXIT_USAGE;
+        }
+    };
     match output {
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => 0,

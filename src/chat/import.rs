@@ -6,7 +6,11 @@
 //!   instead, since a handler cannot be withdrawn once declared.
 //! - Subexpects `a-b-c` become `expect { "a" => ignore  timeout => { send b; expect c } }`.
 //! - `\T`, `\U` and (with `-E`) `$NAME` become params, interpolated where chat substituted.
-//! - TIMEOUT becomes `timeout`; chat's default of 45 s is written out at the top.
+//! - TIMEOUT becomes `timeout`; chat's default of 45 s is written out at the top. A timeout
+//!   the language cannot write (over a year, or `-t 0`'s none at all) is refused: an
+//!   [`ImportError`] rather than a script that behaves differently.
+//! - Where chat gives up (a 51st ABORT or REPORT string, one too long), the script ends
+//!   with chat's exit code at the same point.
 //! - Sends are `send raw pace 10ms` with chat's CR written out: chat neither skips the
 //!   modem's echo nor changes anything about the line but that.
 //! - Comment lines are carried over. What has no native form (REPORT, ECHO, HANGUP, `@file`)
@@ -14,7 +18,7 @@
 
 use std::fmt::Write as _;
 
-use super::compile::FOREVER;
+use super::compile::{MAX_ABORTS, MAX_ABORT_LEN, MAX_REPORTS};
 use super::escape::{clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::{Keyword, Tokens};
@@ -61,11 +65,42 @@ pub struct ImportOptions {
 
 
 
+/// A chat script the native language cannot say the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    /// The script's line (0: chat's command line).
+    pub line: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}", self.message),
+            line => write!(f, "line {line}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// The longest timeout a native script can have, in seconds.
+fn max_timeout() -> i64 {
+    crate::lang::literal::MAX_DURATION.as_secs() as i64
+}
+
 struct Importer {
     out: String,
     params: Vec<String>,
-    /// ABORT strings in force (only tracked as arms when the script uses CLR_ABORT).
+    /// ABORT strings in force, as chat counts them (empty ones included); handlers are only
+    /// written for non-empty ones.
     aborts: Vec<Vec<u8>>,
+    /// REPORT strings in force: not imported, but chat gives up at the 51st.
+    reports: Vec<Vec<u8>>,
+    /// chat gives up here: nothing after can run.
+    stopped: bool,
+    /// What cannot be imported.
+    error: Option<ImportError>,
     arms_mode: bool,
     subst: Subst,
     /// Comments for params other than the usual ones.
@@ -73,7 +108,7 @@ struct Importer {
 }
 
 /// Imports a tokenized chat script.
-pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
+pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, ImportError> {
     let env: Option<super::escape::EnvLookup> = if options.env {
         Some(Box::new(|name: &str| {
             Some([ENV_OPEN, name.as_bytes(), &[ENV_CLOSE]].concat())
@@ -91,6 +126,9 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
         out: String::new(),
         params: Vec::new(),
         aborts: Vec::new(),
+        reports: Vec::new(),
+        stopped: false,
+        error: None,
         arms_mode,
         subst,
         notes: Vec::new(),
@@ -104,26 +142,35 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
                 "timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"
             ),
         ),
-        Some(t) if t > 0 => im.line(0, &format!("timeout {t}s    # chat -t {t}")),
-        Some(t) => im.line(
-            0,
-            &format!(
-                "timeout {}s    # chat -t {t}: no timeout",
-                FOREVER.as_secs()
-            ),
-        ),
+        Some(t) if t > 0 && t <= max_timeout() => {
+            im.line(0, &format!("timeout {t}s    # chat -t {t}"))
+        }
+        Some(t) => {
+            let what = if t > 0 { "longer than a year" } else { "no timeout at all" };
+            return Err(ImportError {
+                line: 0,
+                message: format!(
+                    "`-t {t}` is {what}, which a native script cannot have: the longest \
+                     timeout is a year (`timeout {}h`)",
+                    max_timeout() / 3600
+                ),
+            });
+        }
     }
     let mut comments = tokens.comments.iter().peekable();
     let mut pending: Option<Keyword> = None;
     let mut sending = false;
     for (i, token) in tokens.tokens.iter().enumerate() {
+        if im.stopped {
+            break;
+        }
         while let Some((_, text)) = comments.next_if(|(at, _)| *at <= i) {
             im.line(0, &String::from_utf8_lossy(text));
         }
         let t = &token.text;
         if sending {
             match pending.take() {
-                Some(k) => im.keyword(k, t),
+                Some(k) => im.keyword(k, t, token.line),
                 None => im.send(t, 0),
             }
         } else if let Some(k) = Keyword::parse(t) {
@@ -133,10 +180,13 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
         }
         sending = !sending;
     }
+    if let Some(error) = im.error.take() {
+        return Err(error);
+    }
     for (_, text) in comments {
         im.line(0, &String::from_utf8_lossy(text));
     }
-    if let Some(error) = &tokens.error {
+    if let Some(error) = tokens.error.as_ref().filter(|_| !im.stopped) {
         im.line(0, &format!("# chat stops here: {error}"));
         im.line(0, "exit 1");
     }
@@ -165,7 +215,7 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
         };
         let _ = writeln!(head, "param {p} = {default}{note}");
     }
-    head + &im.out
+    Ok(head + &im.out)
 }
 
 impl Importer {
@@ -224,16 +274,40 @@ impl Importer {
         s
     }
 
-    fn keyword(&mut self, k: Keyword, arg: &[u8]) {
+    /// chat gives up here with `code`: the script ends the same way.
+    fn stop(&mut self, message: &str, code: u8) {
+        self.line(0, &format!("# chat stops here: {message}"));
+        self.line(0, &format!("exit {code}"));
+        self.stopped = true;
+    }
+
+    /// An ABORT/REPORT argument within chat's limits (as `compile.rs` checks them), or chat's
+    /// fatal error.
+    fn limited(&mut self, arg: &[u8], cleaned: &[u8], what: &str) -> Option<Vec<u8>> {
+        let s1 = cleaned.split(|&b| b == 0).next().unwrap_or_default().to_vec();
+        if s1.len() > arg.len() || s1.len() > MAX_ABORT_LEN {
+            self.stop(&format!("Illegal or too-long {what} string"), 1);
+            return None;
+        }
+        Some(s1)
+    }
+
+    fn keyword(&mut self, k: Keyword, arg: &[u8], line: u32) {
         let cleaned = clean(arg, false, &self.subst).bytes;
         let raw = String::from_utf8_lossy(arg).into_owned();
         match k {
             Keyword::Abort => {
+                if self.aborts.len() >= MAX_ABORTS {
+                    return self.stop("Too many ABORT strings", 2);
+                }
+                let Some(cleaned) = self.limited(arg, &cleaned, "ABORT") else {
+                    return;
+                };
+                self.aborts.push(cleaned.clone());
                 if cleaned.is_empty() {
                     self.line(0, "# ABORT '' (abort on any byte) is not imported");
                     return;
                 }
-                self.aborts.push(cleaned.clone());
                 if !self.arms_mode {
                     let code = 4 + self.aborts.len() - 1;
                     let pattern = self.literal(&cleaned, false);
@@ -241,6 +315,9 @@ impl Importer {
                 }
             }
             Keyword::ClrAbort => {
+                let Some(cleaned) = self.limited(arg, &cleaned, "CLR_ABORT") else {
+                    return;
+                };
                 // chat's loop bound shrinks as it deletes (see compile.rs); copy that.
                 let mut live = self.aborts.len();
                 let mut slots: Vec<Option<Vec<u8>>> = self.aborts.drain(..).map(Some).collect();
@@ -265,6 +342,15 @@ impl Importer {
                         .into_owned();
                     let name = self.param(&name);
                     self.line(0, &format!("timeout {name}"));
+                } else if t > max_timeout() {
+                    self.error.get_or_insert(ImportError {
+                        line,
+                        message: format!(
+                            "`TIMEOUT {raw}` is longer than a year, which a native script cannot \
+                             have: the longest timeout is a year (`timeout {}h`)",
+                            max_timeout() / 3600
+                        ),
+                    });
                 } else {
                     let t = if t <= 0 { DEFAULT_TIMEOUT } else { t };
                     self.line(0, &format!("timeout {t}s"));
@@ -282,7 +368,24 @@ impl Importer {
                 let text = self.literal(&text, true);
                 self.line(0, &format!("say {text}"));
             }
-            Keyword::Report | Keyword::ClrReport | Keyword::Echo | Keyword::Hangup => {
+            Keyword::Report => {
+                if self.reports.len() >= MAX_REPORTS {
+                    return self.stop("Too many REPORT strings", 2);
+                }
+                let Some(cleaned) = self.limited(arg, &cleaned, "REPORT") else {
+                    return;
+                };
+                self.reports.push(cleaned);
+                self.line(0, &format!("# REPORT {raw}: not imported (`atchat run -v` shows what the modem says)"));
+            }
+            Keyword::ClrReport => {
+                let Some(cleaned) = self.limited(arg, &cleaned, "REPORT") else {
+                    return;
+                };
+                self.reports.retain(|r| *r != cleaned);
+                self.line(0, &format!("# CLRREPORT {raw}: not imported (`atchat run -v` shows what the modem says)"));
+            }
+            Keyword::Echo | Keyword::Hangup => {
                 let name = format!("{k:?}").to_uppercase();
                 self.line(
                     0,
@@ -363,13 +466,13 @@ impl Importer {
         } else {
             Vec::new()
         };
-        if reply.is_none() && aborts.is_empty() {
+        if reply.is_none() && aborts.iter().all(Vec::is_empty) {
             self.line(indent, &format!("expect {pattern}"));
             return;
         }
         self.line(indent, "expect {");
         self.line(indent + 1, &format!("{pattern} => ignore"));
-        for (i, a) in aborts.iter().enumerate() {
+        for (i, a) in aborts.iter().enumerate().filter(|(_, a)| !a.is_empty()) {
             let p = self.literal(a, false);
             self.line(indent + 1, &format!("{p} => fail {}", 4 + i));
         }

@@ -526,6 +526,10 @@ fn run_imported(case: &Case) -> (Option<i32>, String) {
 fn check_imported(dir: &str) {
     let cases = load_cases(&data_dir().join(dir));
     assert!(!cases.is_empty());
+    check_imported_cases(cases);
+}
+
+fn check_imported_cases(cases: Vec<Case>) {
     let failures = Mutex::new(Vec::new());
     let queue = Mutex::new(cases);
     std::thread::scope(|s| {
@@ -602,4 +606,44 @@ fn import_takes_chats_timeout_option() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Where chat gives up on its own limits, the imported script gives up at the same point with
+/// the same code; a TIMEOUT that goes through C's atoi means what it means to chat.
+#[test]
+fn imported_scripts_keep_chats_limits() {
+    let names = ["abort-51", "abort-300", "report-51", "timeout-wraps-like-c"];
+    let cases: Vec<Case> = load_cases(&data_dir())
+        .into_iter()
+        .filter(|c| names.iter().any(|n| c.name == format!("{n}.case")))
+        .collect();
+    assert_eq!(cases.len(), names.len());
+    // `atchat run` checks the imported script first: one that does not check exits 1.
+    check_imported_cases(cases);
+}
+
+/// A timeout the native language cannot write (over a year; chat's `-t 0`, none at all) is
+/// refused with the reason, not imported as a script that fails `check` or times out sooner.
+#[test]
+fn import_refuses_a_timeout_it_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
+    std::fs::write(dir.path().join("s.chat"), "'' AT OK ''\nTIMEOUT 2147483647\n'' ATDT OK\n").unwrap();
+    for (extra, reason) in [
+        (&[][..], "line 2: `TIMEOUT 2147483647` is longer than a year"),
+        (&["-t", "0"][..], "`-t 0` is no timeout at all"),
+        (&["-t", "40000000"][..], "`-t 40000000` is longer than a year"),
+    ] {
+        let out = std::process::Command::new(&atchat)
+            .args(["import", "s.chat", "-o", "s.atc"])
+            .args(extra)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(stderr.contains(reason), "{extra:?}: {stderr}");
+        assert!(stderr.contains("timeout 8784h"), "{extra:?}: {stderr}");
+        assert!(!dir.path().join("s.atc").exists(), "{extra:?}: a script was written");
+    }
 }
