@@ -284,6 +284,7 @@ fn perform(port: &mut dyn Port, control: Control) -> Reply {
         Control::Break(d) => port.send_break(d),
         Control::Baud(b) => port.set_baud(b),
         Control::DiscardInput => port.discard_input(),
+        Control::WriteDeadline(deadline) => port.set_write_deadline(deadline),
     };
     match result {
         Ok(()) => Reply::Ok,

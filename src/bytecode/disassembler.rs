@@ -95,6 +95,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::SayRaw => "SayRaw",
         Op::IgnoreHangup(_) => "IgnoreHangup",
         Op::TryBreak(_) => "TryBreak",
+        Op::Alarm(_) => "Alarm",
     }
 }
 
@@ -381,6 +382,7 @@ impl Listing<'_> {
                 format!("{}{}", self.constant(*message), if *error { "  error" } else { "" })
             }
             Op::TryBreak(d) => duration(*d),
+            Op::Alarm(d) => d.map_or_else(|| "none".to_string(), duration),
         };
         if operands.is_empty() {
             name.to_string()

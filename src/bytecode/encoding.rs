@@ -122,6 +122,7 @@ pub mod opcode {
     pub const SAY_RAW: u8 = 0x57;
     pub const IGNORE_HANGUP: u8 = 0x58; // bool
     pub const TRY_BREAK: u8 = 0x59; // dur
+    pub const ALARM: u8 = 0x5a; // opt(dur)
 }
 
 /// Why a byte string is not a program this build can run.
@@ -579,6 +580,10 @@ impl Writer {
                 self.u8(TRY_BREAK);
                 self.duration(*d);
             }
+            Op::Alarm(d) => {
+                self.u8(ALARM);
+                self.option(d, |w, d| w.duration(*d));
+            }
         }
     }
 }
@@ -912,6 +917,7 @@ impl<'a> Reader<'a> {
             SAY_RAW => Op::SayRaw,
             IGNORE_HANGUP => Op::IgnoreHangup(self.bool()?),
             TRY_BREAK => Op::TryBreak(self.duration()?),
+            ALARM => Op::Alarm(self.option(Reader::duration)?),
             tag => return Err(self.bad_tag("opcode", tag, at)),
         })
     }

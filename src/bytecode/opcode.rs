@@ -157,4 +157,9 @@ pub enum Op {
     /// Send a break of the duration; a port that cannot is no error (chat ignores
     /// `tcsendbreak`'s result).
     TryBreak(Duration),
+    /// chat's `alarm(timeout)` at the start of a send: a write the port cannot take (XOFF or
+    /// CTS holding the line, a peer not reading) fails once the duration has passed from now;
+    /// `None` (chat's `-t 0`) lets it wait until the line frees or a signal comes. A port
+    /// that cannot is no error; it keeps its own stall limit.
+    Alarm(Option<Duration>),
 }

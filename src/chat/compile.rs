@@ -471,6 +471,8 @@ impl Compiler<'_> {
         }
         // chat arms one alarm for the whole send; it fires at the timeout and then every
         // second (interrupting a sleep, logging `alarm`), and the next byte is not written.
+        // Sleeps are counted here; a write the modem does not take (XOFF) is cut at run time.
+        self.emit(Op::Alarm(self.timeout.map(Duration::from_secs)));
         let mut clock = SendClock {
             elapsed: Duration::ZERO,
             next_alarm: self.timeout.map(Duration::from_secs),

@@ -214,6 +214,15 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
             }
             // The script's own `Exit(2)` (too many ABORT strings): already logged.
             Some(m) if m.ends_with(": exit 2") => {}
+            // A write the modem did not take by the send's alarm (XOFF, CTS): chat's write()
+            // is interrupted, the send fails, exit 1.
+            Some(m) if m.ends_with(crate::port::WRITE_TIMED_OUT) => {
+                if args.verbose {
+                    logger.borrow().log(b"alarm", false);
+                    logger.borrow().log(b" -- write timed out", false);
+                }
+                return fatal(1, "Failed".to_string());
+            }
             // The modem went away while chat read or wrote: chat gives up as on a timeout,
             // and a pty whose other side closed then fails to restore its settings (exit 2).
             _ => {

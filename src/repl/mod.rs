@@ -257,6 +257,7 @@ impl Watch for Watching<'_> {
             Control::Break(d) => format!("break {}", format_duration(d)),
             Control::Baud(b) => format!("baud {b}"),
             Control::DiscardInput => "flush".to_string(),
+            Control::WriteDeadline(_) => "alarm".to_string(),
         };
         self.out.log(at, "control", &text);
         let line = self.out.style.note(at, '=', &text);

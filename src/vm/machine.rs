@@ -663,7 +663,8 @@ impl Machine {
             | Op::Log { .. }
             | Op::SayRaw
             | Op::IgnoreHangup(_)
-            | Op::TryBreak(_) => return self.chat_op(op, pc, now),
+            | Op::TryBreak(_)
+            | Op::Alarm(_) => return self.chat_op(op, pc, now),
         }
         None
     }

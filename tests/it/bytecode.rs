@@ -107,7 +107,7 @@ fn every_opcode_round_trips() {
     code.extend([Op::WaitCarrier(Some(DurArg::Var(g))), Op::Const(0), Op::Say, Op::Const(0), Op::Call(0), Op::Pop]);
     code.extend([Op::MaskInput(0x7F), Op::Trace { show: true, log: false }, Op::Echo(true), Op::Report(0)]);
     code.extend([Op::ClearReport(0), Op::EndReport, Op::Log { message: 0, error: true }, Op::Const(0), Op::SayRaw]);
-    code.extend([Op::IgnoreHangup(true), Op::TryBreak(d)]);
+    code.extend([Op::IgnoreHangup(true), Op::TryBreak(d), Op::Alarm(Some(d)), Op::Alarm(None)]);
     let jump_at = code.len() as u32;
     code.extend([Op::Jump(jump_at + 1), Op::Halt]);
     let entry = code.len() as u32;
@@ -167,9 +167,10 @@ fn every_opcode_round_trips() {
             Op::SayRaw => 44,
             Op::IgnoreHangup(_) => 45,
             Op::TryBreak(_) => 46,
+            Op::Alarm(_) => 47,
         });
     }
-    assert_eq!(seen.len(), 47, "an opcode is missing from this test");
+    assert_eq!(seen.len(), 48, "an opcode is missing from this test");
 
     let ok = Pattern {
         segments: vec![Segment::Literal(b"OK".to_vec())],

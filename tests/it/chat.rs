@@ -17,6 +17,7 @@
 //! modem: "ATD" => "\r\nCONNECT\r\n" after 0.3
 //! modem: "ATD" =>* "\r\nCONNECT\r\n"   (=>*: on a whole line containing the trigger)
 //! modem: at 0.2 "RING\r\n"            (send at a time)  · modem: at 1 close · at 1 signal TERM
+//! modem: xonxoff                      (the tty obeys XOFF/XON from the modem, IXON)
 //! script:
 //! ...lines of script.chat to the end of the file...
 //! ```
@@ -114,6 +115,10 @@ fn seconds(s: &str) -> Result<Duration, String> {
 
 fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
     let line = line.trim();
+    if line == "xonxoff" {
+        modem.xonxoff = true;
+        return Ok(());
+    }
     if let Some(rest) = line.strip_prefix("at ") {
         let (time, action) = rest
             .trim()
