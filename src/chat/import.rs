@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 
 use super::compile::{MAX_ABORTS, MAX_ABORT_LEN, MAX_REPORTS};
-use super::escape::{clean, send_items, split_subexpects, SendItem, Subst};
+use super::escape::{c_str, clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::{Keyword, Tokens};
 use crate::lang::literal::quote_text;
@@ -92,19 +92,28 @@ fn max_timeout() -> i64 {
 struct Importer {
     out: String,
     params: Vec<String>,
-    /// ABORT strings in force, as chat counts them (empty ones included); handlers are only
-    /// written for non-empty ones.
+    /// ABORT strings in force (only tracked as arms when the script uses CLR_ABORT).
     aborts: Vec<Vec<u8>>,
-    /// REPORT strings in force: not imported, but chat gives up at the 51st.
-    reports: Vec<Vec<u8>>,
-    /// chat gives up here: nothing after can run.
-    stopped: bool,
-    /// What cannot be imported.
-    error: Option<ImportError>,
     arms_mode: bool,
     subst: Subst,
     /// Comments for params other than the usual ones.
     notes: Vec<(String, String)>,
+    /// chat's `fatal()` at the last token: its message and exit code. Nothing after it runs.
+    fatal: Option<(String, u8)>,
+    /// REPORT strings in force: not imported, but chat gives up at the 51st.
+    reports: Vec<Vec<u8>>,
+    /// What cannot be imported.
+    error: Option<ImportError>,
+}
+
+/// A chat comment line as a native one. chat's lines end at `\n` only; a `\r` inside one
+/// would end the native comment and turn its rest into code, so control bytes are
+/// written escaped.
+fn comment(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .chars()
+        .map(|c| if c.is_control() && c != '\t' { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// Imports a tokenized chat script.
@@ -126,12 +135,12 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
         out: String::new(),
         params: Vec::new(),
         aborts: Vec::new(),
-        reports: Vec::new(),
-        stopped: false,
-        error: None,
         arms_mode,
         subst,
         notes: Vec::new(),
+        fatal: None,
+        reports: Vec::new(),
+        error: None,
     };
     let mut body = String::new();
     std::mem::swap(&mut im.out, &mut body);
@@ -161,11 +170,8 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
     let mut pending: Option<Keyword> = None;
     let mut sending = false;
     for (i, token) in tokens.tokens.iter().enumerate() {
-        if im.stopped {
-            break;
-        }
         while let Some((_, text)) = comments.next_if(|(at, _)| *at <= i) {
-            im.line(0, &String::from_utf8_lossy(text));
+            im.line(0, &comment(text));
         }
         let t = &token.text;
         if sending {
@@ -179,16 +185,22 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
             im.expect_chain(&split_subexpects(t), 0, 0);
         }
         sending = !sending;
+        if im.fatal.is_some() || im.error.is_some() {
+            break;
+        }
     }
     if let Some(error) = im.error.take() {
         return Err(error);
     }
-    for (_, text) in comments {
-        im.line(0, &String::from_utf8_lossy(text));
-    }
-    if let Some(error) = tokens.error.as_ref().filter(|_| !im.stopped) {
+    if let Some((message, code)) = im.fatal.take() {
+        im.line(0, &format!("# chat stops here: {message}"));
+        im.line(0, &format!("exit {code}"));
+    } else if let Some(error) = &tokens.error {
         im.line(0, &format!("# chat stops here: {error}"));
         im.line(0, "exit 1");
+    }
+    for (_, text) in comments {
+        im.line(0, &comment(text));
     }
     let mut head = String::new();
     let _ = writeln!(head, "# Imported from {} by `atchat import`.", options.name);
@@ -274,35 +286,38 @@ impl Importer {
         s
     }
 
-    /// chat gives up here with `code`: the script ends the same way.
-    fn stop(&mut self, message: &str, code: u8) {
-        self.line(0, &format!("# chat stops here: {message}"));
-        self.line(0, &format!("exit {code}"));
-        self.stopped = true;
-    }
-
-    /// An ABORT/REPORT argument within chat's limits (as `compile.rs` checks them), or chat's
-    /// fatal error.
-    fn limited(&mut self, arg: &[u8], cleaned: &[u8], what: &str) -> Option<Vec<u8>> {
-        let s1 = cleaned.split(|&b| b == 0).next().unwrap_or_default().to_vec();
-        if s1.len() > arg.len() || s1.len() > MAX_ABORT_LEN {
-            self.stop(&format!("Illegal or too-long {what} string"), 1);
-            return None;
-        }
-        Some(s1)
-    }
-
     fn keyword(&mut self, k: Keyword, arg: &[u8], line: u32) {
         let cleaned = clean(arg, false, &self.subst).bytes;
         let raw = String::from_utf8_lossy(arg).into_owned();
+        // chat's tables hold 50 strings; the 51st is fatal before its length is looked at.
+        let full = match k {
+            Keyword::Abort => (self.aborts.len() >= MAX_ABORTS).then_some("ABORT"),
+            Keyword::Report => (self.reports.len() >= MAX_REPORTS).then_some("REPORT"),
+            _ => None,
+        };
+        if let Some(what) = full {
+            self.fatal = Some((format!("Too many {what} strings"), 2));
+            return;
+        }
+        // chat's limit on the strings of these keywords (compile.rs `limited`): past it
+        // chat stops with exit 1 before the string does anything.
+        let limited = match k {
+            Keyword::Abort => Some("ABORT"),
+            Keyword::ClrAbort => Some("CLR_ABORT"),
+            Keyword::Report | Keyword::ClrReport => Some("REPORT"),
+            _ => None,
+        };
+        if let Some(what) = limited {
+            let s1 = c_str(&cleaned);
+            if s1.len() > arg.len() || s1.len() > MAX_ABORT_LEN {
+                self.fatal = Some((format!("Illegal or too-long {what} string"), 1));
+                return;
+            }
+        }
         match k {
             Keyword::Abort => {
-                if self.aborts.len() >= MAX_ABORTS {
-                    return self.stop("Too many ABORT strings", 2);
-                }
-                let Some(cleaned) = self.limited(arg, &cleaned, "ABORT") else {
-                    return;
-                };
+                // Counted as chat counts it, empty or not.
+                let cleaned = c_str(&cleaned).to_vec();
                 self.aborts.push(cleaned.clone());
                 if cleaned.is_empty() {
                     self.line(0, "# ABORT '' (abort on any byte) is not imported");
@@ -315,9 +330,6 @@ impl Importer {
                 }
             }
             Keyword::ClrAbort => {
-                let Some(cleaned) = self.limited(arg, &cleaned, "CLR_ABORT") else {
-                    return;
-                };
                 // chat's loop bound shrinks as it deletes (see compile.rs); copy that.
                 let mut live = self.aborts.len();
                 let mut slots: Vec<Option<Vec<u8>>> = self.aborts.drain(..).map(Some).collect();
@@ -343,7 +355,7 @@ impl Importer {
                     let name = self.param(&name);
                     self.line(0, &format!("timeout {name}"));
                 } else if t > max_timeout() {
-                    self.error.get_or_insert(ImportError {
+                    self.error = Some(ImportError {
                         line,
                         message: format!(
                             "`TIMEOUT {raw}` is longer than a year, which a native script cannot \
@@ -368,24 +380,14 @@ impl Importer {
                 let text = self.literal(&text, true);
                 self.line(0, &format!("say {text}"));
             }
-            Keyword::Report => {
-                if self.reports.len() >= MAX_REPORTS {
-                    return self.stop("Too many REPORT strings", 2);
+            Keyword::Report | Keyword::ClrReport | Keyword::Echo | Keyword::Hangup => {
+                // Not imported, but counted as chat counts them (its table holds 50).
+                let s1 = c_str(&cleaned).to_vec();
+                match k {
+                    Keyword::Report => self.reports.push(s1),
+                    Keyword::ClrReport => self.reports.retain(|r| *r != s1),
+                    _ => {}
                 }
-                let Some(cleaned) = self.limited(arg, &cleaned, "REPORT") else {
-                    return;
-                };
-                self.reports.push(cleaned);
-                self.line(0, &format!("# REPORT {raw}: not imported (`atchat run -v` shows what the modem says)"));
-            }
-            Keyword::ClrReport => {
-                let Some(cleaned) = self.limited(arg, &cleaned, "REPORT") else {
-                    return;
-                };
-                self.reports.retain(|r| *r != cleaned);
-                self.line(0, &format!("# CLRREPORT {raw}: not imported (`atchat run -v` shows what the modem says)"));
-            }
-            Keyword::Echo | Keyword::Hangup => {
                 let name = format!("{k:?}").to_uppercase();
                 self.line(
                     0,
