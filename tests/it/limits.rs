@@ -65,10 +65,15 @@ fn run(cmd: &mut Command) -> Ran {
 #[track_caller]
 fn run_with_peak(cmd: &mut Command) -> Ran {
     use std::os::unix::process::CommandExt;
-    // SAFETY: ptrace(PTRACE_TRACEME) is async-signal-safe; nothing else runs before exec.
+    // SAFETY: setrlimit and ptrace(PTRACE_TRACEME) are async-signal-safe; nothing else runs
+    // before exec.
     unsafe {
         cmd.pre_exec(|| {
-            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
+            // A regression must fail here, not take the shared machine's memory with it.
+            let cap = libc::rlimit { rlim_cur: 2 << 30, rlim_max: 2 << 30 };
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) < 0
+                || libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -249,6 +254,24 @@ fn a_long_line_with_control_bytes_is_shown_as_a_window_of_escapes() {
     assert!(r.stderr.contains("\\e[2J\\x07\" junk"), "{}", r.stderr);
     assert!(!r.stderr.contains(['\u{1b}', '\u{7}']), "raw control bytes: {:?}", r.stderr);
     assert!(r.stderr.len() < 2_000, "{} bytes: the whole line was shown", r.stderr.len());
+}
+
+// ------------------------------------------------------------------ run time
+
+/// Strings a script builds are bounded: doubling one in a recursion or a retry loop stops
+/// with an error at 64 KiB instead of taking gigabytes.
+#[test]
+fn a_string_that_doubles_stops_at_the_limit() {
+    let scripts = [
+        ("recursion", "proc f(s) {\n    return f(\"{s}{s}\")\n}\nsay f(\"x\")\n"),
+        ("retry", "let a = \"x\"\nretry 60 times {\n    let a = \"{a}{a}\"\n    fail\n}\n"),
+    ];
+    for (name, text) in scripts {
+        let (_d, path) = file("grow.atc", text.as_bytes());
+        let r = run(atchat().arg("run").arg(&path).args(["--port", "sim:hayes"]));
+        r.assert_clean_failure(1, name);
+        assert!(r.stderr.contains("a string longer than 64 KiB"), "{name}: {}", r.stderr);
+    }
 }
 
 // ------------------------------------------------------------------ output (issue 11.6)
