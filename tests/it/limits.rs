@@ -411,9 +411,8 @@ fn the_largest_scripts_stay_within_the_memory_bound() {
 #[test]
 fn the_largest_program_file_decodes_within_the_memory_bound() {
     use atchat::bytecode::{encoding, Op, Program};
-    let mut program = Program::default();
-    // The section's own item count is one of the items.
-    program.code = vec![Op::Halt; encoding::MAX_ITEMS - 12];
+    // The sections' own item counts are items too.
+    let program = Program { code: vec![Op::Halt; encoding::MAX_ITEMS - 12], ..Program::default() };
     let bytes = encoding::encode(&program);
     assert!(bytes.len() <= encoding::MAX_FILE_SIZE, "{} bytes", bytes.len());
     let (_d, path) = file("big.atcb", &bytes);
