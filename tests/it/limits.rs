@@ -420,3 +420,39 @@ fn the_largest_program_file_decodes_within_the_memory_bound() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.peak_kb < MEMORY_BOUND_KB, "disasm: {} kB", r.peak_kb);
 }
+
+// ------------------------------------------------------------------ the invariant
+
+/// Every file read as input goes through `src/input.rs` and its limits (ARCHITECTURE.md).
+/// Reads elsewhere are listed here with the reason they are bounded.
+#[test]
+fn files_are_read_only_through_input_rs() {
+    const ALLOWED: &[(&str, &str)] = &[
+        ("src/input.rs", "the one reader, with a limit"),
+        ("src/chat/compile.rs", "chat's @file, read through `take(1023)` as chat reads it"),
+        ("src/port/lock.rs", "UUCP lock files and /proc/PID/comm: system files of a few bytes"),
+    ];
+    let mut found = Vec::new();
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().display().to_string();
+            if ALLOWED.iter().any(|(f, _)| *f == rel) || !path.extension().is_some_and(|e| e == "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let reads = ["fs::read(", "fs::read_to_string(", "read_to_end(", ".read_to_string("];
+                if reads.iter().any(|r| line.contains(r)) && !line.contains("input::read") {
+                    found.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "files read without a limit:\n{}", found.join("\n"));
+}
