@@ -1,9 +1,9 @@
 //! The one loop where the VM and a port meet.
 //!
 //! The driver performs each [`Effect`] of the [`Machine`] on a [`Port`], hands bytes from
-//! the port to the machine, writes the transcript (`-v`, `--log`) and turns signals into a
-//! clean stop. It runs on the port's clock, so on the virtual-time simulator a script with a
-//! 60 s timeout finishes at once.
+//! the port to the machine, writes the transcript (`-v`, `--log`, `--record`) and turns
+//! signals into a clean stop. It runs on the port's clock, so on the virtual-time simulator
+//! (or a replay) a script with a 60 s timeout finishes at once.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use crate::lang::literal::{escape_bytes, format_duration};
 use crate::port::{Port, PortError};
+use crate::record::{Action, Recorder, Refusal};
 use crate::vm::monitor::Output;
-use crate::vm::{Control, Effect, Failure, Machine, Note, Outcome, Reply};
+use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
 
 /// Longest single read: keeps the loop responsive to signals.
 const READ_SLICE: Duration = Duration::from_millis(50);
@@ -53,6 +54,9 @@ pub struct Transcript {
     pub verbose: bool,
     /// JSON lines (`--log FILE`).
     pub log: Option<Box<dyn Write>>,
+    /// A transcript to replay (`--record FILE`): every byte each way, line operations,
+    /// carrier, with their times; masked like the rest.
+    pub record: Option<Recorder>,
     /// Collected `say` output and messages, when not printing (tests, the REPL).
     pub capture: Option<Vec<String>>,
     /// What the transcript must never show.
@@ -86,7 +90,7 @@ impl Transcript {
 
     /// Whether anything records events; callers skip formatting when nothing does.
     fn enabled(&self) -> bool {
-        self.verbose || self.log.is_some()
+        self.verbose || self.log.is_some() || self.record.is_some()
     }
 
     fn event(&mut self, at: Duration, kind: &str, text: String) {
@@ -94,6 +98,15 @@ impl Transcript {
             return;
         }
         let text = self.mask(text);
+        if let Some(record) = &mut self.record {
+            match kind {
+                "send" => record.wrote(at, &text, Ok(())),
+                "recv" => record.received(at, &text),
+                // Recorded with its outcome once performed (`performed`).
+                "control" => {}
+                _ => record.comment(at, &text),
+            }
+        }
         if self.verbose {
             let arrow = match kind {
                 "send" => ">",
@@ -112,6 +125,9 @@ impl Transcript {
 
     fn say(&mut self, at: Duration, text: String) {
         let text = self.mask(text);
+        if let Some(record) = &mut self.record {
+            record.comment(at, &format!("say: {text}"));
+        }
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
             None => self.stderr_line(format_args!("{text}")),
@@ -122,12 +138,94 @@ impl Transcript {
         }
     }
 
+    /// The top of the recording: its header and the port's name, masked.
+    fn begin(&mut self, port: &str) {
+        let Some(header) = self.record.as_mut().map(Recorder::take_header) else {
+            return;
+        };
+        let header: Vec<String> = header.into_iter().map(|h| self.mask(h)).collect();
+        let port = self.mask(port.to_string());
+        if let Some(record) = &mut self.record {
+            record.begin(&port, &header);
+        }
+    }
+
+    /// A line operation and how the port took it, for the recording.
+    fn performed(&mut self, at: Duration, control: Control, reply: &Reply) {
+        if self.record.is_none() {
+            return;
+        }
+        let action = match control {
+            Control::Dtr(on) => Action::Dtr(on),
+            Control::Rts(on) => Action::Rts(on),
+            Control::Break(d) => Action::Break(d),
+            Control::Baud(b) => Action::Baud(b),
+            Control::DiscardInput => Action::Flush,
+            // How long a write may wait is the port's business (chat's alarm): the modem
+            // sees nothing of it, and a replay has nothing to check it against.
+            Control::WriteDeadline(_) => return,
+        };
+        let refusal = self.refusal(reply);
+        if let Some(record) = &mut self.record {
+            record.action(at, action, refusal.as_ref().map_or(Ok(()), Err));
+        }
+    }
+
+    /// What the port said of carrier, for the recording.
+    fn carrier(&mut self, at: Duration, reply: &Reply) {
+        let refusal = self.refusal(reply);
+        if let Some(record) = &mut self.record {
+            match (reply, refusal) {
+                (Reply::Carrier(up), _) => record.carrier(at, Ok(*up)),
+                (_, Some(refusal)) => record.carrier(at, Err(&refusal)),
+                _ => {}
+            }
+        }
+    }
+
     /// A line on stderr; the first failure is kept for [`run`] to stop on.
     fn stderr_line(&mut self, line: std::fmt::Arguments) {
         if self.stderr_failed.is_none() {
             if let Err(e) = writeln!(std::io::stderr(), "{line}") {
                 self.stderr_failed = Some(e);
             }
+        }
+    }
+
+    /// The port failed reading or writing (it is gone), for the recording.
+    fn port_failed(&mut self, at: Duration, reply: &Reply) {
+        if let Some(refusal) = self.refusal(reply) {
+            if let Some(record) = &mut self.record {
+                record.read_failed(at, &refusal.message);
+            }
+        }
+    }
+
+    /// A failed reply as the recording writes it, masked.
+    fn refusal(&self, reply: &Reply) -> Option<Refusal> {
+        match reply {
+            Reply::Failed(f) if self.record.is_some() => {
+                Some(Refusal { unsupported: f.unsupported, message: self.mask(f.message.clone()) })
+            }
+            _ => None,
+        }
+    }
+
+    /// The run is over: the recording's `end` line.
+    fn ended(&mut self, at: Duration, outcome: &ExitStatus) {
+        let message = outcome.message.clone().map(|m| self.mask(m));
+        if let Some(record) = &mut self.record {
+            record.end(at, outcome.code, message.as_deref());
+        }
+    }
+
+    /// What the port has to say at the end (a replay the script left unfinished): on
+    /// stderr, or collected as `note: ...`.
+    fn closing_note(&mut self, note: String) {
+        let note = self.mask(note);
+        match &mut self.capture {
+            Some(lines) => lines.push(format!("note: {note}")),
+            None => self.stderr_line(format_args!("atchat: {note}")),
         }
     }
 
@@ -162,27 +260,41 @@ impl Transcript {
             }
             Note::TimedOut { at, after } => format!("{at}: timed out after {}", format_duration(after)),
             Note::Attempt { at, attempt } => format!("{at}: attempt {attempt}"),
+            Note::NoFinal { at, command, after } => format!(
+                "{at}: `{command}` sent no final result code ({} of silence after its answer)",
+                format_duration(after)
+            ),
         };
         self.event(at, "note", text);
     }
 }
 
 /// Runs `vm` to the end on `port`. The outcome's code is the process exit code.
-pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> Outcome {
+pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> ExitStatus {
     transcript.secrets = vm.secrets().to_vec();
+    transcript.begin(port.name());
     let start = port.now();
+    let outcome = run_from(vm, port, transcript, start);
+    transcript.ended(port.now().saturating_sub(start), &outcome);
+    if let Some(note) = port.closing_note() {
+        transcript.closing_note(note);
+    }
+    outcome
+}
+
+fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, start: Duration) -> ExitStatus {
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {
         // Output the user asked for (`say`, `-v`) that cannot be written is an I/O error.
         if let Some(e) = transcript.stderr_failed.take() {
             let message = format!("cannot write to standard error: {e}");
-            return Outcome { code: 2, message: Some(message) };
+            return ExitStatus { code: 2, message: Some(message) };
         }
         let signal = STOP_SIGNAL.swap(0, Ordering::SeqCst);
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
             if transcript.keep_lines_on_stop {
-                return Outcome { code: 2, message: Some(signal_name(signal).to_string()) };
+                return ExitStatus { code: 2, message: Some(signal_name(signal).to_string()) };
             }
             return stop_on_signal(port, signal);
         }
@@ -206,7 +318,11 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 }
                 match paced_write(port, &bytes, pace, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => failed(e),
+                    Err(e) => {
+                        let reply = failed(e);
+                        transcript.port_failed(port.now().saturating_sub(start), &reply);
+                        reply
+                    }
                 }
             }
             Effect::Wait { until } => {
@@ -216,16 +332,26 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 };
                 match read_into(vm, port, &mut buf, timeout, transcript, start) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => failed(e),
+                    Err(e) => {
+                        let reply = failed(e);
+                        transcript.port_failed(port.now().saturating_sub(start), &reply);
+                        reply
+                    }
                 }
             }
-            Effect::QueryCarrier => match port.carrier() {
-                Ok(up) => Reply::Carrier(up),
-                Err(e) => failed(e),
-            },
+            Effect::QueryCarrier => {
+                let reply = match port.carrier() {
+                    Ok(up) => Reply::Carrier(up),
+                    Err(e) => failed(e),
+                };
+                transcript.carrier(now - start, &reply);
+                reply
+            }
             Effect::Control(control) => {
                 transcript.event(now - start, "control", format!("{control:?}"));
-                perform(port, control)
+                let reply = perform(port, control);
+                transcript.performed(now - start, control, &reply);
+                reply
             }
         };
     }
@@ -301,12 +427,12 @@ fn failed(error: PortError) -> Reply {
 }
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
-fn stop_on_signal(port: &mut dyn Port, signal: i32) -> Outcome {
+fn stop_on_signal(port: &mut dyn Port, signal: i32) -> ExitStatus {
     if std::env::var_os("ATCHAT_NO_HANGUP_ON_SIGNAL").is_none() && port.set_dtr(false).is_ok() {
         port.pause(crate::bytecode::compiler::HANGUP_DTR_LOW);
         let _ = port.set_dtr(true);
     }
-    Outcome { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
+    ExitStatus { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
 }
 
 // ---------------------------------------------------------------- watched runs (REPL, debugger)
@@ -329,7 +455,7 @@ pub trait Watch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stopped {
     /// The run is over.
-    Done(Outcome),
+    Done(ExitStatus),
     /// [`Watch::stop_before`] asked to stop; running again continues from there.
     Paused,
     /// Ctrl-C (SIGINT, after [`install_signal_handlers`]): the machine is left as it was, in

@@ -24,10 +24,10 @@ pub const SCRIPT: Limit = Limit {
     what: "a script and its modules",
     bytes: 128 << 10,
 };
-/// Compiled programs (`.atcb`); the decoder refuses larger ones too.
+/// Compiled programs (`.atcb`); the decoder refuses larger ones too (its `MAX_FILE_SIZE`).
 pub const PROGRAM: Limit = Limit {
     what: "compiled programs",
-    bytes: crate::bytecode::encoding::MAX_FILE_SIZE,
+    bytes: 4 << 20,
 };
 /// chat(8) scripts (`atchat chat -f`, `atchat import`).
 pub const CHAT_SCRIPT: Limit = Limit {
@@ -92,43 +92,4 @@ pub fn read_to_string(path: &Path, limit: Limit) -> io::Result<String> {
             "stream did not contain valid UTF-8",
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TINY: Limit = Limit {
-        what: "tests",
-        bytes: 4,
-    };
-
-    #[test]
-    fn reads_up_to_the_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, "abcd").unwrap();
-        assert_eq!(read(&path, TINY).unwrap(), b"abcd");
-        std::fs::write(&path, "abcde").unwrap();
-        let e = read(&path, TINY).unwrap_err();
-        assert_eq!(e.to_string(), "larger than 4 bytes, the limit for tests");
-        assert!(is_too_large(&e));
-    }
-
-    #[test]
-    fn an_endless_file_stops_at_the_limit() {
-        let e = read(Path::new("/dev/zero"), SCRIPT).unwrap_err();
-        assert_eq!(e.to_string(), "larger than 128 KiB, the limit for a script and its modules");
-    }
-
-    #[test]
-    fn text_must_be_utf8() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"\xff").unwrap();
-        assert_eq!(
-            read_to_string(&path, TINY).unwrap_err().kind(),
-            io::ErrorKind::InvalidData
-        );
-    }
 }

@@ -106,9 +106,9 @@ struct Importer {
     error: Option<ImportError>,
 }
 
-/// A chat comment line as a native one. chat's lines end at `\n` only; a `\r` inside one
-/// would end the native comment and turn its rest into code, so control bytes are
-/// written escaped.
+/// Text from the chat script (a comment line, a keyword's argument) as the text of a native
+/// comment. chat's lines end at `\n` only; a `\r` inside one would end the native comment
+/// and turn its rest into code, so control bytes are written escaped.
 fn comment(text: &[u8]) -> String {
     String::from_utf8_lossy(text)
         .chars()
@@ -203,11 +203,11 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
         im.line(0, &comment(text));
     }
     let mut head = String::new();
-    let _ = writeln!(head, "# Imported from {} by `atchat import`.", options.name);
+    let name = comment(options.name.as_bytes());
+    let _ = writeln!(head, "# Imported from {name} by `atchat import`.");
     let _ = writeln!(
         head,
-        "# Runs like `atchat chat -f {}`; differences: input is not stripped to 7 bits, and",
-        options.name
+        "# Runs like `atchat chat -f {name}`; differences: input is not stripped to 7 bits, and"
     );
     let _ = writeln!(head, "# a send is not cut short by the timeout.");
     for p in &im.params {
@@ -288,7 +288,8 @@ impl Importer {
 
     fn keyword(&mut self, k: Keyword, arg: &[u8], line: u32) {
         let cleaned = clean(arg, false, &self.subst).bytes;
-        let raw = String::from_utf8_lossy(arg).into_owned();
+        // Only ever written inside comments.
+        let raw = comment(arg);
         // chat's tables hold 50 strings; the 51st is fatal before its length is looked at.
         let full = match k {
             Keyword::Abort => (self.aborts.len() >= MAX_ABORTS).then_some("ABORT"),
@@ -403,7 +404,7 @@ impl Importer {
         if s.first() == Some(&b'@') && s.len() > 1 {
             // chat reads the file when it gets here (often a FIFO fed by a helper); the
             // native script takes its contents as a param.
-            let raw = String::from_utf8_lossy(&s[1..]).trim_start().to_string();
+            let raw = comment(&s[1..]).trim_start().to_string();
             let name = format!(
                 "at_file{}",
                 self.params

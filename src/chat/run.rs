@@ -83,6 +83,14 @@ pub fn main(program: &str, args: &[Vec<u8>]) -> u8 {
         let _ = write!(std::io::stderr(), "{}", usage_text(program));
         return 1;
     };
+    if args.help {
+        // A stdout that cannot take the help is an I/O error (exit 2), not a panic.
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(super::help::help_text(program).as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => 0,
+            Err(_) => 2,
+        };
+    }
     let mut report = None;
     for (path, verbose) in &args.report_files {
         report = None;

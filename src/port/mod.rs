@@ -70,6 +70,12 @@ pub trait Port {
     fn pause(&mut self, duration: Duration) {
         std::thread::sleep(duration);
     }
+
+    /// Something the user should hear when the run is over, such as a replay the script
+    /// ended before the recording did. Most ports have nothing to say.
+    fn closing_note(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The reason of a write that failed at its deadline ([`Port::set_write_deadline`]).
@@ -96,6 +102,9 @@ pub enum PortError {
     Unsupported { port: String, op: &'static str, reason: String },
     /// The port specification itself is wrong.
     BadSpec { spec: String, reason: String },
+    /// A replayed session (`replay:FILE`): the script did something other than the
+    /// recording at transcript line `line`.
+    Diverged { port: String, line: usize, message: String },
 }
 
 impl std::fmt::Display for PortError {
@@ -109,6 +118,9 @@ impl std::fmt::Display for PortError {
                 write!(f, "`{port}` cannot {op}: {reason}")
             }
             PortError::BadSpec { spec, reason } => write!(f, "bad port `{spec}`: {reason}"),
+            PortError::Diverged { port, line, message } => {
+                write!(f, "`{port}` diverged from the recording at line {line}: {message}")
+            }
         }
     }
 }
@@ -116,7 +128,9 @@ impl std::fmt::Display for PortError {
 impl std::error::Error for PortError {}
 
 mod fd;
+pub mod info;
 pub mod lock;
+pub mod replay;
 pub mod rfc2217;
 pub mod serial;
 pub mod spec;
@@ -128,7 +142,8 @@ pub use spec::{DataBits, FlowControl, OptionError, Parity, PortSpec, SerialOptio
 
 /// Opens the port `spec` names. Serial line settings in `opts` apply to a device path (and
 /// to the remote line of an RFC 2217 port); stdin/stdout is used as pppd set it up; a `sim:`
-/// port is the simulated modem in-process, on the real clock.
+/// port is the simulated modem in-process, on the real clock; a `replay:` port plays a
+/// transcript back on virtual time.
 ///
 /// Devices are locked in `$ATCHAT_LOCK_DIR`, else `/var/lock`.
 pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, PortError> {
@@ -143,5 +158,6 @@ pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, Port
             Ok(Box::new(rfc2217::Rfc2217Port::connect(host, *port, &name, opts)?))
         }
         PortSpec::Sim(rest) => Ok(Box::new(sim::SimPort::open(rest, sim::SimClock::Real)?)),
+        PortSpec::Replay(path) => Ok(Box::new(replay::ReplayPort::open(path)?)),
     }
 }

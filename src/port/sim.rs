@@ -1,4 +1,5 @@
-//! `sim:` ports: the simulated modem in-process (`sim:hayes`, `sim:gsm?scenario=FILE`).
+//! `sim:` ports: the simulated modem in-process (`sim:hayes`, `sim:huawei-e1752`,
+//! `sim:./my-modem.toml`, `sim:gsm?scenario=FILE`).
 //!
 //! The port carries every modem line (DTR, RTS, break, DCD, baud) straight to the
 //! [`Modem`] engine. On [`SimClock::Virtual`] time only moves when the driver waits in
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{monotonic_now, Port, PortError};
-use crate::sim::{Modem, Profile, Scenario, ScenarioError};
+use crate::sim::{Modem, ModemProfile, ProfileError, Scenario, ScenarioError, MAX_PROFILE_BYTES};
 
 /// Reads and parses a scenario file. The engine only parses text; the file is read here,
 /// at the edge, for `sim:` ports and for `atchat sim --scenario`.
@@ -20,6 +21,27 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
         source,
     })?;
     Scenario::parse(&text)
+}
+
+/// The modem profile `name_or_file` names: a bundled profile's name (`gsm`,
+/// `huawei-e1752`), or a path to a TOML file (it has a `/` or ends in `.toml`). The file
+/// is read here, at the edge, for `sim:` ports and for `atchat sim --profile`.
+pub fn load_profile(name_or_file: &str) -> Result<ModemProfile, ProfileError> {
+    if !(name_or_file.contains('/') || name_or_file.ends_with(".toml")) {
+        return ModemProfile::bundled(name_or_file);
+    }
+    let read_error = |source| ProfileError::Read {
+        path: name_or_file.to_string(),
+        source,
+    };
+    let file = std::fs::File::open(name_or_file).map_err(read_error)?;
+    // Read one byte past the limit, so a larger file is told apart without reading it all.
+    let mut text = String::new();
+    use std::io::Read as _;
+    file.take(MAX_PROFILE_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(read_error)?;
+    ModemProfile::parse(name_or_file, &text)
 }
 
 /// Which clock a [`SimPort`] runs on.
@@ -46,23 +68,16 @@ pub struct SimPort {
 }
 
 impl SimPort {
-    /// Opens a sim port from `spec`, what follows `sim:`: a profile (`hayes` or `gsm`)
-    /// then optional `?key=value&...` with `scenario=FILE` and `pin=DIGITS`.
+    /// Opens a sim port from `spec`, what follows `sim:`: a profile (a bundled name such
+    /// as `hayes`, `gsm`, `huawei-e1752`, or a `.toml` file) then optional
+    /// `?key=value&...` with `scenario=FILE` and `pin=DIGITS`.
     pub fn open(spec: &str, clock: SimClock) -> Result<SimPort, PortError> {
         let bad = |reason: String| PortError::BadSpec {
             spec: format!("sim:{spec}"),
             reason,
         };
         let (profile, query) = spec.split_once('?').unwrap_or((spec, ""));
-        let profile = match profile {
-            "hayes" => Profile::Hayes,
-            "gsm" => Profile::Gsm,
-            other => {
-                return Err(bad(format!(
-                    "unknown profile `{other}`; use `hayes` or `gsm`"
-                )))
-            }
-        };
+        let profile = load_profile(profile).map_err(|e| bad(e.to_string()))?;
         let mut scenario = Scenario::default();
         let mut pin = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -88,7 +103,7 @@ impl SimPort {
         }
         Ok(SimPort::with_modem(
             format!("sim:{spec}"),
-            Modem::new(profile, scenario),
+            Modem::with_profile(profile, scenario),
             clock,
         ))
     }

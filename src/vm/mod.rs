@@ -9,6 +9,6 @@ pub mod matcher;
 pub mod monitor;
 pub mod value;
 
-pub use effect::{Control, Effect, Failure, Outcome, Reply};
+pub use effect::{Control, Effect, ExitStatus, Failure, Reply};
 pub use machine::{Machine, Note, Pending, SetupError};
 pub use value::Value;

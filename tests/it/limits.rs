@@ -431,6 +431,9 @@ fn files_are_read_only_through_input_rs() {
         ("src/input.rs", "the one reader, with a limit"),
         ("src/chat/compile.rs", "chat's @file, read through `take(1023)` as chat reads it"),
         ("src/port/lock.rs", "UUCP lock files and /proc/PID/comm: system files of a few bytes"),
+        ("src/port/info.rs", "sysfs attributes, read through `take(MAX_ATTRIBUTE)`"),
+        ("src/port/sim.rs", "a modem profile file, read through `take(MAX_PROFILE_BYTES + 1)` and refused past it"),
+        ("src/port/replay.rs", "a recorded transcript, read through `take(MAX_FILE + 1)` and refused past it"),
     ];
     let mut found = Vec::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
@@ -455,4 +458,50 @@ fn files_are_read_only_through_input_rs() {
         }
     }
     assert!(found.is_empty(), "files read without a limit:\n{}", found.join("\n"));
+}
+
+/// `input::read` at a small limit: up to it the file is read whole, one byte past it is the
+/// limit's error; an endless file stops at the limit; text must be UTF-8.
+#[test]
+fn input_reads_up_to_the_limit_and_no_further() {
+    const TINY: input::Limit = input::Limit { what: "tests", bytes: 4 };
+    let (dir, path) = file("f", b"abcd");
+    assert_eq!(input::read(&path, TINY).unwrap(), b"abcd");
+    std::fs::write(&path, "abcde").unwrap();
+    let e = input::read(&path, TINY).unwrap_err();
+    assert_eq!(e.to_string(), "larger than 4 bytes, the limit for tests");
+    assert!(input::is_too_large(&e));
+
+    let e = input::read(Path::new("/dev/zero"), input::SCRIPT).unwrap_err();
+    assert_eq!(e.to_string(), "larger than 128 KiB, the limit for a script and its modules");
+    assert!(input::is_too_large(&e));
+
+    std::fs::write(&path, b"\xff").unwrap();
+    let e = input::read_to_string(&path, TINY).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+    assert!(!input::is_too_large(&e));
+    drop(dir);
+}
+
+/// The `command` statement obeys the same limits: arms whose actions nest further `command`s
+/// stop at the nesting limit, in `check` and `run`; a command line built by doubling a string
+/// stops at the string limit, at the command's line.
+#[test]
+fn a_command_obeys_the_nesting_and_string_limits() {
+    let n = 3_000;
+    let text = "command \"AT\" expect {\n    OK => {\n".repeat(n) + "say \"deep\"\n" + &"}\n}\n".repeat(n);
+    let (_d, path) = file("deep.atc", text.as_bytes());
+    for args in [vec!["check"], vec!["run", "--port", "sim:hayes"]] {
+        let r = run(atchat().arg(args[0]).arg(&path).args(&args[1..]));
+        r.assert_clean_failure(1, &format!("nested commands, {}", args[0]));
+        assert!(r.stderr.contains("atchat::too-deep"), "{}", r.stderr);
+        // Level 101 is the arms' `{` of the 51st command, on line 101.
+        assert!(r.stderr.contains("deep.atc:101:"), "{}", r.stderr);
+    }
+
+    let text = "let a = \"x\"\nretry 60 times {\n    command \"AT{a}{a}\" expect {\n        OK => ignore\n        ERROR => ignore\n    }\n    let a = \"{a}{a}\"\n    fail\n}\n";
+    let (_d, path) = file("grow.atc", text.as_bytes());
+    let r = run(atchat().arg("run").arg(&path).args(["--port", "sim:hayes"]));
+    r.assert_clean_failure(1, "a doubling command line");
+    assert!(r.stderr.contains("grow.atc:3: a string longer than 64 KiB"), "{}", r.stderr);
 }

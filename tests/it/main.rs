@@ -2,17 +2,25 @@
 
 mod support;
 
+mod architecture;
 mod bytecode;
 mod chat;
 mod check;
 mod cli;
 mod docs;
+mod editors;
 mod examples;
+mod fuzz;
 mod limits;
+mod manual;
 mod matcher;
+mod port_listing;
 mod ports;
+mod pppd;
 mod props;
+mod replay;
 mod run;
+mod security;
 mod sim;
 mod syntax;
 mod repl;

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::cli::Test;
+
 /// A running `atchat sim`, killed when dropped.
 struct Sim {
     child: Child,
@@ -237,13 +239,9 @@ fn a_second_caller_gets_busy() {
 
 #[test]
 fn nothing_listens_beyond_loopback_unless_asked() {
-    let output = Command::new(env!("CARGO_BIN_EXE_atchat"))
+    Test::new()
         .args(["sim", "--tcp", "0.0.0.0:0"])
-        .output()
-        .expect("run atchat sim");
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
-        "atchat sim: `0.0.0.0:0` is not a loopback address; add --allow-remote to use it\n"
-    );
+        .status(1)
+        .stderr("atchat sim: `0.0.0.0:0` is not a loopback address; add --allow-remote to use it\n")
+        .run();
 }
