@@ -68,6 +68,21 @@ pub struct Transcript {
     pub keep_lines_on_stop: bool,
     /// Why stderr could not be written (`say`, `-v`): the run stops with exit 2.
     stderr_failed: Option<std::io::Error>,
+    /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
+    pub syslog: bool,
+}
+
+/// Opens syslog as chat(8) does (facility LOCAL2, with the pid) under the ident `atchat`.
+pub fn open_syslog() {
+    // SAFETY: a static identifier; openlog keeps the pointer.
+    unsafe { libc::openlog(c"atchat".as_ptr(), libc::LOG_PID, libc::LOG_LOCAL2) };
+}
+
+/// One line to syslog (already masked); NUL bytes, which C strings cannot hold, become `?`.
+pub fn syslog(priority: libc::c_int, text: &str) {
+    let Ok(text) = std::ffi::CString::new(text.replace('\0', "?")) else { return };
+    // SAFETY: a constant format and a NUL-terminated argument.
+    unsafe { libc::syslog(priority, c"%s".as_ptr(), text.as_ptr()) };
 }
 
 impl Transcript {
@@ -115,6 +130,9 @@ impl Transcript {
                 _ => "=",
             };
             self.stderr_line(format_args!("{:>9.3} {arrow} {text}", at.as_secs_f64()));
+            if self.syslog {
+                syslog(libc::LOG_INFO, &format!("{arrow} {text}"));
+            }
         }
         if let Some(log) = &mut self.log {
             let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
@@ -125,6 +143,9 @@ impl Transcript {
 
     fn say(&mut self, at: Duration, text: String) {
         let text = self.mask(text);
+        if self.syslog {
+            syslog(libc::LOG_NOTICE, &text);
+        }
         if let Some(record) = &mut self.record {
             record.comment(at, &format!("say: {text}"));
         }
