@@ -239,8 +239,27 @@ fn hex(bytes: &[u8]) -> String {
 
 // ---------------------------------------------------------------- encoding
 
+/// The secret params of `program` whose default is not empty, by name. A `.atcb` file holds
+/// defaults as constants, in plain text for anyone who can read the file, so `atchat
+/// compile` refuses these: the value is to be given when the program runs (`-D`, the
+/// environment).
+pub fn secret_defaults(program: &Program) -> Vec<&str> {
+    program
+        .globals
+        .iter()
+        .filter(|g| {
+            g.param.as_ref().is_some_and(|p| {
+                let value = p.default.and_then(|k| program.consts.get(k as usize));
+                p.secret && value.is_some_and(|c| !matches!(c, Const::Str(s) if s.is_empty()))
+            })
+        })
+        .map(|g| g.name.as_str())
+        .collect()
+}
+
 /// Writes `program` in the binary form described at the top of this module. Every field is
-/// written as is, valid or not; [`decode`] is where validity is checked.
+/// written as is, valid or not; [`decode`] is where validity is checked. A secret param's
+/// default is written too: check [`secret_defaults`] before writing a file.
 pub fn encode(program: &Program) -> Vec<u8> {
     let mut w = Writer { out: Vec::new() };
     w.out.extend_from_slice(&MAGIC);

@@ -60,6 +60,18 @@ pub trait Port {
     }
 }
 
+/// Sleeps for `duration`, or less if a signal handler runs meanwhile (`nanosleep` is not
+/// restarted after one, where `std::thread::sleep` is). For breaks, which a script may make
+/// minutes long: SIGTERM must not wait for them; the driver stops once the port returns.
+pub(crate) fn sleep_unless_signalled(duration: Duration) {
+    let ts = libc::timespec {
+        tv_sec: libc::time_t::try_from(duration.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: duration.subsec_nanos().into(),
+    };
+    // SAFETY: a valid timespec; no remainder is asked for.
+    unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+}
+
 /// Time on the process-wide monotonic clock, from the first call.
 pub fn monotonic_now() -> Duration {
     static ORIGIN: OnceLock<Instant> = OnceLock::new();
@@ -128,5 +140,32 @@ pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, Port
             Ok(Box::new(rfc2217::Rfc2217Port::connect(host, *port, &name, opts)?))
         }
         PortSpec::Sim(rest) => Ok(Box::new(sim::SimPort::open(rest, sim::SimClock::Real)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signal_cuts_a_sleep_short() {
+        extern "C" fn nothing(_: libc::c_int) {}
+        // SAFETY: the handler does nothing at all.
+        unsafe { libc::signal(libc::SIGUSR2, nothing as *const () as libc::sighandler_t) };
+        let sleeper = std::thread::spawn(|| {
+            let start = Instant::now();
+            sleep_unless_signalled(Duration::from_secs(60));
+            start.elapsed()
+        });
+        // Until it wakes: a signal that comes before the sleep starts is not seen by it.
+        while !sleeper.is_finished() {
+            std::thread::sleep(Duration::from_millis(100));
+            // SAFETY: a live thread of this process (finished threads are not signalled).
+            unsafe {
+                libc::pthread_kill(std::os::unix::thread::JoinHandleExt::as_pthread_t(&sleeper), libc::SIGUSR2)
+            };
+        }
+        let slept = sleeper.join().unwrap();
+        assert!(slept < Duration::from_secs(30), "slept {slept:?}");
     }
 }

@@ -10,28 +10,28 @@ use std::time::{Duration, Instant};
 
 use crate::support::pty::Pty;
 
-fn atchat() -> Command {
+pub fn atchat() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_atchat"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("ATCHAT_number");
     cmd
 }
 
 /// A script in a fresh temporary folder.
-fn script(text: &str) -> (tempfile::TempDir, PathBuf) {
+pub fn script(text: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("script.atc");
     std::fs::write(&path, text).unwrap();
     (dir, path)
 }
 
-struct Ran {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 #[track_caller]
-fn run(cmd: &mut Command) -> Ran {
+pub fn run(cmd: &mut Command) -> Ran {
     let out = cmd.stdin(Stdio::null()).output().unwrap();
     Ran {
         code: out.status.code().unwrap_or(-1),
@@ -153,13 +153,13 @@ fn verbose_transcript_shows_control_bytes_and_masks_secrets() {
 }
 
 /// The test plays the modem on a pty: answers `AT\r` with OK.
-fn answer_at(pty: &mut Pty) {
+pub fn answer_at(pty: &mut Pty) {
     pty.expect(b"AT\r");
     pty.master.write_all(b"\r\nOK\r\n").unwrap();
 }
 
 /// Starts `atchat run SCRIPT --port DEVICE` with its lock files in `lock_dir`.
-fn run_on_device(script: &Path, device: &Path, lock_dir: &Path) -> std::process::Child {
+pub fn run_on_device(script: &Path, device: &Path, lock_dir: &Path) -> std::process::Child {
     atchat()
         .arg("run")
         .arg(script)

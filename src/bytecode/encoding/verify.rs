@@ -7,6 +7,8 @@
 //!   instruction of the program, each param default a constant, each line entry's file a file.
 //!   There is one pattern text per pattern, one name per procedure slot, no more parameters
 //!   than slots, and line entries are sorted by pc.
+//! - **Durations.** None is longer than the language allows ([`MAX_DURATION`], a year):
+//!   constants, operands, wait and retry tables. Deadlines are computed from them.
 //! - **Patterns.** Each has at least one segment, starts with a literal, has no empty literal
 //!   and no two captures in a row, and no empty numeric form. Each arm and
 //!   handler stores exactly as many variables as its pattern captures.
@@ -36,10 +38,12 @@
 //! before it is read, and the values' types (a `Send` of an integer is a runtime matter).
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use crate::bytecode::disassembler::op_name;
 use crate::bytecode::opcode::{DurArg, Op, VarRef};
-use crate::bytecode::program::Program;
+use crate::bytecode::program::{Const, Program};
+use crate::lang::literal::{format_duration, MAX_DURATION};
 use crate::vm::matcher::{Pattern, Segment};
 
 /// A table of the program, or its code, that an index points into.
@@ -78,6 +82,8 @@ impl Table {
 pub enum Site {
     /// An instruction's operand.
     Pc(u32),
+    /// A constant.
+    Constant(u32),
     /// A wait table, or one of its arms.
     Wait { wait: u32, arm: Option<u32> },
     Handler(u32),
@@ -91,6 +97,7 @@ impl std::fmt::Display for Site {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Site::Pc(pc) => write!(f, "at pc {pc}"),
+            Site::Constant(k) => write!(f, "in constant {k}"),
             Site::Wait { wait, arm: Some(arm) } => write!(f, "in arm {arm} of wait table {wait}"),
             Site::Wait { wait, arm: None } => write!(f, "in wait table {wait}"),
             Site::Handler(h) => write!(f, "in handler {h}"),
@@ -156,6 +163,8 @@ pub enum VerifyError {
     StackUnderflow { pc: u32, op: &'static str, needs: u32, has: u32 },
     /// Two paths reach an instruction with different stack heights.
     StackMismatch { pc: u32, first: u32, second: u32 },
+    /// A duration longer than the language allows ([`MAX_DURATION`]).
+    DurationTooLong { site: Site, duration: Duration },
 }
 
 fn plural(n: usize, one: &str) -> String {
@@ -244,6 +253,12 @@ impl std::fmt::Display for VerifyError {
                 f,
                 "stack height at pc {pc} is {first} on one path and {second} on another"
             ),
+            DurationTooLong { site, duration } => write!(
+                f,
+                "duration {} {site} is longer than a script may wait (at most a year, {} days)",
+                format_duration(*duration),
+                MAX_DURATION.as_secs() / 86400
+            ),
         }
     }
 }
@@ -323,8 +338,30 @@ impl Checker<'_> {
         Ok(())
     }
 
+    fn duration(&self, d: Duration, site: Site) -> Result<(), VerifyError> {
+        if d <= MAX_DURATION {
+            Ok(())
+        } else {
+            Err(VerifyError::DurationTooLong { site, duration: d })
+        }
+    }
+
+    /// A duration operand: fixed ones are held to the limit, variables are read at run time
+    /// (the VM holds them to it too).
+    fn dur_arg(&self, d: DurArg, site: Site) -> Result<(), VerifyError> {
+        match d {
+            DurArg::Fixed(d) => self.duration(d, site),
+            DurArg::Var(_) => Ok(()),
+        }
+    }
+
     fn tables(&self) -> Result<(), VerifyError> {
         let p = self.p;
+        for (k, c) in p.consts.iter().enumerate() {
+            if let Const::Duration(d) = c {
+                self.duration(*d, Site::Constant(len32(k)))?;
+            }
+        }
         if p.pattern_text.len() != p.patterns.len() {
             return Err(VerifyError::PatternTextCount { patterns: p.patterns.len(), texts: p.pattern_text.len() });
         }
@@ -345,6 +382,7 @@ impl Checker<'_> {
                 self.index(Table::Code, t, site)?;
             }
             for d in [wait.within, wait.idle].into_iter().flatten() {
+                self.dur_arg(d, site)?;
                 if let DurArg::Var(v) = d {
                     self.var(v, site, None, self.max_locals)?;
                 }
@@ -359,6 +397,12 @@ impl Checker<'_> {
             let site = Site::Retry(len32(r));
             self.index(Table::Code, retry.body, site)?;
             self.index(Table::Code, retry.end, site)?;
+            if let Some(every) = retry.every {
+                self.duration(every, site)?;
+            }
+            if let Some(within) = retry.within {
+                self.dur_arg(within, site)?;
+            }
             if let Some(DurArg::Var(v)) = retry.within {
                 self.var(v, site, None, self.max_locals)?;
             }
@@ -404,6 +448,13 @@ impl Checker<'_> {
         for (pc, op) in p.code.iter().enumerate() {
             let pc = len32(pc);
             let site = Site::Pc(pc);
+            match *op {
+                Op::Send { pace: Some(d), .. } | Op::Pause(d) | Op::Break(d) | Op::TryBreak(d) => {
+                    self.duration(d, site)?
+                }
+                Op::Sleep(d) | Op::SetTimeout(d) | Op::WaitCarrier(Some(d)) => self.dur_arg(d, site)?,
+                _ => {}
+            }
             match *op {
                 Op::Const(k)
                 | Op::RetryNow { message: k, .. }

@@ -1,0 +1,304 @@
+//! Secret params never reach a transcript (`-v`), a log (`--log`), a message, the debugger or
+//! a `.atcb` file, whatever their bytes and however the modem echoes them; and masking never
+//! garbles text that only looks like a secret. Each case is a reproducer from issue 11.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+use std::process::Stdio;
+use std::time::Duration;
+
+use atchat::lang::literal::escape_bytes;
+
+use crate::cli::{atchat, run, script};
+use crate::support::pty::{poll_in, Pty};
+
+/// Fails if any three bytes in a row of `secret` appear in `text`, as they are or escaped
+/// the way transcripts and messages write bytes.
+#[track_caller]
+fn assert_no_part_of(secret: &[u8], text: &str, what: &str) {
+    for piece in secret.windows(3) {
+        let mut forms = vec![escape_bytes(piece)];
+        if let Ok(raw) = std::str::from_utf8(piece) {
+            forms.push(raw.to_string());
+        }
+        for form in forms {
+            assert!(
+                !text.contains(&form),
+                "{what} shows {form:?} of the secret:\n{text}"
+            );
+        }
+    }
+}
+
+const TIMEOUT_SCRIPT: &str = "secret param pin\nsend \"AT{pin}\"\nexpect \"NEVER\" within 300ms\n";
+
+#[test]
+fn secrets_with_quotes_backslashes_control_bytes_or_non_ascii_stay_out_of_timeout_messages() {
+    let (_d, path) = script(TIMEOUT_SCRIPT);
+    for pin in [
+        "SEK\"RET9876",
+        "SEK\\RET9876",
+        "SEK\x07RET9876",
+        "SEKRÉT9876",
+    ] {
+        let r = run(atchat()
+            .arg("run")
+            .arg(&path)
+            .args(["--port", "sim:hayes", "-D"])
+            .arg(format!("pin={pin}")));
+        assert_eq!(r.code, 3, "{pin:?}: {}", r.stderr);
+        // The echo is there, masked: the message still says what came back.
+        assert!(
+            r.stderr.contains("last bytes received: \"AT***\\r"),
+            "{pin:?}: {}",
+            r.stderr
+        );
+        assert_no_part_of(pin.as_bytes(), &r.stderr, "the timeout message");
+    }
+}
+
+#[test]
+fn the_last_bytes_window_never_shows_part_of_a_secret() {
+    // The echo `AT` + secret + Zs + `\r`, then `\r\nERROR\r\n`: with 61 to 69 Zs the 80-byte
+    // window of the message starts inside the secret.
+    let secret = "SEKRET9876";
+    for zs in [61, 63, 65, 67, 69] {
+        let (_d, path) = script(&format!(
+            "secret param pin\nsend \"AT{{pin}}{}\"\nexpect \"NEVER\" within 300ms\n",
+            "Z".repeat(zs)
+        ));
+        let r = run(atchat()
+            .arg("run")
+            .arg(&path)
+            .args(["--port", "sim:hayes", "-D"])
+            .arg(format!("pin={secret}")));
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("ZZZZ\\r\\r\\nERROR\\r\\n\""),
+            "{}",
+            r.stderr
+        );
+        assert_no_part_of(secret.as_bytes(), &r.stderr, "the timeout message");
+    }
+}
+
+/// Plays a modem that echoes what it is sent three bytes at a time, each piece on its own,
+/// then answers OK: `read` takes what atchat wrote, `write` sends a piece to it.
+fn echo_in_pieces(read: &mut dyn FnMut(&mut [u8]) -> usize, write: &mut dyn FnMut(&[u8])) {
+    let mut line = Vec::new();
+    let mut buf = [0u8; 256];
+    while !line.ends_with(b"\r") {
+        let n = read(&mut buf);
+        line.extend_from_slice(&buf[..n]);
+    }
+    for piece in line.chunks(3) {
+        write(piece);
+        // Long enough that atchat reads each piece by itself.
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    write(b"\r\nOK\r\n");
+}
+
+const PIECES_SCRIPT: &str =
+    "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK within 5s\nsay \"done\"\n";
+/// Letters only, so no timestamp can contain a piece of it by chance; and a quote.
+const PIECES_SECRET: &str = "QZX\"JWKVY";
+
+/// Runs [`PIECES_SCRIPT`] on `port` with `-v` and `--log`; returns stderr and the log.
+fn run_with_transcript(port: &str, peer: impl FnOnce() + Send + 'static) -> (String, String) {
+    let (dir, path) = script(PIECES_SCRIPT);
+    let log = dir.path().join("log.jsonl");
+    let modem = std::thread::spawn(peer);
+    let out = atchat()
+        .arg("run")
+        .arg(&path)
+        .args(["--port", port, "-v", "--log"])
+        .arg(&log)
+        .arg("-D")
+        .arg(format!("pin={PIECES_SECRET}"))
+        .env("ATCHAT_LOCK_DIR", dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    modem.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    (stderr, std::fs::read_to_string(&log).unwrap())
+}
+
+#[track_caller]
+fn assert_masked_transcript(stderr: &str, log: &str) {
+    assert!(stderr.contains("> AT+CPIN=***\\r"), "{stderr}");
+    // Each piece was read by itself, and the echo of the secret shows as one `***`.
+    let received: String = stderr
+        .lines()
+        .filter(|l| l.contains(" < "))
+        .map(|l| l.split(" < ").nth(1).unwrap())
+        .collect();
+    assert_eq!(received, "AT+CPIN=***\\r\\r\\nOK\\r\\n", "{stderr}");
+    assert!(
+        stderr.lines().filter(|l| l.contains(" < ")).count() >= 4,
+        "{stderr}"
+    );
+    assert_no_part_of(PIECES_SECRET.as_bytes(), stderr, "-v");
+    assert_no_part_of(PIECES_SECRET.as_bytes(), log, "--log");
+    assert!(log.contains("AT+CPIN=***"), "{log}");
+}
+
+#[test]
+fn a_tcp_modem_echoing_in_small_pieces_never_shows_the_secret() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = format!("tcp://{}", listener.local_addr().unwrap());
+    let (stderr, log) = run_with_transcript(&port, move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut reader = stream.try_clone().unwrap();
+        let mut writer = stream;
+        echo_in_pieces(&mut |buf| reader.read(buf).unwrap(), &mut |piece| {
+            writer.write_all(piece).unwrap()
+        });
+        // Hold the connection until atchat closes it.
+        let _ = reader.read(&mut [0u8; 64]);
+    });
+    assert_masked_transcript(&stderr, &log);
+}
+
+#[test]
+fn a_pty_modem_echoing_in_small_pieces_never_shows_the_secret() {
+    let pty = Pty::new();
+    let device = pty.path.display().to_string();
+    let (stderr, log) = run_with_transcript(&device, move || {
+        let mut master = pty.master;
+        let fd = master.as_raw_fd();
+        let mut writer = master.try_clone().unwrap();
+        echo_in_pieces(
+            &mut |buf| {
+                if poll_in(fd, Duration::from_millis(50)) {
+                    master.read(buf).unwrap_or(0)
+                } else {
+                    0
+                }
+            },
+            &mut |piece| writer.write_all(piece).unwrap(),
+        );
+        // Keep the master open until atchat has read the reply and closed the device.
+        std::thread::sleep(Duration::from_millis(500));
+    });
+    assert_masked_transcript(&stderr, &log);
+}
+
+#[test]
+fn masking_leaves_text_that_only_looks_like_the_secret_alone() {
+    // A PIN `1` once turned `100` into `***00` and `until 10.000` into `until ***0.000`; a
+    // PIN `1234` turned `+15551234` into `+1555***`.
+    let (_d, path) = script(
+        "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK\nsay \"100 bytes to +15551234, pin {pin}\"\n\
+         send \"AT+CSCA=\\\"+15551234\\\"\"\nsleep 300ms\n",
+    );
+    for pin in ["1", "1234"] {
+        let r = run(atchat()
+            .arg("run")
+            .arg(&path)
+            .args(["-v", "--port"])
+            .arg(format!("sim:gsm?pin={pin}"))
+            .arg("-D")
+            .arg(format!("pin={pin}")));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains("> AT+CPIN=***\\r"), "{pin}: {}", r.stderr);
+        assert!(r.stderr.contains("< AT+CPIN=***\\r"), "{pin}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("waiting for OK until 10.000"),
+            "{pin}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("100 bytes to +15551234, pin ***"),
+            "{pin}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("> AT+CSCA=\\\"+15551234\\\"\\r"),
+            "{pin}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("< AT+CSCA=\\\"+15551234\\\"\\r"),
+            "{pin}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("***0"), "{pin}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_secret_default_is_never_compiled_into_a_bytecode_file() {
+    let (dir, path) = script("secret param pin = \"SEKRET\"\nsend \"AT+CPIN={pin}\"\nexpect OK\n");
+    let out = dir.path().join("script.atcb");
+    let r = run(atchat().arg("compile").arg(&path).arg("-o").arg(&out));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("secret param `pin` has a default"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("-D pin=VALUE"), "{}", r.stderr);
+    assert!(!out.exists(), "a file was written");
+
+    // Without a default (or an empty one) it compiles; the value comes when it runs, and a
+    // program read from a file masks it as a script does.
+    for declaration in ["secret param pin", "secret param pin = \"\""] {
+        std::fs::write(
+            &path,
+            format!("{declaration}\nsend \"AT+CPIN={{pin}}\"\nexpect OK\nsay \"pin {{pin}}\"\n"),
+        )
+        .unwrap();
+        let r = run(atchat().arg("compile").arg(&path).arg("-o").arg(&out));
+        assert_eq!(r.code, 0, "{declaration}: {}", r.stderr);
+        let r = run(atchat().arg("run").arg(&out).args([
+            "--port",
+            "sim:gsm?pin=4321",
+            "-D",
+            "pin=4321",
+            "-v",
+        ]));
+        assert_eq!(r.code, 0, "{declaration}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("< AT+CPIN=***\\r") && r.stderr.contains("pin ***"),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("4321"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn the_debugger_shows_secrets_as_stars() {
+    let (_d, path) = script("secret param pin\nlet line = \"AT+CPIN={pin}\"\nsend line\nexpect ERROR\nsay \"sent {line}\"\n");
+    let mut child = atchat()
+        .arg("run")
+        .arg("--debug")
+        .arg(&path)
+        .args(["--port", "sim:hayes", "-D", "pin=QZXJWKVY"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b":step\n:step\n:vars\n:continue\n:quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("pin = \"***\""), "{stdout}");
+    assert!(stdout.contains("line = \"AT+CPIN=***\""), "{stdout}");
+    assert!(stdout.contains("> AT+CPIN=***"), "{stdout}");
+    assert!(stdout.contains("sent AT+CPIN=***"), "{stdout}");
+    assert_no_part_of(b"QZXJWKVY", &stdout, "the debugger");
+    assert_no_part_of(b"QZXJWKVY", &stderr, "the debugger's stderr");
+}
