@@ -364,8 +364,7 @@ fn run(args: &RunArgs) -> u8 {
             return EXIT_IO;
         }
     };
-    let mut transcript = Transcript::default();
-    transcript.verbose = args.verbose;
+    let mut transcript = Transcript { verbose: args.verbose, ..Transcript::default() };
     if let Some(path) = &args.log {
         match std::fs::File::create(path) {
             Ok(f) => transcript.log = Some(Box::new(std::io::LineWriter::new(f))),

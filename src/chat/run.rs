@@ -202,9 +202,11 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
         Err(e) => return fatal(2, e.to_string()),
     };
     let sink = Rc::clone(logger);
-    let mut transcript = Transcript::default();
-    transcript.sink = Some(Box::new(move |out| sink.borrow_mut().output(out)));
-    transcript.keep_lines_on_stop = true;
+    let mut transcript = Transcript {
+        sink: Some(Box::new(move |out| sink.borrow_mut().output(out))),
+        keep_lines_on_stop: true,
+        ..Transcript::default()
+    };
     driver::install_signal_handlers();
     let outcome = driver::run(&mut vm, &mut port, &mut transcript);
     if outcome.code == 2 {

@@ -16,6 +16,11 @@
 //!   is settled, so no output (nor the "last bytes received" of a message) ever shows part
 //!   of a secret.
 //!
+//! Everything that shows the conversation (`-v`, `--log`, the REPL, a recording) takes the
+//! bytes from here: a write's as [`mask`] shows them with the spans of `Effect::Write`, and
+//! the bytes received as `Machine::feed` returns them. Nothing masks by searching for a
+//! secret's text.
+//!
 //! How an echo is recognised: it is the line just sent, byte for byte, arriving within
 //! [`ECHO_WINDOW`] bytes of the send. A line with at least [`MIN_CONTEXT`] plain bytes before
 //! its first secret byte (`AT+CPIN=`) is recognised anywhere in that window; a line that
