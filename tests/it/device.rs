@@ -1,12 +1,12 @@
 //! A serial device as `atchat run` leaves it: its line settings as they were found (after a
 //! normal end and after SIGTERM), and its UUCP lock taken over from a zombie.
 
-use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use crate::cli::{answer_at, run_on_device, script};
+use crate::signals::stop_with;
 use crate::support::pty::Pty;
 
 /// The settings of a terminal, in a form that compares.
@@ -97,23 +97,14 @@ fn sigterm_gives_the_device_back_with_the_settings_it_had() {
     let before = settings(&slave);
     let (_d, path) = script("send \"AT\"\nsleep 60s\n");
     let locks = tempfile::tempdir().unwrap();
-    let mut child = run_on_device(&path, &pty.path, locks.path());
+    let child = run_on_device(&path, &pty.path, locks.path());
     pty.expect(b"AT\r");
     // While it runs the line is raw at 115200 bps: the test would prove nothing otherwise.
     let during = settings(&slave);
     assert_ne!(during, before);
     assert_eq!(during.lflag & libc::ICANON, 0);
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert_eq!(status.code(), Some(2), "{stderr}");
+    let (code, stderr, _) = stop_with(child, libc::SIGTERM, Duration::ZERO);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("SIGTERM"), "{stderr}");
     assert_eq!(settings(&slave), before);
 }

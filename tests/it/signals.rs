@@ -9,7 +9,7 @@ use crate::cli::{atchat, run, script};
 
 /// Sends `signal` to `child` once it is `after` into its run; returns its exit code, stderr
 /// and how long it took to stop.
-fn stop_with(
+pub fn stop_with(
     mut child: std::process::Child,
     signal: libc::c_int,
     after: Duration,
