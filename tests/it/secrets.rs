@@ -302,3 +302,71 @@ fn the_debugger_shows_secrets_as_stars() {
     assert_no_part_of(b"QZXJWKVY", &stdout, "the debugger");
     assert_no_part_of(b"QZXJWKVY", &stderr, "the debugger's stderr");
 }
+
+// ---------------------------------------------------------------- the redactor, by property
+
+mod redactor {
+    use atchat::vm::{Redactor, Spans};
+    use proptest::prelude::*;
+
+    /// What `stream` shows in pieces of `sizes` (cycled) after `line` was sent with the
+    /// secret in `spans`, to the end of the run.
+    fn shown(line: &[u8], spans: &Spans, stream: &[u8], sizes: &[usize]) -> Vec<u8> {
+        let mut r = Redactor::new();
+        r.sent(line, spans);
+        let mut out = Vec::new();
+        let mut rest = stream;
+        for &size in sizes.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (piece, tail) = rest.split_at(size.clamp(1, rest.len()));
+            out.extend_from_slice(&r.received(piece));
+            rest = tail;
+        }
+        out.extend(r.flush());
+        out
+    }
+
+    /// `AT+X=` + secret + CR, and the secret's span.
+    fn command(secret: &[u8]) -> (Vec<u8>, Spans) {
+        let mut line = b"AT+X=".to_vec();
+        line.extend_from_slice(secret);
+        line.push(b'\r');
+        let mut spans = Spans::default();
+        spans.push(5..5 + secret.len());
+        (line, spans)
+    }
+
+    proptest! {
+        /// However the modem splits what it sends, the same is shown.
+        #[test]
+        fn what_is_shown_does_not_depend_on_how_reads_split(
+            secret in proptest::collection::vec(any::<u8>(), 1..12),
+            stream in proptest::collection::vec(prop_oneof![any::<u8>(), Just(b'A'), Just(b'\r')], 0..200),
+            echo_at in 0usize..200,
+            sizes in proptest::collection::vec(1usize..9, 1..6),
+        ) {
+            let (line, spans) = command(&secret);
+            let mut stream = stream;
+            let at = echo_at.min(stream.len());
+            stream.splice(at..at, line.iter().copied());
+            prop_assert_eq!(shown(&line, &spans, &stream, &sizes), shown(&line, &spans, &stream, &[stream.len()]));
+        }
+
+        /// Text around the echo that holds no byte of the secret is shown exactly as it came,
+        /// and the echo with its secret as `***`, whatever comes before and after it.
+        #[test]
+        fn the_echo_is_masked_and_nothing_else(
+            secret in proptest::collection::vec(prop_oneof![b'0'..=b'9', Just(b'Q'), Just(b'"'), Just(0x07u8), Just(0xC3u8)], 1..12),
+            before in proptest::collection::vec(prop_oneof![Just(b'A'), Just(b'T'), Just(b'+'), Just(b'X'), Just(b'='), Just(b'\r'), Just(b'\n'), Just(b'a')], 0..150),
+            after in proptest::collection::vec(prop_oneof![Just(b'A'), Just(b'T'), Just(b'='), Just(b'\r'), Just(b'\n'), Just(b'k')], 0..150),
+            sizes in proptest::collection::vec(1usize..9, 1..6),
+        ) {
+            let (line, spans) = command(&secret);
+            let stream = [before.clone(), line.clone(), after.clone()].concat();
+            let want = [before, b"AT+X=***\r".to_vec(), after].concat();
+            prop_assert_eq!(shown(&line, &spans, &stream, &sizes), want);
+        }
+    }
+}
