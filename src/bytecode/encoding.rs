@@ -36,6 +36,9 @@
 //! | 11  | port          | `opt(str)`; the item count is 1                                |
 //! | 12  | code          | `u8` opcode, then its operands (see [`opcode`])                |
 //!
+//! `atchat compile` writes no secret param's default but an empty one ([`secret_defaults`]):
+//! the file would hold it in plain text. Durations are at most a year (the verifier).
+//!
 //! Building blocks: `bool` is a `u8` 0 or 1; `bytes` a `u32` length and the bytes; `str` the
 //! same, holding UTF-8; `dur` a `u64` of seconds and a `u32` of nanoseconds (below 10⁹);
 //! `opt(T)` a `u8` 0 (none) or 1 followed by a `T`; `var` a variable reference, a `u8` (0
