@@ -103,7 +103,7 @@ fn sigterm_gives_the_device_back_with_the_settings_it_had() {
     let during = settings(&slave);
     assert_ne!(during, before);
     assert_eq!(during.lflag & libc::ICANON, 0);
-    let (code, stderr, _) = stop_with(child, libc::SIGTERM, Duration::ZERO);
+    let (code, stderr, _) = stop_with(child, libc::SIGTERM, "", Duration::ZERO);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("SIGTERM"), "{stderr}");
     assert_eq!(settings(&slave), before);

@@ -130,15 +130,18 @@ fn run_with_transcript(port: &str, peer: impl FnOnce() + Send + 'static) -> (Str
 #[track_caller]
 fn assert_masked_transcript(stderr: &str, log: &str) {
     assert!(stderr.contains("> AT+CPIN=***\\r"), "{stderr}");
-    // Each piece was read by itself, and the echo of the secret shows as one `***`.
+    // The echo of the secret shows as one `***`, however it was split.
     let received: String = stderr
         .lines()
         .filter(|l| l.contains(" < "))
         .map(|l| l.split(" < ").nth(1).unwrap())
         .collect();
     assert_eq!(received, "AT+CPIN=***\\r\\r\\nOK\\r\\n", "{stderr}");
+    // The pieces were read apart (`AT+`, `CPI`, `N=`, then the held secret with `\r`, then
+    // OK: five reads shown when each piece is read by itself; a loaded machine may merge a
+    // few, and the split itself is covered exactly by `redactor::` below).
     assert!(
-        stderr.lines().filter(|l| l.contains(" < ")).count() >= 4,
+        stderr.lines().filter(|l| l.contains(" < ")).count() >= 3,
         "{stderr}"
     );
     assert_no_part_of(PIECES_SECRET.as_bytes(), stderr, "-v");
@@ -208,7 +211,8 @@ fn masking_leaves_text_that_only_looks_like_the_secret_alone() {
         assert!(r.stderr.contains("> AT+CPIN=***\\r"), "{pin}: {}", r.stderr);
         assert!(r.stderr.contains("< AT+CPIN=***\\r"), "{pin}: {}", r.stderr);
         assert!(
-            r.stderr.contains("waiting for OK until 10.000"),
+            // Real time: the deadline is 10 s after a moment that need not be 0.000.
+            r.stderr.contains("waiting for OK until 10.0"),
             "{pin}: {}",
             r.stderr
         );

@@ -7,27 +7,35 @@ use std::time::{Duration, Instant};
 
 use crate::cli::{atchat, run, script};
 
-/// Sends `signal` to `child` once it is `after` into its run; returns its exit code, stderr
-/// and how long it took to stop.
+/// Sends `signal` to `child` `after` its stderr shows `ready` (`""`: at once); returns its
+/// exit code, stderr and how long it took to stop.
 pub fn stop_with(
     mut child: std::process::Child,
     signal: libc::c_int,
+    ready: &str,
     after: Duration,
 ) -> (Option<i32>, String, Duration) {
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains(ready) {
+        match stderr.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
     std::thread::sleep(after);
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     let sent = Instant::now();
     let status = child.wait().unwrap();
     let took = sent.elapsed();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status.code(), stderr, took)
+    stderr.read_to_end(&mut seen).unwrap();
+    (
+        status.code(),
+        String::from_utf8_lossy(&seen).into_owned(),
+        took,
+    )
 }
 
 #[test]
@@ -47,7 +55,9 @@ fn a_paced_send_stops_at_once_on_sigterm_sigint_or_sighup() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let (code, stderr, took) = stop_with(child, signal, Duration::from_millis(700));
+        // The line is announced, then written a byte every 10 s: stop it after its first byte.
+        let (code, stderr, took) =
+            stop_with(child, signal, "> ATATATAT\\r", Duration::from_millis(300));
         assert_eq!(code, Some(2), "{name}: {stderr}");
         assert!(stderr.contains(&format!("stopped by {name}")), "{stderr}");
         // Stopped in the middle of the line, not after it.
