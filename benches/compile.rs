@@ -1,4 +1,4 @@
-//! Front-end speed: parse, check and compile a 1,000-line script (DESIGN.md §10: start-up plus
+//! Front-end speed: parse, check and compile a 1,000-line script (the target: start-up plus
 //! compile under 10 ms), in one go and stage by stage.
 //!
 //! Run with `cargo bench --bench compile`. The script is `benches/data/1000-lines.atc`, the

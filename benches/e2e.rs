@@ -1,5 +1,5 @@
-//! End to end on a pseudo-terminal (DESIGN.md §10), against a fake modem of our own that
-//! answers at once:
+//! End to end on a pseudo-terminal (targets and figures: docs/performance.md), against a fake
+//! modem of our own that answers at once:
 //!
 //! - **reaction**: from the modem's last reply byte to the first byte of the next command
 //!   (median over many `send "AT"` / `expect OK` rounds; target under 100 µs);

@@ -1,11 +1,11 @@
 //! The `atchat` command line: argument parsing and the subcommands' glue. The work itself is
 //! in the pipeline modules; this file only connects them and maps failures to exit codes
-//! (DESIGN.md §9).
+//! (0 ok, 1 bad invocation or script, 2 port or I/O error or signal, 3 timeout, 4+ `fail`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueHint};
 use indexmap::IndexMap;
 
 use crate::bytecode::{compiler, encoding, Program};
@@ -22,8 +22,36 @@ const EXIT_USAGE: u8 = 1;
 /// Exit code for a port or I/O error.
 const EXIT_IO: u8 = 2;
 
+/// The exit codes every subcommand uses (chat's own are chat(8)'s, the same up to 4), for
+/// `atchat --help` and the man page's EXIT STATUS.
+const EXIT_CODES: &[(&str, &str)] = &[
+    ("0", "success"),
+    ("1", "bad invocation, or a script that does not compile"),
+    ("2", "port or I/O error, or a signal"),
+    ("3", "timeout"),
+    ("4 and up", "`fail CODE`, or for a bare `fail` in an `on` handler 4 + the handler's index in declaration order"),
+];
+
+fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        text += &format!("  {code:<9}{meaning}\n");
+    }
+    text
+}
+
 #[derive(Parser)]
-#[command(name = "atchat", version, about = "Automate modems with declarative chat scripts")]
+#[command(
+    name = "atchat",
+    version,
+    about = "Automate modems with declarative chat scripts",
+    long_about = "Automate modems with declarative chat scripts: init and dial scripts, GSM and \
+                  SMS automation, pppd's connect program. `atchat run` runs a script (.atc) \
+                  against a serial device, stdin/stdout (-), tcp://host:port, \
+                  rfc2217://host:port or the built-in simulated modem (sim:hayes, sim:gsm); \
+                  `atchat chat` runs chat(8) scripts unchanged.",
+    after_long_help = exit_codes_help()
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,6 +74,8 @@ enum Command {
     },
     /// Compile a script to a bytecode file.
     Compile {
+        /// The script to compile (`.atc`; a `.atcb` is read, verified and written again).
+        #[arg(value_hint = ValueHint::FilePath)]
         file: PathBuf,
         /// Where to write the program (default: the script's name with `.atcb`).
         #[arg(short, long)]
@@ -55,14 +85,9 @@ enum Command {
     Sim(crate::serve::SimArgs),
     /// Talk to a modem: AT lines with classified replies, live statements, a step debugger.
     Repl(ReplArgs),
-    /// Run a chat(8) script, exactly as chat would (also: run this binary as `chat`).
-    /// Options are chat's: -e -E -v -V -s -S -t N -r FILE -T S -U S -f FILE, and
-    /// --no-pace to drop the 10 ms pause before each byte sent.
-    Chat {
-        /// chat's options and script.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<std::ffi::OsString>,
-    },
+    // Never parsed by clap: `chat::dispatch` takes `atchat chat ...` first. Declared for
+    // `atchat help chat`, the man page and completions; the doc is on `ChatHelp`.
+    Chat(crate::chat::help::ChatHelp),
     /// Rewrite a chat(8) script as a native script that behaves the same.
     Import {
         /// The chat script.
@@ -77,6 +102,36 @@ enum Command {
         #[arg(short = 't', long, value_name = "SECONDS", allow_negative_numbers = true)]
         timeout: Option<i64>,
     },
+    /// List the serial ports of this machine: driver, USB vendor:product, manufacturer,
+    /// product, interface and serial number, and the stable /dev/serial/by-id names.
+    Ports {
+        /// Read DIR/sys and DIR/dev instead of /sys and /dev (a copy of another machine's
+        /// sysfs, or a test's).
+        #[arg(long, value_name = "DIR", default_value = "/", value_hint = ValueHint::DirPath)]
+        root: PathBuf,
+    },
+    /// Print a shell completion script.
+    ///
+    /// Install it where the shell looks: bash:
+    /// /usr/share/bash-completion/completions/atchat, zsh:
+    /// /usr/share/zsh/vendor-completions/_atchat, fish:
+    /// /usr/share/fish/vendor_completions.d/atchat.fish.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page atchat(1), or write it and one page per subcommand into a folder.
+    Man {
+        /// Write atchat.1 and atchat-SUBCOMMAND.1 for every subcommand into DIR (created if
+        /// missing) instead of printing atchat.1.
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The whole command line as clap knows it: for completions, man pages and tests.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Serial line settings, shared by `run` and `repl`.
@@ -125,7 +180,7 @@ struct RunArgs {
     /// The script (`.atc`) or compiled program (`.atcb`).
     file: PathBuf,
     /// The modem: a device path, `-` (stdin/stdout, as pppd runs a connect program),
-    /// `tcp://host:port`, `rfc2217://host:port` or `sim:hayes` / `sim:gsm`.
+    /// `tcp://host:port`, `rfc2217://host:port` or `sim:PROFILE` (`sim:gsm`, `sim:zte`, `sim:my.toml`).
     #[arg(short, long)]
     port: Option<String>,
     #[command(flatten)]
@@ -139,6 +194,10 @@ struct RunArgs {
     /// Write the transcript as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Record the session to this file (every byte each way, with times; secrets masked):
+    /// play it back with `--port replay:FILE` (docs/record-replay.md).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     /// Open the step debugger (the REPL) on the script, stopped before its first line.
     #[arg(long)]
     debug: bool,
@@ -177,11 +236,124 @@ pub fn main() -> ExitCode {
             serial: args.line.options(),
             ..Default::default()
         })),
-        Command::Chat { .. } => ExitCode::from(EXIT_USAGE),
+        Command::Chat(_) => ExitCode::from(EXIT_USAGE),
         Command::Import { file, output, env, timeout } => {
             ExitCode::from(import_chat(&file, output.as_deref(), env, timeout))
         }
+        Command::Ports { root } => ExitCode::from(list_ports(&root)),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut command(), "atchat", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man { dir } => ExitCode::from(man(dir.as_deref())),
     }
+}
+
+/// `atchat ports`: the table on stdout; a note on stderr when there is no port.
+fn list_ports(root: &Path) -> u8 {
+    match port::info::list(root) {
+        Ok(ports) if ports.is_empty() => {
+            error("no serial ports found");
+            0
+        }
+        Ok(ports) => {
+            print!("{}", port::info::table(&ports));
+            0
+        }
+        Err(e) => {
+            error(e);
+            EXIT_IO
+        }
+    }
+}
+
+/// The man page's sections beyond what clap knows: exit status, ports, environment.
+fn man_extra_sections() -> String {
+    let mut roff = String::from(".SH \"EXIT STATUS\"\n");
+    for (code, meaning) in EXIT_CODES {
+        roff += &format!(".TP\n\\fB{code}\\fR\n{}\n", roff_text(meaning));
+    }
+    roff += ".SH PORTS\n";
+    for (spec, meaning) in [
+        ("/dev/ttyUSB0", "a serial device (with --baud, --flow, --parity, --data-bits, --stop-bits), opened exclusively, with a UUCP lock in /var/lock"),
+        ("-", "standard input and output, as pppd runs a connect program"),
+        ("tcp://host:port", "a modem served over TCP"),
+        ("rfc2217://host:port", "a serial port served over RFC 2217 (Telnet COM-PORT-OPTION)"),
+        ("sim:hayes, sim:gsm", "the built-in simulated modem"),
+    ] {
+        roff += &format!(".TP\n\\fB{}\\fR\n{}\n", roff_text(spec), roff_text(meaning));
+    }
+    roff += ".SH ENVIRONMENT\n.TP\n\\fBATCHAT_\\fR\\fIname\\fR\nA value for the script's param \\fIname\\fR, unless \\-D gives one.\n";
+    roff += ".SH \"SEE ALSO\"\n\\fBchat\\fR(8), \\fBpppd\\fR(8)\n";
+    roff
+}
+
+/// Text for roff: a backslash escaped, a hyphen a minus (as options are typed), `code` in
+/// bold, a line never starting with a control character.
+fn roff_text(text: &str) -> String {
+    let text = text.replace('\\', "\\e").replace('-', "\\-");
+    let text: String = text
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { format!("\\fB{part}\\fR") } else { part.to_string() })
+        .collect();
+    if text.starts_with(['.', '\'']) {
+        format!("\\&{text}")
+    } else {
+        text
+    }
+}
+
+/// `atchat man`: atchat(1) on stdout, or every page into `dir`.
+fn man(dir: Option<&Path>) -> u8 {
+    let mut command = command().disable_help_subcommand(true);
+    command.build();
+    let Some(dir) = dir else {
+        let mut out = std::io::stdout().lock();
+        return match std::io::Write::write_all(&mut out, &top_man_page(&command)) {
+            Ok(()) => 0,
+            Err(e) => {
+                error(format!("cannot write the man page: {e}"));
+                EXIT_IO
+            }
+        };
+    };
+    let mut pages = vec![("atchat.1".to_string(), top_man_page(&command))];
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let man = clap_mangen::Man::new(sub.clone());
+        let mut page = Vec::new();
+        // Rendering into memory cannot fail.
+        let _ = man.render(&mut page);
+        pages.push((man.get_filename(), page));
+    }
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        error(format!("cannot create `{}`: {e}", dir.display()));
+        return EXIT_IO;
+    }
+    for (name, page) in pages {
+        let path = dir.join(name);
+        if let Err(e) = std::fs::write(&path, page) {
+            error(format!("cannot write `{}`: {e}", path.display()));
+            return EXIT_IO;
+        }
+    }
+    0
+}
+
+/// atchat(1): clap's sections, then [`man_extra_sections`] before the version.
+fn top_man_page(command: &clap::Command) -> Vec<u8> {
+    let man = clap_mangen::Man::new(command.clone());
+    let mut page = Vec::new();
+    // Rendering into memory cannot fail.
+    let _ = man.render_title(&mut page);
+    let _ = man.render_name_section(&mut page);
+    let _ = man.render_synopsis_section(&mut page);
+    let _ = man.render_description_section(&mut page);
+    let _ = man.render_options_section(&mut page);
+    let _ = man.render_subcommands_section(&mut page);
+    page.extend_from_slice(man_extra_sections().as_bytes());
+    let _ = man.render_version_section(&mut page);
+    page
 }
 
 fn error(message: impl std::fmt::Display) {
@@ -336,6 +508,10 @@ fn prepare(args: &RunArgs) -> Result<(Program, IndexMap<String, String>), u8> {
 
 fn run(args: &RunArgs) -> u8 {
     if args.debug {
+        if args.record.is_some() {
+            error("--record records `atchat run`; it cannot be combined with --debug");
+            return EXIT_USAGE;
+        }
         return debug(args);
     }
     let (program, values) = match prepare(args) {
@@ -374,12 +550,46 @@ fn run(args: &RunArgs) -> u8 {
             }
         }
     }
+    if let Some(path) = &args.record {
+        let header = record_header(args, &values, vm.program());
+        match crate::record::Recorder::create(path, header) {
+            Ok(r) => transcript.record = Some(r),
+            Err(e) => {
+                error(format!("cannot write the recording `{}`: {e}", path.display()));
+                return EXIT_USAGE;
+            }
+        }
+    }
     driver::install_signal_handlers();
     let outcome = driver::run(&mut vm, port.as_mut(), &mut transcript);
     if let Some(message) = &outcome.message {
         error(message);
     }
+    if let (Some(recorder), Some(path)) = (transcript.record.take(), &args.record) {
+        if let Err(e) = recorder.finish() {
+            error(format!("the recording `{}` is incomplete: {e}", path.display()));
+            // The user asked for a recording and has none: not a success.
+            if outcome.code == 0 {
+                return EXIT_IO;
+            }
+        }
+    }
     outcome.code
+}
+
+/// The recording's first comments: who wrote it, and the script and params as the
+/// transcript test runner reads them (`# script:`, `# param:`), secret values masked.
+fn record_header(args: &RunArgs, values: &IndexMap<String, String>, program: &Program) -> Vec<String> {
+    let secret = |name: &str| {
+        program.globals.iter().any(|g| g.name == name && g.param.as_ref().is_some_and(|p| p.secret))
+    };
+    let mut header = vec![format!("recorded by atchat {}", env!("CARGO_PKG_VERSION"))];
+    header.push(format!("script: {}", args.file.display()));
+    for (name, value) in values {
+        let shown = if secret(name) { crate::record::MASK } else { value.as_str() };
+        header.push(format!("param: {name}={shown}"));
+    }
+    header
 }
 
 /// `atchat run --debug`: the REPL with the script loaded, stopped before its first line.

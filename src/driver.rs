@@ -1,27 +1,25 @@
 //! The one loop where the VM and a port meet.
 //!
 //! The driver performs each [`Effect`] of the [`Machine`] on a [`Port`], hands bytes from
-//! the port to the machine, writes the transcript (`-v`, `--log`) and turns signals into a
-//! clean stop. It runs on the port's clock, so on the virtual-time simulator a script with a
-//! 60 s timeout finishes at once.
+//! the port to the machine, writes the transcript (`-v`, `--log`, `--record`) and turns
+//! signals into a clean stop. It runs on the port's clock, so on the virtual-time simulator
+//! (or a replay) a script with a 60 s timeout finishes at once.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::lang::literal::{escape_bytes, format_duration};
-use crate::port::{Port, PortError};
+use crate::port::{Port, PortError, STOP_SIGNAL};
+use crate::record::{Action, Recorder, Refusal};
 use crate::vm::monitor::Output;
 use crate::vm::redact;
-use crate::vm::{Control, Effect, Failure, Machine, Note, Outcome, Reply};
+use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
 
 /// Longest single read: keeps the loop responsive to signals.
 const READ_SLICE: Duration = Duration::from_millis(50);
 /// Bytes read at a time.
 const CHUNK: usize = 64 * 1024;
-
-/// The signal that asked us to stop, or 0.
-static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn on_signal(signal: libc::c_int) {
     STOP_SIGNAL.store(signal, Ordering::SeqCst);
@@ -54,6 +52,9 @@ pub struct Transcript {
     pub verbose: bool,
     /// JSON lines (`--log FILE`).
     pub log: Option<Box<dyn Write>>,
+    /// A transcript to replay (`--record FILE`): every byte each way, line operations,
+    /// carrier, with their times; masked like the rest.
+    pub record: Option<Recorder>,
     /// Collected `say` output and messages, when not printing (tests, the REPL).
     pub capture: Option<Vec<String>>,
     /// Where chat-style output goes (`Machine::take_output`): SAY, echo, logs, reports.
@@ -71,7 +72,7 @@ impl Transcript {
 
     /// Whether anything records events; callers skip formatting when nothing does.
     fn enabled(&self) -> bool {
-        self.verbose || self.log.is_some()
+        self.verbose || self.log.is_some() || self.record.is_some()
     }
 
     /// One line of the transcript. Secrets never reach here: the machine masks what came
@@ -79,6 +80,15 @@ impl Transcript {
     fn event(&mut self, at: Duration, kind: &str, text: String) {
         if !self.enabled() {
             return;
+        }
+        if let Some(record) = &mut self.record {
+            match kind {
+                "send" => record.wrote(at, &text, Ok(())),
+                "recv" => record.received(at, &text),
+                // Recorded with its outcome once performed (`performed`).
+                "control" => {}
+                _ => record.comment(at, &text),
+            }
         }
         if self.verbose {
             let arrow = match kind {
@@ -97,6 +107,9 @@ impl Transcript {
     }
 
     fn say(&mut self, at: Duration, text: String) {
+        if let Some(record) = &mut self.record {
+            record.comment(at, &format!("say: {text}"));
+        }
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
             None => eprintln!("{text}"),
@@ -104,6 +117,83 @@ impl Transcript {
         if let Some(log) = &mut self.log {
             let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
             let _ = writeln!(log, "{line}");
+        }
+    }
+
+    /// The top of the recording: its header (whose maker already wrote a secret param as
+    /// `***`) and the port's name as the port says a recording may show it.
+    fn begin(&mut self, port: &str) {
+        if let Some(record) = &mut self.record {
+            let header = record.take_header();
+            record.begin(port, &header);
+        }
+    }
+
+    /// A line operation and how the port took it, for the recording.
+    fn performed(&mut self, at: Duration, control: Control, reply: &Reply) {
+        if self.record.is_none() {
+            return;
+        }
+        let action = match control {
+            Control::Dtr(on) => Action::Dtr(on),
+            Control::Rts(on) => Action::Rts(on),
+            Control::Break(d) => Action::Break(d),
+            Control::Baud(b) => Action::Baud(b),
+            Control::DiscardInput => Action::Flush,
+        };
+        let refusal = self.refusal(reply);
+        if let Some(record) = &mut self.record {
+            record.action(at, action, refusal.as_ref().map_or(Ok(()), Err));
+        }
+    }
+
+    /// What the port said of carrier, for the recording.
+    fn carrier(&mut self, at: Duration, reply: &Reply) {
+        let refusal = self.refusal(reply);
+        if let Some(record) = &mut self.record {
+            match (reply, refusal) {
+                (Reply::Carrier(up), _) => record.carrier(at, Ok(*up)),
+                (_, Some(refusal)) => record.carrier(at, Err(&refusal)),
+                _ => {}
+            }
+        }
+    }
+
+    /// The port failed reading or writing (it is gone), for the recording.
+    fn port_failed(&mut self, at: Duration, reply: &Reply) {
+        if let Some(refusal) = self.refusal(reply) {
+            if let Some(record) = &mut self.record {
+                record.read_failed(at, &refusal.message);
+            }
+        }
+    }
+
+    /// A failed reply as the recording writes it. A port's message names the port and the
+    /// OS error: no value of the script is in it.
+    fn refusal(&self, reply: &Reply) -> Option<Refusal> {
+        match reply {
+            Reply::Failed(f) if self.record.is_some() => {
+                Some(Refusal { unsupported: f.unsupported, message: f.message.clone() })
+            }
+            _ => None,
+        }
+    }
+
+    /// The run is over: the recording's `end` line.
+    fn ended(&mut self, at: Duration, outcome: &ExitStatus) {
+        // The machine wrote the message with secrets already masked (`Value::shown`).
+        let message = outcome.message.clone();
+        if let Some(record) = &mut self.record {
+            record.end(at, outcome.code, message.as_deref());
+        }
+    }
+
+    /// What the port has to say at the end (a replay the script left unfinished): on
+    /// stderr, or collected as `note: ...`.
+    fn closing_note(&mut self, note: String) {
+        match &mut self.capture {
+            Some(lines) => lines.push(format!("note: {note}")),
+            None => eprintln!("atchat: {note}"),
         }
     }
 
@@ -138,14 +228,28 @@ impl Transcript {
             }
             Note::TimedOut { at, after } => format!("{at}: timed out after {}", format_duration(after)),
             Note::Attempt { at, attempt } => format!("{at}: attempt {attempt}"),
+            Note::NoFinal { at, command, after } => format!(
+                "{at}: `{command}` sent no final result code ({} of silence after its answer)",
+                format_duration(after)
+            ),
         };
         self.event(at, "note", text);
     }
 }
 
 /// Runs `vm` to the end on `port`. The outcome's code is the process exit code.
-pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> Outcome {
+pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> ExitStatus {
+    transcript.begin(&port.recorded_name());
     let start = port.now();
+    let outcome = run_from(vm, port, transcript, start);
+    transcript.ended(port.now().saturating_sub(start), &outcome);
+    if let Some(note) = port.closing_note() {
+        transcript.closing_note(note);
+    }
+    outcome
+}
+
+fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, start: Duration) -> ExitStatus {
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -153,7 +257,7 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
             flush_received(vm, transcript, port.now() - start);
             if transcript.keep_lines_on_stop {
-                return Outcome { code: 2, message: Some(signal_name(signal).to_string()) };
+                return ExitStatus { code: 2, message: Some(signal_name(signal).to_string()) };
             }
             return stop_on_signal(port, signal);
         }
@@ -182,7 +286,11 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 let stop = || stop_requested(ignores_hangup);
                 match paced_write(port, &bytes, pace, stop, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => failed(e),
+                    Err(e) => {
+                        let reply = failed(e);
+                        transcript.port_failed(port.now().saturating_sub(start), &reply);
+                        reply
+                    }
                 }
             }
             Effect::Wait { until } => {
@@ -192,16 +300,26 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
                 };
                 match read_into(vm, port, &mut buf, timeout, transcript, start) {
                     Ok(()) => Reply::Ok,
-                    Err(e) => failed(e),
+                    Err(e) => {
+                        let reply = failed(e);
+                        transcript.port_failed(port.now().saturating_sub(start), &reply);
+                        reply
+                    }
                 }
             }
-            Effect::QueryCarrier => match port.carrier() {
-                Ok(up) => Reply::Carrier(up),
-                Err(e) => failed(e),
-            },
+            Effect::QueryCarrier => {
+                let reply = match port.carrier() {
+                    Ok(up) => Reply::Carrier(up),
+                    Err(e) => failed(e),
+                };
+                transcript.carrier(now - start, &reply);
+                reply
+            }
             Effect::Control(control) => {
                 transcript.event(now - start, "control", format!("{control:?}"));
-                perform(port, control)
+                let reply = perform(port, control);
+                transcript.performed(now - start, control, &reply);
+                reply
             }
         };
     }
@@ -300,12 +418,12 @@ fn failed(error: PortError) -> Reply {
 }
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
-fn stop_on_signal(port: &mut dyn Port, signal: i32) -> Outcome {
+fn stop_on_signal(port: &mut dyn Port, signal: i32) -> ExitStatus {
     if std::env::var_os("ATCHAT_NO_HANGUP_ON_SIGNAL").is_none() && port.set_dtr(false).is_ok() {
         port.pause(crate::bytecode::compiler::HANGUP_DTR_LOW);
         let _ = port.set_dtr(true);
     }
-    Outcome { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
+    ExitStatus { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
 }
 
 // ---------------------------------------------------------------- watched runs (REPL, debugger)
@@ -329,7 +447,7 @@ pub trait Watch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stopped {
     /// The run is over.
-    Done(Outcome),
+    Done(ExitStatus),
     /// [`Watch::stop_before`] asked to stop; running again continues from there.
     Paused,
     /// Ctrl-C (SIGINT, after [`install_signal_handlers`]): the machine is left as it was, in

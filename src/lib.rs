@@ -8,7 +8,8 @@
 //! - [`check`]: static checks on the AST → diagnostics
 //! - [`bytecode`]: AST → [`bytecode::Program`] (opcodes, constants, pattern tables)
 //! - [`vm`]: runs a program; performs no I/O, yields effects
-//! - [`port`]: the devices: serial, stdio, TCP, the simulated modem
+//! - [`port`]: the devices: serial, stdio, TCP, the simulated modem, a replayed transcript
+//! - [`record`]: transcripts of sessions: `--record` writes them, `replay:` plays them
 //! - [`driver`]: the one loop where the VM and a port meet
 //! - [`sim`]: the simulated Hayes/GSM modem, an engine with no I/O
 //! - [`serve`]: `atchat sim`: the simulated modem on a pty, TCP or RFC 2217
@@ -23,6 +24,7 @@ pub mod diagnostics;
 pub mod driver;
 pub mod lang;
 pub mod port;
+pub mod record;
 pub mod repl;
 pub mod serve;
 pub mod sim;

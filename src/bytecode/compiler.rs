@@ -13,12 +13,16 @@ use crate::lang::result_code;
 use crate::syntax::ast::*;
 use crate::syntax::scope::{assigned_names, Names};
 use crate::syntax::Sources;
-use crate::vm::matcher::{End, Pattern as MatchPattern, Segment};
+use super::pattern::{End, Pattern as MatchPattern, Segment};
 
 /// Default duration of `break` without a duration.
 pub const DEFAULT_BREAK: Duration = Duration::from_millis(250);
 /// How long `hangup` holds DTR low (V.250 needs more than S25, 0.05 s by default).
 pub const HANGUP_DTR_LOW: Duration = Duration::from_millis(500);
+/// How long a `command` without `settle` awaits its final result code once an information
+/// arm has matched: the silence after which a modem that sends no final (Wavecom's
+/// `+CPIN: READY`) is taken to have answered.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(1);
 /// How long `hangup` waits after raising DTR before discarding what the modem said.
 pub const HANGUP_SETTLE: Duration = Duration::from_millis(200);
 
@@ -70,7 +74,8 @@ enum ActionSite {
     Handler { index: u32 },
 }
 
-struct Frame {
+/// The local slots of the procedure being compiled, by name.
+struct LocalSlots {
     slots: HashMap<String, u16>,
 }
 
@@ -89,7 +94,7 @@ struct Compiler<'a> {
     program: Program,
     file: usize,
     /// Locals of the procedure being compiled; `None` at top level.
-    frame: Option<Frame>,
+    frame: Option<LocalSlots>,
     /// (file, name) → global slot.
     globals: HashMap<(usize, String), u16>,
     /// (file, name) → procedure index.
@@ -423,7 +428,28 @@ impl<'a> Compiler<'a> {
                 };
                 self.emit(Op::Send { raw: *raw, pace });
             }
-            StmtKind::Expect(e) => self.expect(e, stmt.span)?,
+            StmtKind::Expect(e) => self.expect(e, stmt.span, None)?,
+            StmtKind::Command { value, raw, pace, expect } => {
+                self.expr(value)?;
+                let pace = match pace {
+                    Some(p) => Some(self.duration(p)?),
+                    None => None,
+                };
+                self.emit(Op::Send { raw: *raw, pace });
+                let settle = match &expect.settle {
+                    Some(d) => self.dur_arg(d)?,
+                    None => DurArg::Fixed(DEFAULT_SETTLE),
+                };
+                self.expect(expect, stmt.span, Some(settle))?;
+            }
+            StmtKind::Final(s) => {
+                let bytes = s.parts.iter().flat_map(|p| match p {
+                    StrPart::Text(t) => t.clone(),
+                    StrPart::Hole(_) => Vec::new(),
+                }).collect();
+                let k = self.constant(Const::Str(bytes));
+                self.emit(Op::DeclareFinal(k));
+            }
             StmtKind::On(h) => self.handler(h, stmt.span)?,
             StmtKind::Retry(r) => self.retry(r)?,
             StmtKind::RetryNow => {
@@ -533,7 +559,7 @@ impl<'a> Compiler<'a> {
             });
         }
         let entry = self.pc();
-        self.frame = Some(Frame { slots });
+        self.frame = Some(LocalSlots { slots });
         self.mark_line(span);
         self.stmts(&body.stmts)?;
         self.emit(Op::Return { value: false });
@@ -703,11 +729,21 @@ impl<'a> Compiler<'a> {
 
     /// The pattern index of `p`, and the variables its captures go to.
     fn pattern(&mut self, p: &Pattern) -> Result<(u32, Vec<VarRef>), CompileError> {
+        self.pattern_in(p, false)
+    }
+
+    /// `pattern`, for a `command`'s arm when `command`: there a capture may start the
+    /// pattern, which then takes the line from its start. The VM hands such arms each line
+    /// after a `\n`, so that `\n` is the literal the matcher needs first.
+    fn pattern_in(&mut self, p: &Pattern, command: bool) -> Result<(u32, Vec<VarRef>), CompileError> {
         let (compiled, text, holes) = match p {
             Pattern::Code { name, .. } => (code_pattern(name), name.clone(), Vec::new()),
             Pattern::Text(s) => {
                 let mut segments = Vec::new();
                 let mut holes = Vec::new();
+                if command && matches!(s.parts.first(), Some(StrPart::Hole(_))) {
+                    segments.push(Segment::Literal(b"\n".to_vec()));
+                }
                 for part in &s.parts {
                     match part {
                         StrPart::Text(t) => segments.push(Segment::Literal(t.clone())),
@@ -739,7 +775,8 @@ impl<'a> Compiler<'a> {
         Ok((index, captures))
     }
 
-    fn expect(&mut self, e: &Expect, span: Span) -> Result<(), CompileError> {
+    /// An `expect` (`settle` is `None`: `Await`) or the wait of a `command` (`Transact`).
+    fn expect(&mut self, e: &Expect, span: Span, settle: Option<DurArg>) -> Result<(), CompileError> {
         let mut table = WaitTable {
             within: match &e.within {
                 Some(d) => Some(self.dur_arg(d)?),
@@ -754,11 +791,21 @@ impl<'a> Compiler<'a> {
         };
         let mut arm_patterns = Vec::new();
         for arm in &e.arms {
-            arm_patterns.push(self.pattern(&arm.pattern)?);
+            arm_patterns.push(self.pattern_in(&arm.pattern, settle.is_some())?);
         }
         let w = self.program.waits.len() as u32;
         self.program.waits.push(WaitTable::default());
-        self.emit(Op::Expect(w));
+        // A wait for typed text (a capture, a bare result code) knows what a final result code
+        // is; one for quoted literals only is a substring search, exactly as chat(8) does.
+        let typed = e.arms.iter().any(|a| match &a.pattern {
+            Pattern::Code { .. } => true,
+            Pattern::Text(s) => s.parts.iter().any(|p| matches!(p, StrPart::Hole(_))),
+        });
+        match settle {
+            Some(settle) => self.emit(Op::Transact { w, settle }),
+            None if typed => self.emit(Op::Await(w)),
+            None => self.emit(Op::Expect(w)),
+        };
         // Arms whose action is `ignore` go straight to the end; patch them once it is known.
         let mut jumps = Vec::new();
         // An `on timeout` handler goes on at the instruction after `Expect`: that must lead
@@ -901,7 +948,7 @@ impl<'a> Compiler<'a> {
                 Deferred { handler: 0, file: 0, frame: None, action: Action { kind: ActionKind::Ignore, span: Span::default() }, fail_message: String::new() },
             );
             self.file = d.file;
-            self.frame = d.frame.map(|slots| Frame { slots });
+            self.frame = d.frame.map(|slots| LocalSlots { slots });
             let target = self.pc();
             self.program.handlers[d.handler as usize].target = target;
             self.mark_line(d.action.span);

@@ -12,18 +12,20 @@
 //! ```
 //!
 //! The pc, the source position when it changes, the opcode by its name in
-//! [`super::opcode::Op`], and the operands made readable: constants by value (strings quoted,
-//! control bytes escaped), variables by name, jump targets by pc, and the tables an
-//! instruction refers to (wait arms, handlers, retry limits) spelled out. Procedure entries
-//! and handler actions get a label line. Secret params' defaults show as `***`.
+//! [`super::opcode::Op`], and the operands made readable by their kind ([`Operand`]):
+//! constants by value (strings quoted, control bytes escaped), variables by name, jump targets
+//! by pc, and the tables an instruction refers to (wait arms, handlers, retry limits) spelled
+//! out. Operands are separated by two spaces, except that a pace follows `raw` after one and
+//! a `Popped` text is appended as it is. Procedure entries and handler actions get a label
+//! line. Secret params' defaults show as `***`.
 //!
 //! The disassembler never panics, even on a program that does not verify: an index out of
 //! range shows as `#N?`.
 
 use std::fmt::Write as _;
 
-use super::encoding::{flow, Frame};
-use super::opcode::{Comparison, DurArg, Op, VarRef};
+use super::flow::{flow, CodeOwner};
+use super::opcode::{Comparison, DurArg, Op, Operand, VarRef};
 use super::program::{Const, Program};
 use crate::lang::literal::{format_duration as duration, quote};
 
@@ -42,59 +44,6 @@ pub fn instruction(program: &Program, pc: usize) -> String {
     match program.code.get(pc) {
         Some(op) => Listing { program, frames: &frames }.op(pc, op),
         None => format!("pc {pc} is past the end of the code"),
-    }
-}
-
-/// The name of an opcode, as declared in [`Op`].
-pub fn op_name(op: &Op) -> &'static str {
-    match op {
-        Op::Const(_) => "Const",
-        Op::Load(_) => "Load",
-        Op::Store(_) => "Store",
-        Op::Concat(_) => "Concat",
-        Op::Compare(_) => "Compare",
-        Op::Not => "Not",
-        Op::JumpIfFalse(_) => "JumpIfFalse",
-        Op::Jump(_) => "Jump",
-        Op::Pop => "Pop",
-        Op::Send { .. } => "Send",
-        Op::SendEscape => "SendEscape",
-        Op::Expect(_) => "Expect",
-        Op::Sleep(_) => "Sleep",
-        Op::Guard => "Guard",
-        Op::Pause(_) => "Pause",
-        Op::SetTimeout(_) => "SetTimeout",
-        Op::Numeric(_) => "Numeric",
-        Op::AddHandler(_) => "AddHandler",
-        Op::ScopeEnter => "ScopeEnter",
-        Op::ScopeExit => "ScopeExit",
-        Op::Resume => "Resume",
-        Op::RetryBegin(_) => "RetryBegin",
-        Op::RetryEnd => "RetryEnd",
-        Op::RetryNow { .. } => "RetryNow",
-        Op::Dtr(_) => "Dtr",
-        Op::DropDtrOr(_) => "DropDtrOr",
-        Op::Rts(_) => "Rts",
-        Op::Break(_) => "Break",
-        Op::Baud(_) => "Baud",
-        Op::Flush => "Flush",
-        Op::WaitCarrier(_) => "WaitCarrier",
-        Op::Say => "Say",
-        Op::Fail { .. } => "Fail",
-        Op::Exit(_) => "Exit",
-        Op::Call(_) => "Call",
-        Op::Return { .. } => "Return",
-        Op::Halt => "Halt",
-        Op::MaskInput(_) => "MaskInput",
-        Op::Trace { .. } => "Trace",
-        Op::Echo(_) => "Echo",
-        Op::Report(_) => "Report",
-        Op::ClearReport(_) => "ClearReport",
-        Op::EndReport => "EndReport",
-        Op::Log { .. } => "Log",
-        Op::SayRaw => "SayRaw",
-        Op::IgnoreHangup(_) => "IgnoreHangup",
-        Op::TryBreak(_) => "TryBreak",
     }
 }
 
@@ -214,7 +163,7 @@ fn code(p: &Program, out: &mut String) {
 
 struct Listing<'a> {
     program: &'a Program,
-    frames: &'a [Option<(Frame, u32)>],
+    frames: &'a [Option<(CodeOwner, u32)>],
 }
 
 impl Listing<'_> {
@@ -229,7 +178,7 @@ impl Listing<'_> {
                 let name = pc
                     .and_then(|pc| self.frames.get(pc).copied().flatten())
                     .and_then(|(frame, _)| match frame {
-                        Frame::Proc(f) => p.procs.get(f as usize),
+                        CodeOwner::Proc(f) => p.procs.get(f as usize),
                         _ => None,
                     })
                     .and_then(|f| f.local_names.get(usize::from(l)));
@@ -276,13 +225,37 @@ impl Listing<'_> {
     }
 
     fn op(&self, pc: usize, op: &Op) -> String {
+        let mut s = op.name().to_string();
+        let mut operands = String::new();
+        for operand in op.operands() {
+            let text = self.operand(pc, operand);
+            if text.is_empty() {
+                continue;
+            }
+            if !operands.is_empty() {
+                operands.push_str(match operand {
+                    Operand::Pace(_) => " ",
+                    Operand::Popped(..) => "",
+                    _ => "  ",
+                });
+            }
+            operands.push_str(&text);
+        }
+        if !operands.is_empty() {
+            s.push(' ');
+            s.push_str(&operands);
+        }
+        s
+    }
+
+    /// One operand, shown by its kind (see [`Operand`]); empty for an unset flag or option.
+    fn operand(&self, pc: usize, operand: Operand) -> String {
         let p = self.program;
-        let name = op_name(op);
-        let operands = match op {
-            Op::Const(k) => self.constant(*k),
-            Op::Load(v) | Op::Store(v) => self.var(Some(pc), *v),
-            Op::Concat(n) => n.to_string(),
-            Op::Compare(c) => match c {
+        match operand {
+            Operand::Constant(k) => self.constant(k),
+            Operand::Var(v) => self.var(Some(pc), v),
+            Operand::Values(n) => n.to_string(),
+            Operand::Comparison(c) => match c {
                 Comparison::Eq => "==",
                 Comparison::Ne => "!=",
                 Comparison::Lt => "<",
@@ -291,18 +264,8 @@ impl Listing<'_> {
                 Comparison::Ge => ">=",
             }
             .to_string(),
-            Op::JumpIfFalse(t) | Op::Jump(t) | Op::DropDtrOr(t) => t.to_string(),
-            Op::Send { raw, pace } => {
-                let mut s = String::new();
-                if *raw {
-                    s.push_str("raw");
-                }
-                if let Some(d) = pace {
-                    let _ = write!(s, "{}pace {}", if *raw { " " } else { "" }, duration(*d));
-                }
-                s
-            }
-            Op::Expect(w) => match p.waits.get(*w as usize) {
+            Operand::Target(t) => t.to_string(),
+            Operand::Wait(w) => match p.waits.get(w as usize) {
                 Some(t) => {
                     let mut s = w.to_string();
                     if let Some(d) = t.within {
@@ -316,10 +279,7 @@ impl Listing<'_> {
                 }
                 None => format!("#{w}?"),
             },
-            Op::Sleep(d) | Op::SetTimeout(d) => self.dur_arg(Some(pc), *d),
-            Op::Pause(d) | Op::Break(d) => duration(*d),
-            Op::Numeric(on) | Op::Dtr(on) | Op::Rts(on) => (if *on { "on" } else { "off" }).to_string(),
-            Op::AddHandler(h) => match p.handlers.get(*h as usize) {
+            Operand::Handler(h) => match p.handlers.get(h as usize) {
                 Some(info) => format!(
                     "{h}  {} → {}{}",
                     self.handler_trigger(info.pattern),
@@ -328,7 +288,7 @@ impl Listing<'_> {
                 ),
                 None => format!("#{h}?"),
             },
-            Op::RetryBegin(r) => match p.retries.get(*r as usize) {
+            Operand::Retry(r) => match p.retries.get(r as usize) {
                 Some(t) => {
                     let mut s = format!("{r}  times ");
                     match t.times {
@@ -348,53 +308,33 @@ impl Listing<'_> {
                 }
                 None => format!("#{r}?"),
             },
-            Op::RetryNow { code, message } => format!("exit {code}  {}", self.constant(*message)),
-            Op::Baud(b) => b.to_string(),
-            Op::WaitCarrier(d) => d.map_or(String::new(), |d| format!("within {}", self.dur_arg(Some(pc), d))),
-            Op::Fail { code, message } => {
-                format!("exit {code}{}", if *message { ", message from the stack" } else { "" })
-            }
-            Op::Exit(code) => code.to_string(),
-            Op::Call(f) => match p.procs.get(*f as usize) {
+            Operand::Proc(f) => match p.procs.get(f as usize) {
                 Some(info) => format!("{} (proc {f})", printable(&info.name)),
                 None => format!("#{f}?"),
             },
-            Op::Return { value } => (if *value { "value" } else { "" }).to_string(),
-            Op::Not
-            | Op::Pop
-            | Op::SendEscape
-            | Op::Guard
-            | Op::ScopeEnter
-            | Op::ScopeExit
-            | Op::Resume
-            | Op::RetryEnd
-            | Op::Flush
-            | Op::Say
-            | Op::Halt
-            | Op::EndReport
-            | Op::SayRaw => String::new(),
-            Op::MaskInput(mask) => format!("0x{mask:02X}"),
-            Op::Trace { show, log } => format!("show {}  log {}", on_off(*show), on_off(*log)),
-            Op::Echo(on) | Op::IgnoreHangup(on) => on_off(*on).to_string(),
-            Op::Report(k) | Op::ClearReport(k) => self.constant(*k),
-            Op::Log { message, error } => {
-                format!("{}{}", self.constant(*message), if *error { "  error" } else { "" })
-            }
-            Op::TryBreak(d) => duration(*d),
-        };
-        if operands.is_empty() {
-            name.to_string()
-        } else {
-            format!("{name} {operands}")
+            Operand::Duration(d) => duration(d),
+            Operand::DurArg(d) => self.dur_arg(Some(pc), d),
+            Operand::Within(d) => d.map_or(String::new(), |d| format!("within {}", self.dur_arg(Some(pc), d))),
+            Operand::Pace(d) => d.map_or(String::new(), |d| format!("pace {}", duration(d))),
+            Operand::OnOff(on) => on_off(on).to_string(),
+            Operand::Switch(name, on) => format!("{name} {}", on_off(on)),
+            Operand::Flag(text, set) | Operand::Popped(text, set) => (if set { text } else { "" }).to_string(),
+            Operand::Rate(n) => n.to_string(),
+            Operand::ExitCode(code) => code.to_string(),
+            Operand::FailCode(code) => format!("exit {code}"),
+            Operand::Mask(mask) => format!("0x{mask:02X}"),
         }
     }
 
-    /// The lines printed under an instruction: an `Expect`'s arms and timeout.
+    /// The lines printed under an instruction: a wait's arms and timeout.
     fn details(&self, pc: usize, op: &Op) -> Vec<String> {
-        let Op::Expect(w) = op else {
+        let Some(w) = op.operands().into_iter().find_map(|o| match o {
+            Operand::Wait(w) => Some(w),
+            _ => None,
+        }) else {
             return Vec::new();
         };
-        let Some(t) = self.program.waits.get(*w as usize) else {
+        let Some(t) = self.program.waits.get(w as usize) else {
             return Vec::new();
         };
         let mut lines: Vec<String> = t

@@ -1,4 +1,4 @@
-//! The binary form of a [`Program`] (`atchat compile -o x.atcb`) and its verifier.
+//! The binary form of a [`Program`] (`atchat compile -o x.atcb`).
 //!
 //! [`encode`] writes every field of a program; [`decode`] reads it back and runs [`verify`], so
 //! a program that decodes is one the VM can run without an index going out of range. A corrupt
@@ -34,7 +34,7 @@
 //! | 9   | files         | `str`                                                          |
 //! | 10  | lines         | `u32` pc, `u16` file, `u32` line                               |
 //! | 11  | port          | `opt(str)`; the item count is 1                                |
-//! | 12  | code          | `u8` opcode, then its operands (see [`opcode`])                |
+//! | 12  | code          | `u8` opcode, then its operands, each stored as its type (the opcode table in [`super::opcode`]) |
 //!
 //! `atchat compile` writes no secret param's default but an empty one ([`secret_defaults`]):
 //! the file would hold it in plain text. Durations are at most a year (the verifier).
@@ -43,7 +43,10 @@
 //! same, holding UTF-8; `dur` a `u64` of seconds and a `u32` of nanoseconds (below 10⁹);
 //! `opt(T)` a `u8` 0 (none) or 1 followed by a `T`; `var` a variable reference, a `u8` (0
 //! global, 1 local) and a `u16` slot; `vars` a `u32` count and that many `var`s; `darg` a
-//! duration operand, a `u8` 0 and a `dur` (fixed) or a `u8` 1 and a `var` (read at run time).
+//! duration operand, a `u8` 0 and a `dur` (fixed) or a `u8` 1 and a `var` (read at run time);
+//! `cmp` a comparison, a `u8`: 0 `==`, 1 `!=`, 2 `<`, 3 `<=`, 4 `>`, 5 `>=`. Operands of type
+//! `u8`, `u16`, `u32`, `bool`, `Duration`, `VarRef`, `DurArg`, `Comparison` and `Option<T>` are
+//! stored as `u8`, `u16`, `u32`, `bool`, `dur`, `var`, `darg`, `cmp` and `opt(T)`.
 //!
 //! # Limits
 //!
@@ -53,16 +56,12 @@
 //! therefore allocates at most a small multiple of the file's size. A program past these limits
 //! still encodes, but does not decode.
 
-mod verify;
-
-pub use verify::{verify, PatternProblem, Site, Table, VerifyError};
-pub(crate) use verify::{flow, Frame};
-
 use std::time::Duration;
 
-use super::opcode::{Comparison, DurArg, Op, VarRef};
+use super::opcode::{Comparison, DurArg, Op, OperandReader, OperandWriter, VarRef};
+use super::pattern::{End, Pattern, Segment};
 use super::program::*;
-use crate::vm::matcher::{End, Pattern, Segment};
+use super::verify::{verify, VerifyError};
 
 /// The first four bytes of every `.atcb` file.
 pub const MAGIC: [u8; 4] = *b"ATCB";
@@ -72,60 +71,6 @@ pub const FORMAT_VERSION: u16 = 1;
 pub const MAX_FILE_SIZE: usize = 16 << 20;
 /// The most items (of all kinds together) a file may declare.
 pub const MAX_ITEMS: usize = 1 << 20;
-
-/// The numbers of the opcodes in the code section. Adding an opcode means adding it here, to
-/// [`encode`]'s `op` and to [`decode`]'s `op`; the numbers of the others never change within a
-/// format version.
-pub mod opcode {
-    pub const CONST: u8 = 0x00; // u32 constant
-    pub const LOAD: u8 = 0x01; // var
-    pub const STORE: u8 = 0x02; // var
-    pub const CONCAT: u8 = 0x03; // u16 count
-    pub const COMPARE: u8 = 0x04; // u8: 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >=
-    pub const NOT: u8 = 0x05;
-    pub const JUMP_IF_FALSE: u8 = 0x06; // u32 target
-    pub const JUMP: u8 = 0x07; // u32 target
-    pub const POP: u8 = 0x08;
-    pub const SEND: u8 = 0x10; // bool raw, opt(dur) pace
-    pub const SEND_ESCAPE: u8 = 0x11;
-    pub const EXPECT: u8 = 0x12; // u32 wait
-    pub const SLEEP: u8 = 0x13; // darg
-    pub const GUARD: u8 = 0x14;
-    pub const PAUSE: u8 = 0x15; // dur
-    pub const SET_TIMEOUT: u8 = 0x16; // darg
-    pub const NUMERIC: u8 = 0x17; // bool
-    pub const ADD_HANDLER: u8 = 0x20; // u32 handler
-    pub const SCOPE_ENTER: u8 = 0x21;
-    pub const SCOPE_EXIT: u8 = 0x22;
-    pub const RESUME: u8 = 0x23;
-    pub const RETRY_BEGIN: u8 = 0x28; // u32 retry
-    pub const RETRY_END: u8 = 0x29;
-    pub const RETRY_NOW: u8 = 0x2a; // u8 code, u32 message constant
-    pub const DTR: u8 = 0x30; // bool
-    pub const DROP_DTR_OR: u8 = 0x31; // u32 target
-    pub const RTS: u8 = 0x32; // bool
-    pub const BREAK: u8 = 0x33; // dur
-    pub const BAUD: u8 = 0x34; // u32
-    pub const FLUSH: u8 = 0x35;
-    pub const WAIT_CARRIER: u8 = 0x36; // opt(darg)
-    pub const SAY: u8 = 0x40;
-    pub const FAIL: u8 = 0x41; // u8 code, bool message
-    pub const EXIT: u8 = 0x42; // u8 code
-    pub const CALL: u8 = 0x48; // u32 proc
-    pub const RETURN: u8 = 0x49; // bool value
-    pub const HALT: u8 = 0x4a;
-    // The chat(8) front end's opcodes.
-    pub const MASK_INPUT: u8 = 0x50; // u8 mask
-    pub const TRACE: u8 = 0x51; // bool show, bool log
-    pub const ECHO: u8 = 0x52; // bool
-    pub const REPORT: u8 = 0x53; // u32 constant
-    pub const CLEAR_REPORT: u8 = 0x54; // u32 constant
-    pub const END_REPORT: u8 = 0x55;
-    pub const LOG: u8 = 0x56; // u32 constant, bool error
-    pub const SAY_RAW: u8 = 0x57;
-    pub const IGNORE_HANGUP: u8 = 0x58; // bool
-    pub const TRY_BREAK: u8 = 0x59; // dur
-}
 
 /// Why a byte string is not a program this build can run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,7 +278,7 @@ pub fn encode(program: &Program) -> Vec<u8> {
     w.section(11, std::slice::from_ref(&program.port), |w, p| {
         w.option(p, |w, p| w.bytes(p.as_bytes()));
     });
-    w.section(12, &program.code, |w, op| w.op(op));
+    w.section(12, &program.code, |w, op| op.encode(w));
     w.out
 }
 
@@ -342,18 +287,6 @@ struct Writer {
 }
 
 impl Writer {
-    fn u8(&mut self, v: u8) {
-        self.out.push(v);
-    }
-    fn u16(&mut self, v: u16) {
-        self.out.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u32(&mut self, v: u32) {
-        self.out.extend_from_slice(&v.to_le_bytes());
-    }
-    fn bool(&mut self, v: bool) {
-        self.u8(u8::from(v));
-    }
     /// A length or count. Anything past `u32` cannot be decoded anyway (see the limits), so it
     /// is written as `u32::MAX`, which decoding refuses.
     fn count(&mut self, n: usize) {
@@ -362,43 +295,6 @@ impl Writer {
     fn bytes(&mut self, b: &[u8]) {
         self.count(b.len());
         self.out.extend_from_slice(b);
-    }
-    fn duration(&mut self, d: Duration) {
-        self.out.extend_from_slice(&d.as_secs().to_le_bytes());
-        self.u32(d.subsec_nanos());
-    }
-    fn option<T>(&mut self, v: &Option<T>, f: impl FnOnce(&mut Writer, &T)) {
-        match v {
-            None => self.u8(0),
-            Some(x) => {
-                self.u8(1);
-                f(self, x);
-            }
-        }
-    }
-    fn var(&mut self, v: VarRef) {
-        match v {
-            VarRef::Global(i) => {
-                self.u8(0);
-                self.u16(i);
-            }
-            VarRef::Local(i) => {
-                self.u8(1);
-                self.u16(i);
-            }
-        }
-    }
-    fn dur_arg(&mut self, d: DurArg) {
-        match d {
-            DurArg::Fixed(d) => {
-                self.u8(0);
-                self.duration(d);
-            }
-            DurArg::Var(v) => {
-                self.u8(1);
-                self.var(v);
-            }
-        }
     }
     fn vars(&mut self, vars: &[VarRef]) {
         self.count(vars.len());
@@ -437,169 +333,66 @@ impl Writer {
         });
         self.option(&p.numeric, |w, n| w.bytes(n));
     }
-    fn op(&mut self, op: &Op) {
-        use opcode::*;
-        match op {
-            Op::Const(k) => {
-                self.u8(CONST);
-                self.u32(*k);
+}
+
+/// The building blocks operands are made of (and the tables too).
+impl OperandWriter for Writer {
+    fn u8(&mut self, v: u8) {
+        self.out.push(v);
+    }
+    fn u16(&mut self, v: u16) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bool(&mut self, v: bool) {
+        self.u8(u8::from(v));
+    }
+    fn duration(&mut self, d: Duration) {
+        self.out.extend_from_slice(&d.as_secs().to_le_bytes());
+        self.u32(d.subsec_nanos());
+    }
+    fn var(&mut self, v: VarRef) {
+        match v {
+            VarRef::Global(i) => {
+                self.u8(0);
+                self.u16(i);
             }
-            Op::Load(v) => {
-                self.u8(LOAD);
-                self.var(*v);
+            VarRef::Local(i) => {
+                self.u8(1);
+                self.u16(i);
             }
-            Op::Store(v) => {
-                self.u8(STORE);
-                self.var(*v);
+        }
+    }
+    fn dur_arg(&mut self, d: DurArg) {
+        match d {
+            DurArg::Fixed(d) => {
+                self.u8(0);
+                self.duration(d);
             }
-            Op::Concat(n) => {
-                self.u8(CONCAT);
-                self.u16(*n);
+            DurArg::Var(v) => {
+                self.u8(1);
+                self.var(v);
             }
-            Op::Compare(c) => {
-                self.u8(COMPARE);
-                self.u8(match c {
-                    Comparison::Eq => 0,
-                    Comparison::Ne => 1,
-                    Comparison::Lt => 2,
-                    Comparison::Le => 3,
-                    Comparison::Gt => 4,
-                    Comparison::Ge => 5,
-                });
-            }
-            Op::Not => self.u8(NOT),
-            Op::JumpIfFalse(t) => {
-                self.u8(JUMP_IF_FALSE);
-                self.u32(*t);
-            }
-            Op::Jump(t) => {
-                self.u8(JUMP);
-                self.u32(*t);
-            }
-            Op::Pop => self.u8(POP),
-            Op::Send { raw, pace } => {
-                self.u8(SEND);
-                self.bool(*raw);
-                self.option(pace, |w, d| w.duration(*d));
-            }
-            Op::SendEscape => self.u8(SEND_ESCAPE),
-            Op::Expect(w) => {
-                self.u8(EXPECT);
-                self.u32(*w);
-            }
-            Op::Sleep(d) => {
-                self.u8(SLEEP);
-                self.dur_arg(*d);
-            }
-            Op::Guard => self.u8(GUARD),
-            Op::Pause(d) => {
-                self.u8(PAUSE);
-                self.duration(*d);
-            }
-            Op::SetTimeout(d) => {
-                self.u8(SET_TIMEOUT);
-                self.dur_arg(*d);
-            }
-            Op::Numeric(on) => {
-                self.u8(NUMERIC);
-                self.bool(*on);
-            }
-            Op::AddHandler(h) => {
-                self.u8(ADD_HANDLER);
-                self.u32(*h);
-            }
-            Op::ScopeEnter => self.u8(SCOPE_ENTER),
-            Op::ScopeExit => self.u8(SCOPE_EXIT),
-            Op::Resume => self.u8(RESUME),
-            Op::RetryBegin(r) => {
-                self.u8(RETRY_BEGIN);
-                self.u32(*r);
-            }
-            Op::RetryEnd => self.u8(RETRY_END),
-            Op::RetryNow { code, message } => {
-                self.u8(RETRY_NOW);
-                self.u8(*code);
-                self.u32(*message);
-            }
-            Op::Dtr(on) => {
-                self.u8(DTR);
-                self.bool(*on);
-            }
-            Op::DropDtrOr(t) => {
-                self.u8(DROP_DTR_OR);
-                self.u32(*t);
-            }
-            Op::Rts(on) => {
-                self.u8(RTS);
-                self.bool(*on);
-            }
-            Op::Break(d) => {
-                self.u8(BREAK);
-                self.duration(*d);
-            }
-            Op::Baud(b) => {
-                self.u8(BAUD);
-                self.u32(*b);
-            }
-            Op::Flush => self.u8(FLUSH),
-            Op::WaitCarrier(d) => {
-                self.u8(WAIT_CARRIER);
-                self.option(d, |w, d| w.dur_arg(*d));
-            }
-            Op::Say => self.u8(SAY),
-            Op::Fail { code, message } => {
-                self.u8(FAIL);
-                self.u8(*code);
-                self.bool(*message);
-            }
-            Op::Exit(code) => {
-                self.u8(EXIT);
-                self.u8(*code);
-            }
-            Op::Call(p) => {
-                self.u8(CALL);
-                self.u32(*p);
-            }
-            Op::Return { value } => {
-                self.u8(RETURN);
-                self.bool(*value);
-            }
-            Op::Halt => self.u8(HALT),
-            Op::MaskInput(mask) => {
-                self.u8(MASK_INPUT);
-                self.u8(*mask);
-            }
-            Op::Trace { show, log } => {
-                self.u8(TRACE);
-                self.bool(*show);
-                self.bool(*log);
-            }
-            Op::Echo(on) => {
-                self.u8(ECHO);
-                self.bool(*on);
-            }
-            Op::Report(k) => {
-                self.u8(REPORT);
-                self.u32(*k);
-            }
-            Op::ClearReport(k) => {
-                self.u8(CLEAR_REPORT);
-                self.u32(*k);
-            }
-            Op::EndReport => self.u8(END_REPORT),
-            Op::Log { message, error } => {
-                self.u8(LOG);
-                self.u32(*message);
-                self.bool(*error);
-            }
-            Op::SayRaw => self.u8(SAY_RAW),
-            Op::IgnoreHangup(on) => {
-                self.u8(IGNORE_HANGUP);
-                self.bool(*on);
-            }
-            Op::TryBreak(d) => {
-                self.u8(TRY_BREAK);
-                self.duration(*d);
+        }
+    }
+    fn comparison(&mut self, c: Comparison) {
+        self.u8(match c {
+            Comparison::Eq => 0,
+            Comparison::Ne => 1,
+            Comparison::Lt => 2,
+            Comparison::Le => 3,
+            Comparison::Gt => 4,
+            Comparison::Ge => 5,
+        });
+    }
+    fn option<T>(&mut self, v: &Option<T>, f: impl FnOnce(&mut Writer, &T)) {
+        match v {
+            None => self.u8(0),
+            Some(x) => {
+                self.u8(1);
+                f(self, x);
             }
         }
     }
@@ -718,27 +511,8 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
-    fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(self.take(1)?[0])
-    }
-    fn u16(&mut self) -> Result<u16, DecodeError> {
-        Ok(u16::from_le_bytes(self.array()?))
-    }
-    fn u32(&mut self) -> Result<u32, DecodeError> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
     fn bad_tag(&self, what: &'static str, tag: u8, offset: usize) -> DecodeError {
         DecodeError::BadTag { section: self.section, what, tag, offset }
-    }
-
-    fn bool(&mut self) -> Result<bool, DecodeError> {
-        let at = self.pos;
-        match self.u8()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            tag => Err(self.bad_tag("boolean", tag, at)),
-        }
     }
 
     /// A count of things, each at least one byte long, charged to the item budget.
@@ -769,25 +543,6 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let bytes = self.bytes("text bytes")?;
         String::from_utf8(bytes).map_err(|_| DecodeError::BadUtf8 { section: self.section, offset: at })
-    }
-
-    fn duration(&mut self) -> Result<Duration, DecodeError> {
-        let secs = u64::from_le_bytes(self.array()?);
-        let at = self.pos;
-        let nanos = self.u32()?;
-        if nanos >= 1_000_000_000 {
-            return Err(DecodeError::BadDuration { section: self.section, nanos, offset: at });
-        }
-        Ok(Duration::new(secs, nanos))
-    }
-
-    fn option<T>(&mut self, f: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>) -> Result<Option<T>, DecodeError> {
-        let at = self.pos;
-        match self.u8()? {
-            0 => Ok(None),
-            1 => f(self).map(Some),
-            tag => Err(self.bad_tag("option marker", tag, at)),
-        }
     }
 
     fn list<T>(
@@ -829,24 +584,6 @@ impl<'a> Reader<'a> {
         Ok(items)
     }
 
-    fn var(&mut self) -> Result<VarRef, DecodeError> {
-        let at = self.pos;
-        match self.u8()? {
-            0 => Ok(VarRef::Global(self.u16()?)),
-            1 => Ok(VarRef::Local(self.u16()?)),
-            tag => Err(self.bad_tag("variable kind", tag, at)),
-        }
-    }
-
-    fn dur_arg(&mut self) -> Result<DurArg, DecodeError> {
-        let at = self.pos;
-        match self.u8()? {
-            0 => Ok(DurArg::Fixed(self.duration()?)),
-            1 => Ok(DurArg::Var(self.var()?)),
-            tag => Err(self.bad_tag("duration operand kind", tag, at)),
-        }
-    }
-
     fn vars(&mut self) -> Result<Vec<VarRef>, DecodeError> {
         self.list("captures", Reader::var)
     }
@@ -873,68 +610,87 @@ impl<'a> Reader<'a> {
     }
 
     fn op(&mut self) -> Result<Op, DecodeError> {
-        use opcode::*;
         let at = self.pos;
-        Ok(match self.u8()? {
-            CONST => Op::Const(self.u32()?),
-            LOAD => Op::Load(self.var()?),
-            STORE => Op::Store(self.var()?),
-            CONCAT => Op::Concat(self.u16()?),
-            COMPARE => {
-                let at = self.pos;
-                Op::Compare(match self.u8()? {
-                    0 => Comparison::Eq,
-                    1 => Comparison::Ne,
-                    2 => Comparison::Lt,
-                    3 => Comparison::Le,
-                    4 => Comparison::Gt,
-                    5 => Comparison::Ge,
-                    tag => return Err(self.bad_tag("comparison", tag, at)),
-                })
-            }
-            NOT => Op::Not,
-            JUMP_IF_FALSE => Op::JumpIfFalse(self.u32()?),
-            JUMP => Op::Jump(self.u32()?),
-            POP => Op::Pop,
-            SEND => Op::Send { raw: self.bool()?, pace: self.option(Reader::duration)? },
-            SEND_ESCAPE => Op::SendEscape,
-            EXPECT => Op::Expect(self.u32()?),
-            SLEEP => Op::Sleep(self.dur_arg()?),
-            GUARD => Op::Guard,
-            PAUSE => Op::Pause(self.duration()?),
-            SET_TIMEOUT => Op::SetTimeout(self.dur_arg()?),
-            NUMERIC => Op::Numeric(self.bool()?),
-            ADD_HANDLER => Op::AddHandler(self.u32()?),
-            SCOPE_ENTER => Op::ScopeEnter,
-            SCOPE_EXIT => Op::ScopeExit,
-            RESUME => Op::Resume,
-            RETRY_BEGIN => Op::RetryBegin(self.u32()?),
-            RETRY_END => Op::RetryEnd,
-            RETRY_NOW => Op::RetryNow { code: self.u8()?, message: self.u32()? },
-            DTR => Op::Dtr(self.bool()?),
-            DROP_DTR_OR => Op::DropDtrOr(self.u32()?),
-            RTS => Op::Rts(self.bool()?),
-            BREAK => Op::Break(self.duration()?),
-            BAUD => Op::Baud(self.u32()?),
-            FLUSH => Op::Flush,
-            WAIT_CARRIER => Op::WaitCarrier(self.option(Reader::dur_arg)?),
-            SAY => Op::Say,
-            FAIL => Op::Fail { code: self.u8()?, message: self.bool()? },
-            EXIT => Op::Exit(self.u8()?),
-            CALL => Op::Call(self.u32()?),
-            RETURN => Op::Return { value: self.bool()? },
-            HALT => Op::Halt,
-            MASK_INPUT => Op::MaskInput(self.u8()?),
-            TRACE => Op::Trace { show: self.bool()?, log: self.bool()? },
-            ECHO => Op::Echo(self.bool()?),
-            REPORT => Op::Report(self.u32()?),
-            CLEAR_REPORT => Op::ClearReport(self.u32()?),
-            END_REPORT => Op::EndReport,
-            LOG => Op::Log { message: self.u32()?, error: self.bool()? },
-            SAY_RAW => Op::SayRaw,
-            IGNORE_HANGUP => Op::IgnoreHangup(self.bool()?),
-            TRY_BREAK => Op::TryBreak(self.duration()?),
-            tag => return Err(self.bad_tag("opcode", tag, at)),
-        })
+        let code = self.u8()?;
+        Op::decode(code, self)?.ok_or_else(|| self.bad_tag("opcode", code, at))
+    }
+}
+
+/// The building blocks operands are made of (and the tables too).
+impl<'a> OperandReader for Reader<'a> {
+    type Error = DecodeError;
+
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn bool(&mut self) -> Result<bool, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            tag => Err(self.bad_tag("boolean", tag, at)),
+        }
+    }
+
+    fn duration(&mut self) -> Result<Duration, DecodeError> {
+        let secs = u64::from_le_bytes(self.array()?);
+        let at = self.pos;
+        let nanos = self.u32()?;
+        if nanos >= 1_000_000_000 {
+            return Err(DecodeError::BadDuration { section: self.section, nanos, offset: at });
+        }
+        Ok(Duration::new(secs, nanos))
+    }
+
+    fn option<T>(
+        &mut self,
+        f: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
+    ) -> Result<Option<T>, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(None),
+            1 => f(self).map(Some),
+            tag => Err(self.bad_tag("option marker", tag, at)),
+        }
+    }
+
+    fn var(&mut self) -> Result<VarRef, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(VarRef::Global(self.u16()?)),
+            1 => Ok(VarRef::Local(self.u16()?)),
+            tag => Err(self.bad_tag("variable kind", tag, at)),
+        }
+    }
+
+    fn dur_arg(&mut self) -> Result<DurArg, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(DurArg::Fixed(self.duration()?)),
+            1 => Ok(DurArg::Var(self.var()?)),
+            tag => Err(self.bad_tag("duration operand kind", tag, at)),
+        }
+    }
+
+    fn comparison(&mut self) -> Result<Comparison, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(Comparison::Eq),
+            1 => Ok(Comparison::Ne),
+            2 => Ok(Comparison::Lt),
+            3 => Ok(Comparison::Le),
+            4 => Ok(Comparison::Gt),
+            5 => Ok(Comparison::Ge),
+            tag => Err(self.bad_tag("comparison", tag, at)),
+        }
     }
 }

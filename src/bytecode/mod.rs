@@ -1,11 +1,16 @@
-//! AST → [`Program`]: opcodes, constants and the tables they index; the program's listing
-//! ([`disassembler`]) and binary form with its verifier ([`encoding`]).
+//! AST → [`Program`]: opcodes, constants, patterns and the tables they index; the program's
+//! listing ([`disassembler`]), its binary form ([`encoding`]) and the [`verify`]er that every
+//! program read from a file passes before it runs.
 
 pub mod compiler;
 pub mod disassembler;
 pub mod encoding;
+mod flow;
 pub mod opcode;
+pub mod pattern;
 pub mod program;
+pub mod verify;
+mod verify_error;
 
-pub use opcode::{Comparison, DurArg, Op, VarRef};
+pub use opcode::{Comparison, DurArg, Op, OpInfo, Operand, VarRef};
 pub use program::*;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::opcode::{DurArg, Op, VarRef};
-use crate::vm::matcher::Pattern;
+use super::pattern::Pattern;
 
 /// A constant value.
 #[derive(Debug, Clone, PartialEq)]

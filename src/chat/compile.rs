@@ -17,7 +17,7 @@ use super::escape::{c_str, clean, send_items, split_subexpects, SendItem, Subst}
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::{Keyword, Tokens};
 use crate::bytecode::{ArmInfo, Const, DurArg, LineEntry, Op, Program, WaitTable};
-use crate::vm::matcher::{End, Pattern, Segment};
+use crate::bytecode::pattern::{End, Pattern, Segment};
 use crate::vm::monitor::visible;
 
 /// chat's ABORT and REPORT tables hold this many strings.

@@ -1,8 +1,8 @@
 //! chat's string processing: `clean()` (escapes, `^X`, `$VAR`, `\T`), `put_string()`'s
 //! reading of a cleaned send string, and `expect_strtok()` (subexpects).
 //!
-//! chat handles expect and send strings with one function that differs in details
-//! (chat8.md §4): a send keeps its "action" escapes (`\d`, `\p`, `\K`, `\\`, `\N`) as two
+//! chat handles expect and send strings with one function that differs in details:
+//! a send keeps its "action" escapes (`\d`, `\p`, `\K`, `\\`, `\N`) as two
 //! bytes in the cleaned string and acts on them while writing. The functions here copy that
 //! two-stage design so that odd inputs (a `$VAR` value holding a backslash) behave the same.
 

@@ -14,8 +14,8 @@
 
 use std::fmt::Write as _;
 
-use super::compile::FOREVER;
-use super::escape::{clean, send_items, split_subexpects, SendItem, Subst};
+use super::compile::{FOREVER, MAX_ABORT_LEN};
+use super::escape::{c_str, clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::{Keyword, Tokens};
 use crate::lang::literal::quote_text;
@@ -70,6 +70,18 @@ struct Importer {
     subst: Subst,
     /// Comments for params other than the usual ones.
     notes: Vec<(String, String)>,
+    /// chat's `fatal()` at the last token: its message and exit code. Nothing after it runs.
+    fatal: Option<(String, u8)>,
+}
+
+/// Text from the chat script (a comment line, a keyword's argument) as the text of a native
+/// comment. chat's lines end at `\n` only; a `\r` inside one would end the native comment
+/// and turn its rest into code, so control bytes are written escaped.
+fn comment(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .chars()
+        .map(|c| if c.is_control() && c != '\t' { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// Imports a tokenized chat script.
@@ -94,6 +106,7 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
         arms_mode,
         subst,
         notes: Vec::new(),
+        fatal: None,
     };
     let mut body = String::new();
     std::mem::swap(&mut im.out, &mut body);
@@ -118,7 +131,7 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
     let mut sending = false;
     for (i, token) in tokens.tokens.iter().enumerate() {
         while let Some((_, text)) = comments.next_if(|(at, _)| *at <= i) {
-            im.line(0, &String::from_utf8_lossy(text));
+            im.line(0, &comment(text));
         }
         let t = &token.text;
         if sending {
@@ -132,20 +145,26 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
             im.expect_chain(&split_subexpects(t), 0, 0);
         }
         sending = !sending;
+        if im.fatal.is_some() {
+            break;
+        }
     }
-    for (_, text) in comments {
-        im.line(0, &String::from_utf8_lossy(text));
-    }
-    if let Some(error) = &tokens.error {
+    if let Some((message, code)) = im.fatal.take() {
+        im.line(0, &format!("# chat stops here: {message}"));
+        im.line(0, &format!("exit {code}"));
+    } else if let Some(error) = &tokens.error {
         im.line(0, &format!("# chat stops here: {error}"));
         im.line(0, "exit 1");
     }
+    for (_, text) in comments {
+        im.line(0, &comment(text));
+    }
     let mut head = String::new();
-    let _ = writeln!(head, "# Imported from {} by `atchat import`.", options.name);
+    let name = comment(options.name.as_bytes());
+    let _ = writeln!(head, "# Imported from {name} by `atchat import`.");
     let _ = writeln!(
         head,
-        "# Runs like `atchat chat -f {}`; differences: input is not stripped to 7 bits, and",
-        options.name
+        "# Runs like `atchat chat -f {name}`; differences: input is not stripped to 7 bits, and"
     );
     let _ = writeln!(head, "# a send is not cut short by the timeout.");
     for p in &im.params {
@@ -226,7 +245,23 @@ impl Importer {
 
     fn keyword(&mut self, k: Keyword, arg: &[u8]) {
         let cleaned = clean(arg, false, &self.subst).bytes;
-        let raw = String::from_utf8_lossy(arg).into_owned();
+        // Only ever written inside comments.
+        let raw = comment(arg);
+        // chat's limit on the strings of these keywords (compile.rs `limited`): past it
+        // chat stops with exit 1 before the string does anything.
+        let limited = match k {
+            Keyword::Abort => Some("ABORT"),
+            Keyword::ClrAbort => Some("CLR_ABORT"),
+            Keyword::Report | Keyword::ClrReport => Some("REPORT"),
+            _ => None,
+        };
+        if let Some(what) = limited {
+            let s1 = c_str(&cleaned);
+            if s1.len() > arg.len() || s1.len() > MAX_ABORT_LEN {
+                self.fatal = Some((format!("Illegal or too-long {what} string"), 1));
+                return;
+            }
+        }
         match k {
             Keyword::Abort => {
                 if cleaned.is_empty() {
@@ -298,7 +333,7 @@ impl Importer {
         if s.first() == Some(&b'@') && s.len() > 1 {
             // chat reads the file when it gets here (often a FIFO fed by a helper); the
             // native script takes its contents as a param.
-            let raw = String::from_utf8_lossy(&s[1..]).trim_start().to_string();
+            let raw = comment(&s[1..]).trim_start().to_string();
             let name = format!(
                 "at_file{}",
                 self.params

@@ -1,10 +1,13 @@
 //! The chat(8) front end: runs chat scripts unchanged, with chat's exit codes.
 //!
 //! chat scripts compile to the same bytecode as `.atc` scripts and run on the same VM and
-//! driver; see `reference/chat8.md` for the behaviour copied and `docs/chat-compat.md` for
-//! the few deliberate differences.
+//! driver. The behaviour copied from chat(8) is stated where it is implemented (and checked
+//! side by side with the real chat in `tests/it/chat.rs`); `docs/chat-compat.md` lists the
+//! few deliberate differences.
 //!
-//! - [`options`]: chat's command line (`-e -E -v -V -s -S -t -r -T -U -f`, `--no-pace`)
+//! - [`options`]: chat's command line (`-e -E -v -V -s -S -t -r -T -U -f`, `--no-pace`,
+//!   `--help`)
+//! - [`help`]: the same command line declared for clap: help, man page, completions
 //! - [`token`]: the `-f` file tokenizer (quotes, column-1 comments, 1023-byte lines)
 //! - [`escape`]: `clean()`, the escapes with their send/expect differences, subexpects
 //! - [`compile`]: tokens → [`crate::bytecode::Program`], chat's bookkeeping done statically
@@ -14,6 +17,7 @@
 
 pub mod compile;
 pub mod escape;
+pub mod help;
 pub mod import;
 pub mod options;
 pub mod run;
@@ -41,7 +45,9 @@ pub fn dispatch(argv: &[OsString]) -> Option<u8> {
         return Some(run::main(&argv0.to_string_lossy(), &bytes(&argv[1..])));
     }
     if argv.get(1).is_some_and(|a| a == "chat") {
-        let program = format!("{} chat", argv0.to_string_lossy());
+        // As clap names the other subcommands: `atchat chat`, not the binary's full path.
+        let name = std::path::Path::new(argv0).file_name().unwrap_or(argv0.as_os_str());
+        let program = format!("{} chat", name.to_string_lossy());
         return Some(run::main(&program, &bytes(&argv[2..])));
     }
     None

@@ -1,6 +1,6 @@
-//! chat's command line (chat8.md §1), parsed the way its home-made getopt does: options
+//! chat's command line, parsed the way its home-made getopt does: options
 //! before the script, letters bundled (`-vsS`), values attached or separate (`-t5`,
-//! `-t 5`), `--` ending the options. `--no-pace` is atchat's own.
+//! `-t 5`), `--` ending the options. `--no-pace` and `--help` are atchat's own.
 
 /// chat's default timeout, in seconds.
 pub const DEFAULT_TIMEOUT: i64 = 45;
@@ -32,6 +32,8 @@ pub struct ChatArgs {
     pub phone2: Option<Vec<u8>>,
     /// Pause 10 ms before each byte sent, as chat does (`--no-pace` turns it off).
     pub pace: bool,
+    /// `--help` (atchat's own): print the help and do nothing else.
+    pub help: bool,
     /// The script arguments (argv mode).
     pub script: Vec<Vec<u8>>,
 }
@@ -51,6 +53,7 @@ impl Default for ChatArgs {
             phone: None,
             phone2: None,
             pace: true,
+            help: false,
             script: Vec::new(),
         }
     }
@@ -96,6 +99,11 @@ pub fn parse(args: &[Vec<u8>]) -> Result<ChatArgs, Usage> {
         let arg = &args[i];
         if arg.as_slice() == b"--no-pace" {
             out.pace = false;
+            i += 1;
+            continue;
+        }
+        if arg.as_slice() == b"--help" {
+            out.help = true;
             i += 1;
             continue;
         }

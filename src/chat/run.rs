@@ -83,6 +83,10 @@ pub fn main(program: &str, args: &[Vec<u8>]) -> u8 {
         eprint!("{}", usage_text(program));
         return 1;
     };
+    if args.help {
+        print!("{}", super::help::help_text(program));
+        return 0;
+    }
     let mut report = None;
     for (path, verbose) in &args.report_files {
         report = None;

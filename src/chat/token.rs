@@ -1,4 +1,4 @@
-//! Splitting a chat script into tokens, as chat's `do_file()` does (chat8.md §2.2).
+//! Splitting a chat script into tokens, as chat's `do_file()` does.
 //!
 //! chat reads its file with `fgets` into a 1024-byte buffer, so a line longer than 1023
 //! bytes is cut and its rest read as the next "line" (where a `#` in column 1 makes it a
@@ -150,7 +150,7 @@ mod tests {
     }
 }
 
-/// chat's keywords; each is one only in expect position (chat8.md §2.3).
+/// chat's keywords; each is one only in expect position (as a send string it is sent as is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keyword {
     Hangup,

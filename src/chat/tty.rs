@@ -1,4 +1,4 @@
-//! chat's terminal handling (chat8.md §10): stdin must be a terminal; chat makes it raw
+//! chat's terminal handling: stdin must be a terminal; chat makes it raw
 //! enough for byte-at-a-time reading (`IGNBRK|ISTRIP|IGNPAR`, no output processing, no
 //! echo, no canonical mode, `VMIN=1`) and puts the saved settings back when it exits. The
 //! control flags (speed, `CLOCAL`, `CRTSCTS`) and the modem lines are left alone.

@@ -128,6 +128,14 @@ pub enum CheckErrorKind {
     DuplicateTimeoutArm { first: Span },
     /// `"\q"`, `"\x4"`
     UnknownEscape { escape: String },
+    /// `settle DUR` on a plain `expect`.
+    SettleOutsideCommand,
+    /// A `command` arm with `\r` or `\n` in it: arms see one line, without its ending.
+    LineBreakInCommandArm,
+    /// `final "..."` that is empty, captures, or is already a result code.
+    BadFinal { text: String, reason: &'static str },
+    /// An arm an earlier arm of the same wait always takes first.
+    ShadowedArm { first: Span },
     /// A required param that was not given (`-D name=value` or the environment).
     MissingParam { name: String },
     /// A given param that the script does not declare.
@@ -187,6 +195,10 @@ pub const CODES: &[&str] = &[
     "atchat::unreachable",
     "atchat::duplicate-timeout-arm",
     "atchat::unknown-escape",
+    "atchat::settle-outside-command",
+    "atchat::line-break-in-command-arm",
+    "atchat::bad-final",
+    "atchat::shadowed-arm",
     "atchat::missing-param",
     "atchat::unknown-param",
 ];
@@ -233,6 +245,10 @@ impl CheckErrorKind {
             K::Unreachable { .. } => "atchat::unreachable",
             K::DuplicateTimeoutArm { .. } => "atchat::duplicate-timeout-arm",
             K::UnknownEscape { .. } => "atchat::unknown-escape",
+            K::SettleOutsideCommand => "atchat::settle-outside-command",
+            K::LineBreakInCommandArm => "atchat::line-break-in-command-arm",
+            K::BadFinal { .. } => "atchat::bad-final",
+            K::ShadowedArm { .. } => "atchat::shadowed-arm",
             K::MissingParam { .. } => "atchat::missing-param",
             K::UnknownParam { .. } => "atchat::unknown-param",
         }
@@ -287,6 +303,10 @@ impl CheckErrorKind {
             K::Unreachable { .. } => "never runs".into(),
             K::DuplicateTimeoutArm { .. } => "second timeout arm".into(),
             K::UnknownEscape { .. } => "unknown escape".into(),
+            K::SettleOutsideCommand => "not a `command`".into(),
+            K::LineBreakInCommandArm => "never in a line".into(),
+            K::BadFinal { reason, .. } => (*reason).into(),
+            K::ShadowedArm { .. } => "never matches".into(),
             K::MissingParam { .. } => "required, no default".into(),
             K::UnknownParam { .. } => String::new(),
         }
@@ -304,6 +324,7 @@ impl CheckErrorKind {
                 Some((*terminator, "control never gets past this"))
             }
             K::DuplicateTimeoutArm { first, .. } => Some((*first, "first timeout arm")),
+            K::ShadowedArm { first } => Some((*first, "takes every line first")),
             _ => None,
         }
     }
@@ -349,6 +370,7 @@ impl CheckErrorKind {
             K::ZeroDuration { clause, .. } => match *clause {
                 "timeout" => "a zero timeout fails every expect at once; give a positive duration".into(),
                 "every" => "remove `every` to retry at once, or give a positive pause".into(),
+                "settle" => "remove `settle` for the default (1s), or give a positive duration".into(),
                 _ => format!("remove `{clause}` for no limit, or give a positive duration"),
             },
             K::IntegerTooLarge { .. } => "numbers must fit in 64 bits".into(),
@@ -368,6 +390,10 @@ impl CheckErrorKind {
             K::ReturnOutsideProc => "use `exit 0` to end the script".into(),
             K::Unreachable { after, .. } => format!("remove the unreachable statements, or move them before `{after}`"),
             K::DuplicateTimeoutArm { .. } => "keep one `timeout =>` arm: only one can run".into(),
+            K::SettleOutsideCommand => "`settle` bounds how long a `command` awaits its final result code after an information line; a plain `expect` has `within` and `idle`".into(),
+            K::LineBreakInCommandArm => "a `command`'s arms are matched against one line at a time, without its line ending: write `\"{line}\"` for a whole line".into(),
+            K::BadFinal { .. } => "declare the vendor's line as the modem sends it, e.g. `final \"COMMAND NOT SUPPORT\"`; the V.250 and 27.007 finals are known already".into(),
+            K::ShadowedArm { .. } => "remove this arm, or make the earlier one more specific".into(),
             K::UnknownEscape { .. } => "escapes are `\\r \\n \\t \\\\ \\\" \\{ \\} \\0 \\e` and `\\xNN`; write `\\\\` for a backslash".into(),
             K::MissingParam { name } => format!("give it with `-D {name}=VALUE` or the environment, or declare a default (`param {name} = \"...\"`)"),
             K::UnknownParam { suggestion, .. } => did_you_mean(suggestion)
@@ -516,6 +542,10 @@ impl fmt::Display for CheckErrorKind {
             K::Unreachable { after, .. } => write!(f, "unreachable code after `{after}`"),
             K::DuplicateTimeoutArm { .. } => write!(f, "expect has two `timeout` arms"),
             K::UnknownEscape { escape } => write!(f, "unknown escape `{escape}`"),
+            K::SettleOutsideCommand => write!(f, "`settle` applies to a `command` only"),
+            K::LineBreakInCommandArm => write!(f, "a `command` arm never sees a line break"),
+            K::BadFinal { text, .. } => write!(f, "`final \"{text}\"` cannot be a final result code"),
+            K::ShadowedArm { .. } => write!(f, "this arm can never match"),
             K::MissingParam { name } => write!(f, "missing required param `{name}`"),
             K::UnknownParam { name, .. } => write!(f, "unknown param `{name}`"),
         }

@@ -102,6 +102,8 @@ fn describe(kind: &StmtKind) -> String {
         StmtKind::Return(_) => "return",
         StmtKind::Send { .. } => "send",
         StmtKind::Expect(_) => "expect",
+        StmtKind::Command { .. } => "command",
+        StmtKind::Final(_) => "final",
         StmtKind::On(_) => "on",
         StmtKind::If { .. } => "if",
         StmtKind::Dtr(_) => "dtr",
@@ -269,10 +271,14 @@ impl<'a> FileChecker<'a> {
                 );
             }
             StmtKind::Port(_) if !top || self.file != 0 => self.error(head, K::MisplacedPort),
+            StmtKind::Final(_) if !top => {
+                self.error(head, K::NestedDeclaration { keyword: "final" })
+            }
             StmtKind::Use(_)
             | StmtKind::Proc { .. }
             | StmtKind::Let { .. }
             | StmtKind::Param { .. }
+            | StmtKind::Final(_)
             | StmtKind::Port(_) => {}
             kind if module_top => self.error(
                 head,
@@ -316,7 +322,28 @@ impl<'a> FileChecker<'a> {
                     self.duration(p);
                 }
             }
-            StmtKind::Expect(e) => self.expect(e, stmt.span),
+            StmtKind::Expect(e) => {
+                if let Some(d) = &e.settle {
+                    let span = match d {
+                        DurationValue::Lit(d) => d.span,
+                        DurationValue::Var(n) => n.span,
+                    };
+                    self.error(span, K::SettleOutsideCommand);
+                }
+                self.expect(e, stmt.span, false)
+            }
+            StmtKind::Command { value, pace, expect, .. } => {
+                self.expr(value);
+                if let Some(p) = pace {
+                    self.duration(p);
+                }
+                self.command_arms(expect);
+                if let Some(d) = &expect.settle {
+                    self.nonzero_value("settle", d);
+                }
+                self.expect(expect, stmt.span, true)
+            }
+            StmtKind::Final(s) => self.final_code(s),
             StmtKind::On(h) => {
                 if let Some(p) = &h.pattern {
                     self.pattern(p);
@@ -404,9 +431,83 @@ impl<'a> FileChecker<'a> {
         self.retry_depth = saved_depth;
     }
 
-    fn expect(&mut self, e: &Expect, span: Span) {
+    /// What only a `command`'s arms must respect: they see one line at a time, and a lone
+    /// capture takes any line.
+    fn command_arms(&mut self, e: &Expect) {
+        let mut lone: Option<Span> = None;
+        let mut seen: HashMap<String, Span> = HashMap::new();
         for arm in &e.arms {
-            self.pattern(&arm.pattern);
+            let span = arm.pattern.span();
+            let Pattern::Text(s) = &arm.pattern else {
+                if let Pattern::Code { name, .. } = &arm.pattern {
+                    if let Some(&first) = seen.get(name) {
+                        self.error(span, K::ShadowedArm { first });
+                    }
+                    seen.insert(name.clone(), span);
+                }
+                continue;
+            };
+            let breaks = s.parts.iter().any(|p| matches!(p, StrPart::Text(t) if t.contains(&b'\r') || t.contains(&b'\n')));
+            if breaks {
+                self.error(span, K::LineBreakInCommandArm);
+            }
+            let text = self.slice(span);
+            if let Some(&first) = seen.get(&text) {
+                self.error(span, K::ShadowedArm { first });
+            } else if let (Some(first), Some(StrPart::Hole(_))) = (lone, s.parts.first()) {
+                // Two lone captures: the first takes every information line.
+                if !self.is_code_text(s) {
+                    self.error(span, K::ShadowedArm { first });
+                }
+            }
+            seen.insert(text, span);
+            if matches!(s.parts.first(), Some(StrPart::Hole(_))) && lone.is_none() {
+                lone = Some(span);
+            }
+        }
+    }
+
+    /// Whether a quoted pattern starts with a result code's text (`"+CME ERROR: {n}"`).
+    fn is_code_text(&self, s: &StringLit) -> bool {
+        match s.parts.first() {
+            Some(StrPart::Text(t)) => {
+                let text = String::from_utf8_lossy(t);
+                result_code::of_line(text.trim_end_matches([' ', ':'])).is_some()
+            }
+            _ => false,
+        }
+    }
+
+    fn final_code(&mut self, s: &StringLit) {
+        self.escapes(s);
+        let text = self.slice(s.span).trim_matches('"').to_string();
+        let reason = if s.parts.iter().any(|p| matches!(p, StrPart::Hole(_))) {
+            Some("a capture")
+        } else {
+            let bytes: Vec<u8> = s.parts.iter().flat_map(|p| match p {
+                StrPart::Text(t) => t.clone(),
+                StrPart::Hole(_) => Vec::new(),
+            }).collect();
+            let line = String::from_utf8_lossy(&bytes);
+            if line.trim().is_empty() {
+                Some("empty")
+            } else if bytes.iter().any(|b| *b == b'\r' || *b == b'\n') {
+                Some("a line break")
+            } else if result_code::classify(line.trim()).is_some() {
+                Some("already a result code")
+            } else {
+                None
+            }
+        };
+        if let Some(reason) = reason {
+            self.error(s.span, K::BadFinal { text, reason });
+        }
+    }
+
+    /// An `expect`'s arms and limits, or a `command`'s (`command`: a lone capture is allowed).
+    fn expect(&mut self, e: &Expect, span: Span, command: bool) {
+        for arm in &e.arms {
+            self.pattern_in(&arm.pattern, command);
             self.action(&arm.action, false);
         }
         if let Some(a) = &e.on_timeout {
@@ -620,6 +721,12 @@ impl<'a> FileChecker<'a> {
     }
 
     fn pattern(&mut self, p: &Pattern) {
+        self.pattern_in(p, false)
+    }
+
+    /// Checks a pattern; in a `command`'s arm (`command`), a capture may start it: it then
+    /// takes the line from its start.
+    fn pattern_in(&mut self, p: &Pattern, command: bool) {
         match p {
             Pattern::Code { name, span } => {
                 if !is_result_code(name) {
@@ -637,6 +744,7 @@ impl<'a> FileChecker<'a> {
                 self.escapes(s);
                 match s.parts.first() {
                     None => self.error(s.span, K::EmptyPattern),
+                    Some(StrPart::Hole(_)) if command => {}
                     Some(StrPart::Hole(n)) => self.error(
                         n.span,
                         K::LeadingCapture {

@@ -10,6 +10,7 @@
 pub mod sim;
 
 use std::io;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -58,18 +59,45 @@ pub trait Port {
     fn pause(&mut self, duration: Duration) {
         std::thread::sleep(duration);
     }
+
+    /// The name as a recording (`--record`) shows it: without a secret the spec itself
+    /// holds, such as the simulated SIM's PIN in `sim:gsm?pin=1234`. Most names hold none.
+    fn recorded_name(&self) -> String {
+        self.name().to_string()
+    }
+
+    /// Something the user should hear when the run is over, such as a replay the script
+    /// ended before the recording did. Most ports have nothing to say.
+    fn closing_note(&self) -> Option<String> {
+        None
+    }
 }
 
-/// Sleeps for `duration`, or less if a signal handler runs meanwhile (`nanosleep` is not
-/// restarted after one, where `std::thread::sleep` is). For breaks, which a script may make
-/// minutes long: SIGTERM must not wait for them; the driver stops once the port returns.
+/// The signal (SIGINT, SIGTERM, SIGHUP) that asked the run to stop, or 0. The driver's
+/// handler sets it and the driver's loop takes it; it lives here so that a port's own long
+/// wait (a break, which a script may make an hour long) ends as soon as it is set.
+pub static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// How often a long wait looks at [`STOP_SIGNAL`].
+const STOP_POLL: Duration = Duration::from_millis(50);
+
+/// Sleeps for `duration`, or until a signal asks to stop: for breaks, so SIGTERM does not
+/// wait for them; the driver stops once the port returns. The flag is looked at every
+/// [`STOP_POLL`], so a signal that came just before the sleep is not missed (as it would be
+/// by one long `nanosleep`). A SIGHUP the script ignores cuts a break short too.
 pub(crate) fn sleep_unless_signalled(duration: Duration) {
-    let ts = libc::timespec {
-        tv_sec: libc::time_t::try_from(duration.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_nsec: duration.subsec_nanos().into(),
-    };
-    // SAFETY: a valid timespec; no remainder is asked for.
-    unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+    sleep_until_flag(duration, &STOP_SIGNAL);
+}
+
+fn sleep_until_flag(duration: Duration, flag: &AtomicI32) {
+    let start = Instant::now();
+    while flag.load(Ordering::SeqCst) == 0 {
+        let left = duration.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(STOP_POLL));
+    }
 }
 
 /// Time on the process-wide monotonic clock, from the first call.
@@ -93,6 +121,9 @@ pub enum PortError {
     Unsupported { port: String, op: &'static str, reason: String },
     /// The port specification itself is wrong.
     BadSpec { spec: String, reason: String },
+    /// A replayed session (`replay:FILE`): the script did something other than the
+    /// recording at transcript line `line`.
+    Diverged { port: String, line: usize, message: String },
 }
 
 impl std::fmt::Display for PortError {
@@ -106,6 +137,9 @@ impl std::fmt::Display for PortError {
                 write!(f, "`{port}` cannot {op}: {reason}")
             }
             PortError::BadSpec { spec, reason } => write!(f, "bad port `{spec}`: {reason}"),
+            PortError::Diverged { port, line, message } => {
+                write!(f, "`{port}` diverged from the recording at line {line}: {message}")
+            }
         }
     }
 }
@@ -113,7 +147,9 @@ impl std::fmt::Display for PortError {
 impl std::error::Error for PortError {}
 
 mod fd;
+pub mod info;
 pub mod lock;
+pub mod replay;
 pub mod rfc2217;
 pub mod serial;
 pub mod spec;
@@ -125,7 +161,8 @@ pub use spec::{DataBits, FlowControl, OptionError, Parity, PortSpec, SerialOptio
 
 /// Opens the port `spec` names. Serial line settings in `opts` apply to a device path (and
 /// to the remote line of an RFC 2217 port); stdin/stdout is used as pppd set it up; a `sim:`
-/// port is the simulated modem in-process, on the real clock.
+/// port is the simulated modem in-process, on the real clock; a `replay:` port plays a
+/// transcript back on virtual time.
 ///
 /// Devices are locked in `$ATCHAT_LOCK_DIR`, else `/var/lock`.
 pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, PortError> {
@@ -140,6 +177,7 @@ pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, Port
             Ok(Box::new(rfc2217::Rfc2217Port::connect(host, *port, &name, opts)?))
         }
         PortSpec::Sim(rest) => Ok(Box::new(sim::SimPort::open(rest, sim::SimClock::Real)?)),
+        PortSpec::Replay(path) => Ok(Box::new(replay::ReplayPort::open(path)?)),
     }
 }
 
@@ -148,24 +186,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_signal_cuts_a_sleep_short() {
-        extern "C" fn nothing(_: libc::c_int) {}
-        // SAFETY: the handler does nothing at all.
-        unsafe { libc::signal(libc::SIGUSR2, nothing as *const () as libc::sighandler_t) };
+    fn a_stop_cuts_a_sleep_short_even_one_asked_for_before_it_began() {
+        static FLAG: AtomicI32 = AtomicI32::new(0);
         let sleeper = std::thread::spawn(|| {
             let start = Instant::now();
-            sleep_unless_signalled(Duration::from_secs(60));
+            sleep_until_flag(Duration::from_secs(3600), &FLAG);
             start.elapsed()
         });
-        // Until it wakes: a signal that comes before the sleep starts is not seen by it.
-        while !sleeper.is_finished() {
-            std::thread::sleep(Duration::from_millis(100));
-            // SAFETY: a live thread of this process (finished threads are not signalled).
-            unsafe {
-                libc::pthread_kill(std::os::unix::thread::JoinHandleExt::as_pthread_t(&sleeper), libc::SIGUSR2)
-            };
-        }
+        FLAG.store(libc::SIGTERM, Ordering::SeqCst);
         let slept = sleeper.join().unwrap();
-        assert!(slept < Duration::from_secs(30), "slept {slept:?}");
+        assert!(slept < Duration::from_secs(60), "slept {slept:?}");
+        // Set before the sleep: it does not begin.
+        let start = Instant::now();
+        sleep_until_flag(Duration::from_secs(3600), &FLAG);
+        assert!(start.elapsed() < Duration::from_secs(60));
+        // Unset: the whole duration.
+        FLAG.store(0, Ordering::SeqCst);
+        let start = Instant::now();
+        sleep_until_flag(Duration::from_millis(120), &FLAG);
+        assert!(start.elapsed() >= Duration::from_millis(120));
     }
 }

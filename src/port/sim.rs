@@ -1,4 +1,5 @@
-//! `sim:` ports: the simulated modem in-process (`sim:hayes`, `sim:gsm?scenario=FILE`).
+//! `sim:` ports: the simulated modem in-process (`sim:hayes`, `sim:huawei-e1752`,
+//! `sim:./my-modem.toml`, `sim:gsm?scenario=FILE`).
 //!
 //! The port carries every modem line (DTR, RTS, break, DCD, baud) straight to the
 //! [`Modem`] engine. On [`SimClock::Virtual`] time only moves when the driver waits in
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{monotonic_now, Port, PortError};
-use crate::sim::{Modem, Profile, Scenario, ScenarioError};
+use crate::sim::{Modem, ModemProfile, ProfileError, Scenario, ScenarioError, MAX_PROFILE_BYTES};
 
 /// Reads and parses a scenario file. The engine only parses text; the file is read here,
 /// at the edge, for `sim:` ports and for `atchat sim --scenario`.
@@ -20,6 +21,27 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
         source,
     })?;
     Scenario::parse(&text)
+}
+
+/// The modem profile `name_or_file` names: a bundled profile's name (`gsm`,
+/// `huawei-e1752`), or a path to a TOML file (it has a `/` or ends in `.toml`). The file
+/// is read here, at the edge, for `sim:` ports and for `atchat sim --profile`.
+pub fn load_profile(name_or_file: &str) -> Result<ModemProfile, ProfileError> {
+    if !(name_or_file.contains('/') || name_or_file.ends_with(".toml")) {
+        return ModemProfile::bundled(name_or_file);
+    }
+    let read_error = |source| ProfileError::Read {
+        path: name_or_file.to_string(),
+        source,
+    };
+    let file = std::fs::File::open(name_or_file).map_err(read_error)?;
+    // Read one byte past the limit, so a larger file is told apart without reading it all.
+    let mut text = String::new();
+    use std::io::Read as _;
+    file.take(MAX_PROFILE_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(read_error)?;
+    ModemProfile::parse(name_or_file, &text)
 }
 
 /// Which clock a [`SimPort`] runs on.
@@ -35,6 +57,8 @@ pub enum SimClock {
 #[derive(Debug)]
 pub struct SimPort {
     name: String,
+    /// `name` with the PIN masked, for recordings.
+    recorded_name: String,
     modem: Modem,
     clock: SimClock,
     /// Real clock: the monotonic time the sim started at.
@@ -46,23 +70,16 @@ pub struct SimPort {
 }
 
 impl SimPort {
-    /// Opens a sim port from `spec`, what follows `sim:`: a profile (`hayes` or `gsm`)
-    /// then optional `?key=value&...` with `scenario=FILE` and `pin=DIGITS`.
+    /// Opens a sim port from `spec`, what follows `sim:`: a profile (a bundled name such
+    /// as `hayes`, `gsm`, `huawei-e1752`, or a `.toml` file) then optional
+    /// `?key=value&...` with `scenario=FILE` and `pin=DIGITS`.
     pub fn open(spec: &str, clock: SimClock) -> Result<SimPort, PortError> {
         let bad = |reason: String| PortError::BadSpec {
             spec: format!("sim:{spec}"),
             reason,
         };
         let (profile, query) = spec.split_once('?').unwrap_or((spec, ""));
-        let profile = match profile {
-            "hayes" => Profile::Hayes,
-            "gsm" => Profile::Gsm,
-            other => {
-                return Err(bad(format!(
-                    "unknown profile `{other}`; use `hayes` or `gsm`"
-                )))
-            }
-        };
+        let profile = load_profile(profile).map_err(|e| bad(e.to_string()))?;
         let mut scenario = Scenario::default();
         let mut pin = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -86,16 +103,15 @@ impl SimPort {
         if pin.is_some() {
             scenario.pin = pin;
         }
-        Ok(SimPort::with_modem(
-            format!("sim:{spec}"),
-            Modem::new(profile, scenario),
-            clock,
-        ))
+        let mut port = SimPort::with_modem(format!("sim:{spec}"), Modem::with_profile(profile, scenario), clock);
+        port.recorded_name = recorded_name(&port.name);
+        Ok(port)
     }
 
     /// A port around an engine built by the caller (tests that need a custom scenario).
     pub fn with_modem(name: String, modem: Modem, clock: SimClock) -> SimPort {
         SimPort {
+            recorded_name: name.clone(),
             name,
             modem,
             clock,
@@ -131,9 +147,25 @@ impl SimPort {
     }
 }
 
+/// `sim:gsm?pin=1234&...` as `sim:gsm?pin=***&...`: a recording shows no PIN.
+fn recorded_name(name: &str) -> String {
+    let Some((head, query)) = name.split_once('?') else {
+        return name.to_string();
+    };
+    let pairs: Vec<&str> = query
+        .split('&')
+        .map(|pair| if pair.starts_with("pin=") { "pin=***" } else { pair })
+        .collect();
+    format!("{head}?{}", pairs.join("&"))
+}
+
 impl Port for SimPort {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn recorded_name(&self) -> String {
+        self.recorded_name.clone()
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), PortError> {

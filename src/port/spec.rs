@@ -33,6 +33,9 @@ pub enum PortSpec {
     /// `sim:PROFILE[?scenario=FILE]`: the built-in simulated modem. Holds the text after
     /// `sim:`, which the simulator parses itself.
     Sim(String),
+    /// `replay:FILE`: a transcript recorded with `--record` (or written by hand) plays the
+    /// modem.
+    Replay(PathBuf),
 }
 
 impl FromStr for PortSpec {
@@ -68,6 +71,12 @@ impl FromStr for PortSpec {
                 ));
             }
             return Ok(PortSpec::Sim(rest.to_string()));
+        }
+        if let Some(rest) = spec.strip_prefix("replay:") {
+            if rest.is_empty() {
+                return Err(bad("give the transcript to play, e.g. `replay:session.transcript`".into()));
+            }
+            return Ok(PortSpec::Replay(PathBuf::from(rest)));
         }
         if let Some((scheme, _)) = spec.split_once("://") {
             return Err(bad(format!(
@@ -157,6 +166,7 @@ impl fmt::Display for PortSpec {
             PortSpec::Tcp { host, port } => host_port(f, "tcp", host, *port),
             PortSpec::Rfc2217 { host, port } => host_port(f, "rfc2217", host, *port),
             PortSpec::Sim(rest) => write!(f, "sim:{rest}"),
+            PortSpec::Replay(path) => write!(f, "replay:{}", path.display()),
         }
     }
 }
@@ -364,6 +374,8 @@ mod tests {
             "sim:gsm?scenario=x.scn",
             PortSpec::Sim("gsm?scenario=x.scn".into()),
         );
+        ok("replay:bug.transcript", PortSpec::Replay("bug.transcript".into()));
+        ok("replay:/tmp/a b.transcript", PortSpec::Replay("/tmp/a b.transcript".into()));
     }
 
     #[test]
@@ -383,6 +395,7 @@ mod tests {
         bad("rfc2217://host", "rfc2217://127.0.0.1:2000");
         bad("udp://host:1", "unknown scheme `udp://`");
         bad("sim:", "needs a profile");
+        bad("replay:", "transcript to play");
         bad("localhost:2000", "did you mean `tcp://localhost:2000`");
         bad("/dev/tty\0x", "NUL");
     }

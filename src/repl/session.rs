@@ -18,7 +18,7 @@ use crate::lang::literal::quote;
 use crate::lang::result_code::{Kind, RESULT_CODES};
 use crate::syntax::Sources;
 use crate::vm::machine::main_end;
-use crate::vm::{Machine, Outcome};
+use crate::vm::{ExitStatus, Machine};
 
 /// The name the session's script goes by in messages.
 pub const NAME: &str = "<repl>";
@@ -126,7 +126,7 @@ pub enum Ended {
     /// It ran to its end: it stays in the session.
     Completed,
     /// It failed, exited or was interrupted: dropped from the session's script.
-    Dropped(Outcome),
+    Dropped(ExitStatus),
 }
 
 /// The session. See the module documentation.
@@ -199,7 +199,7 @@ impl Session {
     pub fn finish(
         &mut self,
         entry: &Entry,
-        outcome: Option<Outcome>,
+        outcome: Option<ExitStatus>,
         result: Option<&str>,
     ) -> Ended {
         let candidate = self.running.take().unwrap_or_else(|| self.text.clone());
@@ -209,7 +209,7 @@ impl Session {
         let ended = match outcome {
             Some(o) if o.code == 0 && halted => Ended::Completed,
             Some(o) => Ended::Dropped(o),
-            None => Ended::Dropped(Outcome {
+            None => Ended::Dropped(ExitStatus {
                 code: 2,
                 message: Some("interrupted".into()),
             }),

@@ -15,26 +15,18 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::port::sim::read_scenario;
-use crate::sim::{Modem, Profile, Scenario};
+use crate::port::sim::{load_profile, read_scenario};
+use crate::sim::{Modem, Scenario};
 use server::{Exposure, Network, Server};
-
-/// The modem `--profile` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProfileArg {
-    /// A Hayes-compatible V.250 data modem.
-    Hayes,
-    /// A GSM/LTE module (27.007/27.005 subset).
-    Gsm,
-}
 
 /// Options of `atchat sim`.
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("exposure").required(true).args(["pty", "tcp", "rfc2217"])))]
 pub struct SimArgs {
-    /// Which modem to simulate.
-    #[arg(long, value_enum, default_value_t = ProfileArg::Hayes)]
-    pub profile: ProfileArg,
+    /// Which modem to simulate: a bundled profile (hayes, gsm, wavecom, huawei-e1752, zte,
+    /// ... see docs/sim.md) or a profile file (.toml).
+    #[arg(long, value_name = "NAME|FILE", default_value = "hayes")]
+    pub profile: String,
     /// Fault scenario file (see docs/sim.md).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
@@ -113,9 +105,9 @@ pub fn run(args: &SimArgs) -> ExitCode {
             );
         }
     }
-    let profile = match args.profile {
-        ProfileArg::Hayes => Profile::Hayes,
-        ProfileArg::Gsm => Profile::Gsm,
+    let profile = match load_profile(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(1, e.to_string()),
     };
     let network = Network {
         phonebook,
@@ -127,7 +119,7 @@ pub fn run(args: &SimArgs) -> ExitCode {
         let _ = writeln!(stdout, "{line}");
         let _ = stdout.flush();
     };
-    let modem = Modem::new(profile, scenario);
+    let modem = Modem::with_profile(profile, scenario);
     let mut server = match Server::open(modem, exposure, args.listen, network, &mut announce) {
         Ok(server) => server,
         Err(e) => return fail(2, format!("cannot start: {e}")),

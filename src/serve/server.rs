@@ -321,24 +321,7 @@ impl Server {
         let Some(client) = &mut self.client else {
             return;
         };
-        let mut buf = [0u8; 4096];
-        let mut closed = false;
-        let mut input = Vec::new();
-        loop {
-            match client.stream.read(&mut buf) {
-                Ok(0) => {
-                    closed = true;
-                    break;
-                }
-                Ok(n) => input.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    closed = true;
-                    break;
-                }
-            }
-        }
+        let (input, closed) = drain(&mut client.stream);
         let (mut data, mut controls) = (Vec::new(), Vec::new());
         match &mut client.telnet {
             Some(telnet) => telnet.decode(&input, &mut data, &mut controls, &mut client.out),
@@ -439,24 +422,7 @@ impl Server {
     fn read_peer(&mut self) {
         let now = self.now();
         let Some(peer) = &mut self.peer else { return };
-        let mut buf = [0u8; 4096];
-        let mut input = Vec::new();
-        let mut closed = false;
-        loop {
-            match peer.stream.read(&mut buf) {
-                Ok(0) => {
-                    closed = true;
-                    break;
-                }
-                Ok(n) => input.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    closed = true;
-                    break;
-                }
-            }
-        }
+        let (input, mut closed) = drain(&mut peer.stream);
         let mut events = Vec::new();
         let mut rest: &[u8] = &input;
         // Handshake lines until the call is answered, raw data after.
@@ -569,4 +535,20 @@ fn write_some(stream: &mut TcpStream, out: &mut Vec<u8>) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Everything a non-blocking stream has to read now, and whether the other end is gone
+/// (end of file or an error).
+fn drain(stream: &mut impl Read) -> (Vec<u8>, bool) {
+    let mut buf = [0u8; 4096];
+    let mut input = Vec::new();
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (input, true),
+            Ok(n) => input.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (input, false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return (input, true),
+        }
+    }
 }

@@ -130,7 +130,7 @@ impl<'a> CommandLine<'a> {
                 Some(l) if l.is_ascii_uppercase() => Ok(Command::Ampersand(l, self.number())),
                 _ => Err(()),
             },
-            b'+' => self.extended(),
+            p if is_extended_prefix(p) => self.extended(p),
             l if l.is_ascii_uppercase() => Ok(Command::Basic(l, self.number())),
             _ => Err(()),
         })
@@ -161,8 +161,10 @@ impl<'a> CommandLine<'a> {
         Command::Dial { number, voice }
     }
 
-    fn extended(&mut self) -> Result<Command, ()> {
-        let mut name = String::from("+");
+    /// An extended command after its prefix: `+` (V.250) or a vendor's (`^SYSINFO`,
+    /// `#QSS`), so that a profile can answer those too.
+    fn extended(&mut self, prefix: u8) -> Result<Command, ()> {
+        let mut name = String::from(char::from(prefix));
         while let Some(b) = self.peek().filter(|b| b.is_ascii_alphanumeric()) {
             self.pos += 1;
             name.push(char::from(b));
@@ -268,6 +270,12 @@ impl DialString {
         }
         DialString { number, duration }
     }
+}
+
+/// The characters that start an extended command: `+` (V.250) and the vendors' own
+/// (`^` Huawei, `$` Qualcomm, `%` ZTE, `#` Telit, `!` Sierra).
+pub(crate) fn is_extended_prefix(b: u8) -> bool {
+    matches!(b, b'+' | b'^' | b'$' | b'%' | b'#' | b'!')
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::modem_profile::{ModemProfile, Profile};
 use super::result::{self, ResultCode};
 use super::scenario::{CarrierLoss, OnlineData, Scenario};
 use super::settings::Settings;
@@ -35,15 +36,6 @@ const MAX_FIRES_PER_ADVANCE: usize = 100_000;
 
 /// Decides which dialed numbers go to the network (see [`Engine::set_network`]).
 type Router = Box<dyn Fn(&str) -> bool + Send>;
-
-/// Which modem is simulated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Profile {
-    /// A Hayes-compatible V.250 data modem on a telephone line.
-    Hayes,
-    /// A GSM/LTE module: V.250 plus a 3GPP 27.007/27.005 subset.
-    Gsm,
-}
 
 /// What the modem asks of the network that carries calls to other simulated modems.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +96,9 @@ pub(crate) enum Call {
     Connected { link: bool, sent: u64 },
     /// A voice call is up (or off hook after `ATD...;`): command state, no carrier.
     Voice,
+    /// An outgoing voice call not yet answered, in command state: `alerting` once the
+    /// far end rings. The profile's timers decide how it ends.
+    Outgoing { alerting: bool },
 }
 
 /// How a dial ends, decided when it starts.
@@ -145,6 +140,28 @@ pub(crate) enum ProfileTimer {
     IncomingSms(usize),
     /// The network registration status changes; `gen` ties it to a SIM unlock.
     Registration { stat: u8, gen: u64 },
+    /// A step of an outgoing or answered voice call; `gen` ties it to the call.
+    Voice { gen: u64, step: VoiceStep },
+    /// Lines queued to go out after the result code of the command that caused them
+    /// (a vendor's call report after `OK`).
+    Lines(Vec<String>),
+}
+
+/// What happens next to a voice call (the profile's `[voice]` lines say how it is shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VoiceStep {
+    /// The far end rings.
+    Alerting,
+    /// The far end answers.
+    Answered,
+    /// The far end is busy.
+    Busy,
+    /// Nobody answers.
+    NoAnswer,
+    /// The callee declines.
+    Rejected,
+    /// The far end hangs up an answered call.
+    RemoteHangup,
 }
 
 #[derive(Debug, Clone)]
@@ -177,6 +194,10 @@ struct Escape {
 /// how time works.
 pub(crate) struct Engine {
     pub(crate) profile: Profile,
+    /// The vendor's ways (identification, finals, call reports), as data.
+    pub(crate) vendor: ModemProfile,
+    /// What `&F` loads: V.250's factory settings with the profile's defaults.
+    pub(crate) factory: Settings,
     pub(crate) scenario: Scenario,
     pub(crate) settings: Settings,
     pub(crate) stored: Settings,
@@ -214,13 +235,17 @@ pub(crate) struct Engine {
 
 impl Engine {
     /// A modem just powered on (DTR on), with `scenario`'s faults. The profile boots next.
-    pub(crate) fn new(profile: Profile, scenario: Scenario) -> Engine {
+    pub(crate) fn new(vendor: ModemProfile, scenario: Scenario) -> Engine {
+        let mut factory = Settings::factory();
+        factory.echo = vendor.echo;
         let mut modem = Engine {
-            profile,
-            cmee: 0,
+            profile: vendor.base,
+            cmee: vendor.cmee,
             clip: false,
-            settings: Settings::factory(),
-            stored: Settings::factory(),
+            settings: factory.clone(),
+            stored: factory.clone(),
+            factory,
+            vendor,
             mode: Mode::Command,
             call: Call::Idle,
             call_gen: 0,
@@ -251,6 +276,11 @@ impl Engine {
         };
         let boot = modem.scenario.boot_garbage.clone();
         modem.push_out(Duration::ZERO, boot, false);
+        // `{cpin}`: what `+CPIN?` would say at power-on.
+        let cpin = if modem.scenario.pin.is_some() { "SIM PIN" } else { "READY" };
+        for line in modem.vendor.boot.clone() {
+            modem.unsolicited(Duration::ZERO, &line.replace("{cpin}", cpin));
+        }
         if modem.scenario.stop_answering_after == Some(0) {
             modem.silent = true;
         }
@@ -791,8 +821,13 @@ impl Engine {
         self.settings.set_reg(1, u32::from(s1));
         self.result(now, ResultCode::Ring);
         if self.clip {
-            let kind = if caller.starts_with('+') { 145 } else { 129 };
-            self.unsolicited(now, &format!("+CLIP: \"{caller}\",{kind}"));
+            let kind = if caller.starts_with('+') { "145" } else { "129" };
+            let line = self
+                .vendor
+                .clip
+                .replace("{number}", &caller)
+                .replace("{type}", kind);
+            self.unsolicited(now, &line);
         }
         let s0 = self.settings.reg(0);
         let dtr_blocks = !self.dtr && self.settings.dtr_mode >= 2;

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use super::command_line::{Command, DialString, ExtendedOp};
-use super::engine::{Call, Engine, LinkRequest, Mode, Outcome, Profile, TimerKind};
+use super::engine::{Call, Engine, LinkRequest, Mode, Outcome, TimerKind};
+use super::modem_profile::Profile;
 use super::result::ResultCode;
 use super::settings::Settings;
 
@@ -45,24 +46,29 @@ impl Engine {
         }
     }
 
-    /// `+GMI`, `+GMM`, `+GMR`, `+GSN` (V.250 §6.1), in both profiles; anything else ERROR.
+    /// `+GMI`, `+GMM`, `+GMR`, `+GSN` (V.250 §6.1) and their 27.007 twins, from the modem
+    /// profile; any other extended command is unknown here.
     pub(crate) fn identification(&mut self, now: Duration, name: &str, op: &ExtendedOp) -> Flow {
-        let text = match name {
-            "+GMI" | "+CGMI" => "ATCHAT",
-            "+GMM" | "+CGMM" => match self.profile {
-                Profile::Hayes => "SIM-56K",
-                Profile::Gsm => "SIM-GSM",
-            },
-            "+GMR" | "+CGMR" => concat!("atchat-sim ", env!("CARGO_PKG_VERSION")),
-            "+GSN" | "+CGSN" => "356938035643809",
-            _ => return Flow::Done(ResultCode::Error),
+        let lines = match name {
+            "+GMI" | "+CGMI" => self.vendor.manufacturer.clone(),
+            "+GMM" | "+CGMM" => self.vendor.model.clone(),
+            "+GMR" | "+CGMR" => self.vendor.revision.clone(),
+            "+GSN" | "+CGSN" => self.vendor.serial.clone(),
+            _ => return Flow::Done(ResultCode::Unsupported),
         };
         match op {
-            ExtendedOp::Execute => self.info(now, &[text]),
+            ExtendedOp::Execute => self.info_lines(now, &lines),
             ExtendedOp::Test => {}
             _ => return Flow::Done(ResultCode::Error),
         }
         Flow::Next
+    }
+
+    /// Information text, or nothing at all for no lines (a response that is only OK).
+    pub(crate) fn info_lines(&mut self, now: Duration, lines: &[String]) {
+        if !lines.is_empty() {
+            self.info(now, lines);
+        }
     }
 
     fn basic(&mut self, now: Duration, letter: u8, arg: Option<u32>) -> Flow {
@@ -114,41 +120,29 @@ impl Engine {
                 Flow::Done(ResultCode::Ok)
             }
             b'I' => match self.identify(n) {
-                Some(text) => {
-                    self.info(now, &[text]);
+                Some(lines) => {
+                    self.info_lines(now, &lines);
                     Flow::Next
                 }
                 None => Flow::Done(ResultCode::Error),
             },
-            _ => Flow::Done(ResultCode::Error),
+            _ => Flow::Done(ResultCode::Unsupported),
         }
     }
 
-    fn identify(&self, n: u32) -> Option<String> {
-        let profile = match self.profile {
-            Profile::Hayes => "Hayes",
-            Profile::Gsm => "GSM",
-        };
-        Some(match n {
-            0 => match self.profile {
-                Profile::Hayes => "56000".to_string(),
-                Profile::Gsm => "SIM-GSM".to_string(),
-            },
-            1 => "255".to_string(),
-            2 => "ROM OK".to_string(),
-            3 => format!(
-                "atchat simulated {profile} modem {}",
-                env!("CARGO_PKG_VERSION")
-            ),
-            4 => "ATCHAT".to_string(),
-            5 => "Country code 00".to_string(),
-            6 => "No diagnostics".to_string(),
-            7 => match self.profile {
-                Profile::Hayes => "V.250 data modem".to_string(),
-                Profile::Gsm => "3GPP TS 27.007/27.005 subset".to_string(),
-            },
-            _ => return None,
-        })
+    /// The lines of `ATIn`: the profile's, or with none listed, manufacturer, model and
+    /// revision for `I0` (the form many modules use) and ERROR for the rest.
+    fn identify(&self, n: u32) -> Option<Vec<String>> {
+        let vendor = &self.vendor;
+        if vendor.ati.is_empty() {
+            return (n == 0).then(|| {
+                let mut lines = vendor.manufacturer.clone();
+                lines.extend(vendor.model.iter().cloned());
+                lines.extend(vendor.revision.iter().cloned());
+                lines
+            });
+        }
+        vendor.ati.get(&n).cloned()
     }
 
     fn ampersand(&mut self, now: Duration, letter: u8, arg: Option<u32>) -> Flow {
@@ -159,7 +153,7 @@ impl Engine {
             b'D' if fits(3) => self.settings.dtr_mode = n as u8,
             b'K' if fits(6) => self.settings.flow = n as u8,
             b'S' if fits(1) => self.settings.dsr_mode = n as u8,
-            b'F' if n == 0 => self.settings = Settings::factory(),
+            b'F' if n == 0 => self.settings = self.factory.clone(),
             b'W' if n == 0 => self.stored = self.settings.clone(),
             b'Y' if n == 0 => {}
             b'V' if n == 0 => {

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::command_line::{Arg, DialString, ExtendedOp};
-use super::engine::{Call, Engine, Mode, Outcome, ProfileTimer, TimerKind};
+use super::engine::{Call, Engine, Mode, Outcome, ProfileTimer, TimerKind, VoiceStep};
 use super::execute::Flow;
 use super::result::ResultCode;
 use super::scenario::Scenario;
+use super::voice::{self, VoiceCalls};
 
 /// How many messages the SIM store holds (`+CPMS` reports it).
 const STORE_SIZE: u32 = 30;
@@ -61,6 +62,8 @@ pub(crate) struct Gsm {
     store: BTreeMap<u32, Stored>,
     next_mr: u8,
     cfun: u8,
+    /// Voice calls, reported as the modem profile says.
+    pub voice: VoiceCalls,
 }
 
 impl Gsm {
@@ -99,6 +102,7 @@ impl Gsm {
             store,
             next_mr: 0,
             cfun: 1,
+            voice: VoiceCalls::default(),
         }
     }
 
@@ -154,6 +158,8 @@ impl Gsm {
                 self.set_registration(engine, at, stat);
             }
             ProfileTimer::Registration { .. } => {}
+            ProfileTimer::Voice { gen, step } => self.voice.fire(engine, at, gen, step),
+            ProfileTimer::Lines(lines) => voice::send_lines(engine, at, &lines),
         }
     }
 
@@ -184,9 +190,9 @@ impl Gsm {
                 1 => engine.unsolicited(now, &format!("{name}: {stat}")),
                 2 => {
                     let cell = if matches!(stat, 1 | 5) {
-                        ",\"00A1\",\"0000B2C3\""
+                        engine.vendor.cell.clone()
                     } else {
-                        ""
+                        String::new()
                     };
                     engine.unsolicited(now, &format!("{name}: {stat}{cell}"));
                 }
@@ -213,6 +219,11 @@ impl Gsm {
         if self.cnmi_mt >= 1 {
             engine.unsolicited(now, &format!("+CMTI: \"SM\",{index}"));
         }
+    }
+
+    /// Whether the SIM still wants a PIN or PUK.
+    pub(crate) fn sim_locked(&self) -> bool {
+        self.sim != Sim::Ready
     }
 
     fn sim_error(&self) -> Option<ResultCode> {
@@ -252,36 +263,26 @@ impl Gsm {
         engine.dials = engine.dials.saturating_add(1);
         let k = engine.dials;
         let sc = &engine.scenario;
-        let fail = if k <= sc.no_dialtone {
-            Some((Duration::ZERO, ResultCode::NoCarrier))
-        } else if k <= sc.no_dialtone.saturating_add(sc.busy) {
-            Some((sc.ring_delay, ResultCode::Busy))
-        } else if k
-            <= sc
-                .no_dialtone
-                .saturating_add(sc.busy)
-                .saturating_add(sc.no_answer)
-        {
-            Some((engine.s7(), ResultCode::NoAnswer))
+        let busy = sc.no_dialtone.saturating_add(sc.busy);
+        let no_answer = busy.saturating_add(sc.no_answer);
+        let reject = no_answer.saturating_add(sc.reject);
+        let fault = if k <= sc.no_dialtone {
+            // No network for the call: NO CARRIER at once, as GSM modules answer.
+            engine.new_call(Call::Dialing { link: false });
+            let gen = engine.call_gen;
+            let outcome = Outcome::Fail(ResultCode::NoCarrier);
+            engine.schedule(now, TimerKind::DialResult { gen, outcome });
+            return Flow::Pending;
+        } else if k <= busy {
+            Some(VoiceStep::Busy)
+        } else if k <= no_answer {
+            Some(VoiceStep::NoAnswer)
+        } else if k <= reject {
+            Some(VoiceStep::Rejected)
         } else {
             None
         };
-        match fail {
-            None => {
-                engine.new_call(Call::Voice);
-                Flow::Next
-            }
-            Some((after, code)) => {
-                engine.new_call(Call::Dialing { link: false });
-                let gen = engine.call_gen;
-                let outcome = Outcome::Fail(code);
-                engine.schedule(
-                    now.saturating_add(after),
-                    TimerKind::DialResult { gen, outcome },
-                );
-                Flow::Pending
-            }
-        }
+        self.voice.dial(engine, now, &parsed, fault)
     }
 
     fn packet_data(&mut self, engine: &mut Engine, now: Duration) -> Flow {
@@ -394,9 +395,9 @@ impl Gsm {
                 let n = self.creg[creg_index(name)];
                 let stat = self.reg_stat;
                 let cell = if n == 2 && matches!(stat, 1 | 5) {
-                    ",\"00A1\",\"0000B2C3\""
+                    engine.vendor.cell.clone()
                 } else {
-                    ""
+                    String::new()
                 };
                 engine.info(now, &[format!("{name}: {n},{stat}{cell}")]);
             }
@@ -437,9 +438,20 @@ impl Gsm {
             ("+CHUP", Execute) => engine.hang_up(now),
             ("+CIMI", Execute) => match self.sim_error() {
                 Some(code) => return Flow::Done(code),
-                None => engine.info(now, &["001010123456789"]),
+                None => {
+                    let imsi = engine.vendor.imsi.clone();
+                    engine.info_lines(now, &imsi);
+                }
             },
-            ("+GCAP", Execute) => engine.info(now, &["+GCAP: +CGSM"]),
+            ("+GCAP", Execute) => {
+                let gcap = engine.vendor.gcap.clone();
+                engine.info_lines(now, &gcap);
+            }
+            ("+CLCC", Execute) => {
+                let calls = self.voice.clcc(engine);
+                engine.info_lines(now, &calls);
+            }
+            ("+CLCC", Test) => {}
             ("+CGATT", Read) => {
                 let attached = u8::from(self.registered());
                 engine.info(now, &[format!("+CGATT: {attached}")]);
@@ -474,7 +486,7 @@ impl Gsm {
             ("+CGMI" | "+CGMM" | "+CGMR" | "+CGSN" | "+GMI" | "+GMM" | "+GMR" | "+GSN", _) => {
                 return engine.identification(now, name, &op)
             }
-            _ => return Flow::Done(ResultCode::Error),
+            _ => return Flow::Done(ResultCode::Unsupported),
         }
         Flow::Next
     }
@@ -518,7 +530,8 @@ impl Gsm {
         let operator = engine.scenario.operator.clone();
         match op {
             ExtendedOp::Read if self.registered() => {
-                engine.info(now, &[format!("+COPS: 0,0,\"{operator}\",7")]);
+                let line = engine.vendor.cops.replace("{operator}", &operator);
+                engine.info(now, &[line]);
             }
             ExtendedOp::Read => engine.info(now, &["+COPS: 0"]),
             ExtendedOp::Test => engine.info(

@@ -9,13 +9,15 @@
 use std::time::Duration;
 
 use super::command_line::{Command, CommandLine};
-use super::engine::{Engine, LinkEvent, LinkRequest, Mode, Profile};
+use super::engine::{Call, Engine, LinkEvent, LinkRequest, Mode};
+use super::modem_profile::Profile;
 use super::execute::Flow;
 use super::gsm::Gsm;
+use super::modem_profile::{canonical, name_of, ModemProfile};
 use super::result::ResultCode;
 use super::scenario::Scenario;
 
-/// A simulated Hayes or GSM modem.
+/// A simulated Hayes or GSM modem, with a vendor's ways from its [`ModemProfile`].
 pub struct Modem {
     engine: Engine,
     /// The GSM profile's state. A Hayes modem has one too, which only ever receives the
@@ -26,7 +28,7 @@ pub struct Modem {
 impl std::fmt::Debug for Modem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Modem")
-            .field("profile", &self.engine.profile)
+            .field("profile", &self.engine.vendor.name)
             .field("mode", &self.engine.mode)
             .field("call", &self.engine.call)
             .field("clock", &self.engine.clock())
@@ -35,17 +37,29 @@ impl std::fmt::Debug for Modem {
 }
 
 impl Modem {
-    /// A modem just powered on (DTR on), with `scenario`'s faults.
+    /// A modem just powered on (DTR on), with `scenario`'s faults: the built-in `hayes` or
+    /// `gsm` profile.
     pub fn new(profile: Profile, scenario: Scenario) -> Modem {
+        Modem::with_profile(ModemProfile::of_base(profile), scenario)
+    }
+
+    /// A modem just powered on that behaves as `profile` says.
+    pub fn with_profile(profile: ModemProfile, scenario: Scenario) -> Modem {
         let gsm = Gsm::new(&scenario);
+        let base = profile.base;
         let mut modem = Modem {
             engine: Engine::new(profile, scenario),
             gsm,
         };
-        if profile == Profile::Gsm {
+        if base == Profile::Gsm {
             modem.gsm.boot(&mut modem.engine);
         }
         modem
+    }
+
+    /// The profile this modem runs.
+    pub fn profile(&self) -> &ModemProfile {
+        &self.engine.vendor
     }
 
     /// Bytes from the DTE (the script) arrive at time `now` (time since the sim started).
@@ -146,29 +160,93 @@ impl Modem {
     }
 
     /// Runs the commands of one line in order; the first failure stops the line and only
-    /// one final result code is sent (V.250 §5.6).
+    /// one final result code is sent (V.250 §5.6). The profile has its say first: a locked
+    /// SIM's refusals, canned replies, responses without a final result code, its own
+    /// final for unknown commands.
     fn execute_line(&mut self, now: Duration, body: &[u8]) {
         let mut line = CommandLine::new(body);
+        let mut final_ok = true;
         loop {
             let command = match line.next_command() {
-                None => return self.engine.result(now, ResultCode::Ok),
+                None => {
+                    if final_ok {
+                        self.engine.result(now, ResultCode::Ok);
+                    }
+                    return;
+                }
                 Some(Err(())) => return self.engine.result(now, ResultCode::Error),
                 Some(Ok(command)) => command,
             };
-            let flow = match (self.engine.profile, command) {
-                (Profile::Gsm, Command::Dial { number, voice }) => {
-                    self.gsm.dial(&mut self.engine, now, &number, voice)
+            let key = canonical(&command);
+            let vendor = &self.engine.vendor;
+            if let Some(locked) = &vendor.locked {
+                if self.gsm.sim_locked() && !locked.allow.contains(&name_of(&command)) {
+                    if let Some(code) = locked.error.clone() {
+                        self.engine.result(now, code);
+                    }
+                    return;
                 }
-                (Profile::Gsm, Command::Extended { name, op }) => {
-                    self.gsm.command(&mut self.engine, now, &name, op)
+            }
+            if let Some(reply) = key.as_deref().and_then(|k| vendor.reply(k)) {
+                let reply = reply.clone();
+                self.engine.info_lines(now, &reply.lines);
+                match reply.final_code {
+                    Some(ResultCode::Ok) => continue,
+                    Some(code) => return self.engine.result(now, code),
+                    None => return,
                 }
-                (_, command) => self.engine.execute(now, command),
-            };
+            }
+            if key.as_deref().is_some_and(|k| vendor.lacks_final(k)) {
+                final_ok = false;
+            }
+            let flow = self.execute(now, command);
             match flow {
                 Flow::Next => {}
+                Flow::Done(ResultCode::Unsupported) => {
+                    if let Some(code) = self.engine.vendor.unknown.clone() {
+                        self.engine.result(now, code);
+                    }
+                    return;
+                }
                 Flow::Done(code) => return self.engine.result(now, code),
                 Flow::Pending => return,
             }
         }
+    }
+
+    /// One command, by the GSM engine (`D`, extended commands) or the V.250 one. Ending or
+    /// answering a voice call is told to the voice side, which reports it as the profile
+    /// says.
+    fn execute(&mut self, now: Duration, command: Command) -> Flow {
+        let gsm = self.engine.profile == Profile::Gsm;
+        let ends_call = matches!(command, Command::Basic(b'H', _))
+            || matches!(&command, Command::Extended { name, .. } if name == "+CHUP");
+        let in_call = matches!(self.engine.call, Call::Voice | Call::Outgoing { .. });
+        let ringing = match &self.engine.call {
+            Call::Ringing {
+                caller,
+                voice: true,
+                ..
+            } => Some(caller.clone()),
+            _ => None,
+        };
+        let flow = match (gsm, command) {
+            (true, Command::Dial { number, voice }) => {
+                self.gsm.dial(&mut self.engine, now, &number, voice)
+            }
+            (true, Command::Extended { name, op }) => {
+                self.gsm.command(&mut self.engine, now, &name, op)
+            }
+            (_, command) => self.engine.execute(now, command),
+        };
+        if ends_call && in_call && self.engine.call == Call::Idle {
+            self.gsm.voice.hung_up(&mut self.engine, now);
+        }
+        if let Some(caller) = ringing {
+            if self.engine.call == Call::Voice {
+                self.gsm.voice.incoming_answered(caller, now);
+            }
+        }
+        flow
     }
 }

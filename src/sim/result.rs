@@ -26,6 +26,12 @@ pub(crate) enum ResultCode {
     Cme(u16),
     /// `+CMS ERROR: <n>` (27.005); plain `ERROR` when `+CMEE=0`.
     Cms(u16),
+    /// A command the modem does not know: `ERROR`, unless the modem profile names its
+    /// own final for it (`COMMAND NOT SUPPORT`).
+    Unsupported,
+    /// A vendor's own final result code, sent as it is (`COMMAND NOT SUPPORT`, or a
+    /// `+CME ERROR: 11` that does not follow `+CMEE`). It has no numeric form.
+    Vendor(String),
 }
 
 impl ResultCode {
@@ -43,7 +49,7 @@ impl ResultCode {
             },
             ResultCode::Ring => (2, "RING".to_string()),
             ResultCode::NoCarrier => (3, "NO CARRIER".to_string()),
-            ResultCode::Error => (4, "ERROR".to_string()),
+            ResultCode::Error | ResultCode::Unsupported => (4, "ERROR".to_string()),
             ResultCode::NoDialtone => (6, "NO DIALTONE".to_string()),
             ResultCode::Busy => (7, "BUSY".to_string()),
             ResultCode::NoAnswer => (8, "NO ANSWER".to_string()),
@@ -56,6 +62,7 @@ impl ResultCode {
                 0 => (4, "ERROR".to_string()),
                 _ => return extended(settings, &format!("+CMS ERROR: {code}")),
             },
+            ResultCode::Vendor(text) => return extended(settings, text),
         };
         let (cr, lf) = (settings.reg(3), settings.reg(4));
         if settings.verbose {

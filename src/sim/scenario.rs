@@ -67,6 +67,8 @@ pub struct Scenario {
     pub no_dialtone: u32,
     /// The first this-many dials ring without answer.
     pub no_answer: u32,
+    /// The first this-many voice calls are declined by the callee (GSM).
+    pub reject: u32,
     /// When the carrier is lost during a call, if ever.
     pub carrier_loss: Option<CarrierLoss>,
     /// Delay before every response (echo is not delayed).
@@ -110,6 +112,7 @@ impl Default for Scenario {
             busy: 0,
             no_dialtone: 0,
             no_answer: 0,
+            reject: 0,
             carrier_loss: None,
             latency: Duration::ZERO,
             noise: 0.0,
@@ -190,6 +193,7 @@ impl Scenario {
             "busy" => self.busy = count_or_always(args)?,
             "no-dialtone" => self.no_dialtone = count_or_always(args)?,
             "no-answer" => self.no_answer = count_or_always(args)?,
+            "reject" => self.reject = count_or_always(args)?,
             "carrier-lost" => {
                 let [Word::Bare(after), amount, rest @ ..] = args else {
                     return Err(

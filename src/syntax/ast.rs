@@ -39,7 +39,7 @@ pub struct Stmt {
     pub span: Span,
 }
 
-/// Every statement of the language (DESIGN.md §2).
+/// Every statement of the language (docs/language.md shows each).
 #[derive(Debug, Clone, PartialEq)]
 pub enum StmtKind {
     /// `use hayes`
@@ -62,6 +62,11 @@ pub enum StmtKind {
     Send { value: Expr, raw: bool, pace: Option<DurationLit> },
     /// `expect ...`
     Expect(Expect),
+    /// `command [raw] [pace DUR] value [expect ...] [within DUR] [settle DUR]`: a command
+    /// as a transaction. `expect` holds its arms (none for a bare `command`) and limits.
+    Command { value: Expr, raw: bool, pace: Option<DurationLit>, expect: Expect },
+    /// `final "COMMAND NOT SUPPORT"`: a vendor's final result code (a refusal).
+    Final(StringLit),
     /// `on PATTERN ACTION` / `on timeout ACTION`
     On(Handler),
     /// `retry N times every DUR within DUR { body }`
@@ -121,6 +126,8 @@ pub struct Expect {
     pub on_timeout: Option<Action>,
     pub within: Option<DurationValue>,
     pub idle: Option<DurationValue>,
+    /// `settle DUR`, allowed on a `command` only.
+    pub settle: Option<DurationValue>,
 }
 
 /// `pattern => action`

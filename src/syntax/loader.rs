@@ -2,7 +2,7 @@
 //!
 //! `use NAME` resolves to `NAME.atc` in the folder of the file that says it, then to the
 //! bundled stdlib (compiled into the binary). Nothing else is searched: a script cannot reach
-//! outside its own folder (DESIGN.md §11).
+//! outside its own folder, so a script can only load code its author put beside it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

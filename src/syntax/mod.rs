@@ -50,6 +50,7 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
     Some(match rule {
         R::EOI => "the end of the file",
         R::stmt | R::use_stmt | R::param_stmt | R::let_stmt | R::send_stmt | R::expect_stmt
+        | R::command_stmt | R::final_stmt
         | R::on_stmt | R::retry_stmt | R::if_stmt | R::proc_stmt | R::call_stmt | R::call => {
             "a statement"
         }
@@ -65,6 +66,7 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
         R::arm => "an arm `pattern => action`",
         R::arms => "`{` and expect arms",
         R::limit | R::within | R::idle | R::kw_within | R::kw_idle => "`within` or `idle`",
+        R::settle | R::kw_settle => "`settle`",
         R::retry_clause | R::times | R::every | R::kw_every | R::kw_times => {
             "`N times`, `every DUR` or `within DUR`"
         }

@@ -107,6 +107,27 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             StmtKind::Send { value: value.unwrap(), raw, pace }
         }
         Rule::expect_stmt => StmtKind::Expect(expect(inner.collect())),
+        Rule::command_stmt => {
+            let mut raw = false;
+            let mut pace = None;
+            let mut value = None;
+            let mut rest = Vec::new();
+            for p in inner {
+                match p.as_rule() {
+                    Rule::send_modifier => {
+                        let m = p.into_inner().next().unwrap();
+                        match m.as_rule() {
+                            Rule::raw => raw = true,
+                            _ => pace = Some(duration(last_inner(m))),
+                        }
+                    }
+                    Rule::expr => value = Some(expr(p)),
+                    _ => rest.push(p),
+                }
+            }
+            StmtKind::Command { value: value.unwrap(), raw, pace, expect: expect(rest) }
+        }
+        Rule::final_stmt => StmtKind::Final(string(inner.next().unwrap())),
         Rule::on_stmt => {
             let first = inner.next().unwrap();
             let (pattern, action_pair) = match first.as_rule() {
@@ -195,6 +216,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_sleep
             | Rule::kw_say
             | Rule::kw_exit
+            | Rule::kw_command
+            | Rule::kw_final
+            | Rule::kw_settle
     )
 }
 
@@ -212,7 +236,7 @@ fn block(pair: Pair<Rule>) -> Block {
 }
 
 fn expect(pairs: Vec<Pair<Rule>>) -> Expect {
-    let mut e = Expect { arms: vec![], on_timeout: None, within: None, idle: None };
+    let mut e = Expect { arms: vec![], on_timeout: None, within: None, idle: None, settle: None };
     for p in pairs {
         match p.as_rule() {
             Rule::pattern => {
@@ -235,6 +259,7 @@ fn expect(pairs: Vec<Pair<Rule>>) -> Expect {
                 let l = p.into_inner().next().unwrap();
                 match l.as_rule() {
                     Rule::within => e.within = Some(dur_value(last_inner(l))),
+                    Rule::settle => e.settle = Some(dur_value(last_inner(l))),
                     _ => e.idle = Some(dur_value(last_inner(l))),
                 }
             }

@@ -45,7 +45,7 @@ impl Names {
 pub fn assigned_names(stmt: &Stmt, out: &mut Names) {
     match &stmt.kind {
         StmtKind::Let { name, .. } => out.push(&name.text),
-        StmtKind::Expect(e) => {
+        StmtKind::Expect(e) | StmtKind::Command { expect: e, .. } => {
             for arm in &e.arms {
                 pattern_holes(&arm.pattern, out);
             }

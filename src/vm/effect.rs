@@ -20,7 +20,7 @@ pub enum Effect {
     /// Print a message for the user on stderr.
     Say(String),
     /// The script is over.
-    Done(Outcome),
+    Done(ExitStatus),
 }
 
 /// Modem control operations.
@@ -57,16 +57,16 @@ pub struct Failure {
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The exit code (DESIGN.md §9): 0 success, 1 script error, 2 port error, 3 timeout,
+pub struct ExitStatus {
+    /// The exit code (docs/language.md, "Exit codes"): 0 success, 1 script error, 2 port error, 3 timeout,
     /// 4 and up `fail`.
     pub code: u8,
     /// What happened, for the user; `None` on success.
     pub message: Option<String>,
 }
 
-impl Outcome {
-    pub fn success() -> Outcome {
-        Outcome { code: 0, message: None }
+impl ExitStatus {
+    pub fn success() -> ExitStatus {
+        ExitStatus { code: 0, message: None }
     }
 }

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use super::effect::{Control, Effect, Failure, Outcome, Reply};
+use super::effect::{Control, Effect, ExitStatus, Failure, Reply};
 use super::matcher::{Active, PatternSet, Scan, Scanner};
 use super::monitor::Monitor;
-use super::redact::{Redactor, SecretText};
+use super::redact::{self, Redactor, SecretText};
 use super::value::Value;
 use crate::lang::literal::{escape_bytes, format_duration};
 use crate::bytecode::{DurArg, Op, Program, VarRef};
@@ -22,7 +22,11 @@ use crate::bytecode::{DurArg, Op, Program, VarRef};
 /// The opcodes of the chat(8) front end, kept apart from the language's.
 mod chat;
 mod debug;
+mod transaction;
 mod wait;
+
+pub use transaction::{MAX_LINE, REFUSED};
+use transaction::Txn;
 
 pub use debug::{main_end, Pending};
 
@@ -34,6 +38,9 @@ pub const MAX_PENDING_INPUT: usize = 64 * 1024;
 const RECENT: usize = 80;
 /// How often `wait carrier` polls the carrier line.
 const CARRIER_POLL: Duration = Duration::from_millis(50);
+/// Instructions run without an effect before the driver gets a turn (an empty wait): a
+/// few milliseconds of work, so a signal is seen at once.
+const YIELD_EVERY: u32 = 1 << 16;
 /// `EndReport` waits at most this long for each further byte of a report line (chat's `alarm(1)`).
 const REPORT_TAIL_SILENCE: Duration = Duration::from_secs(1);
 
@@ -73,6 +80,8 @@ pub enum Note {
     TimedOut { at: String, after: Duration },
     /// A retry block starts another attempt.
     Attempt { at: String, attempt: u32 },
+    /// A `command`'s information arm matched, then no final result code came for `after`.
+    NoFinal { at: String, command: String, after: Duration },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,8 +92,9 @@ enum FrameKind {
     Handler,
 }
 
+/// One entry of the call stack: the main script, a procedure call or a handler action.
 #[derive(Debug, Clone)]
-struct Frame {
+struct CallFrame {
     kind: FrameKind,
     return_pc: usize,
     locals_base: usize,
@@ -152,6 +162,13 @@ struct Wait {
     owners: Vec<Owner>,
     /// For `wait carrier`: when to ask again.
     next_poll: Duration,
+    /// For `Transact`: the transaction's state; the wait reads lines, not a byte stream.
+    txn: Option<Box<Txn>>,
+    /// For `Await`: a final result code nothing takes ends the wait at once.
+    strict: bool,
+    /// For `Await`: the line begun in input already scanned.
+    line: Vec<u8>,
+
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +183,7 @@ enum State {
     Waiting(Wait),
     /// An effect was handed out; its reply decides what comes next.
     Pending(PendingReply),
-    Done(Outcome),
+    Done(ExitStatus),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +216,7 @@ pub struct Machine {
     stack: Vec<Value>,
     globals: Vec<Value>,
     locals: Vec<Value>,
-    frames: Vec<Frame>,
+    frames: Vec<CallFrame>,
     handlers: Vec<ActiveHandler>,
     scopes: Vec<usize>,
     retries: Vec<RetryState>,
@@ -211,7 +228,7 @@ pub struct Machine {
     s3: u8,
     s12: u32,
     notes: Vec<Note>,
-    last_failure: Option<Outcome>,
+    last_failure: Option<ExitStatus>,
     /// A `wait carrier` parked while the driver answers `QueryCarrier`.
     carrier_wait: Option<Wait>,
     /// chat(8) programs: what happens to consumed input besides matching (see `monitor`).
@@ -220,6 +237,14 @@ pub struct Machine {
     input_mask: u8,
     /// SIGHUP is to be ignored (`IgnoreHangup`).
     ignore_hangup: bool,
+    /// Vendor final result codes declared by `DeclareFinal`.
+    finals: Vec<Vec<u8>>,
+    /// The modem said CONNECT and has not lost the carrier since: its lines are data.
+    online: bool,
+    /// The last line sent, as shown (a secret's bytes as `***`), for a `command`'s messages.
+    last_sent: Vec<u8>,
+    /// How much input was waiting when the last line was sent: none of it answers it.
+    sent_mark: Option<usize>,
 }
 
 impl Machine {
@@ -243,7 +268,7 @@ impl Machine {
             };
             globals[slot] = param_value(value, param.secret);
         }
-        let main = Frame {
+        let main = CallFrame {
             kind: FrameKind::Main,
             return_pc: 0,
             locals_base: 0,
@@ -283,6 +308,10 @@ impl Machine {
             monitor: None,
             input_mask: 0xFF,
             ignore_hangup: false,
+            finals: Vec::new(),
+            online: false,
+            last_sent: Vec::new(),
+            sent_mark: None,
         })
     }
 
@@ -350,6 +379,7 @@ impl Machine {
         if let Some(effect) = self.take_reply(now, reply) {
             return effect;
         }
+        let mut steps = 0u32;
         loop {
             match &self.state {
                 State::Done(outcome) => return Effect::Done(outcome.clone()),
@@ -364,6 +394,14 @@ impl Machine {
                 State::Running => {
                     if let Some(effect) = self.step(now) {
                         return effect;
+                    }
+                    // Code that loops without a wait or a write (nested `retry N times` that
+                    // fail at once, a `.atcb` that jumps to itself) would keep the driver
+                    // from ever seeing a signal: hand it a turn now and then. Running on
+                    // after an empty wait changes nothing for the script.
+                    steps += 1;
+                    if steps == YIELD_EVERY {
+                        return Effect::Wait { until: Some(now) };
                     }
                 }
             }
@@ -402,10 +440,10 @@ impl Machine {
     fn port_failure(&mut self, failure: Failure) -> Effect {
         // A port's message names the port and the OS error; no value of the script is in it.
         let message = format!("{}: {}", self.here(self.pc), failure.message);
-        self.finish(Outcome { code: 2, message: Some(message) })
+        self.finish(ExitStatus { code: 2, message: Some(message) })
     }
 
-    fn finish(&mut self, outcome: Outcome) -> Effect {
+    fn finish(&mut self, outcome: ExitStatus) -> Effect {
         self.state = State::Done(outcome.clone());
         Effect::Done(outcome)
     }
@@ -428,7 +466,7 @@ impl Machine {
 
     // ------------------------------------------------------------ instructions
 
-    fn frame(&self) -> &Frame {
+    fn frame(&self) -> &CallFrame {
         // The main frame is never popped, so there is always one.
         &self.frames[self.frames.len() - 1]
     }
@@ -439,7 +477,7 @@ impl Machine {
 
     fn runtime_error(&mut self, message: String) -> Effect {
         let message = format!("{}: {}", self.here(self.pc), message);
-        self.finish(Outcome { code: 1, message: Some(message) })
+        self.finish(ExitStatus { code: 1, message: Some(message) })
     }
 
     fn load(&self, var: VarRef) -> Option<&Value> {
@@ -479,7 +517,7 @@ impl Machine {
     /// Runs one instruction. Returns an effect when the driver must act.
     fn step(&mut self, now: Duration) -> Option<Effect> {
         let Some(op) = self.program.code.get(self.pc).cloned() else {
-            return Some(self.finish(Outcome::success()));
+            return Some(self.finish(ExitStatus::success()));
         };
         let pc = self.pc;
         self.pc += 1;
@@ -532,6 +570,8 @@ impl Machine {
                 let value = self.pop();
                 let secret = value.secret_spans();
                 let mut bytes = value.to_bytes();
+                self.last_sent = redact::mask(&bytes, &secret);
+                self.sent_mark = Some(self.input.len());
                 if !raw {
                     self.track_command(&bytes);
                     bytes.push(self.s3);
@@ -542,10 +582,24 @@ impl Machine {
                 return Some(self.pending(Effect::Write { bytes, pace, secret }));
             }
             Op::SendEscape => {
+                self.online = false;
                 let bytes = vec![self.s2; 3];
                 return Some(self.pending(Effect::Write { bytes, pace: None, secret: Default::default() }));
             }
             Op::Expect(w) => self.start_expect(w, pc, now),
+            Op::Await(w) => {
+                self.start_expect(w, pc, now);
+                if let State::Waiting(wait) = &mut self.state {
+                    wait.strict = true;
+                }
+            }
+            Op::Transact { w, settle } => self.start_transact(w, settle, pc, now),
+            Op::DeclareFinal(k) => {
+                let text = self.const_text(k).into_bytes();
+                if !self.finals.contains(&text) {
+                    self.finals.push(text);
+                }
+            }
             Op::Sleep(d) => {
                 let d = match self.dur(d) {
                     Ok(d) => d,
@@ -609,10 +663,14 @@ impl Machine {
             Op::RetryNow { code, message } => {
                 let text = self.const_text(message);
                 let message = format!("{}: {text}", self.here(pc));
-                return self.fail(now, Outcome { code, message: Some(message) });
+                return self.fail(now, ExitStatus { code, message: Some(message) });
             }
-            Op::Dtr(on) => return Some(self.pending(Effect::Control(Control::Dtr(on)))),
+            Op::Dtr(on) => {
+                self.online &= on;
+                return Some(self.pending(Effect::Control(Control::Dtr(on))));
+            }
             Op::DropDtrOr(fallback) => {
+                self.online = false;
                 self.state = State::Pending(PendingReply::DropDtr { fallback: fallback as usize });
                 return Some(Effect::Control(Control::Dtr(false)));
             }
@@ -643,18 +701,18 @@ impl Machine {
                     "failed".to_string()
                 };
                 let message = format!("{}: {text}", self.here(pc));
-                return self.fail(now, Outcome { code, message: Some(message) });
+                return self.fail(now, ExitStatus { code, message: Some(message) });
             }
             Op::Exit(code) => {
                 let message = (code != 0).then(|| format!("{}: exit {code}", self.here(pc)));
-                return Some(self.finish(Outcome { code, message }));
+                return Some(self.finish(ExitStatus { code, message }));
             }
             Op::Call(p) => return self.call(p),
             Op::Return { value } => {
                 let v = if value { self.pop() } else { Value::Str(Vec::new()) };
                 return self.return_from_proc(v);
             }
-            Op::Halt => return Some(self.finish(Outcome::success())),
+            Op::Halt => return Some(self.finish(ExitStatus::success())),
             Op::MaskInput(_)
             | Op::Trace { .. }
             | Op::Echo(_)
@@ -776,7 +834,7 @@ impl Machine {
         self.locals.extend(self.stack.drain(args..));
         self.locals.resize(locals_base + info.locals.max(info.params) as usize, Value::Unset);
         let timeout = self.frame().timeout;
-        self.frames.push(Frame {
+        self.frames.push(CallFrame {
             kind: FrameKind::Call,
             return_pc: self.pc,
             locals_base,
@@ -795,7 +853,7 @@ impl Machine {
         // Leave handler frames too: `return` inside a handler's block ends the procedure.
         while let Some(frame) = self.frames.last().cloned() {
             match frame.kind {
-                FrameKind::Main => return Some(self.finish(Outcome::success())),
+                FrameKind::Main => return Some(self.finish(ExitStatus::success())),
                 FrameKind::Handler => {
                     self.pop_frame();
                 }
@@ -812,7 +870,7 @@ impl Machine {
     }
 
     /// Pops the top frame, restoring the stacks it had grown.
-    fn pop_frame(&mut self) -> Option<Frame> {
+    fn pop_frame(&mut self) -> Option<CallFrame> {
         if self.frames.len() <= 1 {
             return None;
         }
@@ -825,7 +883,7 @@ impl Machine {
     }
 
     /// A failure: caught by the innermost retry block with attempts left, else the end.
-    fn fail(&mut self, now: Duration, outcome: Outcome) -> Option<Effect> {
+    fn fail(&mut self, now: Duration, outcome: ExitStatus) -> Option<Effect> {
         self.last_failure = Some(outcome.clone());
         while let Some(retry) = self.retries.last().cloned() {
             let Some(table) = self.program.retries.get(retry.table as usize).cloned() else { break };

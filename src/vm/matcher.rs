@@ -2,7 +2,7 @@
 //! modem sends, however those bytes are split into reads.
 //!
 //! A wait in the VM listens for "any of these patterns". Patterns are literals with three
-//! refinements (see [`Pattern`]): they may have to start a line (result codes such as `OK`),
+//! refinements (see [`Pattern`], the program's data): they may have to start a line (result codes such as `OK`),
 //! may have to be followed by an end of line, and may capture text (`"CONNECT {rate}"`).
 //!
 //! # How it works
@@ -16,7 +16,7 @@
 //!
 //! Each anchor hit becomes a *candidate* that is checked byte by byte against the rest of its
 //! pattern (line start, captures, end of line). Candidates are rare, short-lived and bounded
-//! (a capture holds at most [`MAX_CAPTURE`] bytes), so that per-byte work only happens just
+//! (a capture holds at most [`MAX_CAPTURE`](crate::bytecode::pattern::MAX_CAPTURE) bytes), so that per-byte work only happens just
 //! after an anchor.
 //!
 //! Streaming: the [`Scanner`] keeps the candidates still in flight and the last few bytes of
@@ -29,50 +29,10 @@ use std::ops::Range;
 use anchors::{AnchorUse, Table};
 use candidate::{InFlight, Progress};
 
+use crate::bytecode::pattern::{End, Pattern, Segment};
+
 mod anchors;
 mod candidate;
-
-/// The longest text one capture may hold; a candidate whose capture would grow past this is
-/// dropped. Modem fields are short, and the bound keeps memory fixed on hostile input.
-pub const MAX_CAPTURE: usize = 256;
-
-/// One pattern. Ids are indexes into the slice given to [`PatternSet::new`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
-    /// Literal text and capture slots, in order. The first segment is a non-empty literal.
-    pub segments: Vec<Segment>,
-    /// The match must begin at the start of a line: start of stream, or just after `\r` or `\n`.
-    pub line_start: bool,
-    /// What must follow the last segment.
-    pub end: End,
-    /// Numeric (ATV0) form of a result code, e.g. `b"0"` for OK: matches as a whole line
-    /// (`0` at line start, followed by `\r`) when `scan` is called with `numeric = true`.
-    pub numeric: Option<Vec<u8>>,
-}
-
-/// One piece of a [`Pattern`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
-    /// Bytes that must appear exactly.
-    Literal(Vec<u8>),
-    /// Any bytes up to the next literal, or up to the end of the line when last; never
-    /// contains `\r` or `\n` and holds at most [`MAX_CAPTURE`] bytes.
-    Capture,
-}
-
-/// What must follow the last segment of a [`Pattern`].
-///
-/// A trailing [`Segment::Capture`] always runs to the end of the line and the match then
-/// includes the first terminator byte, whatever `End` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
-    /// The match ends with the last literal byte.
-    Here,
-    /// The last literal must be followed by `\r` or `\n`; that one terminator byte is part of the match.
-    LineEnd,
-    /// The last literal must be followed by `\r`/`\n` directly, or by ` ` or `:` then anything up to `\r`/`\n`; the match runs through that first terminator byte.
-    RestOfLine,
-}
 
 /// Why a list of patterns cannot be compiled into a [`PatternSet`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ pub mod monitor;
 pub mod redact;
 pub mod value;
 
-pub use effect::{Control, Effect, Failure, Outcome, Reply};
+pub use effect::{Control, Effect, ExitStatus, Failure, Reply};
 pub use machine::{Machine, Note, Pending, SetupError};
 pub use redact::{Redactor, SecretText, Spans};
 pub use value::Value;

@@ -1,40 +1,39 @@
 //! Compile cases and the bytecode's binary form.
 //!
 //! `tests/data/compile/NAME.atc` is compiled and disassembled; the listing is compared with
-//! `NAME.dis` (`ATCHAT_BLESS=1` rewrites them). Every case, and every example, must verify and
+//! the golden `NAME.dis`. Every case, and every example, must verify and
 //! come back equal from the binary encoding. Hand-made corrupt programs check the verifier's
 //! errors; property tests check that no byte string makes decoding panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use atchat::bytecode::disassembler::{disassemble, instruction};
-use atchat::bytecode::encoding::{
-    decode, encode, verify, DecodeError, PatternProblem, Site, Table, VerifyError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS,
-};
+use atchat::bytecode::encoding::{decode, encode, DecodeError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS};
 use atchat::bytecode::{
     ArmInfo, Comparison, Const, DurArg, GlobalInfo, HandlerInfo, LineEntry, Op, ParamInfo, ProcInfo, Program,
     RetryTable, VarRef, WaitTable,
 };
 use atchat::syntax::Sources;
-use atchat::vm::matcher::{End, Pattern, Segment};
+use atchat::bytecode::pattern::{End, Pattern, PatternProblem, Segment};
+use atchat::bytecode::verify::{verify, Site, Table, VerifyError};
 use proptest::prelude::*;
 
 use crate::support::golden;
+use crate::support::layer::Layer;
 
-fn compile_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/compile")
+fn compile_cases() -> Layer {
+    Layer::new("tests/data/compile", "atc").at_least(10)
 }
 
 /// Compiles a script file as `atchat` does, naming it by its file name only so listings do
 /// not depend on where the repository is.
-#[track_caller]
-fn compile_file(path: &Path) -> Program {
-    let text = std::fs::read_to_string(path).unwrap();
+fn compile_file(path: &Path) -> Result<Program, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let name = path.file_name().unwrap().to_string_lossy();
     let sources = Sources::from_text(&name, &text, path.parent());
-    atchat::bytecode::compiler::compile(&sources).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    atchat::bytecode::compiler::compile(&sources).map_err(|e| format!("does not compile: {e}"))
 }
 
 #[track_caller]
@@ -43,37 +42,41 @@ fn compile_text(text: &str) -> Program {
     atchat::bytecode::compiler::compile(&sources).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn example_files() -> Vec<PathBuf> {
-    golden::cases(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), "atc")
-}
-
 #[test]
 fn disassembly_goldens() {
-    let cases = golden::cases(&compile_dir(), "atc");
-    assert!(cases.len() >= 10, "compile cases are missing");
-    for path in cases {
-        let program = compile_file(&path);
-        let name = path.file_name().unwrap().to_string_lossy();
+    compile_cases().run(|case| {
+        let program = compile_file(&case.path)?;
+        let name = case.path.file_name().unwrap().to_string_lossy();
         let listing = format!(
-            "# disassembly of {name}; regenerate with ATCHAT_BLESS=1 cargo test --test it bytecode\n{}",
+            "{}{}",
+            golden::first_line(&format!("disassembly of {name}"), "bytecode::disassembly"),
             disassemble(&program)
         );
-        golden::check(&path.with_extension("dis"), &listing);
+        golden::compare(&case.path.with_extension("dis"), &listing)
+    });
+}
+
+/// A compiled program verifies, and comes back equal from its binary encoding.
+fn verifies_and_round_trips(path: &Path) -> Result<(), String> {
+    let program = compile_file(path)?;
+    if let Err(e) = verify(&program) {
+        return Err(format!("does not verify: {e}\n{}", disassemble(&program)));
     }
+    let bytes = encode(&program);
+    if decode(&bytes).as_ref() != Ok(&program) {
+        return Err("decodes to another program".into());
+    }
+    // Encoding is deterministic: the same program always gives the same file.
+    if encode(&decode(&bytes).unwrap()) != bytes {
+        return Err("encodes differently the second time".into());
+    }
+    Ok(())
 }
 
 #[test]
 fn every_case_and_example_verifies_and_round_trips() {
-    for path in golden::cases(&compile_dir(), "atc").into_iter().chain(example_files()) {
-        let program = compile_file(&path);
-        if let Err(e) = verify(&program) {
-            panic!("{}: {e}\n{}", path.display(), disassemble(&program));
-        }
-        let bytes = encode(&program);
-        assert_eq!(decode(&bytes).as_ref(), Ok(&program), "{}", path.display());
-        // Encoding is deterministic: the same program always gives the same file.
-        assert_eq!(encode(&decode(&bytes).unwrap()), bytes);
-    }
+    compile_cases().run(|case| verifies_and_round_trips(&case.path));
+    Layer::new("examples", "atc").at_least(10).run(|case| verifies_and_round_trips(&case.path));
 }
 
 #[test]
@@ -107,7 +110,8 @@ fn every_opcode_round_trips() {
     code.extend([Op::WaitCarrier(Some(DurArg::Var(g))), Op::Const(0), Op::Say, Op::Const(0), Op::Call(0), Op::Pop]);
     code.extend([Op::MaskInput(0x7F), Op::Trace { show: true, log: false }, Op::Echo(true), Op::Report(0)]);
     code.extend([Op::ClearReport(0), Op::EndReport, Op::Log { message: 0, error: true }, Op::Const(0), Op::SayRaw]);
-    code.extend([Op::IgnoreHangup(true), Op::TryBreak(d)]);
+    code.extend([Op::IgnoreHangup(true), Op::TryBreak(d), Op::Await(0), Op::DeclareFinal(0)]);
+    code.extend([Op::Transact { w: 0, settle: DurArg::Var(g) }, Op::Transact { w: 0, settle: DurArg::Fixed(d) }]);
     let jump_at = code.len() as u32;
     code.extend([Op::Jump(jump_at + 1), Op::Halt]);
     let entry = code.len() as u32;
@@ -167,9 +171,12 @@ fn every_opcode_round_trips() {
             Op::SayRaw => 44,
             Op::IgnoreHangup(_) => 45,
             Op::TryBreak(_) => 46,
+            Op::Transact { .. } => 47,
+            Op::DeclareFinal(_) => 48,
+            Op::Await(_) => 49,
         });
     }
-    assert_eq!(seen.len(), 47, "an opcode is missing from this test");
+    assert_eq!(seen.len(), 50, "an opcode is missing from this test");
 
     let ok = Pattern {
         segments: vec![Segment::Literal(b"OK".to_vec())],
@@ -339,8 +346,8 @@ fn rejects_table_indexes_out_of_range() {
     );
 
     let mut p = base();
-    let at = pc_of(&p, |op| matches!(op, Op::Expect(_)));
-    p.code[at] = Op::Expect(12);
+    let at = pc_of(&p, |op| matches!(op, Op::Await(_)));
+    p.code[at] = Op::Await(12);
     assert_eq!(verify(&p).unwrap_err().to_string(), format!("wait table index 12 out of range at pc {at} (program has 1 wait table)"));
 
     let mut p = base();
@@ -459,7 +466,7 @@ fn rejects_what_is_not_bytecode() {
 
 #[test]
 fn every_truncation_is_an_error() {
-    let bytes = encode(&compile_file(&compile_dir().join("expect.atc")));
+    let bytes = encode(&compile_file(&compile_cases().dir().join("expect.atc")).unwrap());
     for len in 0..bytes.len() {
         assert!(decode(&bytes[..len]).is_err(), "a prefix of {len} bytes decoded");
     }
@@ -499,7 +506,7 @@ fn rejects_bad_tags_and_durations() {
     let bytes = encode(&p);
     // The code section ends with Sleep (opcode, operand kind, 8 + 4 bytes of duration), Halt.
     let op_at = bytes.len() - 15;
-    assert_eq!(bytes[op_at], atchat::bytecode::encoding::opcode::SLEEP);
+    assert_eq!(bytes[op_at], p.code[0].code());
     let mut bad_op = bytes.clone();
     bad_op[op_at] = 0xee;
     assert!(matches!(decode(&bad_op), Err(DecodeError::BadTag { what: "opcode", tag: 0xee, .. })));
@@ -515,7 +522,7 @@ fn rejects_bad_tags_and_durations() {
 fn samples() -> &'static [Vec<u8>] {
     static SAMPLES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SAMPLES.get_or_init(|| {
-        golden::cases(&compile_dir(), "atc").iter().map(|path| encode(&compile_file(path))).collect()
+        compile_cases().paths().iter().map(|(_, path)| encode(&compile_file(path).unwrap())).collect()
     })
 }
 

@@ -3,31 +3,34 @@
 //! its own pty against the same scripted modem. Exit code, every byte written to the modem,
 //! stderr and the report file must be the same.
 //!
-//! A case file (`*.case`):
+//! A case file (`*.case`): the header sets the run up, the body (after a blank line) is
+//! `script.chat`.
 //!
 //! ```text
-//! # What rule of chat8.md this checks.
-//! args: -t 1 -f script.chat          (shell-like words; '...' and "..." quote)
-//! env: NAME=value                     (any number)
-//! stdin: null                         (stdin is not a tty)
-//! report: rep.txt                     (compare this file too)
-//! script-file: corpus/x.chat          (use a file from tests/data/chat as script.chat)
-//! write: msg.txt "AT\d\n"             (another file in the run's directory)
-//! modem: "AT\r" => "\r\nOK\r\n"       (reply when what was received ends with the trigger)
-//! modem: "ATD" => "\r\nCONNECT\r\n" after 0.3
-//! modem: "ATD" =>* "\r\nCONNECT\r\n"   (=>*: on a whole line containing the trigger)
-//! modem: at 0.2 "RING\r\n"            (send at a time)  · modem: at 1 close · at 1 signal TERM
-//! script:
-//! ...lines of script.chat to the end of the file...
+//! # Which rule of chat(8) this checks.
+//! # args: -t 1 -f script.chat          (shell-like words; '...' and "..." quote)
+//! # env: NAME=value                     (any number)
+//! # stdin: null                         (stdin is not a tty)
+//! # report: rep.txt                     (compare this file too)
+//! # script-file: corpus/x.chat          (use a file from tests/data/chat as script.chat)
+//! # write: msg.txt "AT\d\n"             (another file in the run's directory)
+//! # modem: "AT\r" => "\r\nOK\r\n"       (reply when what was received ends with the trigger)
+//! # modem: "ATD" => "\r\nCONNECT\r\n" after 0.3
+//! # modem: "ATD" =>* "\r\nCONNECT\r\n"   (=>*: on a whole line containing the trigger)
+//! # modem: at 0.2 "RING\r\n"            (send at a time)  · modem: at 1 close · at 1 signal TERM
+//!
+//! ...the lines of script.chat to the end of the file...
 //! ```
 
 mod peer;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use peer::{Modem, Rule, Run, Timed};
+
+use crate::support::cli::Test;
+use crate::support::{self, diff, layer::Layer};
 
 const REAL_CHAT: &str = "/usr/sbin/chat";
 /// No case runs longer than this.
@@ -155,48 +158,49 @@ fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
     Ok(())
 }
 
-fn parse_case(name: &str, text: &str) -> Result<Case, String> {
+/// The keys of a chat case's header.
+const KEYS: &[&str] = &["args", "env", "stdin", "report", "script-file", "write", "modem"];
+
+fn parse_case(file: &support::case::Case) -> Result<Case, String> {
+    let header = &file.header;
     let mut case = Case {
-        name: name.to_string(),
+        name: file.name.clone(),
         tty: true,
         ..Case::default()
     };
-    let mut lines = text.split_inclusive('\n');
-    while let Some(line) = lines.next() {
-        let l = line.trim_end_matches(['\n', '\r']);
-        if l.starts_with('#') || l.trim().is_empty() {
-            continue;
+    case.args = header.one("args")?.map(words).unwrap_or_default();
+    for value in header.all("env") {
+        let (k, v) = value.split_once('=').ok_or("env needs NAME=value")?;
+        case.env.push((k.to_string(), v.to_string()));
+    }
+    match header.one("stdin")? {
+        None => {}
+        Some("null") => case.tty = false,
+        Some(other) => return Err(format!("`stdin: {other}`: only `null` is known")),
+    }
+    case.report = header.one("report")?.map(str::to_string);
+    for (line, value) in header.all_with_lines("modem") {
+        parse_modem(value, &mut case.modem).map_err(|e| format!("line {line}: {e}"))?;
+    }
+    for value in header.all("write") {
+        let (name, content) = value.split_once(' ').ok_or("write needs NAME \"content\"")?;
+        case.files.push((name.to_string(), quoted(content)?.0));
+    }
+    match (header.one("script-file")?, file.body()) {
+        (Some(_), body) if !body.is_empty() => return Err("both a script-file and a script".into()),
+        (Some(name), _) => {
+            let path = data_dir().join(name);
+            case.script = Some(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?);
         }
-        let (key, value) = l.split_once(':').ok_or_else(|| format!("bad line `{l}`"))?;
-        match key.trim() {
-            "args" => case.args = words(value),
-            "env" => {
-                let (k, v) = value.trim().split_once('=').ok_or("env needs NAME=value")?;
-                case.env.push((k.to_string(), v.to_string()));
-            }
-            "stdin" if value.trim() == "null" => case.tty = false,
-            "report" => case.report = Some(value.trim().to_string()),
-            "script-file" => {
-                let path = data_dir().join(value.trim());
-                case.script =
-                    Some(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?);
-            }
-            "modem" => parse_modem(value, &mut case.modem)?,
-            "write" => {
-                let (file, content) = value
-                    .trim()
-                    .split_once(' ')
-                    .ok_or("write needs NAME \"content\"")?;
-                case.files.push((file.to_string(), quoted(content)?.0));
-            }
-            "script" => {
-                case.script = Some(lines.collect::<String>().into_bytes());
-                break;
-            }
-            other => return Err(format!("unknown key `{other}`")),
-        }
+        (None, "") => {}
+        (None, body) => case.script = Some(body.as_bytes().to_vec()),
     }
     Ok(case)
+}
+
+/// A case given as text, as a case file would hold it.
+fn case_from_text(name: &str, text: &str) -> Case {
+    parse_case(&support::case::Case::new(name.into(), PathBuf::new(), text.into())).expect("a valid case")
 }
 
 /// What may differ between two runs: the date in report lines, the program name in the
@@ -271,116 +275,88 @@ fn run_one(case: &Case, program: &Path, prefix: &[&str]) -> Observed {
     }
 }
 
-/// Runs the cases on threads (most of their time is spent waiting) and returns failures.
-fn check_cases(cases: Vec<Case>, extra: &[&str]) -> Vec<String> {
+/// The cases of `tests/data/chat/SUB` (`SUB` empty for the folder itself).
+fn layer(sub: &str) -> Layer {
+    Layer::new(&format!("tests/data/chat/{sub}"), "case")
+        .keys(KEYS)
+        // Most of a case's time is spent waiting on chat and the modem.
+        .threads(std::thread::available_parallelism().map_or(4, |n| n.get()).max(4) * 2)
+}
+
+/// Where two runs differ, field by field.
+fn differences(real: &Observed, ours: &Observed, name: &str) -> Result<(), String> {
+    let mut wrong = String::new();
+    if real.code != ours.code {
+        wrong.push_str(&format!("exit code: chat(8) {:?}, {name} {:?}\n", real.code, ours.code));
+    }
+    if real.written != ours.written {
+        wrong.push_str(&format!("written to the modem:\n  chat(8) {}\n  {name:7} {}\n", real.written, ours.written));
+    }
+    if real.stderr != ours.stderr {
+        wrong.push_str(&format!(
+            "stderr (- chat(8), + {name}):\n{}",
+            diff::lines(&real.stderr, &ours.stderr)
+        ));
+    }
+    if real.report != ours.report {
+        wrong.push_str(&format!(
+            "report file (- chat(8), + {name}):\n{}",
+            diff::lines(real.report.as_deref().unwrap_or(""), ours.report.as_deref().unwrap_or(""))
+        ));
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong)
+    }
+}
+
+/// Runs every case of `layer` under chat(8) and `atchat chat EXTRA...`, side by side.
+#[track_caller]
+fn check_cases(layer: Layer, extra: &[&str]) {
     assert!(
         Path::new(REAL_CHAT).exists(),
         "the real chat(8) is needed: apt-get install ppp (.ci/test does)"
     );
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
-    let failures = Mutex::new(Vec::new());
-    let queue = Mutex::new(cases);
-    let workers = std::thread::available_parallelism()
-        .map_or(4, |n| n.get())
-        .max(4)
-        * 2;
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let Some(case) = queue.lock().unwrap().pop() else {
-                    break;
-                };
-                let started = Instant::now();
-                let (real, ours) = std::thread::scope(|s| {
-                    let real = s.spawn(|| run_one(&case, Path::new(REAL_CHAT), &[]));
-                    let mut prefix = vec!["chat"];
-                    prefix.extend_from_slice(extra);
-                    let ours = run_one(&case, &atchat, &prefix);
-                    (real.join().expect("real chat run"), ours)
-                });
-                if started.elapsed() > Duration::from_secs(5) {
-                    eprintln!(
-                        "slow chat case: {} took {:.1}s",
-                        case.name,
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-                if real != ours {
-                    failures.lock().unwrap().push(format!(
-                        "{}:\n  chat(8): {real:?}\n  atchat:  {ours:?}",
-                        case.name
-                    ));
-                }
-            });
+    layer.run(|file| {
+        let case = parse_case(file)?;
+        let started = Instant::now();
+        let (real, ours) = std::thread::scope(|s| {
+            let real = s.spawn(|| run_one(&case, Path::new(REAL_CHAT), &[]));
+            let mut prefix = vec!["chat"];
+            prefix.extend_from_slice(extra);
+            let ours = run_one(&case, &atchat, &prefix);
+            (real.join().expect("real chat run"), ours)
+        });
+        if started.elapsed() > Duration::from_secs(5) {
+            eprintln!("slow chat case: {} took {:.1}s", case.name, started.elapsed().as_secs_f64());
         }
+        differences(&real, &ours, "atchat")
     });
-    failures.into_inner().unwrap()
-}
-
-fn load_cases(dir: &Path) -> Vec<Case> {
-    let mut cases = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("case dir")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "case"))
-    {
-        let name = path
-            .strip_prefix(data_dir())
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        let text = std::fs::read_to_string(&path).expect("read case");
-        cases.push(parse_case(&name, &text).unwrap_or_else(|e| panic!("{name}: {e}")));
-    }
-    cases
 }
 
 #[test]
 fn every_rule_agrees_with_real_chat() {
     let start = Instant::now();
-    let cases = load_cases(&data_dir());
-    assert!(cases.len() >= 40, "only {} cases", cases.len());
-    let failures = check_cases(cases, &["--no-pace"]);
-    assert!(
-        failures.is_empty(),
-        "{} case(s) differ from chat(8):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    check_cases(layer("").at_least(40), &["--no-pace"]);
     eprintln!("chat cases took {:.1}s", start.elapsed().as_secs_f64());
 }
 
 /// Every `*.chat` script in `dir` (under tests/data/chat) has a case there, and every case
 /// there agrees with the real chat, paced as chat paces.
 fn check_script_dir(dir: &str) {
-    let cases = load_cases(&data_dir().join(dir));
-    let scripts: Vec<String> = std::fs::read_dir(data_dir().join(dir))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "chat"))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    let layer = layer(dir);
+    let scripts: Vec<Vec<u8>> = layer
+        .cases()
+        .iter()
+        .filter_map(|c| parse_case(c).ok()?.script)
         .collect();
-    for script in &scripts {
-        let script = data_dir().join(dir).join(script);
+    for (_, script) in Layer::new(&format!("tests/data/chat/{dir}"), "chat").paths() {
         let text = std::fs::read(&script).unwrap();
-        assert!(
-            cases.iter().any(|c| c.script.as_deref() == Some(&text[..])),
-            "{} has no case",
-            script.display()
-        );
+        assert!(scripts.contains(&text), "{} has no case", script.display());
     }
-    let failures = check_cases(cases, &[]);
-    assert!(
-        failures.is_empty(),
-        "{} {dir} case(s) differ from chat(8):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    check_cases(layer, &[]);
 }
 
 #[test]
@@ -399,11 +375,7 @@ fn the_binary_named_chat_is_chat() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("chat");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_atchat"), &link).unwrap();
-    let case = parse_case(
-        "symlink",
-        "args: -t 1 '' AT OK ''\nmodem: \"AT\\r\" => \"OK\\r\\n\"\n",
-    )
-    .unwrap();
+    let case = case_from_text("symlink", "# args: -t 1 '' AT OK ''\n# modem: \"AT\\r\" => \"OK\\r\\n\"\n");
     let run = peer::run(&link, &case.args, dir.path(), &[], &case.modem, true, LIMIT);
     assert_eq!(
         (run.code, run.written.as_slice()),
@@ -476,29 +448,20 @@ fn pacing_is_ten_milliseconds_a_byte_unless_no_pace() {
 /// against the same modem: (exit code, bytes written).
 fn run_imported(case: &Case) -> (Option<i32>, String) {
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let script = dir.path().join("script.chat");
-    std::fs::write(&script, case.script.as_deref().unwrap_or_default()).expect("write script");
     let uses_env = case
         .args
         .iter()
         .any(|a| a.starts_with(b"-") && !a.starts_with(b"--") && a.contains(&b'E'));
-    let mut import = std::process::Command::new(&atchat);
-    import
-        .arg("import")
-        .arg(&script)
-        .arg("-o")
-        .arg(dir.path().join("script.atc"));
+    let mut import = Test::new()
+        .file("script.chat", case.script.as_deref().unwrap_or_default())
+        .args(["import", "script.chat", "-o", "script.atc"]);
     if uses_env {
-        import.arg("-E");
+        import = import.arg("-E");
     }
     if let Some(i) = case.args.iter().position(|a| a == b"-t") {
-        import
-            .arg("-t")
-            .arg(String::from_utf8_lossy(&case.args[i + 1]).into_owned());
+        import = import.arg("-t").arg(String::from_utf8_lossy(&case.args[i + 1]).into_owned());
     }
-    let status = import.status().expect("run atchat import");
-    assert!(status.success(), "{}: atchat import failed", case.name);
+    let dir = import.run().dir;
     let mut env: Vec<(String, String)> = vec![("ATCHAT_at_file1".into(), "x".into())];
     for (name, value) in &case.env {
         env.push((
@@ -524,37 +487,21 @@ fn run_imported(case: &Case) -> (Option<i32>, String) {
 }
 
 fn check_imported(dir: &str) {
-    let cases = load_cases(&data_dir().join(dir));
-    assert!(!cases.is_empty());
-    let failures = Mutex::new(Vec::new());
-    let queue = Mutex::new(cases);
-    std::thread::scope(|s| {
-        for _ in 0..16 {
-            s.spawn(|| loop {
-                let Some(case) = queue.lock().unwrap().pop() else {
-                    break;
-                };
-                let (real, ours) = std::thread::scope(|s| {
-                    let real = s.spawn(|| run_one(&case, Path::new(REAL_CHAT), &[]));
-                    let ours = run_imported(&case);
-                    (real.join().expect("real chat run"), ours)
-                });
-                if (real.code, &real.written) != (ours.0, &ours.1) {
-                    failures.lock().unwrap().push(format!(
-                        "{}:\n  chat(8): {:?} {}\n  import:  {:?} {}",
-                        case.name, real.code, real.written, ours.0, ours.1
-                    ));
-                }
-            });
+    layer(dir).threads(16).run(|file| {
+        let case = parse_case(file)?;
+        let (real, ours) = std::thread::scope(|s| {
+            let real = s.spawn(|| run_one(&case, Path::new(REAL_CHAT), &[]));
+            let ours = run_imported(&case);
+            (real.join().expect("real chat run"), ours)
+        });
+        if (real.code, &real.written) == (ours.0, &ours.1) {
+            return Ok(());
         }
+        Err(format!(
+            "chat(8): {:?} {}\nimport:  {:?} {}",
+            real.code, real.written, ours.0, ours.1
+        ))
     });
-    let failures = failures.into_inner().unwrap();
-    assert!(
-        failures.is_empty(),
-        "{} imported script(s) differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }
 
 #[test]
@@ -571,15 +518,12 @@ fn imported_wild_scripts_give_the_same_outcome_and_bytes() {
 /// native script times out when `chat -t N` would (wild/sonicwall-* run with `-t 1`).
 #[test]
 fn import_takes_chats_timeout_option() {
-    let dir = tempfile::tempdir().unwrap();
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
-    std::fs::write(dir.path().join("s.chat"), "'' AT OK ATDT\n").unwrap();
-    let status = std::process::Command::new(&atchat)
+    let imported = Test::new()
+        .file("s.chat", "'' AT OK ATDT\n")
         .args(["import", "s.chat", "-t", "1", "-o", "s.atc"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+        .run();
+    let dir = imported.dir;
     let text = std::fs::read_to_string(dir.path().join("s.atc")).unwrap();
     assert!(text.contains("timeout 1s"), "{text}");
     let args: Vec<Vec<u8>> = ["run", "s.atc", "--port", "-"]

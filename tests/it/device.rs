@@ -5,9 +5,8 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
-use crate::cli::{answer_at, run_on_device, script};
-use crate::signals::stop_with;
-use crate::support::pty::Pty;
+use crate::support::cli::{run_on_device, Test};
+use crate::support::pty::{answer_at, Pty};
 
 /// The settings of a terminal, in a form that compares.
 #[derive(Debug, PartialEq, Eq)]
@@ -76,17 +75,11 @@ fn run_gives_the_device_back_with_the_settings_it_had() {
     let mut pty = Pty::new();
     let slave = cooked_slave(&pty);
     let before = settings(&slave);
-    let (_d, path) = script("send \"AT\"\nexpect OK\n");
     let locks = tempfile::tempdir().unwrap();
-    let child = run_on_device(&path, &pty.path, locks.path());
+    let test = Test::new().file("script.atc", "send \"AT\"\nexpect OK\n");
+    let running = run_on_device(test, &pty.path, locks.path());
     answer_at(&mut pty);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    running.finish();
     assert_eq!(settings(&slave), before);
 }
 
@@ -95,17 +88,19 @@ fn sigterm_gives_the_device_back_with_the_settings_it_had() {
     let mut pty = Pty::new();
     let slave = cooked_slave(&pty);
     let before = settings(&slave);
-    let (_d, path) = script("send \"AT\"\nsleep 60s\n");
     let locks = tempfile::tempdir().unwrap();
-    let child = run_on_device(&path, &pty.path, locks.path());
+    let test = Test::new()
+        .file("script.atc", "send \"AT\"\nsleep 60s\n")
+        .status(2)
+        .stderr_has("stopped by SIGTERM");
+    let running = run_on_device(test, &pty.path, locks.path());
     pty.expect(b"AT\r");
     // While it runs the line is raw at 115200 bps: the test would prove nothing otherwise.
     let during = settings(&slave);
     assert_ne!(during, before);
     assert_eq!(during.lflag & libc::ICANON, 0);
-    let (code, stderr, _) = stop_with(child, libc::SIGTERM, "", Duration::ZERO);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("SIGTERM"), "{stderr}");
+    running.signal(libc::SIGTERM);
+    running.finish();
     assert_eq!(settings(&slave), before);
 }
 
@@ -129,19 +124,10 @@ fn a_lock_held_by_a_zombie_is_taken_over() {
     assert_eq!(state(pid), Some('Z'));
     let name = atchat::port::lock::lock_name(&std::fs::canonicalize(&pty.path).unwrap());
     std::fs::write(locks.path().join(&name), format!("{pid:>10}\n")).unwrap();
-    let (_d, path) = script("send \"AT\"\nexpect OK\n");
-    let child = run_on_device(&path, &pty.path, locks.path());
+    let test = Test::new().file("script.atc", "send \"AT\"\nexpect OK\n");
+    let running = run_on_device(test, &pty.path, locks.path());
     answer_at(&mut pty);
-    let out = child.wait_with_output().unwrap();
+    running.finish();
     zombie.wait().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        !locks.path().join(&name).exists(),
-        "the lock was left behind"
-    );
+    assert!(!locks.path().join(&name).exists(), "the lock was left behind");
 }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use atchat::check::{check, CheckOptions};
 use atchat::syntax::Sources;
 
+use crate::support::layer::run_all;
+
 struct Snippet {
     file: PathBuf,
     line: usize,
@@ -63,25 +65,19 @@ fn every_atc_snippet_in_docs_checks_as_marked() {
     let all = doc_snippets();
     assert!(all.len() >= 30, "only {} snippets found", all.len());
     assert!(all.iter().any(|s| s.fails));
-    let mut problems = Vec::new();
-    for s in &all {
-        let name = format!("{}:{}", s.file.file_name().unwrap().to_string_lossy(), s.line);
-        let sources = Sources::from_text(&name, &s.text, s.file.parent());
+    let name = |s: &Snippet| format!("{}:{}", s.file.file_name().unwrap().to_string_lossy(), s.line);
+    run_all("```atc snippet(s) in docs/", &all, |s| format!("docs/{}", name(s)), 1, |s| {
+        let sources = Sources::from_text(&name(s), &s.text, s.file.parent());
         let errors = check(&sources, &CheckOptions { params: None });
         match (s.fails, errors.is_empty()) {
-            (false, false) => {
-                problems.push(format!("{name}: \n{}", atchat::diagnostics::render_plain(&sources, &errors)))
-            }
-            (false, true) => {
-                if let Err(e) = atchat::bytecode::compiler::compile(&sources) {
-                    problems.push(format!("{name}: checks but does not compile: {e}"));
-                }
-            }
-            (true, true) => problems.push(format!("{name}: marked atc,fails but checks clean")),
-            (true, false) => {}
+            (false, false) => Err(atchat::diagnostics::render_plain(&sources, &errors)),
+            (false, true) => atchat::bytecode::compiler::compile(&sources)
+                .map(|_| ())
+                .map_err(|e| format!("checks but does not compile: {e}")),
+            (true, true) => Err("marked atc,fails but checks clean".into()),
+            (true, false) => Ok(()),
         }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    });
 }
 
 #[test]

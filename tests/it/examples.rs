@@ -3,18 +3,23 @@
 //!
 //! The stdlib procs are exercised by the cases in `tests/data/examples/stdlib/`: each is a
 //! script whose header says the port (`# port: gsm?scenario=pin.scenario`), params
-//! (`# param: name=value`), the exit code (`# exit: 7`) and, in order, every `say` line
-//! (`# say: ...`). A test checks that every proc of the stdlib is called by some case.
+//! (`# param: name=value`), the exit code (`# exit: 7`, default 0) and, in order, every
+//! `say` line (`# say: ...`). A test checks that every proc of the stdlib is called by some
+//! case that succeeds.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use atchat::driver::{self, Transcript};
 use atchat::port::sim::{SimClock, SimPort};
 use atchat::port::{Port, PortError};
 use atchat::syntax::Sources;
-use atchat::vm::{Machine, Outcome};
+use atchat::vm::{ExitStatus, Machine};
 use indexmap::IndexMap;
+
+use crate::support::case::Case;
+use crate::support::diff;
+use crate::support::layer::Layer;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,7 +33,7 @@ fn with_scenario(profile: &str, file: &str) -> String {
 }
 
 /// Checks, compiles and runs the script at `path` on `port`; returns the outcome and `say` lines.
-fn run_on(path: &Path, port: &mut dyn Port, params: &[(&str, &str)]) -> (Outcome, Vec<String>) {
+fn run_on(path: &Path, port: &mut dyn Port, params: &[(&str, &str)]) -> (ExitStatus, Vec<String>) {
     let sources = Sources::load(path).unwrap();
     let given: IndexMap<String, String> =
         params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -45,18 +50,18 @@ fn run_on(path: &Path, port: &mut dyn Port, params: &[(&str, &str)]) -> (Outcome
 }
 
 /// Checks, compiles and runs `examples/NAME` on `sim:SPEC`; returns the outcome and `say` lines.
-pub fn run_example(name: &str, spec: &str, params: &[(&str, &str)]) -> (Outcome, Vec<String>) {
+pub fn run_example(name: &str, spec: &str, params: &[(&str, &str)]) -> (ExitStatus, Vec<String>) {
     let mut port = SimPort::open(spec, SimClock::Virtual).unwrap();
     run_on(&root().join("examples").join(name), &mut port, params)
 }
 
 #[track_caller]
-fn assert_exit(result: &(Outcome, Vec<String>), code: u8) {
+fn assert_exit(result: &(ExitStatus, Vec<String>), code: u8) {
     assert_eq!(result.0.code, code, "{:?} says {:?}", result.0, result.1);
 }
 
 #[track_caller]
-fn assert_message(result: &(Outcome, Vec<String>), part: &str) {
+fn assert_message(result: &(ExitStatus, Vec<String>), part: &str) {
     let message = result.0.message.clone().unwrap_or_default();
     assert!(message.contains(part), "message {message:?} lacks {part:?}");
 }
@@ -514,77 +519,51 @@ fn every_example_is_tested_and_listed_with_its_command() {
 
 // ------------------------------------------------------------------ stdlib cases
 
-struct Case {
-    path: PathBuf,
-    port: String,
-    params: Vec<(String, String)>,
-    exit: u8,
-    says: Vec<String>,
+fn stdlib_cases() -> Layer {
+    Layer::new("tests/data/examples/stdlib", "atc").keys(&["port", "param", "exit", "say"]).at_least(20)
 }
 
-fn stdlib_cases() -> Vec<Case> {
-    let dir = root().join("tests/data/examples/stdlib");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "atc"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let mut case = Case { path: path.clone(), port: String::new(), params: vec![], exit: 0, says: vec![] };
-            for line in text.lines() {
-                if let Some(p) = line.strip_prefix("# port: ") {
-                    case.port = match p.split_once("?scenario=") {
-                        Some((profile, file)) => with_scenario(profile, file),
-                        None => p.to_string(),
-                    };
-                } else if let Some(p) = line.strip_prefix("# param: ") {
-                    let (k, v) = p.split_once('=').unwrap();
-                    case.params.push((k.to_string(), v.to_string()));
-                } else if let Some(e) = line.strip_prefix("# exit: ") {
-                    case.exit = e.trim().parse().unwrap();
-                } else if let Some(s) = line.strip_prefix("# say: ") {
-                    case.says.push(s.to_string());
-                }
-            }
-            assert!(!case.port.is_empty(), "{}: no `# port:` line", path.display());
-            case
-        })
-        .collect()
+/// Runs a stdlib case on the port its header names; an error says how the outcome differs.
+fn run_stdlib_case(case: &Case) -> Result<(), String> {
+    let port = case.header.one("port")?.ok_or("no `# port:` line")?;
+    let port = match port.split_once("?scenario=") {
+        Some((profile, file)) => with_scenario(profile, file),
+        None => port.to_string(),
+    };
+    let mut params = Vec::new();
+    for param in case.header.all("param") {
+        params.push(param.split_once('=').ok_or_else(|| format!("`# param: {param}` needs name=value"))?);
+    }
+    let exit: u8 = match case.header.one("exit")? {
+        Some(code) => code.parse().map_err(|_| format!("bad exit code `{code}`"))?,
+        None => 0,
+    };
+    let says: Vec<&str> = case.header.all("say").collect();
+    let mut port = SimPort::open(&port, SimClock::Virtual).map_err(|e| e.to_string())?;
+    let (outcome, said) = run_on(&case.path, &mut port, &params);
+    if outcome.code == exit && said == says {
+        return Ok(());
+    }
+    Err(format!(
+        "exit {} (want {exit}), message {:?}\n{}",
+        outcome.code,
+        outcome.message,
+        diff::lines(&says.join("\n"), &said.join("\n"))
+    ))
 }
 
 #[test]
 fn stdlib_cases_run_against_the_simulator() {
-    let cases = stdlib_cases();
-    assert!(cases.len() >= 20);
-    let mut failures = Vec::new();
-    for case in &cases {
-        let params: Vec<(&str, &str)> = case.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let mut port = SimPort::open(&case.port, SimClock::Virtual).unwrap();
-        let (outcome, says) = run_on(&case.path, &mut port, &params);
-        if outcome.code != case.exit || says != case.says {
-            failures.push(format!(
-                "{}: exit {} (want {}), says {:?} (want {:?}), message {:?}",
-                case.path.file_name().unwrap().to_string_lossy(),
-                outcome.code,
-                case.exit,
-                says,
-                case.says,
-                outcome.message
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    stdlib_cases().run(run_stdlib_case);
 }
 
 #[test]
 fn every_stdlib_proc_has_a_header_comment_and_a_succeeding_case() {
-    let cases = stdlib_cases();
-    let texts: Vec<(String, u8)> =
-        cases.iter().map(|c| (std::fs::read_to_string(&c.path).unwrap(), c.exit)).collect();
+    let succeeding: Vec<Case> = stdlib_cases()
+        .cases()
+        .into_iter()
+        .filter(|c| c.header.one("exit").ok().flatten().unwrap_or("0") == "0")
+        .collect();
     for module in ["hayes", "gsm"] {
         let lib = std::fs::read_to_string(root().join(format!("stdlib/{module}.atc"))).unwrap();
         let mut previous = "";
@@ -594,7 +573,7 @@ fn every_stdlib_proc_has_a_header_comment_and_a_succeeding_case() {
                 assert!(previous.starts_with('#'), "{module}.{name} has no header comment");
                 let call = format!("{module}.{name}(");
                 assert!(
-                    texts.iter().any(|(t, exit)| *exit == 0 && t.contains(&call)),
+                    succeeding.iter().any(|c| c.text.contains(&call)),
                     "no succeeding stdlib case calls {call}...)"
                 );
             }

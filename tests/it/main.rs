@@ -2,18 +2,26 @@
 
 mod support;
 
+mod architecture;
 mod bytecode;
 mod chat;
 mod check;
 mod cli;
 mod device;
 mod docs;
+mod editors;
 mod examples;
+mod fuzz;
+mod manual;
 mod matcher;
+mod port_listing;
 mod ports;
+mod pppd;
 mod props;
+mod replay;
 mod run;
 mod secrets;
+mod security;
 mod signals;
 mod sim;
 mod syntax;

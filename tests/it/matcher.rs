@@ -1,7 +1,8 @@
 //! Properties of the streaming matcher: no panics on any patterns or bytes, the same matches
 //! however the stream is split into reads, and memory that does not grow with the stream.
 
-use atchat::vm::matcher::{Active, End, Pattern, PatternSet, Scan, Scanner, Segment, MAX_CAPTURE};
+use atchat::bytecode::pattern::{End, Pattern, Segment, MAX_CAPTURE};
+use atchat::vm::matcher::{Active, PatternSet, Scan, Scanner};
 use proptest::prelude::*;
 
 /// Bytes that make anchors, line breaks and delimiters collide often.

@@ -446,10 +446,10 @@ fn open_opens_the_simulator_too() {
     assert_eq!(port.name(), "sim:hayes");
     port.write_all(b"AT\r").unwrap();
     port_expect(port.as_mut(), b"AT\r\r\nOK\r\n");
-    let spec: PortSpec = "sim:nokia".parse().unwrap();
+    let spec: PortSpec = "sim:no-such-modem".parse().unwrap();
     match port::open(&spec, &SerialOptions::default()) {
         Err(PortError::BadSpec { spec, reason }) => {
-            assert_eq!(spec, "sim:nokia");
+            assert_eq!(spec, "sim:no-such-modem");
             assert!(reason.contains("unknown profile"), "{reason}");
         }
         Err(e) => panic!("expected BadSpec, got {e:?}"),

@@ -1,9 +1,7 @@
-//! Run cases: `tests/data/run/NAME.atc` runs against the scripted modem described by its
-//! `# modem:` lines (see support/fake_modem.rs) on virtual time; the outcome, `say` output,
-//! bytes written and modem-control operations are compared with `NAME.out`
-//! (`ATCHAT_BLESS=1` rewrites them). `# param: name=value` lines give params.
-
-use std::path::Path;
+//! Run cases: `tests/data/run/NAME.atc` runs on virtual time against the scripted modem its
+//! header describes (`# modem:` rules, see support/fake_modem.rs; `# param: name=value`
+//! gives a param). The outcome, `say` output, bytes written and modem-control operations
+//! are compared with the golden `NAME.out`.
 
 use atchat::driver::{self, Transcript};
 use atchat::syntax::Sources;
@@ -11,27 +9,27 @@ use atchat::lang::literal::escape_bytes;
 use atchat::vm::Machine;
 use indexmap::IndexMap;
 
+use crate::support::case::Case;
 use crate::support::fake_modem::FakeModem;
 use crate::support::golden;
+use crate::support::layer::Layer;
 
-/// Compiles and runs `path` against its fake modem; returns the transcript text.
-pub fn run_case(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
-    let sources = Sources::from_text(&path.file_name().unwrap().to_string_lossy(), &text, path.parent());
-    let program = atchat::bytecode::compiler::compile(&sources).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+/// Compiles and runs a case against its fake modem; returns the transcript text.
+pub fn run_case(case: &Case) -> Result<String, String> {
+    let name = case.path.file_name().unwrap().to_string_lossy();
+    let sources = Sources::from_text(&name, &case.text, case.path.parent());
+    let program = atchat::bytecode::compiler::compile(&sources).map_err(|e| format!("does not compile: {e}"))?;
     let mut params = IndexMap::new();
-    for line in text.lines() {
-        if let Some(p) = line.strip_prefix("# param:") {
-            let (k, v) = p.trim().split_once('=').unwrap();
-            params.insert(k.to_string(), v.to_string());
-        }
+    for param in case.header.all("param") {
+        let (k, v) = param.split_once('=').ok_or_else(|| format!("`# param: {param}` needs name=value"))?;
+        params.insert(k.to_string(), v.to_string());
     }
-    let mut out = String::new();
+    let mut out = golden::first_line(&format!("outcome of {name}"), "run::");
     let mut vm = match Machine::new(program, &params) {
         Ok(vm) => vm,
-        Err(e) => return format!("setup error: {e}\n"),
+        Err(e) => return Ok(format!("{out}setup error: {e}\n")),
     };
-    let mut modem = FakeModem::from_script(&text);
+    let mut modem = FakeModem::from_rules(case.header.all("modem"));
     let mut transcript = Transcript::capturing();
     let outcome = driver::run(&mut vm, &mut modem, &mut transcript);
     out.push_str(&format!("exit: {}\n", outcome.code));
@@ -48,16 +46,13 @@ pub fn run_case(path: &Path) -> String {
         out.push_str(&format!("control: {c}\n"));
     }
     out.push_str(&format!("ended at {:.3}s\n", atchat::port::Port::now(&modem).as_secs_f64()));
-    out
+    Ok(out)
 }
 
 #[test]
-fn run_cases() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/run");
-    let cases = golden::cases(&dir, "atc");
-    assert!(!cases.is_empty());
-    for case in cases {
-        let actual = run_case(&case);
-        golden::check(&case.with_extension("out"), &actual);
-    }
+fn every_case_matches_its_golden() {
+    Layer::new("tests/data/run", "atc")
+        .keys(&["modem", "param"])
+        .at_least(20)
+        .run(|case| golden::compare(&case.path.with_extension("out"), &run_case(case)?));
 }

@@ -5,12 +5,11 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
-use std::process::Stdio;
 use std::time::Duration;
 
 use atchat::lang::literal::escape_bytes;
 
-use crate::cli::{atchat, run, script};
+use crate::support::cli::Test;
 use crate::support::pty::{poll_in, Pty};
 
 /// Fails if any three bytes in a row of `secret` appear in `text`, as they are or escaped
@@ -35,25 +34,20 @@ const TIMEOUT_SCRIPT: &str = "secret param pin\nsend \"AT{pin}\"\nexpect \"NEVER
 
 #[test]
 fn secrets_with_quotes_backslashes_control_bytes_or_non_ascii_stay_out_of_timeout_messages() {
-    let (_d, path) = script(TIMEOUT_SCRIPT);
     for pin in [
         "SEK\"RET9876",
         "SEK\\RET9876",
         "SEK\x07RET9876",
         "SEKRÉT9876",
     ] {
-        let r = run(atchat()
-            .arg("run")
-            .arg(&path)
-            .args(["--port", "sim:hayes", "-D"])
-            .arg(format!("pin={pin}")));
-        assert_eq!(r.code, 3, "{pin:?}: {}", r.stderr);
-        // The echo is there, masked: the message still says what came back.
-        assert!(
-            r.stderr.contains("last bytes received: \"AT***\\r"),
-            "{pin:?}: {}",
-            r.stderr
-        );
+        let r = Test::new()
+            .file("script.atc", TIMEOUT_SCRIPT)
+            .args(["run", "script.atc", "--port", "sim:hayes", "-D"])
+            .arg(format!("pin={pin}"))
+            .status(3)
+            // The echo is there, masked: the message still says what came back.
+            .stderr_has("last bytes received: \"AT***\\r")
+            .run();
         assert_no_part_of(pin.as_bytes(), &r.stderr, "the timeout message");
     }
 }
@@ -64,21 +58,17 @@ fn the_last_bytes_window_never_shows_part_of_a_secret() {
     // window of the message starts inside the secret.
     let secret = "SEKRET9876";
     for zs in [61, 63, 65, 67, 69] {
-        let (_d, path) = script(&format!(
+        let script = format!(
             "secret param pin\nsend \"AT{{pin}}{}\"\nexpect \"NEVER\" within 300ms\n",
             "Z".repeat(zs)
-        ));
-        let r = run(atchat()
-            .arg("run")
-            .arg(&path)
-            .args(["--port", "sim:hayes", "-D"])
-            .arg(format!("pin={secret}")));
-        assert_eq!(r.code, 3, "{}", r.stderr);
-        assert!(
-            r.stderr.contains("ZZZZ\\r\\r\\nERROR\\r\\n\""),
-            "{}",
-            r.stderr
         );
+        let r = Test::new()
+            .file("script.atc", script)
+            .args(["run", "script.atc", "--port", "sim:hayes", "-D"])
+            .arg(format!("pin={secret}"))
+            .status(3)
+            .stderr_has("ZZZZ\\r\\r\\nERROR\\r\\n\"")
+            .run();
         assert_no_part_of(secret.as_bytes(), &r.stderr, "the timeout message");
     }
 }
@@ -107,24 +97,18 @@ const PIECES_SECRET: &str = "QZX\"JWKVY";
 
 /// Runs [`PIECES_SCRIPT`] on `port` with `-v` and `--log`; returns stderr and the log.
 fn run_with_transcript(port: &str, peer: impl FnOnce() + Send + 'static) -> (String, String) {
-    let (dir, path) = script(PIECES_SCRIPT);
-    let log = dir.path().join("log.jsonl");
+    let locks = tempfile::tempdir().unwrap();
     let modem = std::thread::spawn(peer);
-    let out = atchat()
-        .arg("run")
-        .arg(&path)
-        .args(["--port", port, "-v", "--log"])
-        .arg(&log)
-        .arg("-D")
+    let out = Test::new()
+        .file("script.atc", PIECES_SCRIPT)
+        .args(["run", "script.atc", "--port", port, "-v", "--log", "log.jsonl", "-D"])
         .arg(format!("pin={PIECES_SECRET}"))
-        .env("ATCHAT_LOCK_DIR", dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        .env("ATCHAT_LOCK_DIR", locks.path())
+        .stderr_has("done\n")
+        .run();
     modem.join().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    (stderr, std::fs::read_to_string(&log).unwrap())
+    let log = std::fs::read_to_string(out.dir.path().join("log.jsonl")).unwrap();
+    (out.stderr, log)
 }
 
 #[track_caller]
@@ -195,116 +179,70 @@ fn a_pty_modem_echoing_in_small_pieces_never_shows_the_secret() {
 fn masking_leaves_text_that_only_looks_like_the_secret_alone() {
     // A PIN `1` once turned `100` into `***00` and `until 10.000` into `until ***0.000`; a
     // PIN `1234` turned `+15551234` into `+1555***`.
-    let (_d, path) = script(
-        "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK\nsay \"100 bytes to +15551234, pin {pin}\"\n\
-         send \"AT+CSCA=\\\"+15551234\\\"\"\nsleep 300ms\n",
-    );
+    let script = "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK\nsay \"100 bytes to +15551234, pin {pin}\"\n\
+         send \"AT+CSCA=\\\"+15551234\\\"\"\nsleep 300ms\n";
     for pin in ["1", "1234"] {
-        let r = run(atchat()
-            .arg("run")
-            .arg(&path)
-            .args(["-v", "--port"])
+        let r = Test::new()
+            .file("script.atc", script)
+            .args(["run", "script.atc", "-v", "--port"])
             .arg(format!("sim:gsm?pin={pin}"))
             .arg("-D")
-            .arg(format!("pin={pin}")));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        assert!(r.stderr.contains("> AT+CPIN=***\\r"), "{pin}: {}", r.stderr);
-        assert!(r.stderr.contains("< AT+CPIN=***\\r"), "{pin}: {}", r.stderr);
-        assert!(
+            .arg(format!("pin={pin}"))
+            .stderr_has("> AT+CPIN=***\\r")
+            .stderr_has("< AT+CPIN=***\\r")
             // Real time: the deadline is 10 s after a moment that need not be 0.000.
-            r.stderr.contains("waiting for OK until 10.0"),
-            "{pin}: {}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.contains("100 bytes to +15551234, pin ***"),
-            "{pin}: {}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.contains("> AT+CSCA=\\\"+15551234\\\"\\r"),
-            "{pin}: {}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.contains("< AT+CSCA=\\\"+15551234\\\"\\r"),
-            "{pin}: {}",
-            r.stderr
-        );
+            .stderr_has("waiting for OK until 10.0")
+            .stderr_has("100 bytes to +15551234, pin ***")
+            .stderr_has("> AT+CSCA=\\\"+15551234\\\"\\r")
+            .stderr_has("< AT+CSCA=\\\"+15551234\\\"\\r")
+            .run();
         assert!(!r.stderr.contains("***0"), "{pin}: {}", r.stderr);
     }
 }
 
 #[test]
 fn a_secret_default_is_never_compiled_into_a_bytecode_file() {
-    let (dir, path) = script("secret param pin = \"SEKRET\"\nsend \"AT+CPIN={pin}\"\nexpect OK\n");
-    let out = dir.path().join("script.atcb");
-    let r = run(atchat().arg("compile").arg(&path).arg("-o").arg(&out));
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("secret param `pin` has a default"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("-D pin=VALUE"), "{}", r.stderr);
-    assert!(!out.exists(), "a file was written");
+    let r = Test::new()
+        .file("script.atc", "secret param pin = \"SEKRET\"\nsend \"AT+CPIN={pin}\"\nexpect OK\n")
+        .args(["compile", "script.atc", "-o", "script.atcb"])
+        .status(1)
+        .stderr_has("secret param `pin` has a default")
+        .stderr_has("-D pin=VALUE")
+        .run();
+    assert!(!r.dir.path().join("script.atcb").exists(), "a file was written");
 
     // Without a default (or an empty one) it compiles; the value comes when it runs, and a
     // program read from a file masks it as a script does.
     for declaration in ["secret param pin", "secret param pin = \"\""] {
-        std::fs::write(
-            &path,
-            format!("{declaration}\nsend \"AT+CPIN={{pin}}\"\nexpect OK\nsay \"pin {{pin}}\"\n"),
-        )
-        .unwrap();
-        let r = run(atchat().arg("compile").arg(&path).arg("-o").arg(&out));
-        assert_eq!(r.code, 0, "{declaration}: {}", r.stderr);
-        let r = run(atchat().arg("run").arg(&out).args([
-            "--port",
-            "sim:gsm?pin=4321",
-            "-D",
-            "pin=4321",
-            "-v",
-        ]));
-        assert_eq!(r.code, 0, "{declaration}: {}", r.stderr);
-        assert!(
-            r.stderr.contains("< AT+CPIN=***\\r") && r.stderr.contains("pin ***"),
-            "{}",
-            r.stderr
-        );
-        assert!(!r.stderr.contains("4321"), "{}", r.stderr);
+        let r = Test::new()
+            .file("script.atc", format!("{declaration}\nsend \"AT+CPIN={{pin}}\"\nexpect OK\nsay \"pin {{pin}}\"\n"))
+            .args(["compile", "script.atc", "-o", "script.atcb"])
+            .run();
+        let program = std::fs::read(r.dir.path().join("script.atcb")).unwrap();
+        let r = Test::new()
+            .file("script.atcb", program)
+            .args(["run", "script.atcb", "--port", "sim:gsm?pin=4321", "-D", "pin=4321", "-v"])
+            .stderr_has("< AT+CPIN=***\\r")
+            .stderr_has("pin ***")
+            .run();
+        assert!(!r.stderr.contains("4321"), "{declaration}: {}", r.stderr);
     }
 }
 
 #[test]
 fn the_debugger_shows_secrets_as_stars() {
-    let (_d, path) = script("secret param pin\nlet line = \"AT+CPIN={pin}\"\nsend line\nexpect ERROR\nsay \"sent {line}\"\n");
-    let mut child = atchat()
-        .arg("run")
-        .arg("--debug")
-        .arg(&path)
-        .args(["--port", "sim:hayes", "-D", "pin=QZXJWKVY"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b":step\n:step\n:vars\n:continue\n:quit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("pin = \"***\""), "{stdout}");
-    assert!(stdout.contains("line = \"AT+CPIN=***\""), "{stdout}");
-    assert!(stdout.contains("> AT+CPIN=***"), "{stdout}");
-    assert!(stdout.contains("sent AT+CPIN=***"), "{stdout}");
-    assert_no_part_of(b"QZXJWKVY", &stdout, "the debugger");
-    assert_no_part_of(b"QZXJWKVY", &stderr, "the debugger's stderr");
+    let r = Test::new()
+        .file("script.atc", "secret param pin\nlet line = \"AT+CPIN={pin}\"\nsend line\nexpect ERROR\nsay \"sent {line}\"\n")
+        .args(["run", "--debug", "script.atc", "--port", "sim:hayes", "-D", "pin=QZXJWKVY"])
+        .stdin(":step\n:step\n:vars\n:continue\n:quit\n")
+        .stdout_has("pin = \"***\"")
+        .stdout_has("line = \"AT+CPIN=***\"")
+        .stdout_has("> AT+CPIN=***")
+        .stdout_has("sent AT+CPIN=***")
+        .stderr_has("")
+        .run();
+    assert_no_part_of(b"QZXJWKVY", &r.stdout, "the debugger");
+    assert_no_part_of(b"QZXJWKVY", &r.stderr, "the debugger's stderr");
 }
 
 // ---------------------------------------------------------------- the redactor, by property

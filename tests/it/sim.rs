@@ -6,3 +6,4 @@ mod docs;
 mod exposure;
 mod fuzz;
 mod port;
+mod profiles;

@@ -2,6 +2,8 @@
 
 use atchat::syntax::{parse, parses_as};
 
+use crate::support::layer::Layer;
+
 #[track_caller]
 fn accepts(rule: &str, inputs: &[&str]) {
     for input in inputs {
@@ -66,16 +68,9 @@ fn syntax_errors_say_what_was_expected() {
 
 #[test]
 fn every_shipped_script_parses() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for dir in ["examples", "stdlib"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "atc") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                if let Err(e) = parse(&text) {
-                    panic!("{}: {} at {:?}", path.display(), e.message(), e.span);
-                }
-            }
-        }
+        Layer::new(dir, "atc").at_least(2).run(|case| {
+            parse(&case.text).map(|_| ()).map_err(|e| format!("{} at {:?}", e.message(), e.span))
+        });
     }
 }

@@ -65,7 +65,7 @@ impl Machine {
     }
 
     /// How the run ended, once it has.
-    pub fn outcome(&self) -> Option<&Outcome> {
+    pub fn outcome(&self) -> Option<&ExitStatus> {
         match &self.state {
             State::Done(o) => Some(o),
             _ => None,
@@ -186,7 +186,7 @@ impl Machine {
         self.frames.truncate(1);
         let timeout = self.frames.first().map_or(DEFAULT_TIMEOUT, |f| f.timeout);
         self.frames.clear();
-        self.frames.push(Frame {
+        self.frames.push(CallFrame {
             kind: FrameKind::Main,
             return_pc: 0,
             locals_base: 0,

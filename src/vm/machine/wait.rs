@@ -6,7 +6,7 @@ use super::*;
 impl Machine {
     pub(super) fn start_expect(&mut self, w: u32, pc: usize, now: Duration) {
         let Some(table) = self.program.waits.get(w as usize).cloned() else {
-            self.state = State::Done(Outcome { code: 1, message: Some(format!("no wait table {w}")) });
+            self.state = State::Done(ExitStatus { code: 1, message: Some(format!("no wait table {w}")) });
             return;
         };
         let within = match table.within.map(|d| self.dur(d)).transpose() {
@@ -43,7 +43,7 @@ impl Machine {
         let mut ids = Vec::new();
         let mut owners = Vec::new();
         if watch {
-            // Handlers in declaration order: that order breaks ties (DESIGN.md §2).
+            // Handlers in declaration order: that order breaks ties (docs/language.md, "Handlers").
             let mut order: Vec<usize> = (0..self.handlers.len()).collect();
             order.sort_by_key(|&i| self.handlers[i].handler);
             for i in order {
@@ -69,6 +69,9 @@ impl Machine {
             ids,
             owners,
             next_poll: now,
+            txn: None,
+            strict: false,
+            line: Vec::new(),
         });
     }
 
@@ -84,11 +87,18 @@ impl Machine {
         if wait.kind == WaitKind::ReportTail {
             return self.poll_report_tail(wait, now);
         }
+        if wait.txn.is_some() {
+            return self.poll_transact(wait, now);
+        }
         if self.input_arrived {
             wait.last_input = now;
             self.input_arrived = false;
         }
-        if !wait.ids.is_empty() && self.scanned < self.input.len() {
+        if wait.strict && !wait.ids.is_empty() {
+            if let Some(done) = self.scan_await(&mut wait, now) {
+                return done;
+            }
+        } else if !wait.ids.is_empty() && self.scanned < self.input.len() {
             let active = Active::new(&self.set, &wait.ids);
             let scan = self.scanner.scan(&self.set, &active, self.numeric, &self.input[self.scanned..]);
             match scan {
@@ -169,6 +179,10 @@ impl Machine {
                 }
                 let what = match wait.kind {
                     WaitKind::Carrier => "carrier".to_string(),
+                    _ if wait.txn.is_some() => {
+                        let command = wait.txn.as_ref().map(|t| t.command.clone()).unwrap_or_default();
+                        format!("the answer to `{command}`")
+                    }
                     _ => {
                         let arms: Vec<String> = wait
                             .ids
@@ -187,7 +201,7 @@ impl Machine {
                     self.recent_text()
                 );
                 self.pc = wait.pc;
-                self.fail(now, Outcome { code: 3, message: Some(message) })
+                self.fail(now, ExitStatus { code: 3, message: Some(message) })
             }
         }
     }
@@ -225,7 +239,7 @@ impl Machine {
     pub(super) fn run_handler(&mut self, h: ActiveHandler, captures: Vec<Vec<u8>>, resume: Option<Wait>, next_pc: usize) -> Option<Effect> {
         let info = self.program.handlers.get(h.handler as usize).cloned()?;
         let timeout = self.frame().timeout;
-        self.frames.push(Frame {
+        self.frames.push(CallFrame {
             kind: FrameKind::Handler,
             return_pc: next_pc,
             locals_base: h.locals_base,
@@ -255,6 +269,7 @@ impl Machine {
                 // The interrupted wait goes on with its own deadline and the input after the match.
                 self.scanner.restart();
                 self.scanned = 0;
+                wait.line.clear();
                 wait.last_input = wait.last_input.max(now.min(wait.last_input));
                 self.state = State::Waiting(wait);
             }

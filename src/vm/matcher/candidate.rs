@@ -10,7 +10,8 @@
 
 use std::collections::VecDeque;
 
-use super::{is_eol, Compiled, End, MAX_CAPTURE};
+use super::{is_eol, Compiled};
+use crate::bytecode::pattern::{End, MAX_CAPTURE};
 
 /// Where a single candidate is in its pattern, once all its captures are filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

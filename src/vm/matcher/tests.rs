@@ -2,6 +2,7 @@
 //! in `tests/it/matcher.rs`.
 
 use super::anchors::SKIP_WINDOW;
+use crate::bytecode::pattern::MAX_CAPTURE;
 use super::*;
 
 /// A bare result code (`OK`): a whole line.

@@ -4,143 +4,105 @@
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::support::cli::Test;
 use crate::support::pty::{poll_in, Pty};
 
 const ATCHAT: &str = env!("CARGO_BIN_EXE_atchat");
 
-/// Runs `atchat ARGS` with `input` piped to stdin; returns (exit code, stdout, stderr).
-fn piped(args: &[&str], input: &str) -> (i32, String, String) {
-    let mut child = Command::new(ATCHAT)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn atchat");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input.as_bytes()).expect("write stdin");
-    drop(stdin);
-    let out = child.wait_with_output().expect("wait");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
-
 #[test]
 fn piped_lines_run_one_by_one() {
-    let input = "ATI3\nlet who = \"bench\"\nsay \"hello {who}\"\non RING {\n  say \"ring\"\n}\nAT+NOSUCH\n:vars\n:pending\n";
-    let (code, out, err) = piped(&["repl", "--port", "sim:hayes"], input);
-    assert_eq!(code, 0, "{out}\n{err}");
     // Replies are timestamped and classified; no colours on a pipe.
-    assert!(!out.contains('\x1b'), "{out}");
-    for want in [
-        "> ATI3",
-        "< echo  ATI3",
-        "< info  atchat simulated Hayes modem",
-        "< final OK",
-        "! hello bench",
-        "< final ERROR",
-        "who = \"bench\"",
-        "handlers in force: RING",
-    ] {
-        assert!(out.contains(want), "missing {want:?} in:\n{out}");
-    }
-    let stamp = out
-        .lines()
-        .find(|l| l.contains("< final OK"))
-        .unwrap_or_default();
+    let out = Test::new()
+        .args(["repl", "--port", "sim:hayes"])
+        .stdin("ATI3\nlet who = \"bench\"\nsay \"hello {who}\"\non RING {\n  say \"ring\"\n}\nAT+NOSUCH\n:vars\n:pending\n")
+        .stdout(
+            "[..] > ATI3
+[..] < echo  ATI3
+[..] < info  atchat simulated Hayes modem [..]
+[..] < final OK
+[..] ! hello bench
+[..] > AT+NOSUCH
+[..] < echo  AT+NOSUCH
+[..] < final ERROR
+who = \"bench\"
+nothing awaited
+handlers in force: RING
+",
+        )
+        .run();
+    let stamp = out.stdout.lines().find(|l| l.contains("< final OK")).unwrap_or_default();
     assert!(
-        stamp
-            .trim_start()
-            .split(' ')
-            .next()
-            .is_some_and(|t| t.parse::<f64>().is_ok()),
+        stamp.trim_start().split(' ').next().is_some_and(|t| t.parse::<f64>().is_ok()),
         "{stamp}"
     );
 }
 
 #[test]
 fn piped_mistakes_and_failures_are_reported_and_the_repl_goes_on() {
-    let input = "say \"{nope}\"\nexpect BUSY within 100ms\n:frobnicate\nsay \"still here\"\n";
-    let (code, out, _) = piped(&["repl", "--port", "sim:hayes"], input);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("nope"), "{out}");
-    assert!(out.contains("timed out"), "{out}");
-    assert!(out.contains("exit 3; the entry is not kept"), "{out}");
-    assert!(out.contains("no command `:frobnicate`"), "{out}");
-    assert!(out.contains("! still here"), "{out}");
+    Test::new()
+        .args(["repl", "--port", "sim:hayes"])
+        .stdin("say \"{nope}\"\nexpect BUSY within 100ms\n:frobnicate\nsay \"still here\"\n")
+        .stdout(
+            "atchat::unknown-name
+
+  × unknown name `nope`
+   ╭─[<repl>:1:7]
+ 1 │ say \"{nope}\"
+   ·       ──┬─
+   ·         ╰── not assigned anywhere visible
+   ╰────
+  help: assign it first (`let nope = ...`), capture it in a pattern (`\"{nope}\"`) or declare it
+        (`param nope`)
+<repl>:1: timed out after 100ms waiting for BUSY; last bytes received: \"\" (exit 3; the entry is not kept in the session)
+error: no command `:frobnicate`; :help lists them
+[..] ! still here
+",
+        )
+        .run();
 }
 
 #[test]
 fn the_saved_session_checks_and_replays() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let saved = dir.path().join("session.atc");
-    let input = format!(
-        "ATE1\nlet secs = \"45\"\nsend \"ATS7={{secs}}\"\nexpect OK\nAT+NOSUCH\n:save {}\n",
-        saved.display()
-    );
-    let (code, out, _) = piped(&["repl", "--port", "sim:hayes"], &input);
-    assert_eq!(code, 0, "{out}");
-    let script = std::fs::read_to_string(&saved).expect("saved");
+    let saved = Test::new()
+        .args(["repl", "--port", "sim:hayes"])
+        .stdin("ATE1\nlet secs = \"45\"\nsend \"ATS7={secs}\"\nexpect OK\nAT+NOSUCH\n:save session.atc\n")
+        .stdout_has("saved")
+        .run();
+    let script = std::fs::read_to_string(saved.dir.path().join("session.atc")).expect("saved");
     assert!(script.contains("port \"sim:hayes\""), "{script}");
-    let check = Command::new(ATCHAT)
-        .args(["check"])
-        .arg(&saved)
-        .output()
-        .expect("check");
-    assert!(
-        check.status.success(),
-        "{}\n{script}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    let run = Command::new(ATCHAT)
-        .args(["run", "-v"])
-        .arg(&saved)
-        .output()
-        .expect("run");
-    let transcript = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "{transcript}\n{script}");
-    assert!(transcript.contains("ATS7=45"), "{transcript}");
+    Test::new().file("session.atc", &script).args(["check", "session.atc"]).run();
+    Test::new()
+        .file("session.atc", &script)
+        .args(["run", "-v", "session.atc"])
+        .stderr_has("> ATS7=45\\r")
+        .run();
 }
 
 #[test]
 fn run_debug_stops_before_the_first_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("dial.atc");
-    std::fs::write(
-        &script,
-        "# a script to debug\nsay \"first\"\nsend \"AT\"\nexpect OK\nsay \"last\"\n",
-    )
-    .unwrap();
-    let (code, out, err) = piped(
-        &[
-            "run",
-            "--debug",
-            "--port",
-            "sim:hayes",
-            script.to_str().unwrap(),
-        ],
-        ":vars\n:step\n:next\n:pending\n:continue\n",
-    );
-    assert_eq!(code, 0, "{out}\n{err}");
-    let first = out.find("stopped at").expect(&out);
-    assert!(
-        out[first..].starts_with(&format!("stopped at {}:2: say \"first\"", script.display())),
-        "{out}"
-    );
-    assert!(
-        !out[..first].contains("first"),
-        "ran before stopping:\n{out}"
-    );
-    assert!(out.contains(":3: send \"AT\""), "{out}");
-    assert!(out.contains(":4: expect OK"), "{out}");
-    assert!(out.contains("script ended with exit 0"), "{out}");
+    Test::new()
+        .file("dial.atc", "# a script to debug\nsay \"first\"\nsend \"AT\"\nexpect OK\nsay \"last\"\n")
+        .args(["run", "--debug", "--port", "sim:hayes", "dial.atc"])
+        .stdin(":vars\n:step\n:next\n:pending\n:continue\n")
+        // Nothing runs before the first stop.
+        .stdout(
+            "stopped at dial.atc:2: say \"first\"
+no variables
+[..] ! first
+stopped at dial.atc:3: send \"AT\"
+[..] > AT
+stopped at dial.atc:4: expect OK
+nothing awaited
+[..] < echo  AT
+[..] < final OK
+[..] ! last
+script ended with exit 0
+",
+        )
+        .run();
 }
 
 /// `atchat` on a pseudo-terminal: the test types on the master side and reads the screen.

@@ -1,16 +1,19 @@
 //! The data-driven simulator cases: `tests/data/sim/**/*.case`, one behaviour per file.
 //!
-//! A case is a script of directives run against [`Modem`] on virtual time:
+//! A case's header says what it shows and sets the modem up; its body is a script of
+//! directives run against [`Modem`] on virtual time:
 //!
 //! ```text
-//! # first line: what the case shows
-//! profile hayes|gsm            (default hayes; before any send)
-//! scenario DIRECTIVE...        (a scenario line, see docs/sim.md; before any send)
-//! send BYTES                   the DTE sends BYTES now
-//! wait DURATION                virtual time passes (250ms, 2s)
-//! expect BYTES                 everything the modem sent since the last expect, exactly
+//! # what the case shows
+//! # profile: NAME               a bundled profile (docs/sim.md): hayes (the default),
+//! #                               gsm, wavecom, huawei-e1752, zte ...
+//! # scenario: DIRECTIVE...        (a scenario line, see docs/sim.md; any number)
+//!
+//! send BYTES                      the DTE sends BYTES now
+//! wait DURATION                   virtual time passes (250ms, 2s)
+//! expect BYTES                    everything the modem sent since the last expect, exactly
 //! dtr on|off  rts on|off  baud N  break
-//! carrier on|off               DCD as the modem drives it, now
+//! carrier on|off                  DCD as the modem drives it, now
 //! ```
 //!
 //! BYTES run to the end of the line, with escapes `\r \n \t \\ \xNN` (`\x20` for a
@@ -18,10 +21,13 @@
 //! output not yet expected is a failure too.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use atchat::sim::{Modem, Profile, Scenario};
+use atchat::sim::{Modem, ModemProfile, Scenario};
+
+use crate::support::case::Case;
+use crate::support::layer::Layer;
 
 /// Decodes the escapes of a BYTES argument.
 pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
@@ -94,42 +100,22 @@ fn on_off(text: &str) -> Result<bool, String> {
 }
 
 /// Runs one case; `Err` says which line failed and how.
-pub fn run_case(text: &str) -> Result<(), String> {
-    let mut profile = Profile::Hayes;
-    let mut scenario_text = String::new();
+pub fn run_case(case: &Case) -> Result<(), String> {
+    let name = case.header.one("profile")?.unwrap_or("hayes");
+    let profile = ModemProfile::bundled(name).map_err(|e| format!("profile: {e}"))?;
+    let scenario_text: String = case.header.all("scenario").map(|s| format!("{s}\n")).collect();
+    let scenario = Scenario::parse(&scenario_text).map_err(|e| format!("scenario: {e}"))?;
     let mut modem: Option<Modem> = None;
     let mut now = Duration::ZERO;
     let mut pending = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let at = |e: String| format!("line {}: {e}", i + 1);
+    for (i, line) in case.body().lines().enumerate() {
+        let at = |e: String| format!("line {}: {e}", case.body_line() + i);
         let line = line.trim_start();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
-        match word {
-            "profile" => {
-                profile = match rest.trim() {
-                    "hayes" => Profile::Hayes,
-                    "gsm" => Profile::Gsm,
-                    other => return Err(at(format!("unknown profile `{other}`"))),
-                };
-                continue;
-            }
-            "scenario" => {
-                scenario_text.push_str(rest);
-                scenario_text.push('\n');
-                continue;
-            }
-            _ => {}
-        }
-        let m = match &mut modem {
-            Some(m) => m,
-            None => {
-                let scenario = Scenario::parse(&scenario_text).map_err(|e| at(e.to_string()))?;
-                modem.insert(Modem::new(profile, scenario))
-            }
-        };
+        let m = modem.get_or_insert_with(|| Modem::with_profile(profile.clone(), scenario.clone()));
         match word {
             "send" => m.receive(now, &unescape(rest).map_err(at)?),
             "wait" => now += duration(rest.trim()).map_err(at)?,
@@ -172,56 +158,24 @@ pub fn run_case(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            case_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "case") {
-            found.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_case_in_tests_data_sim_passes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sim");
-    let mut files = Vec::new();
-    case_files(&root, &mut files);
-    files.sort();
-    assert!(
-        files.len() >= 40,
-        "expected the conformance cases under {}",
-        root.display()
-    );
-    let mut failures = String::new();
-    for file in &files {
-        let text = std::fs::read_to_string(file).unwrap_or_default();
-        if let Err(e) = run_case(&text) {
-            let _ = writeln!(
-                failures,
-                "{}: {e}",
-                file.strip_prefix(&root).unwrap_or(file).display()
-            );
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{failures}",
-        failures.lines().filter(|l| l.contains(".case:")).count(),
-        files.len()
-    );
+    Layer::new("tests/data/sim", "case")
+        .recursive()
+        .keys(&["profile", "scenario"])
+        .at_least(40)
+        .run(run_case);
 }
 
 #[test]
 fn the_runner_notices_wrong_output() {
-    assert!(run_case("send AT\\r\nexpect AT\\r\\r\\nOK\\r\\n\n").is_ok());
-    assert!(run_case("send AT\\r\nexpect AT\\r\\r\\nERROR\\r\\n\n").is_err());
+    let case = |text: &str| Case::new("t".into(), PathBuf::new(), text.into());
+    assert!(run_case(&case("send AT\\r\nexpect AT\\r\\r\\nOK\\r\\n\n")).is_ok());
+    assert!(run_case(&case("send AT\\r\nexpect AT\\r\\r\\nERROR\\r\\n\n")).is_err());
     assert!(
-        run_case("send AT\\r\n").is_err(),
+        run_case(&case("send AT\\r\n")).is_err(),
         "unexpected leftover output must fail"
     );
+    let late = run_case(&case("# x\n# profile: gsm\n\nsend AT\\r\nexpect nothing\n")).unwrap_err();
+    assert!(late.starts_with("line 5: "), "{late}");
 }

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use atchat::sim::{Modem, Profile, Scenario};
+use atchat::sim::{Modem, ModemProfile, Profile, Scenario};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -21,10 +22,35 @@ fn op() -> impl Strategy<Value = Op> {
     ];
     prop_oneof![
         prop::collection::vec(byte, 0..40).prop_map(Op::Send),
+        // Whole commands, so the vendor profiles' call reports and refusals are reached.
+        prop::sample::select(vec![
+            "ATD5551234;\r", "ATH\r", "AT+CLCC\r", "AT+CPIN=\"1234\"\r", "AT+CPIN?\r", "ATA\r",
+        ])
+        .prop_map(|c| Op::Send(c.as_bytes().to_vec())),
         (0u64..20_000).prop_map(Op::Wait),
         any::<bool>().prop_map(Op::Dtr),
         Just(Op::Break),
     ]
+}
+
+/// Feeds `ops` to `modem`: no wakeup at or before now (a driver would spin), bounded output.
+fn drive(modem: &mut Modem, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut now = Duration::ZERO;
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+        Op::Send(bytes) => modem.receive(now, &bytes),
+        Op::Wait(ms) => now += Duration::from_millis(ms),
+        Op::Dtr(on) => modem.set_dtr(now, on),
+        Op::Break => modem.send_break(now, Duration::from_millis(100)),
+        }
+        modem.poll_output(now, &mut out);
+        if let Some(wake) = modem.next_wakeup() {
+        prop_assert!(wake > now, "a wakeup at or before now would spin a driver");
+        }
+    }
+    prop_assert!(out.len() < 200_000);
+    Ok(())
 }
 
 proptest! {
@@ -33,21 +59,28 @@ proptest! {
         let profile = if gsm { Profile::Gsm } else { Profile::Hayes };
         let scenario = Scenario::parse("noise 0.01\nincoming-call at 3s from \"1\"\nincoming-sms at 2s from \"2\" \"x\"").unwrap();
         let mut modem = Modem::new(profile, scenario);
-        let mut now = Duration::ZERO;
-        let mut out = Vec::new();
-        for op in ops {
-            match op {
-                Op::Send(bytes) => modem.receive(now, &bytes),
-                Op::Wait(ms) => now += Duration::from_millis(ms),
-                Op::Dtr(on) => modem.set_dtr(now, on),
-                Op::Break => modem.send_break(now, Duration::from_millis(100)),
-            }
-            modem.poll_output(now, &mut out);
-            if let Some(wake) = modem.next_wakeup() {
-                prop_assert!(wake > now, "a wakeup at or before now would spin a driver");
-            }
-        }
-        prop_assert!(out.len() < 200_000);
+        drive(&mut modem, ops)?;
+    }
+
+    #[test]
+    fn every_profile_survives_random_input(
+        which in 0usize..64,
+        ops in prop::collection::vec(op(), 0..60),
+    ) {
+        let names: Vec<&str> = ModemProfile::names().collect();
+        let profile = ModemProfile::bundled(names[which % names.len()]).unwrap();
+        let scenario = Scenario::parse(
+            "pin 1234\nring-delay 2s\ncarrier-lost after 5s\nreject 1\nbusy 1\nincoming-call at 3s from \"1\"",
+        )
+        .unwrap();
+        let mut modem = Modem::with_profile(profile, scenario);
+        drive(&mut modem, ops)?;
+    }
+
+    #[test]
+    fn profile_text_never_panics(text in "\\PC{0,300}") {
+        let _ = ModemProfile::parse("fuzz.toml", &text);
+        let _ = ModemProfile::parse("fuzz.toml", &format!("inherit = \"gsm\"\n{text}"));
     }
 
     #[test]

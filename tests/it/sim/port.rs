@@ -99,7 +99,13 @@ fn spec_options_set_the_scenario() {
 #[test]
 fn bad_specs_are_clear_errors() {
     for (spec, message) in [
-        ("modem", "bad port `sim:modem`: unknown profile `modem`; use `hayes` or `gsm`"),
+        (
+            "modem",
+            "bad port `sim:modem`: unknown profile `modem`; the bundled profiles are `hayes`, \
+             `gsm`, `bare-hayes`, `wavecom`, `huawei-e1752`, `huawei-e3372`, `zte`, `qualcomm`, \
+             `quectel-ec25`, `simcom-sim800`, `simcom-sim7600`, `ublox`, `telit`, `sierra`, \
+             `nokia`, or give a .toml file",
+        ),
         ("hayes?speed=9", "bad port `sim:hayes?speed=9`: unknown option `speed=9`; use `scenario=FILE` or `pin=DIGITS`"),
         ("gsm?pin=abc", "bad port `sim:gsm?pin=abc`: `abc` is not a PIN"),
     ] {

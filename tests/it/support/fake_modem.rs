@@ -1,7 +1,7 @@
 //! A scripted modem on virtual time, for VM tests that need exact control of what the
 //! modem says and when (the simulator covers realistic behaviour).
 //!
-//! Rules come from `# modem:` lines at the top of a run case:
+//! Rules come from the `# modem:` lines of a run case's header:
 //! - `# modem: echo` — echo every byte written (E1);
 //! - `# modem: "ATZ" => "\r\nOK\r\n"` — when a line equal to `ATZ` is written, reply;
 //! - `# modem: "ATDT5551234" => "\r\nCONNECT 9600\r\n" after 3s` — reply after a delay;
@@ -71,8 +71,8 @@ fn duration(s: &str) -> Duration {
 }
 
 impl FakeModem {
-    /// Builds a modem from the `# modem:` lines of `script`.
-    pub fn from_script(script: &str) -> FakeModem {
+    /// Builds a modem from rules, the values of a case's `# modem:` lines.
+    pub fn from_rules<'a>(rules: impl IntoIterator<Item = &'a str>) -> FakeModem {
         let mut m = FakeModem {
             now: Duration::ZERO,
             echo: false,
@@ -85,8 +85,7 @@ impl FakeModem {
             written: Vec::new(),
             controls: Vec::new(),
         };
-        for line in script.lines() {
-            let Some(rule) = line.strip_prefix("# modem:") else { continue };
+        for rule in rules {
             let rule = rule.trim();
             if rule == "echo" {
                 m.echo = true;
