@@ -282,6 +282,7 @@ fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, 
                 if transcript.enabled() {
                     transcript.event(now - start, "send", escape_bytes(&redact::mask(&bytes, &secret)));
                 }
+                port.secret_in_next_write(bytes.len(), secret.ranges());
                 let ignores_hangup = vm.ignores_hangup();
                 let stop = || stop_requested(ignores_hangup);
                 match paced_write(port, &bytes, pace, stop, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
@@ -490,6 +491,7 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
             }
             Effect::Write { bytes, pace, secret } => {
                 watch.sent(now, &redact::mask(&bytes, &secret));
+                port.secret_in_next_write(bytes.len(), secret.ranges());
                 let stop = || STOP_SIGNAL.load(Ordering::SeqCst) != 0;
                 match paced_write(port, &bytes, pace, stop, |port, t| poll_watched(Some(&mut *vm), port, watch, &mut buf, t).map(|_| ())) {
                     Ok(()) => Reply::Ok,

@@ -10,6 +10,7 @@
 pub mod sim;
 
 use std::io;
+use std::ops::Range;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -58,6 +59,13 @@ pub trait Port {
     /// on virtual time moves its clock on. Whatever the modem sends meanwhile is read later.
     fn pause(&mut self, duration: Duration) {
         std::thread::sleep(duration);
+    }
+
+    /// The next `len` bytes written (one line, in one or more [`Port::write_all`] calls) hold
+    /// a secret's bytes at the offsets in `secret`. A port that shows what was written (a
+    /// replay's divergence message) shows those as `***`; most show nothing and ignore it.
+    fn secret_in_next_write(&mut self, len: usize, secret: &[Range<usize>]) {
+        let _ = (len, secret);
     }
 
     /// The name as a recording (`--record`) shows it: without a secret the spec itself

@@ -438,7 +438,8 @@ impl Machine {
     }
 
     fn port_failure(&mut self, failure: Failure) -> Effect {
-        // A port's message names the port and the OS error; no value of the script is in it.
+        // A port's message names the port and the OS error; a replay's shows what the
+        // script wrote, its secret bytes as `***` (`Port::secret_in_next_write`).
         let message = format!("{}: {}", self.here(self.pc), failure.message);
         self.finish(ExitStatus { code: 2, message: Some(message) })
     }

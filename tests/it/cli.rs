@@ -223,7 +223,7 @@ fn verbose_transcript_shows_control_bytes_and_masks_secrets() {
         // The simulator runs on the real clock here: times may differ.
         .stderr(
             "[..] > AT+CPIN=***\\r
-[..] = script.atc:3: waiting for OK until 10.000
+[..] = script.atc:3: waiting for OK until [..]
 [..] < AT+CPIN=***\\r\\r\\nOK\\r\\n
 [..] = script.atc:3: matched OK
 pin *** accepted
@@ -344,7 +344,7 @@ fn sigterm_stops_a_wait_with_exit_2() {
         .status(2)
         .stderr("atchat: stopped by SIGTERM\n")
         .spawn();
-    std::thread::sleep(Duration::from_millis(500));
+    crate::support::cli::wait_until_catching(running.id(), libc::SIGTERM);
     // SAFETY: signalling our own child.
     unsafe { libc::kill(running.id() as libc::pid_t, libc::SIGTERM) };
     let started = Instant::now();

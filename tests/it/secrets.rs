@@ -245,6 +245,32 @@ fn the_debugger_shows_secrets_as_stars() {
     assert_no_part_of(b"QZXJWKVY", &r.stderr, "the debugger's stderr");
 }
 
+#[test]
+fn a_recording_masks_the_secret_and_its_echo_and_a_replay_divergence_shows_neither() {
+    let recorded = Test::new()
+        .file("script.atc", "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK\n")
+        .args(["run", "script.atc", "--port", "sim:gsm?pin=4321", "-D", "pin=4321"])
+        .args(["--record", "pin.transcript"])
+        .run();
+    let transcript = std::fs::read_to_string(recorded.dir.path().join("pin.transcript")).unwrap();
+    assert_no_part_of(b"4321", &transcript, "the recording");
+    assert!(transcript.contains("port sim:gsm?pin=***\n"), "{transcript}");
+    assert!(transcript.contains("> \"AT+CPIN=***\\r\""), "{transcript}");
+    // The modem's echo too: what the secret produced, and only that.
+    assert!(transcript.contains("< \"AT+CPIN=***\\r\\r\\nOK\\r\\n\""), "{transcript}");
+
+    // A script that writes its secret where the recording has other bytes: the divergence
+    // message says what the script wrote, with the secret as `***`.
+    let replayed = Test::new()
+        .file("pin.transcript", &transcript)
+        .file("other.atc", "secret param pin\nsend \"AT+CPIX={pin}\"\nexpect OK\n")
+        .args(["run", "other.atc", "--port", "replay:pin.transcript", "-D", "pin=QZXJWKVY"])
+        .status(2)
+        .stderr_has("the script wrote \"AT+CPIX=***\\r\" where the recording has")
+        .run();
+    assert_no_part_of(b"QZXJWKVY", &replayed.stderr, "the divergence message");
+}
+
 // ---------------------------------------------------------------- the redactor, by property
 
 mod redactor {

@@ -353,6 +353,28 @@ impl Running {
     }
 }
 
+/// Waits until process `pid` catches `signal` (its handler is installed, as
+/// /proc/PID/status shows), so a test that signals it tests the handler rather than the
+/// default action. Fails the test after [`STDERR_PATIENCE`].
+#[track_caller]
+pub fn wait_until_catching(pid: u32, signal: libc::c_int) {
+    let bit = 1u64 << (signal - 1);
+    let start = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & bit != 0 {
+            return;
+        }
+        assert!(start.elapsed() < STDERR_PATIENCE, "process {pid} never caught signal {signal}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Starts `atchat run script.atc --port DEVICE` with its lock files in `lock_dir`.
 pub fn run_on_device(test: Test, device: &Path, lock_dir: &Path) -> Running {
     test.args(["run", "script.atc", "--port"])
