@@ -62,6 +62,21 @@ pub struct Transcript {
     pub sink: Option<Box<dyn FnMut(Output)>>,
     /// On SIGINT/SIGTERM/SIGHUP, stop without dropping DTR (chat never touches the lines).
     pub keep_lines_on_stop: bool,
+    /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
+    pub syslog: bool,
+}
+
+/// Opens syslog as chat(8) does (facility LOCAL2, with the pid) under the ident `atchat`.
+pub fn open_syslog() {
+    // SAFETY: a static identifier; openlog keeps the pointer.
+    unsafe { libc::openlog(c"atchat".as_ptr(), libc::LOG_PID, libc::LOG_LOCAL2) };
+}
+
+/// One line to syslog (already masked); NUL bytes, which C strings cannot hold, become `?`.
+pub fn syslog(priority: libc::c_int, text: &str) {
+    let Ok(text) = std::ffi::CString::new(text.replace('\0', "?")) else { return };
+    // SAFETY: a constant format and a NUL-terminated argument.
+    unsafe { libc::syslog(priority, c"%s".as_ptr(), text.as_ptr()) };
 }
 
 impl Transcript {
@@ -98,6 +113,9 @@ impl Transcript {
                 _ => "=",
             };
             eprintln!("{:>9.3} {arrow} {text}", at.as_secs_f64());
+            if self.syslog {
+                syslog(libc::LOG_INFO, &format!("{arrow} {text}"));
+            }
         }
         if let Some(log) = &mut self.log {
             let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
@@ -107,6 +125,9 @@ impl Transcript {
     }
 
     fn say(&mut self, at: Duration, text: String) {
+        if self.syslog {
+            syslog(libc::LOG_NOTICE, &text);
+        }
         if let Some(record) = &mut self.record {
             record.comment(at, &format!("say: {text}"));
         }
