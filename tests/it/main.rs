@@ -13,6 +13,7 @@ mod examples;
 mod fuzz;
 mod manual;
 mod matcher;
+mod matrix_gsm;
 mod port_listing;
 mod ports;
 mod pppd;
