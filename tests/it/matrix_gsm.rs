@@ -259,7 +259,7 @@ fn the_matrix_covers_every_profile_example_proc_and_gsm_transcript() {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let gsm = ["examples/gsm-", "examples/gprs-ppp", "tests/data/transcripts/scripts/unlock.atc"]
+        let gsm = ["examples/gsm-", "examples/gprs-ppp", "tests/data/transcripts/scripts/unlock.atc", "tests/data/transcripts/scripts/call.atc"]
             .iter()
             .any(|s| text.contains(&format!("# script: {s}")));
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
