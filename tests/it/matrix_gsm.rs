@@ -9,8 +9,9 @@
 //! port  scenario  script  params  exit  message  say
 //! ```
 //!
-//! - `port`: a profile (`zte`), a comma list of them, `*` for every GSM profile, or
-//!   `replay:NAME` (a transcript of `tests/data/transcripts/`).
+//! - `port`: a profile (`zte`), a comma list of them, `*` for every GSM profile,
+//!   `replay:NAME` (a transcript of `tests/data/transcripts/`), or `NAME.toml` (a test
+//!   fixture profile in `tests/data/matrix/gsm/`).
 //! - `scenario`: a file of `tests/data/matrix/gsm/` without `.scenario`, or `-`.
 //! - `script`: `examples/NAME.atc`, or statements run after `use gsm` (`;` between them).
 //! - `params`: `name=value` pairs separated by spaces, or `-`.
@@ -105,7 +106,7 @@ fn cells() -> Vec<Cell> {
         };
         for port in ports {
             assert!(
-                port.starts_with("replay:") || PROFILES.contains(&port.as_str()),
+                port.starts_with("replay:") || port.ends_with(".toml") || PROFILES.contains(&port.as_str()),
                 "gsm.tsv:{}: `{port}` is no GSM profile",
                 index + 1
             );
@@ -148,9 +149,13 @@ fn run(cell: &Cell) -> Result<(ExitStatus, Vec<String>), String> {
             Box::new(ReplayPort::open(&path).map_err(|e| e.to_string())?)
         }
         None => {
+            let profile = match cell.port.ends_with(".toml") {
+                true => root().join("tests/data/matrix/gsm").join(&cell.port).display().to_string(),
+                false => cell.port.clone(),
+            };
             let spec = match cell.scenario.as_str() {
-                "-" => cell.port.clone(),
-                name => format!("{}?scenario={}", cell.port, scenario_path(name).display()),
+                "-" => profile,
+                name => format!("{profile}?scenario={}", scenario_path(name).display()),
             };
             Box::new(SimPort::open(&spec, SimClock::Virtual).map_err(|e| e.to_string())?)
         }
