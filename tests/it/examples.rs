@@ -232,15 +232,25 @@ fn probe_times_out_on_a_silent_modem() {
 fn gsm_voice_call_rings_through_and_hangs_up() {
     let r = run_example("gsm-voice-call.atc", "gsm", &[("number", "+15551234")]);
     assert_exit(&r, 0);
-    assert_eq!(r.1, ["calling +15551234", "hung up"]);
+    assert_eq!(r.1, ["+15551234 answered", "hung up"]);
 }
 
 #[test]
-fn gsm_voice_call_fails_7_on_a_busy_line() {
+fn gsm_voice_call_fails_11_on_a_busy_line() {
     let spec = with_scenario("gsm", "busy.scenario");
     let r = run_example("gsm-voice-call.atc", &spec, &[("number", "+15551234")]);
-    assert_exit(&r, 7);
+    assert_exit(&r, 11);
     assert_message(&r, "+15551234 is busy");
+}
+
+#[test]
+fn gsm_voice_call_fails_7_when_a_huawei_reports_the_call_rejected() {
+    // ^CEND with no ^CONN before it: the far end never answered (src/sim/profiles/huawei-e1752.toml).
+    let spec = format!("huawei-e1752?scenario={}", root().join("tests/data/matrix/gsm/reject.scenario").display());
+    let r = run_example("gsm-voice-call.atc", &spec, &[("number", "+15551234")]);
+    assert_exit(&r, 7);
+    assert_message(&r, "rejected or failed (^CEND:1,0,29,16)");
+    assert!(r.1.is_empty(), "a rejected call is never said answered: {:?}", r.1);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod fuzz;
 mod limits;
 mod manual;
 mod matcher;
+mod matrix_gsm;
 mod port_listing;
 mod ports;
 mod pppd;

@@ -334,7 +334,7 @@ connect_fails() {
 # environment (ATCHAT_pin): pppd's `debug` logs the connect command line itself, so a
 # `-D pin=...` there would be in the log whatever atchat does.
 check_gsm() {
-    expect_in "$D/pppd.log" 'matched "+CPIN: SIM PIN"'
+    expect_in "$D/pppd.log" '< AT+CPIN?\r\r\n+CPIN: SIM PIN\r\n'
     expect_in "$D/pppd.log" '> AT+CPIN=\"***\"'
     follows "$D/pppd.log" 'AT+CPIN=\"***\"' '^ +[0-9.]+ = stdlib/gsm\.atc:[0-9]+: matched OK$' ||
         fail "pppd.log lacks the OK to AT+CPIN"
