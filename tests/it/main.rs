@@ -12,6 +12,7 @@ mod editors;
 mod examples;
 mod fuzz;
 mod manual;
+mod matrix_hayes;
 mod matcher;
 mod port_listing;
 mod ports;
