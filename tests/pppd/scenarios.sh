@@ -332,7 +332,7 @@ AFTER=check_secret run gsm-link link \
 # (iii): failures as pppd sees them.
 run run-busy connect_fails busy "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 11 "$NUMBER is busy"
 run run-no-carrier connect_fails dead "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 7 "no carrier from $NUMBER"
-run run-timeout connect_fails mute "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" 3 "timed out after 5s waiting for OK"
+run run-timeout connect_fails mute "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" 3 "timed out after 5s waiting for the answer to"
 run chat-busy connect_fails busy "$CHAT" 4 "Failed (BUSY)"
 run chat-no-carrier connect_fails dead "$CHAT" 5 "Failed (NO CARRIER)"
 run chat-timeout connect_fails mute "$CHAT" 3 "Failed"
