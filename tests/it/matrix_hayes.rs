@@ -73,6 +73,9 @@ const EXAMPLES: [&str; 8] = [
     "examples/bbs-login.atc",
 ];
 
+/// What a more specific row replaces: script, profile, no DTR, scenario, params.
+type Key = (String, String, bool, String, String);
+
 /// One cell: a script on one port.
 #[derive(Debug, Clone)]
 struct Cell {
@@ -89,7 +92,7 @@ struct Cell {
 
 impl Cell {
     /// What a more specific row replaces: the same script, scenario and params.
-    fn key(&self) -> (String, String, bool, String, String) {
+    fn key(&self) -> Key {
         let params = self.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
         (self.script.clone(), self.profile.clone(), self.nodtr, self.scenario.clone(), params)
     }
@@ -119,8 +122,8 @@ fn data_file(name: &str) -> PathBuf {
 fn cells() -> Vec<Cell> {
     let path = root().join("tests/data/matrix/hayes.tsv");
     let text = std::fs::read_to_string(&path).unwrap();
-    let mut group: BTreeMap<(String, String, bool, String, String), Cell> = BTreeMap::new();
-    let mut single: BTreeMap<(String, String, bool, String, String), Cell> = BTreeMap::new();
+    let mut group: BTreeMap<Key, Cell> = BTreeMap::new();
+    let mut single: BTreeMap<Key, Cell> = BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
         let at = format!("{}:{}", path.display(), index + 1);
         if line.trim().is_empty() || line.starts_with('#') {
@@ -225,9 +228,10 @@ fn run(cell: &Cell) -> Result<(ExitStatus, Vec<String>, Duration), String> {
     let mut port: Box<dyn Port> = if let Some(file) = cell.profile.strip_prefix("replay:") {
         Box::new(ReplayPort::open(&root().join("tests/data/transcripts").join(file)).map_err(|e| e.to_string())?)
     } else {
-        let profile = match cell.profile.ends_with(".toml") {
-            true => data_file(&cell.profile).display().to_string(),
-            false => cell.profile.clone(),
+        let profile = if cell.profile.ends_with(".toml") {
+            data_file(&cell.profile).display().to_string()
+        } else {
+            cell.profile.clone()
         };
         let spec = match cell.scenario.as_str() {
             "" => profile,
