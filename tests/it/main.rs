@@ -11,6 +11,7 @@ mod docs;
 mod editors;
 mod examples;
 mod fuzz;
+mod limits;
 mod manual;
 mod matrix_hayes;
 mod matcher;
