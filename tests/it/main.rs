@@ -14,6 +14,7 @@ mod examples;
 mod fuzz;
 mod limits;
 mod manual;
+mod matrix_hayes;
 mod matcher;
 mod matrix_gsm;
 mod port_listing;

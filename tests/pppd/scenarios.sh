@@ -446,7 +446,7 @@ AFTER=check_gsm run gsm-link link \
 # (iii): failures as pppd sees them.
 run run-busy connect_fails busy "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 11 "$NUMBER is busy"
 run run-no-carrier connect_fails dead "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 7 "no carrier from $NUMBER"
-run run-timeout connect_fails mute "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" 3 "timed out after 5s waiting for OK"
+run run-timeout connect_fails mute "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" 3 "timed out after 5s waiting for the answer to"
 echo "$WRONG_PIN" > "$SCRATCH/wrong-pin"
 AFTER=check_wrong_pin run gsm-wrong-pin connect_fails gsm-link \
     "ATCHAT_pin=\$(cat $SCRATCH/wrong-pin) $ATCHAT run $GPRS --port - -v -D apn=internet" 13 \

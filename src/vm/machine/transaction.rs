@@ -270,6 +270,11 @@ impl Machine {
             if let Some(captures) = self.match_line(id, &line) {
                 let at = self.here(wait.pc);
                 self.notes.push(Note::Matched { at, pattern: self.pattern_text(id), by_handler: false });
+                // An information line that matched keeps its captures: `"{model}" => ignore`
+                // with `OK => ignore` reads text the modem may or may not send (ATI).
+                if let Some((info, captures)) = txn.info.clone() {
+                    self.store_captures(w, info, captures);
+                }
                 return self.take_arm(w, i, captures);
             }
         }
@@ -332,12 +337,19 @@ impl Machine {
 
     /// Goes to arm `i` of wait table `w`, storing its captures.
     fn take_arm(&mut self, w: u32, i: usize, captures: Vec<Vec<u8>>) -> Option<Effect> {
-        let arm = self.program.waits.get(w as usize).and_then(|t| t.arms.get(i)).cloned()?;
-        for (var, value) in arm.captures.iter().zip(captures) {
+        let target = self.program.waits.get(w as usize).and_then(|t| t.arms.get(i))?.target;
+        self.store_captures(w, i, captures);
+        self.pc = target as usize;
+        None
+    }
+
+    /// Stores the captures of arm `i` of wait table `w` in its variables.
+    fn store_captures(&mut self, w: u32, i: usize, captures: Vec<Vec<u8>>) {
+        let Some(arm) = self.program.waits.get(w as usize).and_then(|t| t.arms.get(i)) else { return };
+        let vars = arm.captures.clone();
+        for (var, value) in vars.iter().zip(captures) {
             self.store(*var, Value::Str(value));
         }
-        self.pc = arm.target as usize;
-        None
     }
 
     // ------------------------------------------------------------ Await
