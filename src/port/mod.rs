@@ -49,6 +49,18 @@ pub trait Port {
     /// Discard input received but not yet read.
     fn discard_input(&mut self) -> Result<(), PortError>;
 
+    /// From now on, a write the other end does not take fails at `deadline` on this port's
+    /// clock, or (`None`) waits for ever, instead of after the port's own stall limit
+    /// (chat's alarm around a send). Only stdin/stdout, chat's port, can.
+    fn set_write_deadline(&mut self, deadline: Option<Duration>) -> Result<(), PortError> {
+        let _ = deadline;
+        Err(PortError::Unsupported {
+            port: self.name().to_string(),
+            op: "give writes a deadline",
+            reason: "only stdin/stdout (chat's port) can".into(),
+        })
+    }
+
     /// Time since an arbitrary fixed origin. Real ports use the monotonic clock; a port
     /// on virtual time advances it in `read` and `pause`.
     fn now(&self) -> Duration {
@@ -80,6 +92,9 @@ pub trait Port {
         None
     }
 }
+
+/// The reason of a write that failed at its deadline ([`Port::set_write_deadline`]).
+pub const WRITE_TIMED_OUT: &str = "write timed out";
 
 /// The signal (SIGINT, SIGTERM, SIGHUP) that asked the run to stop, or 0. The driver's
 /// handler sets it and the driver's loop takes it; it lives here so that a port's own long
