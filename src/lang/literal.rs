@@ -121,7 +121,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     let split = text.find(|c: char| c.is_ascii_alphabetic())?;
     let (number, unit) = text.split_at(split);
     let seconds = number.parse::<f64>().ok()? * duration_unit(unit)?;
-    (seconds.is_finite() && (0.0..=MAX_DURATION.as_secs_f64()).contains(&seconds)).then(|| Duration::from_secs_f64(seconds))
+    (seconds.is_finite() && (0.0..=MAX_DURATION.as_secs_f64()).contains(&seconds))
+        .then(|| Duration::from_secs_f64(seconds))
 }
 
 /// A duration the way a script writes it, exactly, in the largest unit that gives a whole

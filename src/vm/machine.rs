@@ -549,18 +549,16 @@ impl Machine {
             }
             Op::Concat(n) => {
                 let at = self.stack.len().saturating_sub(n as usize);
-                let len: usize = self.stack[at..].iter().map(Value::byte_len).sum();
-                if len > MAX_STRING {
-                    self.stack.truncate(at);
+                let pieces: Vec<Value> = self.stack.drain(at..).collect();
+                let length: usize = pieces.iter().map(|v| v.to_bytes().len()).sum();
+                if length > MAX_STRING {
                     let message = format!(
                         "a string longer than {} KiB, the longest a script can build",
                         MAX_STRING / 1024
                     );
                     return Some(self.runtime_error(message));
                 }
-                // Secret wherever a part was: the result remembers which bytes came from one.
-                let joined = Value::concat(self.stack.drain(at..));
-                self.stack.push(joined);
+                self.stack.push(Value::concat(pieces));
             }
             Op::Compare(op) => {
                 let b = self.pop();

@@ -43,16 +43,6 @@ impl Value {
         }
     }
 
-    /// How many bytes [`Value::to_bytes`] gives, without building them for a string.
-    pub fn byte_len(&self) -> usize {
-        match self {
-            Value::Unset => 0,
-            Value::Str(s) => s.len(),
-            Value::Secret(s) => s.bytes().len(),
-            other => other.to_bytes().len(),
-        }
-    }
-
     /// The bytes this value may be shown as (`say`, `fail`, `:vars`): secret bytes as `***`.
     pub fn shown(&self) -> Vec<u8> {
         match self {
