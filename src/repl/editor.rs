@@ -408,31 +408,41 @@ pub fn complete_statement(typed: &str) -> (usize, Vec<(String, String)>) {
         .map_or(0, |i| i + 1)
         .max(statement_start);
     let word = &typed[word_start..];
-    let before: Vec<&str> = typed[statement_start..word_start].split_whitespace().collect();
-    let words: Vec<(String, String)> = match before.as_slice() {
-        [] => STATEMENTS
+    let statement = &typed[statement_start..];
+    let keyword = statement.split_whitespace().next().unwrap_or("");
+    // A result code may have a space in it (`NO CARRIER`): after `expect` or `on`, the
+    // word is everything after the keyword.
+    let after_keyword = statement.trim_start().get(keyword.len()..).unwrap_or("");
+    let code = after_keyword.trim_start();
+    let code_start = typed.len() - code.len();
+    let is_code = |t: &str| t.chars().all(|c| c.is_ascii_uppercase() || c == ' ' || c == '+');
+    if keyword == word && word_start >= statement_start {
+        let words = STATEMENTS
             .iter()
             .filter(|(w, _)| w.starts_with(word))
             .map(|(w, what)| (w.to_string(), what.to_string()))
-            .collect(),
-        [first @ ("expect" | "on")] => {
-            let upper = word.to_ascii_uppercase();
+            .collect();
+        return (word_start, words);
+    }
+    let words: Vec<(String, String)> = match keyword {
+        "expect" | "on" if after_keyword.starts_with(' ') && is_code(code) => {
             let codes = result_code::RESULT_CODES
                 .iter()
                 .map(|c| (c.text, kind_text(c.kind)));
             // A handler is as often for what the modem says unasked.
             let unsolicited = result_code::UNSOLICITED
                 .iter()
-                .filter(|u| *first == "on" && result_code::is_result_code(u))
+                .filter(|u| keyword == "on" && result_code::is_result_code(u))
                 .filter(|u| !result_code::RESULT_CODES.iter().any(|c| c.text == **u))
                 .map(|u| (*u, "unsolicited result code"));
-            codes
+            let found = codes
                 .chain(unsolicited)
-                .filter(|(text, _)| text.starts_with(&upper))
+                .filter(|(text, _)| text.starts_with(code))
                 .map(|(text, what)| (text.to_string(), what.to_string()))
-                .collect()
+                .collect();
+            return (code_start, found);
         }
-        ["use"] => crate::syntax::loader::STDLIB
+        "use" if word_start > statement_start => crate::syntax::loader::STDLIB
             .iter()
             .filter(|(m, _)| m.starts_with(word))
             .map(|(m, _)| (m.to_string(), "stdlib module".to_string()))
@@ -578,6 +588,9 @@ mod tests {
         assert_eq!(words("say s").1, Vec::<String>::new());
         // After `expect` and `on`: result codes; after `use`: the stdlib's modules.
         assert_eq!(words("expect NO").1, ["NO CARRIER", "NO DIALTONE", "NO ANSWER", "NO DIAL TONE"]);
+        assert_eq!(words("expect NO C"), (7, vec!["NO CARRIER".to_string()]));
+        assert_eq!(words("on +CME").1, ["+CME ERROR"]);
+        assert!(words("expect \"NO").1.is_empty());
         assert!(words("on +CM").1.contains(&"+CMTI".to_string()));
         assert!(!words("expect +CM").1.contains(&"+CMTI".to_string()));
         assert_eq!(words("use g"), (4, vec!["gsm".to_string()]));

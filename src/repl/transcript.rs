@@ -82,7 +82,8 @@ impl Lines {
         }
         let text = String::from_utf8_lossy(bytes);
         let line = text.trim_end_matches(['\r', '\n']);
-        if line.len() >= 2 && line[..2].eq_ignore_ascii_case("AT") {
+        // `A/` repeats the last command line: its reply is that command's.
+        if line.len() >= 2 && line[..2].eq_ignore_ascii_case("AT") || line.eq_ignore_ascii_case("A/") {
             let upper = line.to_ascii_uppercase();
             // The reply to this very line comes in the new form already.
             let basic = upper.split('+').next().unwrap_or("");
@@ -341,6 +342,11 @@ mod tests {
         // Without the escape just sent, an OK out of the blue is not a reply to anything.
         assert_eq!(classes(&mut l, b"OK\r\n")[0].0, Class::Unsolicited);
         assert!(!is_escape(b"AAA") && !is_escape(b"++") && is_escape(b"---"));
+        l.sent(b"A/");
+        assert_eq!(
+            classes(&mut l, b"A/\r\nOK\r\n"),
+            vec![(Class::Echo, "A/".into()), (Class::Final, "OK".into())]
+        );
     }
 
     #[test]

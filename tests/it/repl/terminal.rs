@@ -49,14 +49,14 @@ fn piped_mistakes_and_failures_are_reported_and_the_repl_goes_on() {
             "atchat::unknown-name
 
   × unknown name `nope`
-   ╭─[<repl>:1:7]
+   ╭─[<input>:1:7]
  1 │ say \"{nope}\"
    ·       ──┬─
    ·         ╰── not assigned anywhere visible
    ╰────
   help: assign it first (`let nope = ...`), capture it in a pattern (`\"{nope}\"`) or declare it
         (`param nope`)
-<repl>:1: timed out after 100ms waiting for BUSY; last bytes received: \"\" (exit 3; the entry is not kept in the session)
+<input>:1: timed out after 100ms waiting for BUSY; last bytes received: \"\" (exit 3; the entry is not kept in the session)
 error: no command `:frobnicate`; :help lists them
 [..] ! still here
 ",
