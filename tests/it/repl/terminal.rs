@@ -44,7 +44,7 @@ handlers in force: RING
 fn piped_mistakes_and_failures_are_reported_and_the_repl_goes_on() {
     Test::new()
         .args(["repl", "--port", "sim:hayes"])
-        .stdin("say \"{nope}\"\nexpect BUSY within 100ms\n:frobnicate\nsay \"still here\"\n")
+        .stdin("say \"{nope}\"\nexpect BUSY within 100ms\n:frobnicate\n:term\nsay \"still here\"\n")
         .stdout(
             "atchat::unknown-name
 
@@ -58,6 +58,7 @@ fn piped_mistakes_and_failures_are_reported_and_the_repl_goes_on() {
         (`param nope`)
 <input>:1: timed out after 100ms waiting for BUSY; last bytes received: \"\" (exit 3; the entry is not kept in the session)
 error: no command `:frobnicate`; :help lists them
+error: :term needs a terminal (stdin and stdout)
 [..] ! still here
 ",
         )

@@ -240,6 +240,27 @@ fn unsolicited_codes_show_as_sent_and_handlers_fire_when_they_arrive() {
 }
 
 #[test]
+fn a_ring_handler_fires_with_the_ring_not_at_the_next_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("call.scenario"),
+        "incoming-call at 2s from \"+15551234\"\n",
+    )
+    .expect("scenario");
+    let spec = format!("sim:hayes?scenario={}", dir.path().join("call.scenario").display());
+    let t = Tmux::start_in(dir, &["repl", "--port", &spec]);
+    t.line("on RING {");
+    t.line("  say \"someone is calling\"");
+    t.line("}");
+    let screen = t.wait_for("! someone is calling");
+    let ring = screen.find("urc   RING").expect("the RING is shown");
+    assert!(ring < screen.find("! someone is calling").unwrap_or(0), "{screen}");
+    // Still at the prompt, and the session goes on.
+    t.line(":pending");
+    t.wait_for("handlers in force: RING");
+}
+
+#[test]
 fn tab_completes_statements_and_commands() {
     let t = Tmux::repl(&["repl", "--port", "sim:hayes"]);
     t.type_text("sa");
