@@ -3,8 +3,10 @@
 //! A line starting with `AT` is sent as it is and its reply shown as it arrives, timestamped
 //! and classified; any statement of the language runs live in one session that keeps its
 //! variables and handlers ([`session`]); `:` commands load a script and debug it
-//! ([`debugger`]), show state, save the session as a script. Entries come from rustyline on a
-//! terminal or line by line from a pipe ([`editor`]). The modem is driven through
+//! ([`debugger`]), show state, save the session as a script; `:term` passes keys straight to
+//! the modem and back ([`passthrough`]). Entries come from rustyline on a terminal or line by
+//! line from a pipe ([`editor`]). Between entries the loop listens to the modem, and when it
+//! speaks the session's `on` handlers get a look at once ([`session::Entry::idle`]). The modem is driven through
 //! [`crate::driver::run_watched`], so Ctrl-C stops a wait, not the REPL.
 
 pub mod debugger;

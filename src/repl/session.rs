@@ -6,6 +6,10 @@
 //! the previous one ended (see [`Machine::continue_with`], which explains why that is sound).
 //! An entry that fails, exits or is interrupted is dropped from the text again, so the text
 //! is always a script that ran to its end; `:save` writes it out.
+//!
+//! Nobody sees that script: a mistake is shown in the lines of the entry alone, and the
+//! compiled program's line table is renamed so that a failure says `<input>:2` (line 2 of the
+//! entry running) or names the earlier entry it comes from.
 
 use std::path::PathBuf;
 
