@@ -66,6 +66,8 @@ pub struct Transcript {
     pub sink: Option<Box<dyn FnMut(Output)>>,
     /// On SIGINT/SIGTERM/SIGHUP, stop without dropping DTR (chat never touches the lines).
     pub keep_lines_on_stop: bool,
+    /// Why stderr could not be written (`say`, `-v`): the run stops with exit 2.
+    stderr_failed: Option<std::io::Error>,
     /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
     pub syslog: bool,
 }
@@ -127,7 +129,7 @@ impl Transcript {
                 "say" => "!",
                 _ => "=",
             };
-            eprintln!("{:>9.3} {arrow} {text}", at.as_secs_f64());
+            self.stderr_line(format_args!("{:>9.3} {arrow} {text}", at.as_secs_f64()));
             if self.syslog {
                 syslog(libc::LOG_INFO, &format!("{arrow} {text}"));
             }
@@ -149,7 +151,7 @@ impl Transcript {
         }
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
-            None => eprintln!("{text}"),
+            None => self.stderr_line(format_args!("{text}")),
         }
         if let Some(log) = &mut self.log {
             let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
@@ -180,6 +182,9 @@ impl Transcript {
             Control::Break(d) => Action::Break(d),
             Control::Baud(b) => Action::Baud(b),
             Control::DiscardInput => Action::Flush,
+            // How long a write may wait is the port's business (chat's alarm): the modem
+            // sees nothing of it, and a replay has nothing to check it against.
+            Control::WriteDeadline(_) => return,
         };
         let refusal = self.refusal(reply);
         if let Some(record) = &mut self.record {
@@ -195,6 +200,15 @@ impl Transcript {
                 (Reply::Carrier(up), _) => record.carrier(at, Ok(*up)),
                 (_, Some(refusal)) => record.carrier(at, Err(&refusal)),
                 _ => {}
+            }
+        }
+    }
+
+    /// A line on stderr; the first failure is kept for [`run`] to stop on.
+    fn stderr_line(&mut self, line: std::fmt::Arguments) {
+        if self.stderr_failed.is_none() {
+            if let Err(e) = writeln!(std::io::stderr(), "{line}") {
+                self.stderr_failed = Some(e);
             }
         }
     }
@@ -232,7 +246,7 @@ impl Transcript {
         let note = self.mask(note);
         match &mut self.capture {
             Some(lines) => lines.push(format!("note: {note}")),
-            None => eprintln!("atchat: {note}"),
+            None => self.stderr_line(format_args!("atchat: {note}")),
         }
     }
 
@@ -293,6 +307,11 @@ fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, 
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {
+        // Output the user asked for (`say`, `-v`) that cannot be written is an I/O error.
+        if let Some(e) = transcript.stderr_failed.take() {
+            let message = format!("cannot write to standard error: {e}");
+            return ExitStatus { code: 2, message: Some(message) };
+        }
         let signal = STOP_SIGNAL.swap(0, Ordering::SeqCst);
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
             if transcript.keep_lines_on_stop {
@@ -412,6 +431,7 @@ fn perform(port: &mut dyn Port, control: Control) -> Reply {
         Control::Break(d) => port.send_break(d),
         Control::Baud(b) => port.set_baud(b),
         Control::DiscardInput => port.discard_input(),
+        Control::WriteDeadline(deadline) => port.set_write_deadline(deadline),
     };
     match result {
         Ok(()) => Reply::Ok,

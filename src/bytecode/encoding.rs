@@ -65,7 +65,8 @@ pub const MAGIC: [u8; 4] = *b"ATCB";
 /// The format version this build writes, and the only one it reads.
 pub const FORMAT_VERSION: u16 = 1;
 /// The longest file [`decode`] accepts, in bytes.
-pub const MAX_FILE_SIZE: usize = 16 << 20;
+/// `crate::input` reads no more of a `.atcb` file than this.
+pub const MAX_FILE_SIZE: usize = crate::input::PROGRAM.bytes;
 /// The most items (of all kinds together) a file may declare.
 pub const MAX_ITEMS: usize = 1 << 20;
 

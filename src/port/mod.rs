@@ -47,6 +47,18 @@ pub trait Port {
     /// Discard input received but not yet read.
     fn discard_input(&mut self) -> Result<(), PortError>;
 
+    /// From now on, a write the other end does not take fails at `deadline` on this port's
+    /// clock, or (`None`) waits for ever, instead of after the port's own stall limit
+    /// (chat's alarm around a send). Only stdin/stdout, chat's port, can.
+    fn set_write_deadline(&mut self, deadline: Option<Duration>) -> Result<(), PortError> {
+        let _ = deadline;
+        Err(PortError::Unsupported {
+            port: self.name().to_string(),
+            op: "give writes a deadline",
+            reason: "only stdin/stdout (chat's port) can".into(),
+        })
+    }
+
     /// Time since an arbitrary fixed origin. Real ports use the monotonic clock; a port
     /// on virtual time advances it in `read` and `pause`.
     fn now(&self) -> Duration {
@@ -65,6 +77,9 @@ pub trait Port {
         None
     }
 }
+
+/// The reason of a write that failed at its deadline ([`Port::set_write_deadline`]).
+pub const WRITE_TIMED_OUT: &str = "write timed out";
 
 /// Time on the process-wide monotonic clock, from the first call.
 pub fn monotonic_now() -> Duration {

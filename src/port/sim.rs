@@ -19,7 +19,7 @@ use crate::sim::{
 /// Reads and parses a scenario file. The engine only parses text; the file is read here,
 /// at the edge, for `sim:` ports and for `atchat sim --scenario`.
 pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let text = crate::input::read_to_string(path, crate::input::SCENARIO).map_err(|source| ScenarioError::Read {
         path: path.display().to_string(),
         source,
     })?;

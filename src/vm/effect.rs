@@ -28,6 +28,9 @@ pub enum Control {
     Break(Duration),
     Baud(u32),
     DiscardInput,
+    /// Writes that cannot proceed fail at this time on the port's clock, or (`None`) wait
+    /// for ever; see `Op::Alarm`.
+    WriteDeadline(Option<Duration>),
 }
 
 /// The driver's answer to the last effect.

@@ -33,6 +33,9 @@ pub use debug::{main_end, Pending};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Input kept while no wait consumes it; beyond this the oldest bytes are dropped.
 pub const MAX_PENDING_INPUT: usize = 64 * 1024;
+/// The longest string a script can build: far beyond any AT command or reply, and a bound
+/// on memory whatever the script does (`"{s}{s}"` in a loop doubles a string each time).
+pub const MAX_STRING: usize = 64 * 1024;
 /// How many recent bytes are kept to show in failure messages.
 const RECENT: usize = 80;
 /// How often `wait carrier` polls the carrier line.
@@ -546,8 +549,20 @@ impl Machine {
             Op::Concat(n) => {
                 let at = self.stack.len().saturating_sub(n as usize);
                 let mut bytes = Vec::new();
+                let mut too_long = false;
                 for v in self.stack.drain(at..) {
-                    bytes.extend(v.to_bytes());
+                    let piece = v.to_bytes();
+                    too_long |= bytes.len() + piece.len() > MAX_STRING;
+                    if !too_long {
+                        bytes.extend(piece);
+                    }
+                }
+                if too_long {
+                    let message = format!(
+                        "a string longer than {} KiB, the longest a script can build",
+                        MAX_STRING / 1024
+                    );
+                    return Some(self.runtime_error(message));
                 }
                 self.stack.push(Value::Str(bytes));
             }
@@ -721,7 +736,8 @@ impl Machine {
             | Op::Log { .. }
             | Op::SayRaw
             | Op::IgnoreHangup(_)
-            | Op::TryBreak(_) => return self.chat_op(op, pc, now),
+            | Op::TryBreak(_)
+            | Op::Alarm(_) => return self.chat_op(op, pc, now),
         }
         None
     }

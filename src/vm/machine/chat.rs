@@ -61,6 +61,11 @@ impl Machine {
                 self.state = State::Pending(PendingReply::IgnoreFailure);
                 return Some(Effect::Control(Control::Break(d)));
             }
+            Op::Alarm(d) => {
+                self.state = State::Pending(PendingReply::IgnoreFailure);
+                let deadline = d.map(|d| now.saturating_add(d));
+                return Some(Effect::Control(Control::WriteDeadline(deadline)));
+            }
             Op::EndReport => {
                 self.monitor().end_echo();
                 if self.monitor().gathering() {
