@@ -460,6 +460,15 @@ fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let secrets = encoding::secret_defaults(&program);
+    if let Some(name) = secrets.first() {
+        error(format!(
+            "secret param `{name}` has a default, which a .atcb file would hold in plain text; \
+             remove it from the script and give the value when running (`-D {name}=VALUE` or \
+             ATCHAT_{name})"
+        ));
+        return EXIT_USAGE;
+    }
     let output = output.unwrap_or_else(|| file.with_extension("atcb"));
     match std::fs::write(&output, encoding::encode(&program)) {
         Ok(()) => 0,

@@ -304,7 +304,7 @@ pub(crate) fn send_break(fd: RawFd, duration: Duration) -> io::Result<()> {
     modem_bits(fd)?;
     // SAFETY: TIOCSBRK/TIOCCBRK take no argument.
     check(unsafe { libc::ioctl(fd, libc::TIOCSBRK) })?;
-    std::thread::sleep(duration);
+    super::sleep_unless_signalled(duration);
     check(unsafe { libc::ioctl(fd, libc::TIOCCBRK) })
 }
 

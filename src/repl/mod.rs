@@ -642,6 +642,7 @@ impl Repl {
                 Value::Int(i) => i.to_string(),
                 Value::Duration(d) => format_duration(d),
                 Value::Str(s) => quote(&s),
+                Value::Secret(s) => quote(&s.shown()),
             };
             self.message(format!("{name} = {shown}"));
         }

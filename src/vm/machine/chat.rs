@@ -53,7 +53,8 @@ impl Machine {
                 self.monitor().log_line(&line, error);
             }
             Op::SayRaw => {
-                let bytes = self.pop().to_bytes();
+                // chat has no secrets, but a hand-made program could say one.
+                let bytes = self.pop().shown();
                 self.monitor().stderr(bytes);
             }
             Op::IgnoreHangup(on) => self.ignore_hangup = on,

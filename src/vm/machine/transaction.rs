@@ -52,7 +52,8 @@ impl Machine {
             Err(_) => return,
         };
         let echo = self.pending_echo.take().map(|e| trim(&e).to_vec());
-        let command = self.mask(&String::from_utf8_lossy(trim(&self.last_sent)));
+        // `last_sent` is already as shown: a secret's bytes are `***`.
+        let command = String::from_utf8_lossy(trim(&self.last_sent)).into_owned();
         // What the modem said before the command was sent cannot be its answer (an earlier
         // command's echo and OK): only its unsolicited lines (RING, +CMTI) stay, for the
         // handlers, and a line still arriving.
@@ -296,7 +297,7 @@ impl Machine {
                 }
                 let message = format!("{here}: `{command}` answered {text} without {}", wanted.join(" or "));
                 self.pc = wait.pc;
-                self.fail(now, ExitStatus { code: REFUSED, message: Some(self.mask(&message)) })
+                self.fail(now, ExitStatus { code: REFUSED, message: Some(message) })
             }
             Final::Refusal => {
                 // A handler for the code acts first; if its action ends normally, the script
@@ -312,7 +313,7 @@ impl Machine {
                 }
                 let message = format!("{here}: `{command}` was refused: {text}");
                 self.pc = wait.pc;
-                self.fail(now, ExitStatus { code: REFUSED, message: Some(self.mask(&message)) })
+                self.fail(now, ExitStatus { code: REFUSED, message: Some(message) })
             }
         }
     }
@@ -444,7 +445,7 @@ impl Machine {
         let arms: Vec<String> = self.arms_of(&wait).iter().map(|&i| self.pattern_text(i)).collect();
         let message = format!("{}: got {text} while waiting for {}", self.here(wait.pc), arms.join(" or "));
         self.pc = wait.pc;
-        self.fail(now, ExitStatus { code: REFUSED, message: Some(self.mask(&message)) })
+        self.fail(now, ExitStatus { code: REFUSED, message: Some(message) })
     }
 }
 
