@@ -3,9 +3,9 @@
 
 use atchat::bytecode::{compiler, disassembler, encoding};
 use atchat::chat::compile::Config;
-use atchat::chat::escape::{clean, Subst};
+use atchat::chat::escape::Subst;
 use atchat::chat::import::ImportOptions;
-use atchat::chat::token::{tokenize, Keyword, Tokens};
+use atchat::chat::token::{tokenize, Tokens};
 use atchat::check::CheckOptions;
 use atchat::diagnostics;
 use atchat::sim::{LinkEvent, Modem, Profile, Scenario};
@@ -125,27 +125,20 @@ const IMPORT_TIMEOUT: i64 = 3;
 ///   `\3NN` octal escape) may match, or fail to match, once the modem echoes it;
 /// - chat cuts a send short at the timeout: a string that takes that long to write at
 ///   10 ms a byte (`\d` sleeps a second) may make chat fail where the import goes on; the
-///   shortest timeout a script can set is 1 s;
-/// - `ABORT ''` (chat aborts on the first byte that arrives) is not imported: the imported
-///   script says so in a comment.
+///   shortest timeout a script can set is 1 s.
 fn documented_difference(tokens: &Tokens) -> bool {
-    let empty_abort = tokens.tokens.windows(2).any(|w| {
-        matches!(Keyword::parse(&w[0].text), Some(Keyword::Abort))
-            && clean(&w[1].text, false, &Subst::default()).bytes.is_empty()
-    });
-    empty_abort
-        || tokens.tokens.iter().any(|t| {
-            let high = t.text.iter().any(|&b| b >= 0x80)
-                || t.text.windows(4).any(|w| {
-                    w[0] == b'\\'
-                        && matches!(w[1], b'2' | b'3')
-                        && w[2..].iter().all(|b| (b'0'..=b'7').contains(b))
-                });
-            let delays = t.text.windows(2).filter(|w| *w == b"\\d").count() as i64;
-            let write_ms = t.text.len() as i64 * 10 + delays * 1000;
-            // The timeout in force may be a script's `TIMEOUT 1`.
-            high || write_ms >= 1000
-        })
+    tokens.tokens.iter().any(|t| {
+        let high = t.text.iter().any(|&b| b >= 0x80)
+            || t.text.windows(4).any(|w| {
+                w[0] == b'\\'
+                    && matches!(w[1], b'2' | b'3')
+                    && w[2..].iter().all(|b| (b'0'..=b'7').contains(b))
+            });
+        let delays = t.text.windows(2).filter(|w| *w == b"\\d").count() as i64;
+        let write_ms = t.text.len() as i64 * 10 + delays * 1000;
+        // The timeout in force may be a script's `TIMEOUT 1`.
+        high || write_ms >= 1000
+    })
 }
 
 /// `import`: a chat script → `atchat import` → the native script must check and compile,

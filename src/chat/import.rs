@@ -116,6 +116,14 @@ fn comment(text: &[u8]) -> String {
         .collect()
 }
 
+/// A pattern for each byte value, for chat's `ABORT ''`: an empty ABORT string matches as
+/// soon as an expect has read one byte, and the native language has no "any byte" pattern.
+/// chat strips input to 7 bits first; every byte counts here, 8-bit ones too, so an 8-bit
+/// byte still aborts.
+fn any_byte() -> Vec<String> {
+    (0..=255u8).map(|b| format!("\"{}\"", quote_text(&[b]))).collect()
+}
+
 /// Imports a tokenized chat script.
 pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, ImportError> {
     let env: Option<super::escape::EnvLookup> = if options.env {
@@ -130,7 +138,14 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
         phone2: Some(PHONE2.to_vec()),
         env,
     };
-    let arms_mode = tokens.tokens.windows(2).any(|w| w[0].text == b"CLR_ABORT");
+    // ABORT strings become arms of each expect, not handlers, where handlers would differ:
+    // CLR_ABORT removes strings and renumbers the rest; an empty string matches any byte,
+    // and a handler watched during a send's `\d` would fail there, where chat reads nothing
+    // until the next expect.
+    let arms_mode = tokens.tokens.windows(2).any(|w| {
+        w[0].text == b"CLR_ABORT"
+            || (w[0].text == b"ABORT" && c_str(&clean(&w[1].text, false, &subst).bytes).is_empty())
+    });
     let mut im = Importer {
         out: String::new(),
         params: Vec::new(),
@@ -321,10 +336,11 @@ impl Importer {
                 let cleaned = c_str(&cleaned).to_vec();
                 self.aborts.push(cleaned.clone());
                 if cleaned.is_empty() {
-                    self.line(0, "# ABORT '' (abort on any byte) is not imported");
-                    return;
-                }
-                if !self.arms_mode {
+                    self.line(
+                        0,
+                        "# ABORT '': chat fails an expect at the first byte it reads; the expects below have an arm for every byte",
+                    );
+                } else if !self.arms_mode {
                     let code = 4 + self.aborts.len() - 1;
                     let pattern = self.literal(&cleaned, false);
                     self.line(0, &format!("on {pattern} fail {code}"));
@@ -469,15 +485,26 @@ impl Importer {
         } else {
             Vec::new()
         };
-        if reply.is_none() && aborts.iter().all(Vec::is_empty) {
+        if reply.is_none() && aborts.is_empty() {
             self.line(indent, &format!("expect {pattern}"));
             return;
         }
         self.line(indent, "expect {");
+        // The expect's own arm first: at each byte chat tries the expect string before the
+        // ABORT strings, and the first arm wins a tie.
         self.line(indent + 1, &format!("{pattern} => ignore"));
-        for (i, a) in aborts.iter().enumerate().filter(|(_, a)| !a.is_empty()) {
+        for (i, a) in aborts.iter().enumerate() {
+            let code = 4 + i;
+            if a.is_empty() {
+                // ABORT '': the first byte read, whatever it is.
+                for row in any_byte().chunks(8) {
+                    let row: Vec<String> = row.iter().map(|p| format!("{p} => fail {code}")).collect();
+                    self.line(indent + 1, &row.join("; "));
+                }
+                continue;
+            }
             let p = self.literal(a, false);
-            self.line(indent + 1, &format!("{p} => fail {}", 4 + i));
+            self.line(indent + 1, &format!("{p} => fail {code}"));
         }
         if let Some(reply) = reply {
             self.line(indent + 1, "timeout => {");

@@ -564,11 +564,31 @@ fn import_takes_chats_timeout_option() {
 /// the same code; a TIMEOUT that goes through C's atoi means what it means to chat.
 #[test]
 fn imported_scripts_keep_chats_limits() {
-    let names = ["abort-51", "abort-300", "report-51", "timeout-wraps-like-c"];
+    // `atchat run` checks the imported script first: one that does not check exits 1.
+    check_imported_named(&["abort-51", "abort-300", "report-51", "timeout-wraps-like-c"]);
+}
+
+/// `ABORT ''` fails an expect at the first byte it reads, unless the expect (tried first) is
+/// that one byte; the imported script does the same, with handlers or, after CLR_ABORT, arms.
+#[test]
+fn imported_empty_abort_fails_where_chat_fails() {
+    check_imported_named(&[
+        "abort-empty-any-byte",
+        "abort-empty-one-byte-expect",
+        "abort-empty-third",
+        "abort-empty-after-silence",
+        "abort-empty-empty-expect",
+        "abort-empty-cleared",
+        "abort-empty-kept-by-clr-abort",
+        "abort-empty-during-a-delay",
+    ]);
+}
+
+/// [`check_imported_cases`] on the cases of tests/data/chat with these names.
+fn check_imported_named(names: &[&str]) {
     let layer = layer("").threads(16);
     let cases: Vec<_> = layer.cases().into_iter().filter(|c| names.contains(&c.name.as_str())).collect();
     assert_eq!(cases.len(), names.len());
-    // `atchat run` checks the imported script first: one that does not check exits 1.
     check_imported_cases(&layer, &cases);
 }
 
