@@ -15,7 +15,7 @@ use crate::driver::{self, Transcript};
 use crate::port::{self, PortSpec, SerialOptions};
 use crate::syntax::ast::StmtKind;
 use crate::syntax::Sources;
-use crate::vm::Machine;
+use crate::session::{Script, Session};
 
 /// Exit code for a bad invocation or a script that does not compile.
 const EXIT_USAGE: u8 = 1;
@@ -516,8 +516,15 @@ fn run(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let mut vm = match Machine::new(program, &values) {
-        Ok(vm) => vm,
+    let script = match Script::from_program(program) {
+        Ok(script) => script,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let mut session = match Session::new(&script, values.clone()) {
+        Ok(session) => session,
         Err(e) => {
             error(e);
             return EXIT_USAGE;
@@ -543,7 +550,7 @@ fn run(args: &RunArgs) -> u8 {
         }
     }
     if let Some(path) = &args.record {
-        let header = record_header(args, &values, vm.program());
+        let header = record_header(args, &values, script.program());
         match crate::record::Recorder::create(path, header) {
             Ok(r) => transcript.record = Some(r),
             Err(e) => {
@@ -553,7 +560,7 @@ fn run(args: &RunArgs) -> u8 {
         }
     }
     driver::install_signal_handlers();
-    let outcome = driver::run(&mut vm, port.as_mut(), &mut transcript);
+    let outcome = session.run(port.as_mut(), &mut transcript);
     if let Some(message) = &outcome.message {
         error(message);
     }

@@ -6,7 +6,7 @@
 //! (or a replay) a script with a 60 s timeout finishes at once.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 
 use crate::lang::literal::{escape_bytes, format_duration};
@@ -66,6 +66,10 @@ pub struct Transcript {
     pub sink: Option<Box<dyn FnMut(Output)>>,
     /// On SIGINT/SIGTERM/SIGHUP, stop without dropping DTR (chat never touches the lines).
     pub keep_lines_on_stop: bool,
+    /// The port this transcript is about, when several sessions share stderr and the log
+    /// (`run --port A --port B`): it leads each `-v` and `say` line and is the `port` of
+    /// each JSON line.
+    pub label: Option<String>,
 }
 
 impl Transcript {
@@ -112,10 +116,16 @@ impl Transcript {
                 "say" => "!",
                 _ => "=",
             };
-            eprintln!("{:>9.3} {arrow} {text}", at.as_secs_f64());
+            match &self.label {
+                Some(label) => eprintln!("{label}: {:>9.3} {arrow} {text}", at.as_secs_f64()),
+                None => eprintln!("{:>9.3} {arrow} {text}", at.as_secs_f64()),
+            }
         }
         if let Some(log) = &mut self.log {
-            let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
+            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
+            if let Some(label) = &self.label {
+                line["port"] = label.as_str().into();
+            }
             // A log that cannot be written must not stop the modem script.
             let _ = writeln!(log, "{line}");
         }
@@ -128,10 +138,16 @@ impl Transcript {
         }
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
-            None => eprintln!("{text}"),
+            None => match &self.label {
+                Some(label) => eprintln!("{label}: {text}"),
+                None => eprintln!("{text}"),
+            },
         }
         if let Some(log) = &mut self.log {
-            let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
+            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
+            if let Some(label) = &self.label {
+                line["port"] = label.as_str().into();
+            }
             let _ = writeln!(log, "{line}");
         }
     }
@@ -257,10 +273,17 @@ impl Transcript {
 
 /// Runs `vm` to the end on `port`. The outcome's code is the process exit code.
 pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> ExitStatus {
+    run_until(vm, port, transcript, &AtomicBool::new(false))
+}
+
+/// [`run`], which also ends, hanging up as on a signal, once `stop` is set (by another
+/// thread: a bank of ports stopping at the first failure, an embedding program shutting
+/// down). A set `stop` is noticed at the next read, within [`READ_SLICE`].
+pub fn run_until(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, stop: &AtomicBool) -> ExitStatus {
     transcript.secrets = vm.secrets().to_vec();
     transcript.begin(port.name());
     let start = port.now();
-    let outcome = run_from(vm, port, transcript, start);
+    let outcome = run_from(vm, port, transcript, start, stop);
     transcript.ended(port.now().saturating_sub(start), &outcome);
     if let Some(note) = port.closing_note() {
         transcript.closing_note(note);
@@ -268,11 +291,21 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
     outcome
 }
 
-fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, start: Duration) -> ExitStatus {
+fn run_from(
+    vm: &mut Machine,
+    port: &mut dyn Port,
+    transcript: &mut Transcript,
+    start: Duration,
+    stop: &AtomicBool,
+) -> ExitStatus {
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {
-        let signal = STOP_SIGNAL.swap(0, Ordering::SeqCst);
+        if stop.load(Ordering::SeqCst) {
+            return hang_up(port, "stopped: another session failed".to_string());
+        }
+        // Read, not taken: every session of a bank stops on the one signal.
+        let signal = STOP_SIGNAL.load(Ordering::SeqCst);
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
             if transcript.keep_lines_on_stop {
                 return ExitStatus { code: 2, message: Some(signal_name(signal).to_string()) };
@@ -408,11 +441,16 @@ fn failed(error: PortError) -> Reply {
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
 fn stop_on_signal(port: &mut dyn Port, signal: i32) -> ExitStatus {
+    hang_up(port, format!("stopped by {}", signal_name(signal)))
+}
+
+/// Drops DTR (hangs up) where the port can, then ends with exit 2 and `message`.
+fn hang_up(port: &mut dyn Port, message: String) -> ExitStatus {
     if std::env::var_os("ATCHAT_NO_HANGUP_ON_SIGNAL").is_none() && port.set_dtr(false).is_ok() {
         port.pause(crate::bytecode::compiler::HANGUP_DTR_LOW);
         let _ = port.set_dtr(true);
     }
-    ExitStatus { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
+    ExitStatus { code: 2, message: Some(message) }
 }
 
 // ---------------------------------------------------------------- watched runs (REPL, debugger)

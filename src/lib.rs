@@ -15,6 +15,11 @@
 //! - [`serve`]: `atchat sim`: the simulated modem on a pty, TCP or RFC 2217
 //! - [`repl`]: `atchat repl` and the step debugger
 //! - [`chat`]: the chat(8) front end: chat scripts → the same bytecode
+//! - [`session`]: the library's front door: [`Script`] (compile once) and [`Session`] (one
+//!   run on one modem, on a thread or step by step from an event loop)
+//!
+//! Embedding atchat in a Rust program starts at [`Script`] and [`Session`]; docs/embedding.md
+//! walks through it, and `examples/embed/main.rs` runs many sessions both ways.
 
 pub mod bytecode;
 pub mod chat;
@@ -27,6 +32,11 @@ pub mod port;
 pub mod record;
 pub mod repl;
 pub mod serve;
+pub mod session;
 pub mod sim;
 pub mod syntax;
 pub mod vm;
+
+pub use driver::Transcript;
+pub use session::{Script, ScriptError, Session};
+pub use vm::{Control, Effect, ExitStatus, Failure, Reply};

@@ -20,6 +20,7 @@ mod props;
 mod replay;
 mod run;
 mod security;
+mod session;
 mod sim;
 mod syntax;
 mod repl;
