@@ -194,6 +194,10 @@ struct RunArgs {
     /// Write the transcript as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Also log to syslog (facility LOCAL2, ident `atchat`, as chat -v does): `say` lines
+    /// and the failure message, and with `-v` the transcript. Secrets stay masked.
+    #[arg(long)]
+    syslog: bool,
     /// Record the session to this file (every byte each way, with times; secrets masked):
     /// play it back with `--port replay:FILE` (docs/record-replay.md).
     #[arg(long, value_name = "FILE")]
@@ -540,6 +544,10 @@ fn run(args: &RunArgs) -> u8 {
     };
     let mut transcript = Transcript::default();
     transcript.verbose = args.verbose;
+    transcript.syslog = args.syslog;
+    if args.syslog {
+        driver::open_syslog();
+    }
     if let Some(path) = &args.log {
         match std::fs::File::create(path) {
             Ok(f) => transcript.log = Some(Box::new(std::io::LineWriter::new(f))),
@@ -563,6 +571,9 @@ fn run(args: &RunArgs) -> u8 {
     let outcome = session.run(port.as_mut(), &mut transcript);
     if let Some(message) = &outcome.message {
         error(message);
+        if args.syslog {
+            driver::syslog(libc::LOG_ERR, &format!("{message} (exit {})", outcome.code));
+        }
     }
     if let (Some(recorder), Some(path)) = (transcript.record.take(), &args.record) {
         if let Err(e) = recorder.finish() {

@@ -70,6 +70,21 @@ pub struct Transcript {
     /// (`run --port A --port B`): it leads each `-v` and `say` line and is the `port` of
     /// each JSON line.
     pub label: Option<String>,
+    /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
+    pub syslog: bool,
+}
+
+/// Opens syslog as chat(8) does (facility LOCAL2, with the pid) under the ident `atchat`.
+pub fn open_syslog() {
+    // SAFETY: a static identifier; openlog keeps the pointer.
+    unsafe { libc::openlog(c"atchat".as_ptr(), libc::LOG_PID, libc::LOG_LOCAL2) };
+}
+
+/// One line to syslog (already masked); NUL bytes, which C strings cannot hold, become `?`.
+pub fn syslog(priority: libc::c_int, text: &str) {
+    let Ok(text) = std::ffi::CString::new(text.replace('\0', "?")) else { return };
+    // SAFETY: a constant format and a NUL-terminated argument.
+    unsafe { libc::syslog(priority, c"%s".as_ptr(), text.as_ptr()) };
 }
 
 impl Transcript {
@@ -120,6 +135,9 @@ impl Transcript {
                 Some(label) => eprintln!("{label}: {:>9.3} {arrow} {text}", at.as_secs_f64()),
                 None => eprintln!("{:>9.3} {arrow} {text}", at.as_secs_f64()),
             }
+            if self.syslog {
+                syslog(libc::LOG_INFO, &format!("{arrow} {text}"));
+            }
         }
         if let Some(log) = &mut self.log {
             let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
@@ -133,6 +151,9 @@ impl Transcript {
 
     fn say(&mut self, at: Duration, text: String) {
         let text = self.mask(text);
+        if self.syslog {
+            syslog(libc::LOG_NOTICE, &text);
+        }
         if let Some(record) = &mut self.record {
             record.comment(at, &format!("say: {text}"));
         }

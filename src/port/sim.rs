@@ -11,7 +11,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{monotonic_now, Port, PortError};
-use crate::sim::{Modem, ModemProfile, ProfileError, Scenario, ScenarioError, MAX_PROFILE_BYTES};
+use crate::sim::{
+    LinkEvent, LinkRequest, Modem, ModemProfile, ProfileError, Scenario, ScenarioError,
+    MAX_PROFILE_BYTES,
+};
 
 /// Reads and parses a scenario file. The engine only parses text; the file is read here,
 /// at the edge, for `sim:` ports and for `atchat sim --scenario`.
@@ -109,7 +112,10 @@ impl SimPort {
     }
 
     /// A port around an engine built by the caller (tests that need a custom scenario).
-    pub fn with_modem(name: String, modem: Modem, clock: SimClock) -> SimPort {
+    pub fn with_modem(name: String, mut modem: Modem, clock: SimClock) -> SimPort {
+        // No network in-process: a `tcp:` dial string is refused (see `collect`), any
+        // other number reaches the built-in far end.
+        modem.set_network(|number| number.starts_with("tcp:"));
         SimPort {
             name,
             modem,
@@ -136,6 +142,19 @@ impl SimPort {
     fn collect(&mut self) {
         let now = self.sim_now();
         self.modem.poll_output(now, &mut self.pending);
+        for request in self.modem.take_link_requests() {
+            if let LinkRequest::Dial(number) = request {
+                // The in-process sim opens no sockets: say why the dial fails, as
+                // information text, before the modem's NO CARRIER.
+                let note = format!(
+                    "\r\n{number}: the in-process sim does not dial TCP; serve it with \
+                     `atchat sim --pty` (docs/sim.md)\r\n"
+                );
+                self.pending.extend_from_slice(note.as_bytes());
+                self.modem.link_event(now, LinkEvent::Hangup);
+                self.modem.poll_output(now, &mut self.pending);
+            }
+        }
     }
 
     fn take(&mut self, buf: &mut [u8]) -> usize {

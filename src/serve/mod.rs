@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::port::sim::{load_profile, read_scenario};
-use crate::sim::{Modem, Scenario};
-use server::{Exposure, Network, Server};
+use crate::sim::{Modem, Profile, Scenario};
+use server::{Exposure, Network, Server, Target};
 
 /// Options of `atchat sim`.
 #[derive(Debug, clap::Args)]
@@ -45,9 +45,14 @@ pub struct SimArgs {
     /// Accept calls from other simulated modems on this address (printed after the first line).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// A number that reaches another sim: `NUMBER=HOST:PORT` (repeatable).
-    #[arg(long, value_name = "NUMBER=ADDR")]
+    /// A number with a far end of its own (repeatable): `NUMBER=tcp:HOST:PORT` a TCP
+    /// service (a BBS, an ISP's pppd behind socat), `NUMBER=IP:PORT` another sim.
+    #[arg(long, value_name = "NUMBER=TARGET")]
     pub phonebook: Vec<String>,
+    /// GSM packet data (`ATD*99#`, `ATD*99***1#`, `+CGDATA`) connects here, e.g.
+    /// `tcp:127.0.0.1:5300` (default: the built-in far end, which echoes).
+    #[arg(long, value_name = "TARGET")]
+    pub packet_data: Option<String>,
     /// Allow addresses beyond loopback (off by default: nothing listens on the network).
     #[arg(long)]
     pub allow_remote: bool,
@@ -74,29 +79,54 @@ pub fn run(args: &SimArgs) -> ExitCode {
     }
     let mut phonebook = HashMap::new();
     for entry in &args.phonebook {
-        let parsed = entry
-            .split_once('=')
-            .and_then(|(n, a)| Some((n.to_string(), a.parse::<SocketAddr>().ok()?)));
-        match parsed {
-            Some((number, addr)) => phonebook.insert(number, addr),
-            None => {
-                return fail(
-                    1,
-                    format!("bad phonebook entry `{entry}`; expected NUMBER=IP:PORT"),
-                )
+        let parsed = match entry.split_once('=') {
+            Some((number, target)) if !number.is_empty() => {
+                Target::parse(target).map(|t| (number.to_string(), t))
             }
+            _ => Err(format!("`{entry}` is not NUMBER=TARGET")),
+        };
+        match parsed {
+            Ok((number, target)) => phonebook.insert(number, target),
+            Err(e) => return fail(1, format!("bad phonebook entry: {e}")),
         };
     }
+    let profile = match load_profile(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(1, e.to_string()),
+    };
+    let packet_data = match &args.packet_data {
+        // Packet data is a GSM engine's (`ATD*99#`); any vendor profile built on it has it.
+        Some(_) if profile.base != Profile::Gsm => {
+            return fail(
+                1,
+                format!(
+                    "--packet-data needs a GSM profile (gsm or one built on it); `{}` is a Hayes modem",
+                    profile.name
+                ),
+            )
+        }
+        Some(text) => match Target::parse(text) {
+            Ok(target) => Some(target),
+            Err(e) => return fail(1, format!("bad --packet-data: {e}")),
+        },
+        None => None,
+    };
     let exposure = match (args.pty, args.tcp, args.rfc2217) {
         (true, _, _) => Exposure::Pty,
         (_, Some(addr), _) => Exposure::Tcp(addr),
         (_, _, Some(addr)) => Exposure::Rfc2217(addr),
         _ => return fail(1, "one of --pty, --tcp or --rfc2217 is needed".to_string()),
     };
+    // What listens, and the other sims we call, stay on loopback unless asked; a TCP
+    // service in the phonebook is reached wherever the user said.
+    let sims = phonebook.values().filter_map(|t| match t {
+        Target::Sim(addr) => Some(*addr),
+        Target::Tcp(_) => None,
+    });
     let addresses = [args.tcp, args.rfc2217, args.listen]
         .into_iter()
         .flatten()
-        .chain(phonebook.values().copied());
+        .chain(sims);
     for addr in addresses {
         if !args.allow_remote && !addr.ip().is_loopback() {
             return fail(
@@ -105,12 +135,9 @@ pub fn run(args: &SimArgs) -> ExitCode {
             );
         }
     }
-    let profile = match load_profile(&args.profile) {
-        Ok(p) => p,
-        Err(e) => return fail(1, e.to_string()),
-    };
     let network = Network {
         phonebook,
+        packet_data,
         allow_remote: args.allow_remote,
         caller_id: String::new(),
     };

@@ -26,6 +26,10 @@ const MAX_HANDSHAKE: usize = 256;
 /// How long connecting to another sim may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long connecting to a TCP service may take, per address. The loop waits meanwhile
+/// (the modem is dialing; what the DTE sends waits in the pty or socket).
+const SERVICE_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Where the DTE side of the modem is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exposure {
@@ -37,28 +41,109 @@ pub enum Exposure {
     Rfc2217(SocketAddr),
 }
 
-/// How calls to other sims are placed.
+/// The far end a dialed number reaches through the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Another `atchat sim --listen`: the `ATCHAT-CALL` handshake, then data.
+    Sim(SocketAddr),
+    /// A plain TCP service (`HOST:PORT`, as tcpser dials): connected is answered, the
+    /// bytes pass as they are, the service closing is the far end hanging up.
+    Tcp(String),
+}
+
+impl Target {
+    /// Parses what a phonebook entry or `--packet-data` says: `tcp:HOST:PORT` (a TCP
+    /// service; HOST may be a name), `sim:IP:PORT` or `IP:PORT` (another sim).
+    pub fn parse(text: &str) -> Result<Target, String> {
+        if let Some(service) = text.strip_prefix("tcp:") {
+            let port = service.rsplit_once(':').map(|(host, port)| (host, port.parse::<u16>()));
+            return match port {
+                Some((host, Ok(_))) if !host.is_empty() => Ok(Target::Tcp(service.to_string())),
+                _ => Err(format!("`{text}` is not tcp:HOST:PORT")),
+            };
+        }
+        let addr = text.strip_prefix("sim:").unwrap_or(text);
+        addr.parse::<SocketAddr>()
+            .map(Target::Sim)
+            .map_err(|_| format!("`{text}` is not tcp:HOST:PORT, sim:IP:PORT or IP:PORT"))
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Sim(addr) => write!(f, "sim:{addr}"),
+            Target::Tcp(service) => write!(f, "tcp:{service}"),
+        }
+    }
+}
+
+/// How calls leave the modem: to other sims, TCP services and the packet-data endpoint.
 #[derive(Debug, Clone, Default)]
 pub struct Network {
-    /// Numbers that reach another sim's `--listen` address.
-    pub phonebook: HashMap<String, SocketAddr>,
-    /// Whether addresses beyond loopback may be called.
+    /// Numbers with a far end of their own (`--phonebook NUMBER=TARGET`).
+    pub phonebook: HashMap<String, Target>,
+    /// Where GSM packet data (`ATD*99#`, `ATD*99***1#`, `+CGDATA`) goes, if anywhere.
+    pub packet_data: Option<Target>,
+    /// Whether addresses beyond loopback may be called from a dial string.
     pub allow_remote: bool,
     /// Caller id sent with calls (our `--listen` address, or `unknown`).
     pub caller_id: String,
 }
 
+/// Whether `number` is a GSM packet-data dial string (`*99#`, `*99***1#`; 27.007 §10.2.1.1).
+fn is_packet_data(number: &str) -> bool {
+    number.starts_with("*99") && number.ends_with('#')
+}
+
 impl Network {
-    /// Where `number` goes, if it names another sim.
-    fn resolve(&self, number: &str) -> Option<SocketAddr> {
-        let addr = match self.phonebook.get(number) {
-            Some(addr) => *addr,
-            None => number
-                .to_socket_addrs()
-                .ok()?
-                .find(|a| a.is_ipv4() || self.allow_remote)?,
+    /// Whether `number` goes to the network rather than the modem's built-in far end.
+    fn routes(&self, number: &str) -> bool {
+        self.phonebook.contains_key(number)
+            || number.contains(':')
+            || (self.packet_data.is_some() && is_packet_data(number))
+    }
+
+    /// Where `number` goes. The phonebook and `--packet-data` go where the user said; an
+    /// address in a dial string must be loopback unless `--allow-remote`.
+    fn resolve(&self, number: &str) -> Option<Target> {
+        if let Some(target) = self.phonebook.get(number) {
+            return Some(target.clone());
+        }
+        if is_packet_data(number) {
+            return self.packet_data.clone();
+        }
+        if let Some(service) = number.strip_prefix("tcp:") {
+            return Some(Target::Tcp(service.to_string()));
+        }
+        let addr = number.strip_prefix("sim:").unwrap_or(number);
+        let addr = addr
+            .to_socket_addrs()
+            .ok()?
+            .find(|a| a.is_ipv4() || self.allow_remote)?;
+        Some(Target::Sim(addr))
+    }
+
+    /// Opens the connection to `target`; `checked`: only loopback addresses unless
+    /// `--allow-remote` (a target from a dial string). None: nothing answered (NO
+    /// CARRIER, as tcpser answers a failed connect: go4retro/tcpser src/modem_core.c,
+    /// `mdm_connect`).
+    fn connect(&self, target: &Target, checked: bool) -> Option<TcpStream> {
+        let allowed = |a: &SocketAddr| !checked || self.allow_remote || a.ip().is_loopback();
+        let (addrs, timeout): (Vec<SocketAddr>, _) = match target {
+            Target::Sim(addr) => (vec![*addr], CONNECT_TIMEOUT),
+            Target::Tcp(service) => (
+                service.to_socket_addrs().ok()?.collect(),
+                SERVICE_CONNECT_TIMEOUT,
+            ),
         };
-        (self.allow_remote || addr.ip().is_loopback()).then_some(addr)
+        let stream = addrs
+            .iter()
+            .filter(|a| allowed(a))
+            .find_map(|a| TcpStream::connect_timeout(a, timeout).ok())?;
+        stream.set_nonblocking(true).ok()?;
+        let _ = stream.set_nodelay(true);
+        Some(stream)
     }
 }
 
@@ -75,7 +160,8 @@ struct Peer {
     role: Role,
     /// Handshake bytes not yet a full line.
     line: Vec<u8>,
-    /// The callee has received `ATCHAT-CALL` (callee) / the call was answered (both).
+    /// The callee has received `ATCHAT-CALL` (callee) / the call was answered (both; a
+    /// TCP service is answered once connected, and never sees a handshake).
     called: bool,
     answered: bool,
     out: Vec<u8>,
@@ -146,9 +232,7 @@ impl Server {
             network.caller_id = "unknown".to_string();
         }
         let routes = network.clone();
-        modem.set_network(move |number| {
-            routes.phonebook.contains_key(number) || number.contains(':')
-        });
+        modem.set_network(move |number| routes.routes(number));
         Ok(Server {
             modem,
             start: Instant::now(),
@@ -375,14 +459,14 @@ impl Server {
         match request {
             LinkRequest::Dial(number) => {
                 self.peer = None;
-                let stream = self
-                    .network
-                    .resolve(&number)
-                    .and_then(|addr| TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).ok())
-                    .filter(|s| s.set_nonblocking(true).is_ok());
-                match stream {
-                    Some(stream) => {
-                        let _ = stream.set_nodelay(true);
+                let configured = self.network.phonebook.contains_key(&number)
+                    || is_packet_data(&number);
+                let target = self.network.resolve(&number);
+                let stream = target
+                    .as_ref()
+                    .and_then(|t| self.network.connect(t, !configured));
+                match (target, stream) {
+                    (Some(Target::Sim(_)), Some(stream)) => {
                         let out = format!("ATCHAT-CALL {}\n", self.network.caller_id).into_bytes();
                         self.peer = Some(Peer {
                             stream,
@@ -393,7 +477,18 @@ impl Server {
                             out,
                         });
                     }
-                    None => self.modem.link_event(now, LinkEvent::Hangup),
+                    (Some(Target::Tcp(_)), Some(stream)) => {
+                        self.peer = Some(Peer {
+                            stream,
+                            role: Role::Caller,
+                            line: Vec::new(),
+                            called: true,
+                            answered: true,
+                            out: Vec::new(),
+                        });
+                        self.modem.link_event(now, LinkEvent::Answered);
+                    }
+                    _ => self.modem.link_event(now, LinkEvent::Hangup),
                 }
             }
             LinkRequest::Answer => {

@@ -245,11 +245,22 @@ impl DialString {
     /// Splits `dial` (what followed `D`, `;` removed) into the number and the pauses.
     /// Characters V.250 does not define are ignored, as V.250 §6.3.1 allows.
     pub fn parse(dial: &str, s8: u8) -> DialString {
-        // `host:port` reaches another simulated modem; only a leading T or P applies to it.
-        let address = dial.trim_start_matches(['T', 't', 'P', 'p']);
+        // An address goes to the network: `tcp:host:port` (a plain TCP service),
+        // `sim:host:port` or `host:port` (another simulated modem). One leading T or P
+        // (tone or pulse) may come first.
+        let address = match dial.as_bytes().first() {
+            Some(b'T' | b't' | b'P' | b'p') if !has_scheme(dial) => &dial[1..],
+            _ => dial,
+        };
         if address.contains(':') {
+            let number = match address.split_at_checked(4) {
+                Some((scheme, rest)) if has_scheme(address) => {
+                    format!("{}{rest}", scheme.to_ascii_lowercase())
+                }
+                _ => address.to_string(),
+            };
             return DialString {
-                number: address.to_string(),
+                number,
                 duration: Duration::ZERO,
             };
         }
@@ -270,6 +281,12 @@ impl DialString {
         }
         DialString { number, duration }
     }
+}
+
+/// Whether `dial` starts with `tcp:` or `sim:` (any case).
+fn has_scheme(dial: &str) -> bool {
+    let head = dial.as_bytes().get(..4).unwrap_or_default();
+    head.eq_ignore_ascii_case(b"tcp:") || head.eq_ignore_ascii_case(b"sim:")
 }
 
 /// The characters that start an extended command: `+` (V.250) and the vendors' own
@@ -377,5 +394,20 @@ mod tests {
             "127.0.0.1:4000"
         );
         assert_eq!(DialString::parse("*99***1#", 2).number, "*99***1#");
+    }
+
+    /// `tcp:` and `sim:` name the kind of far end; the tone/pulse modifier before them
+    /// must not eat the scheme's own `t` (`ATDtcp:...` once dialed `cp:...`).
+    #[test]
+    fn dial_schemes() {
+        for (dial, number) in [
+            ("tcp:127.0.0.1:5300", "tcp:127.0.0.1:5300"),
+            ("Ttcp:127.0.0.1:5300", "tcp:127.0.0.1:5300"),
+            ("TCP:bbs.example.org:23", "tcp:bbs.example.org:23"),
+            ("PSIM:127.0.0.1:4000", "sim:127.0.0.1:4000"),
+            ("t[::1]:4000", "[::1]:4000"),
+        ] {
+            assert_eq!(DialString::parse(dial, 2).number, number, "{dial}");
+        }
     }
 }

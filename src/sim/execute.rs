@@ -210,21 +210,27 @@ impl Engine {
     /// `D` on the Hayes profile. The outcome is decided now from the scenario and the X
     /// setting (V.250 §6.2.18: X2/X4 detect dial tone, X3/X4 detect busy; without
     /// detection the call just never connects and ends with NO CARRIER after S7).
+    /// Places a call through the network (another sim, a TCP service, a packet-data
+    /// endpoint): the network answers it, or NO CARRIER after S7.
+    pub(crate) fn dial_link(&mut self, now: Duration, number: String) -> Flow {
+        self.new_call(Call::Dialing { link: true });
+        self.request(LinkRequest::Dial(number));
+        let gen = self.call_gen;
+        let outcome = Outcome::Fail(ResultCode::NoCarrier);
+        self.schedule(
+            now.saturating_add(self.s7()),
+            TimerKind::DialResult { gen, outcome },
+        );
+        Flow::Pending
+    }
+
     fn dial_hayes(&mut self, now: Duration, dial: &str, voice: bool) -> Flow {
         if self.call != Call::Idle {
             return Flow::Done(ResultCode::Error);
         }
         let parsed = DialString::parse(dial, self.settings.reg(8));
         if !voice && self.routed(&parsed.number) {
-            self.new_call(Call::Dialing { link: true });
-            self.request(LinkRequest::Dial(parsed.number));
-            let gen = self.call_gen;
-            let outcome = Outcome::Fail(ResultCode::NoCarrier);
-            self.schedule(
-                now.saturating_add(self.s7()),
-                TimerKind::DialResult { gen, outcome },
-            );
-            return Flow::Pending;
+            return self.dial_link(now, parsed.number);
         }
         self.dials = self.dials.saturating_add(1);
         let k = self.dials;

@@ -252,7 +252,7 @@ impl Gsm {
         }
         let parsed = DialString::parse(dial, engine.settings.reg(8));
         if parsed.number.starts_with("*99") {
-            return self.packet_data(engine, now);
+            return self.packet_data(engine, now, parsed.number);
         }
         if !voice {
             return Flow::Done(ResultCode::NoCarrier);
@@ -285,12 +285,17 @@ impl Gsm {
         self.voice.dial(engine, now, &parsed, fault)
     }
 
-    fn packet_data(&mut self, engine: &mut Engine, now: Duration) -> Flow {
+    /// Packet data (`ATD*99...#`, `+CGDATA`): to the network's packet-data endpoint when
+    /// it has one for `number`, else the built-in far end (CONNECT after the ring delay).
+    fn packet_data(&mut self, engine: &mut Engine, now: Duration, number: String) -> Flow {
         if !self.registered() || engine.dials < engine.scenario.no_dialtone {
             engine.dials = engine.dials.saturating_add(1);
             return Flow::Done(ResultCode::NoCarrier);
         }
         engine.dials = engine.dials.saturating_add(1);
+        if engine.routed(&number) {
+            return engine.dial_link(now, number);
+        }
         engine.new_call(Call::Dialing { link: false });
         let gen = engine.call_gen;
         let at = now.saturating_add(engine.scenario.ring_delay);
@@ -478,7 +483,13 @@ impl Gsm {
                 if let Some(code) = self.sim_error() {
                     return Flow::Done(code);
                 }
-                return self.packet_data(engine, now);
+                // `AT+CGDATA="PPP",1` is `ATD*99***1#` (27.007 §10.2.1.1).
+                let cid = match &op {
+                    Set(args) => args.get(1).and_then(Arg::number),
+                    _ => None,
+                };
+                let number = cid.map_or("*99#".to_string(), |c| format!("*99***{c}#"));
+                return self.packet_data(engine, now, number);
             }
             ("+CMGS" | "+CMGL" | "+CMGR" | "+CMGD" | "+CPMS", _) => {
                 return self.sms_command(engine, now, name, &op)

@@ -13,10 +13,12 @@ use std::sync::OnceLock;
 const SCENARIOS: &[&str] = &[
     "run-link",
     "chat-link",
+    "run-disconnect",
     "gsm-link",
     "run-busy",
     "run-no-carrier",
     "run-timeout",
+    "gsm-wrong-pin",
     "chat-busy",
     "chat-no-carrier",
     "chat-timeout",
@@ -133,14 +135,25 @@ fn run_link() {
     check("run-link");
 }
 
-/// (ii) The same with `connect "atchat chat -v -f tests/pppd/dial.chat -T ..."`.
+/// (ii) The same with `connect "atchat chat -v -f tests/pppd/dial.chat -T ..."`; chat's
+/// `-v` lines (`send (ATDT5551234^M)`, `CONNECT`) in syslog.
 #[test]
 fn chat_link() {
     check("chat-link");
 }
 
-/// examples/gprs-ppp.atc on a PIN-locked GSM modem (ATD*99***1#), with `-v`: the link comes
-/// up and the secret PIN is in neither pppd's log nor syslog (iv).
+/// The link of run-link, ended by pppd's `disconnect` program written in atchat
+/// (tests/pppd/disconnect.atc: escape and ATH on a port without DTR), which logs to syslog
+/// with `--syslog`.
+#[test]
+fn run_disconnect() {
+    check("run-disconnect");
+}
+
+/// examples/gprs-ppp.atc on a PIN-locked GSM modem (the `quectel-ec25` profile, its
+/// `ATD*99***1#` connected to the ISP by `--packet-data`), with `-v`: the transcript in
+/// pppd's log shows the PIN asked for, sent masked and accepted, and CONNECT; the link comes
+/// up, data crosses it, and the secret PIN is in neither pppd's log nor syslog (iv).
 #[test]
 fn gsm_link() {
     check("gsm-link");
@@ -163,6 +176,13 @@ fn run_no_carrier() {
 #[test]
 fn run_timeout() {
     check("run-timeout");
+}
+
+/// (iii) A wrong PIN with examples/gprs-ppp.atc: `+CME ERROR: 16`, exit status 13 and
+/// "wrong PIN" in pppd's log, the wrong PIN itself in no log.
+#[test]
+fn gsm_wrong_pin() {
+    check("gsm-wrong-pin");
 }
 
 /// (iii) BUSY with `atchat chat`: chat's ABORT exit status 4.

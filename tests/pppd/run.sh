@@ -3,7 +3,7 @@
 #
 #   tests/pppd/run.sh [--atchat BIN] [--out DIR] [--cache DIR] [--timeout SECS]
 #                     [--only "NAME ..."] [--accel tcg|kvm] [--cpus N]
-#                     [--boot-timeout SECS] [--no-install]
+#                     [--boot-timeout SECS] [--no-install] [--bench ROUNDS]
 #
 # The host kernel has no PPP, so the scenarios run in a guest: QEMU (TCG by default) boots
 # Debian's linux-image-amd64 kernel with a tiny busybox initramfs, which mounts the host's /
@@ -20,6 +20,9 @@
 # when the scenarios started and ended), host.tsv (wall times), console.log (the guest's
 # serial console), scenarios.log, and one directory of logs per scenario.
 #
+# --bench ROUNDS: instead of the scenarios, ROUNDS rounds of the same link with each connect
+# program (benches/pppd.sh reads the phases).
+#
 # Exit 0: every scenario passed. 1: a scenario failed. 2: the guest could not be started or
 # did not finish (the reason and the console's tail go to stderr). Never 0 by default.
 set -euo pipefail
@@ -35,6 +38,7 @@ cpus=
 accel=tcg     # /dev/kvm may exist and still fail (nested, AMX hosts): KVM only when asked
 ONLY=
 INSTALL=1
+BENCH=0
 while [ $# -gt 0 ]; do
     case $1 in
         --atchat) ATCHAT=$2; shift 2 ;;
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=$2; shift 2 ;;
         --boot-timeout) BOOT_TIMEOUT=$2; shift 2 ;;
         --no-install) INSTALL=0; shift ;;
+        --bench) BENCH=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -132,7 +137,8 @@ KERNEL=$(cat "$CACHE/$KVER/kernel")
 image_secs=$(since "$t")
 
 {
-    printf 'OUT=%q\nATCHAT=%q\nHERE=%q\nREPO=%q\nONLY=%q\n' "$OUT" "$ATCHAT" "$HERE" "$REPO" "$ONLY"
+    printf 'OUT=%q\nATCHAT=%q\nHERE=%q\nREPO=%q\nONLY=%q\nBENCH=%q\n' \
+        "$OUT" "$ATCHAT" "$HERE" "$REPO" "$ONLY" "$BENCH"
 } > "$OUT/guest.env"
 
 # One vCPU: under TCG a second one made the scenarios slower (more locking, and the host's

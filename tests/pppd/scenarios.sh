@@ -8,11 +8,13 @@
 # scenario goes to $OUT/results.tsv (name, pass|fail, seconds, what failed), phase times to
 # $OUT/phases.tsv, and every log to $OUT/<scenario>/.
 #
-# From guest.env (written by run.sh): OUT, ATCHAT, HERE, REPO, and ONLY (names to run; empty:
-# all).
+# From guest.env (written by run.sh): OUT, ATCHAT, HERE, REPO, ONLY (names to run; empty:
+# all), and BENCH (benches/pppd.sh: instead of the scenarios, BENCH rounds of the same link
+# with each connect program: atchat run, atchat chat, the real chat(8)).
 set -u
 : "${OUT:?}" "${ATCHAT:?}" "${HERE:?}" "${REPO:?}"
 ONLY=${ONLY:-}
+BENCH=${BENCH:-0}
 
 RESULTS=$OUT/results.tsv
 PHASES=$OUT/phases.tsv
@@ -22,6 +24,7 @@ DEAD_PORT=5309         # nothing listens here: dialing it gets NO CARRIER
 ECHO_PORT=7777         # TCP echo in the ISP's namespace, reached over the PPP link
 NUMBER=5551234
 PIN=86420135           # the secret param of gsm-link: it must never show in a log
+WRONG_PIN=97531864     # gsm-wrong-pin's: no more to be logged than the right one
 mkdir -p "$SCRATCH"
 printf 'scenario\tresult\tseconds\tdetail\n' > "$RESULTS"
 printf 'scenario\tphase\tseconds\n' > "$PHASES"
@@ -35,14 +38,15 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 start_modem() {
     local cmd
     case $1 in
-        # A modem whose ATD reaches the ISP over TCP. `atchat sim` cannot dial a raw TCP
-        # address yet; until it can, the fake modem stands in. Then, one line each:
-        #   link) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=127.0.0.1:$ISP_PORT") ;;
-        link) cmd=(python3 -S "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --log "$D/modem.log") ;;
-        gsm-link) cmd=(python3 -S "$HERE/fake_modem.py" --dial-to "127.0.0.1:$ISP_PORT" --pin "$PIN" --log "$D/modem.log") ;;
+        # The simulator dials the ISP's TCP port: a phonebook number (Hayes), or GSM
+        # packet data (ATD*99***1#) on a PIN-locked SIM, with a vendor's GSM profile (a
+        # Quectel EC25 LTE module: its `+QUSIM: 1` at power-on, its `ATI`).
+        link) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=tcp:127.0.0.1:$ISP_PORT") ;;
+        gsm-link) cmd=("$ATCHAT" sim --profile quectel-ec25 --pin "$PIN" --pty
+                       --packet-data "tcp:127.0.0.1:$ISP_PORT") ;;
         # The failures come from the simulator itself.
         busy) cmd=("$ATCHAT" sim --pty --scenario "$HERE/busy.scenario") ;;
-        dead) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=127.0.0.1:$DEAD_PORT") ;;
+        dead) cmd=("$ATCHAT" sim --pty --phonebook "$NUMBER=tcp:127.0.0.1:$DEAD_PORT") ;;
         mute) cmd=("$ATCHAT" sim --pty --scenario "$HERE/mute.scenario") ;;
         *) fail "unknown modem kind $1"; return 1 ;;
     esac
@@ -99,6 +103,7 @@ start_client() {
             pppd "$PTY" 115200 nodetach noauth local nolock nocrtscts \
             noip +ipv6 ipv6cp-accept-local escape ff lcp-echo-interval 0 \
             debug logfile "$D/pppd.log" ipparam client "$@" connect "$connect" \
+            ${DISCONNECT:+disconnect "$DISCONNECT"} \
             > "$D/pppd.out" 2>&1
         echo $? > "$D/pppd.exit"
     ) &
@@ -204,6 +209,9 @@ link() {
     phase lcp-up
     wait_for 30 "IPV6CP up" has "$D/pppd.log" "remote LL address" || return
     phase ipv6cp-up
+    # The link is the one to our ISP: each side has the address the ISP's pppd hands out.
+    expect_in "$D/pppd.log" "remote LL address fe80::0000:0000:0000:0001"
+    wait_for 10 "IPV6CP up at the ISP" has "$D/isp-pppd.log" "remote LL address fe80::0000:0000:0000:0002" || return
     local ifc
     ifc=$(sed -n 's/^Using interface \(ppp[0-9]*\).*/\1/p' "$D/pppd.log" | head -n 1)
     local isp_ifc
@@ -263,18 +271,60 @@ connect_fails() {
     grep -qE "^Script .* finished \(pid [0-9]+\), status = $(printf '0x%x' "$status")\$" "$D/pppd.log" ||
         fail "pppd.log lacks the connect program's exit status $status ($(printf '0x%x' "$status"))"
     expect_in "$D/pppd.log" "$message"
+    # It failed before PPP: no link was ever up.
+    expect_not_in "$D/pppd.log" "Serial connection established"
+    expect_not_in "$D/pppd.log" "sent [LCP"
 }
 
-# After gsm-link: the secret PIN is nowhere in pppd's log nor in syslog, while atchat's
-# -v transcript (with the PIN masked) did reach pppd's log. The PIN comes from a file into
-# the environment (ATCHAT_pin): pppd's `debug` logs the connect command line itself, so a
+# After gsm-link: atchat's -v transcript in pppd's log shows the SIM asking for its PIN,
+# the PIN sent masked and accepted, and the packet-data dial answered by CONNECT; the
+# secret PIN is nowhere in pppd's log nor in syslog. The PIN comes from a file into the
+# environment (ATCHAT_pin): pppd's `debug` logs the connect command line itself, so a
 # `-D pin=...` there would be in the log whatever atchat does.
+check_gsm() {
+    expect_in "$D/pppd.log" 'matched "+CPIN: SIM PIN"'
+    expect_in "$D/pppd.log" '> AT+CPIN=\"***\"'
+    # (a pipe: the guest's devtmpfs has no /dev/fd for bash's <(...))
+    grep -A6 -F 'AT+CPIN=\"***\"' "$D/pppd.log" |
+        grep -qE '^ +[0-9.]+ = stdlib/gsm\.atc:[0-9]+: matched OK$' ||
+        fail "pppd.log lacks the OK to AT+CPIN"
+    expect_in "$D/pppd.log" '> ATD*99***1#'
+    expect_in "$D/pppd.log" 'matched "CONNECT {rate}"'
+    check_secret "$PIN"
+}
+
+# check_secret PIN: PIN is in neither pppd's log, nor its output, nor syslog.
 check_secret() {
-    expect_in "$D/pppd.log" 'AT+CPIN=\"***\"'
-    expect_not_in "$D/pppd.log" "$PIN"
-    expect_not_in "$D/pppd.out" "$PIN"
-    expect_not_in "$D/syslog" "$PIN"
-    has "$D/modem.log" "$PIN" || fail "the modem never got the PIN (modem.log)"
+    expect_not_in "$D/pppd.log" "$1"
+    expect_not_in "$D/pppd.out" "$1"
+    expect_not_in "$D/syslog" "$1"
+}
+
+# After gsm-wrong-pin: the modem refused the PIN (+CME ERROR: 16, in the -v transcript) and
+# the wrong PIN, secret too, is in no log.
+check_wrong_pin() {
+    expect_in "$D/pppd.log" '> AT+CPIN=\"***\"'
+    expect_in "$D/pppd.log" 'matched "+CME ERROR: 16"'
+    check_secret "$WRONG_PIN"
+}
+
+# After chat-link: `atchat chat -v` logged the conversation to syslog as chat(8) does.
+check_chat_syslog() {
+    grep -qE "chat\[[0-9]+\]: send \(ATDT$NUMBER\^M\)\$" "$D/syslog" ||
+        fail "syslog lacks chat's line: send (ATDT$NUMBER^M)"
+    grep -qE "chat\[[0-9]+\]: CONNECT\$" "$D/syslog" || fail "syslog lacks chat's line: CONNECT"
+}
+
+# After run-disconnect: pppd ran the disconnect program after LCP went down; it hung the
+# modem up (escape and ATH, or ATH alone when the ISP had already gone), said so in pppd's
+# log (-v, say) and in syslog (--syslog), and exited 0.
+check_disconnect() {
+    grep -qE "^Script .*disconnect\.atc.* finished \(pid [0-9]+\), status = 0x0\$" "$D/pppd.log" ||
+        fail "pppd.log lacks the disconnect program's exit status 0"
+    expect_in "$D/pppd.log" "> ATH"
+    expect_in "$D/pppd.log" "modem on hook"
+    grep -qE "atchat\[[0-9]+\]: modem on hook" "$D/syslog" ||
+        fail "syslog lacks the disconnect program's line (atchat[pid]: modem on hook)"
 }
 
 # --- setup, once per boot ----------------------------------------------------------------
@@ -317,6 +367,16 @@ fi
 S=
 
 HAYES_DIAL=$REPO/examples/hayes-dial.atc
+if [ "$BENCH" -gt 0 ]; then
+    # Interleaved, so that whatever slows the guest down meanwhile slows all three alike.
+    for i in $(seq 1 "$BENCH"); do
+        run "bench-atchat-run-$i" link \
+            "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" link
+        run "bench-atchat-chat-$i" link "$ATCHAT chat -v -f $HERE/dial.chat -T $NUMBER" link
+        run "bench-chat8-$i" link "/usr/sbin/chat -v -f $HERE/dial.chat -T $NUMBER" link
+    done
+    exit 0
+fi
 GPRS=$REPO/examples/gprs-ppp.atc
 DIAL_ONCE=$HERE/dial-once.atc
 CHAT="$ATCHAT chat -v -s -f $HERE/dial.chat -T $NUMBER"
@@ -324,15 +384,21 @@ CHAT="$ATCHAT chat -v -s -f $HERE/dial.chat -T $NUMBER"
 # (i), (ii): the link, with both front ends; GSM with a secret PIN (iv).
 run run-link link "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" link \
     "connected at 115200 bps"
-run chat-link link "$ATCHAT chat -v -f $HERE/dial.chat -T $NUMBER" link
+AFTER=check_chat_syslog run chat-link link "$ATCHAT chat -v -f $HERE/dial.chat -T $NUMBER" link
+DISCONNECT="$ATCHAT run $HERE/disconnect.atc --port - -v --syslog" AFTER=check_disconnect \
+    run run-disconnect link "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" link
 echo "$PIN" > "$SCRATCH/sim-pin"
-AFTER=check_secret run gsm-link link \
+AFTER=check_gsm run gsm-link link \
     "ATCHAT_pin=\$(cat $SCRATCH/sim-pin) $ATCHAT run $GPRS --port - -v -D apn=internet" gsm-link \
     "CONNECT 115200: hand the line to pppd"
 # (iii): failures as pppd sees them.
 run run-busy connect_fails busy "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 11 "$NUMBER is busy"
 run run-no-carrier connect_fails dead "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 7 "no carrier from $NUMBER"
 run run-timeout connect_fails mute "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" 3 "timed out after 5s waiting for OK"
+echo "$WRONG_PIN" > "$SCRATCH/wrong-pin"
+AFTER=check_wrong_pin run gsm-wrong-pin connect_fails gsm-link \
+    "ATCHAT_pin=\$(cat $SCRATCH/wrong-pin) $ATCHAT run $GPRS --port - -v -D apn=internet" 13 \
+    "wrong PIN (+CME ERROR: 16): check it before the SIM blocks"
 run chat-busy connect_fails busy "$CHAT" 4 "Failed (BUSY)"
 run chat-no-carrier connect_fails dead "$CHAT" 5 "Failed (NO CARRIER)"
 run chat-timeout connect_fails mute "$CHAT" 3 "Failed"

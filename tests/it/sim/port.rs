@@ -138,3 +138,22 @@ fn real_clock_waits_for_the_ring_delay() {
         "{took:?}"
     );
 }
+
+#[test]
+fn the_in_process_sim_refuses_a_tcp_dial_and_says_why() {
+    let mut port = SimPort::open("hayes", SimClock::Virtual).unwrap();
+    port.write_all(b"ATE0\r").unwrap();
+    read_until(&mut port, "OK\r\n", Duration::from_secs(1));
+    port.write_all(b"ATDTtcp:127.0.0.1:5300\r").unwrap();
+    assert_eq!(
+        read_until(&mut port, "NO CARRIER\r\n", Duration::from_secs(60)),
+        "\r\ntcp:127.0.0.1:5300: the in-process sim does not dial TCP; serve it with \
+         `atchat sim --pty` (docs/sim.md)\r\n\r\nNO CARRIER\r\n"
+    );
+    // A sim address still reaches the built-in far end, as before.
+    port.write_all(b"ATD127.0.0.1:4000\r").unwrap();
+    assert_eq!(
+        read_until(&mut port, "CONNECT", Duration::from_secs(60)),
+        "\r\nCONNECT 115200\r\n"
+    );
+}
