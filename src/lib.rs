@@ -17,12 +17,14 @@
 //! - [`chat`]: the chat(8) front end: chat scripts → the same bytecode
 //! - [`session`]: the library's front door: [`Script`] (compile once) and [`Session`] (one
 //!   run on one modem, on a thread or step by step from an event loop)
+//! - [`bank`]: one script on many ports at once (`atchat run --port A --port B ...`)
 //!
 //! Embedding atchat in a Rust program starts at [`Script`] and [`Session`]; docs/embedding.md
 //! walks through it, and `examples/embed/main.rs` runs many sessions both ways.
 
 pub mod bytecode;
 pub mod chat;
+pub mod bank;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;

@@ -3,6 +3,7 @@
 mod support;
 
 mod architecture;
+mod bank;
 mod bytecode;
 mod chat;
 mod check;
