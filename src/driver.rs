@@ -15,8 +15,12 @@ use crate::record::{Action, Recorder, Refusal};
 use crate::vm::monitor::Output;
 use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
 
-/// Longest single read: keeps the loop responsive to signals.
+/// Longest single read of a watched run (the REPL, the debugger): keeps it responsive to
+/// Ctrl-C. [`run`] needs no slice: a signal or a stop wakes its waits (`port::wake`).
 const READ_SLICE: Duration = Duration::from_millis(50);
+/// Longest single wait of [`run`] when the script sets no deadline: long enough to cost
+/// nothing, short enough that no timeout arithmetic overflows.
+const IDLE_WAIT: Duration = Duration::from_secs(3600);
 /// Bytes read at a time.
 const CHUNK: usize = 64 * 1024;
 
@@ -25,6 +29,8 @@ static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn on_signal(signal: libc::c_int) {
     STOP_SIGNAL.store(signal, Ordering::SeqCst);
+    // Every session waiting for its modem looks at the flag now, not at its deadline.
+    crate::port::wake::wake_all();
 }
 
 /// Routes SIGINT, SIGTERM and SIGHUP to a flag the driver checks, so a stop hangs up and
@@ -299,8 +305,12 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
 
 /// [`run`], which also ends, hanging up as on a signal, once `stop` is set (by another
 /// thread: a bank of ports stopping at the first failure, an embedding program shutting
-/// down). A set `stop` is noticed at the next read, within [`READ_SLICE`].
+/// down): whoever sets it then calls `port::wake::wake_all()` to end the wait in progress.
+///
+/// A wait blocks in the port for its whole length: a session waiting a minute for its modem
+/// uses no CPU.
 pub fn run_until(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, stop: &AtomicBool) -> ExitStatus {
+    let _wakeable = crate::port::wake::register();
     transcript.secrets = vm.secrets().to_vec();
     transcript.begin(port.name());
     let start = port.now();
@@ -361,10 +371,7 @@ fn run_from(
                 }
             }
             Effect::Wait { until } => {
-                let timeout = match until {
-                    Some(u) => u.saturating_sub(now).min(READ_SLICE),
-                    None => READ_SLICE,
-                };
+                let timeout = until.map_or(IDLE_WAIT, |u| u.saturating_sub(now).min(IDLE_WAIT));
                 match read_into(vm, port, &mut buf, timeout, transcript, start) {
                     Ok(()) => Reply::Ok,
                     Err(e) => {

@@ -178,7 +178,9 @@ impl Session {
         driver::run(&mut self.machine, port, transcript)
     }
 
-    /// [`Session::run`], which also ends (hanging up, exit 2) once another thread sets `stop`.
+    /// [`Session::run`], which also ends (hanging up, exit 2) once another thread sets `stop`
+    /// and calls [`crate::port::wake::wake_all`]: a waiting session is blocked in its port,
+    /// not polling the flag, and the wake ends its wait.
     pub fn run_until(&mut self, port: &mut dyn Port, transcript: &mut Transcript, stop: &AtomicBool) -> ExitStatus {
         driver::run_until(&mut self.machine, port, transcript, stop)
     }

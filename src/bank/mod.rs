@@ -168,6 +168,8 @@ fn run_one(port: String, mut session: Session, options: &Options, stop: &AtomicB
     };
     if status.code != 0 && options.fail_fast {
         stop.store(true, Ordering::SeqCst);
+        // The others are blocked in their waits: interrupt them.
+        port::wake::wake_all();
     }
     Outcome { port, status, took: started.elapsed() }
 }

@@ -145,6 +145,8 @@ fn a_stop_flag_ends_a_waiting_session_with_a_hang_up() {
         scope.spawn(|| {
             std::thread::sleep(Duration::from_millis(200));
             stop.store(true, Ordering::SeqCst);
+            // The session is blocked in its wait, not polling the flag: wake it.
+            atchat::port::wake::wake_all();
         });
         session.run_until(&mut port, &mut Transcript::capturing(), &stop)
     });
