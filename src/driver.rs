@@ -21,8 +21,9 @@ const READ_SLICE: Duration = Duration::from_millis(50);
 /// Longest single wait of [`run`] when the script sets no deadline: long enough to cost
 /// nothing, short enough that no timeout arithmetic overflows.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
-/// Bytes read at a time.
-const CHUNK: usize = 64 * 1024;
+/// Bytes read at a time: more than a modem sends between two reads at any line speed, and
+/// small, since every session of a bank keeps one (docs/performance.md, bank figures).
+const CHUNK: usize = 4 * 1024;
 
 /// The signal that asked us to stop, or 0.
 static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
