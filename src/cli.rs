@@ -2,6 +2,7 @@
 //! in the pipeline modules; this file only connects them and maps failures to exit codes
 //! (0 ok, 1 bad invocation or script, 2 port or I/O error or signal, 3 timeout, 4+ `fail`).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -237,8 +238,7 @@ pub fn main() -> ExitCode {
         Command::Check { files } => ExitCode::from(check_files(&files)),
         Command::Disasm { file } => match load_program(&file) {
             Ok(program) => {
-                print!("{}", crate::bytecode::disassembler::disassemble(&program));
-                ExitCode::SUCCESS
+                ExitCode::from(write_stdout(crate::bytecode::disassembler::disassemble(&program)))
             }
             Err(code) => ExitCode::from(code),
         },
@@ -255,8 +255,10 @@ pub fn main() -> ExitCode {
         }
         Command::Ports { root } => ExitCode::from(list_ports(&root)),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut command(), "atchat", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // Into memory first: clap_complete panics on a stdout it cannot write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "atchat", &mut script);
+            ExitCode::from(write_stdout(script))
         }
         Command::Man { dir } => ExitCode::from(man(dir.as_deref())),
     }
@@ -270,8 +272,7 @@ fn list_ports(root: &Path) -> u8 {
             0
         }
         Ok(ports) => {
-            print!("{}", port::info::table(&ports));
-            0
+            write_stdout(port::info::table(&ports))
         }
         Err(e) => {
             error(e);
@@ -322,14 +323,7 @@ fn man(dir: Option<&Path>) -> u8 {
     let mut command = command().disable_help_subcommand(true);
     command.build();
     let Some(dir) = dir else {
-        let mut out = std::io::stdout().lock();
-        return match std::io::Write::write_all(&mut out, &top_man_page(&command)) {
-            Ok(()) => 0,
-            Err(e) => {
-                error(format!("cannot write the man page: {e}"));
-                EXIT_IO
-            }
-        };
+        return write_stdout(top_man_page(&command));
     };
     let mut pages = vec![("atchat.1".to_string(), top_man_page(&command))];
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
@@ -369,8 +363,30 @@ fn top_man_page(command: &clap::Command) -> Vec<u8> {
     page
 }
 
+/// An error message on stderr. A stderr that cannot be written loses the message, not the
+/// exit code.
 fn error(message: impl std::fmt::Display) {
-    eprintln!("atchat: {message}");
+    let _ = writeln!(std::io::stderr(), "atchat: {message}");
+}
+
+/// A report (a diagnostic) on stderr, rendered by miette's handler.
+fn report(report: &miette::Report) {
+    let _ = writeln!(std::io::stderr(), "{report:?}");
+}
+
+/// What a command produces, on stdout. A stdout that cannot be written is an I/O error
+/// (exit 2); a reader that went away (`| head`) ends the command quietly, as it ends any
+/// Unix tool.
+fn write_stdout(text: impl AsRef<[u8]>) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_IO,
+        Err(e) => {
+            error(format!("cannot write to standard output: {e}"));
+            EXIT_IO
+        }
+    }
 }
 
 /// `atchat check`: every mistake in every file, then exit 1 if there was any.
@@ -382,14 +398,14 @@ fn check_files(files: &[PathBuf]) -> u8 {
                 let errors = check::check(&sources, &CheckOptions { params: None });
                 if !errors.is_empty() {
                     failed = true;
-                    for report in diagnostics::reports(&sources, &errors) {
-                        eprintln!("{report:?}");
+                    for r in diagnostics::reports(&sources, &errors) {
+                        report(&r);
                     }
                 }
             }
             Err(e) => {
                 failed = true;
-                eprintln!("{:?}", diagnostics::load_report(&e));
+                report(&diagnostics::load_report(&e));
             }
         }
     }
@@ -406,7 +422,7 @@ fn is_compiled(file: &Path) -> bool {
 
 /// Reads and verifies a `.atcb` file. Errors are printed; the exit code returned.
 fn read_compiled(file: &Path) -> Result<Program, u8> {
-    let bytes = std::fs::read(file).map_err(|e| {
+    let bytes = crate::input::read(file, crate::input::PROGRAM).map_err(|e| {
         error(format!("cannot read `{}`: {e}", file.display()));
         EXIT_USAGE
     })?;
@@ -418,7 +434,7 @@ fn read_compiled(file: &Path) -> Result<Program, u8> {
 
 fn load_sources(file: &Path) -> Result<Sources, u8> {
     Sources::load(file).map_err(|e| {
-        eprintln!("{:?}", diagnostics::load_report(&e));
+        report(&diagnostics::load_report(&e));
         EXIT_USAGE
     })
 }
@@ -429,13 +445,13 @@ fn check_and_compile(sources: &Sources, params: Option<&IndexMap<String, String>
     let options = CheckOptions { params: params.map(|p| p.keys().cloned().collect()) };
     let errors = check::check(sources, &options);
     if !errors.is_empty() {
-        for report in diagnostics::reports(sources, &errors) {
-            eprintln!("{report:?}");
+        for r in diagnostics::reports(sources, &errors) {
+            report(&r);
         }
         return Err(EXIT_USAGE);
     }
     compiler::compile(sources).map_err(|e| {
-        eprintln!("{:?}", diagnostics::compile_report(sources, &e));
+        report(&diagnostics::compile_report(sources, &e));
         EXIT_USAGE
     })
 }
@@ -453,6 +469,15 @@ fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let secrets = encoding::secret_defaults(&program);
+    if let Some(name) = secrets.first() {
+        error(format!(
+            "secret param `{name}` has a default, which a .atcb file would hold in plain text; \
+             remove it from the script and give the value when running (`-D {name}=VALUE` or \
+             ATCHAT_{name})"
+        ));
+        return EXIT_USAGE;
+    }
     let output = output.unwrap_or_else(|| file.with_extension("atcb"));
     match std::fs::write(&output, encoding::encode(&program)) {
         Ok(()) => 0,
@@ -705,7 +730,7 @@ fn debug(args: &RunArgs) -> u8 {
 
 /// `atchat import`: a chat script as a native script.
 fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i64>) -> u8 {
-    let data = match std::fs::read(file) {
+    let data = match crate::input::read(file, crate::input::CHAT_SCRIPT) {
         Ok(d) => d,
         Err(e) => {
             error(format!("cannot read `{}`: {e}", file.display()));
@@ -714,7 +739,13 @@ fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i6
     };
     let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let options = crate::chat::import::ImportOptions { env, name, timeout };
-    let text = crate::chat::import::import(&crate::chat::token::tokenize(&data), &options);
+    let text = match crate::chat::import::import(&crate::chat::token::tokenize(&data), &options) {
+        Ok(text) => text,
+        Err(e) => {
+            error(format!("cannot import `{}`: {e}", file.display()));
+            return EXIT_USAGE;
+        }
+    };
     match output {
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => 0,
@@ -723,9 +754,6 @@ fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i6
                 EXIT_IO
             }
         },
-        None => {
-            print!("{text}");
-            0
-        }
+        None => write_stdout(&text),
     }
 }

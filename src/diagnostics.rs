@@ -1,9 +1,15 @@
 //! Every error the command line prints, as a miette report: the one place where error kinds
 //! meet miette (codes, labels, help and source snippets come from the kinds themselves).
+//!
+//! A report carries only an [`Excerpt`] of its file, never the whole text, and at most
+//! [`MAX_SHOWN`] reports are made for one list of errors: memory and output stay small
+//! whatever the number of errors and the size of the file.
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
-};
+mod excerpt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, Report};
+
+use excerpt::Excerpt;
 
 use crate::bytecode::compiler::CompileError;
 use crate::check::CheckError;
@@ -12,11 +18,28 @@ use crate::syntax::{LoadError, Sources};
 
 /// Width of [`render_plain`] output.
 const PLAIN_WIDTH: usize = 100;
+/// The most errors shown for one file; past them, one line says how many more there are.
+pub const MAX_SHOWN: usize = 50;
 
 /// Renders check errors as miette reports (source snippet with file name, line:col,
-/// caret/label, code, help).
+/// caret/label, code, help): the first [`MAX_SHOWN`], then a report of how many were left
+/// out.
 pub fn reports(sources: &Sources, errors: &[CheckError]) -> Vec<Report> {
-    errors.iter().map(|e| check_report(sources, e)).collect()
+    let mut reports: Vec<Report> =
+        errors.iter().take(MAX_SHOWN).map(|e| check_report(sources, e)).collect();
+    if errors.len() > MAX_SHOWN {
+        let left = errors.len() - MAX_SHOWN;
+        let message = format!(
+            "{left} more error{} not shown: only the first {MAX_SHOWN} are",
+            if left == 1 { " is" } else { "s are" }
+        );
+        reports.push(Report::new(
+            MietteDiagnostic::new(message)
+                .with_code("atchat::more-errors")
+                .with_help("fix the errors above and check again"),
+        ));
+    }
+    reports
 }
 
 /// The same, rendered to text without colours (for tests and non-terminal stderr), width 100.
@@ -54,25 +77,24 @@ fn check_report(sources: &Sources, error: &CheckError) -> Report {
     let Some(file) = file else {
         return Report::new(diagnostic);
     };
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(kind.label()),
-        source_span(&file.text, error.span),
-    )];
-    if let Some((span, text)) = kind.related() {
-        labels.push(LabeledSpan::new_with_span(
-            Some(text.to_string()),
-            source_span(&file.text, span),
-        ));
+    let mut spans = vec![source_span(&file.text, error.span)];
+    let related = kind.related();
+    if let Some((span, _)) = related {
+        spans.push(source_span(&file.text, span));
     }
-    Report::new(diagnostic.with_labels(labels))
-        .with_source_code(NamedSource::new(&file.name, file.text.clone()))
+    let (excerpt, spans) = Excerpt::new(&file.name, &file.text, &spans);
+    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(kind.label()), spans[0])];
+    if let Some((_, text)) = related {
+        labels.push(LabeledSpan::new_with_span(Some(text.to_string()), spans[1]));
+    }
+    Report::new(diagnostic.with_labels(labels)).with_source_code(excerpt)
 }
 
 /// A span miette can show: clamped to the text, and at least one character wide where there
 /// is a character to point at (a syntax error at a newline points at the newline).
-fn source_span(text: &str, span: Span) -> miette::SourceSpan {
-    let start = span.start.min(text.len());
-    let end = span.end.clamp(start, text.len());
+fn source_span(text: &str, span: Span) -> Span {
+    let start = floor_char(text, span.start.min(text.len()));
+    let end = floor_char(text, span.end.clamp(start, text.len()));
     let end = if end == start {
         text[start..]
             .chars()
@@ -81,7 +103,14 @@ fn source_span(text: &str, span: Span) -> miette::SourceSpan {
     } else {
         end
     };
-    (start, end - start).into()
+    Span::new(start, end)
+}
+
+fn floor_char(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// A compile error (a checker bug on checked input) as a report with its source snippet.
@@ -93,10 +122,10 @@ pub fn compile_report(sources: &Sources, error: &CompileError) -> Report {
         );
     match sources.files.iter().find(|f| f.name == error.file) {
         Some(file) => {
-            let label =
-                LabeledSpan::new_primary_with_span(None, source_span(&file.text, error.span));
-            Report::new(diagnostic.with_label(label))
-                .with_source_code(NamedSource::new(&file.name, file.text.clone()))
+            let span = source_span(&file.text, error.span);
+            let (excerpt, spans) = Excerpt::new(&file.name, &file.text, &[span]);
+            let label = LabeledSpan::new_primary_with_span(None, spans[0]);
+            Report::new(diagnostic.with_label(label)).with_source_code(excerpt)
         }
         None => Report::new(diagnostic),
     }
@@ -117,9 +146,10 @@ mod tests {
 
     #[test]
     fn empty_spans_point_at_a_character() {
-        assert_eq!(source_span("ab\ncd", Span::new(2, 2)), (2, 1).into());
-        assert_eq!(source_span("ab", Span::new(2, 2)), (2, 0).into());
-        assert_eq!(source_span("ab", Span::new(5, 9)), (2, 0).into());
+        assert_eq!(source_span("ab\ncd", Span::new(2, 2)), Span::new(2, 3));
+        assert_eq!(source_span("ab", Span::new(2, 2)), Span::new(2, 2));
+        assert_eq!(source_span("ab", Span::new(5, 9)), Span::new(2, 2));
+        assert_eq!(source_span("é", Span::new(1, 1)), Span::new(0, 2));
     }
 
     #[test]

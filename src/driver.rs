@@ -6,13 +6,14 @@
 //! (or a replay) a script with a 60 s timeout finishes at once.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::lang::literal::{escape_bytes, format_duration};
-use crate::port::{Port, PortError};
+use crate::port::{Port, PortError, STOP_SIGNAL};
 use crate::record::{Action, Recorder, Refusal};
 use crate::vm::monitor::Output;
+use crate::vm::redact;
 use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
 
 /// Longest single read of a watched run (the REPL, the debugger): keeps it responsive to
@@ -24,9 +25,6 @@ const IDLE_WAIT: Duration = Duration::from_secs(3600);
 /// Bytes read at a time: more than a modem sends between two reads at any line speed, and
 /// small, since every session of a bank keeps one (docs/performance.md, bank figures).
 const CHUNK: usize = 4 * 1024;
-
-/// The signal that asked us to stop, or 0.
-static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn on_signal(signal: libc::c_int) {
     STOP_SIGNAL.store(signal, Ordering::SeqCst);
@@ -66,8 +64,6 @@ pub struct Transcript {
     pub record: Option<Recorder>,
     /// Collected `say` output and messages, when not printing (tests, the REPL).
     pub capture: Option<Vec<String>>,
-    /// What the transcript must never show.
-    secrets: Vec<Vec<u8>>,
     /// Where chat-style output goes (`Machine::take_output`): SAY, echo, logs, reports.
     /// Without one, it is written to stderr.
     pub sink: Option<Box<dyn FnMut(Output)>>,
@@ -77,6 +73,8 @@ pub struct Transcript {
     /// (`run --port A --port B`): it leads each `-v` and `say` line and is the `port` of
     /// each JSON line.
     pub label: Option<String>,
+    /// Why stderr could not be written (`say`, `-v`): the run stops with exit 2.
+    stderr_failed: Option<std::io::Error>,
     /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
     pub syslog: bool,
 }
@@ -100,28 +98,17 @@ impl Transcript {
         Transcript { capture: Some(Vec::new()), ..Transcript::default() }
     }
 
-    fn mask(&self, text: String) -> String {
-        let mut out = text;
-        for s in &self.secrets {
-            for form in [escape_bytes(s), String::from_utf8_lossy(s).into_owned()] {
-                if !form.is_empty() {
-                    out = out.replace(&form, "***");
-                }
-            }
-        }
-        out
-    }
-
     /// Whether anything records events; callers skip formatting when nothing does.
     fn enabled(&self) -> bool {
         self.verbose || self.log.is_some() || self.record.is_some()
     }
 
+    /// One line of the transcript. Secrets never reach here: the machine masks what came
+    /// from one in what it says, writes and reads (`vm::redact`).
     fn event(&mut self, at: Duration, kind: &str, text: String) {
         if !self.enabled() {
             return;
         }
-        let text = self.mask(text);
         if let Some(record) = &mut self.record {
             match kind {
                 "send" => record.wrote(at, &text, Ok(())),
@@ -138,9 +125,9 @@ impl Transcript {
                 "say" => "!",
                 _ => "=",
             };
-            match &self.label {
-                Some(label) => eprintln!("{label}: {:>9.3} {arrow} {text}", at.as_secs_f64()),
-                None => eprintln!("{:>9.3} {arrow} {text}", at.as_secs_f64()),
+            match self.label.clone() {
+                Some(label) => self.stderr_line(format_args!("{label}: {:>9.3} {arrow} {text}", at.as_secs_f64())),
+                None => self.stderr_line(format_args!("{:>9.3} {arrow} {text}", at.as_secs_f64())),
             }
             if self.syslog {
                 syslog(libc::LOG_INFO, &format!("{arrow} {text}"));
@@ -157,7 +144,6 @@ impl Transcript {
     }
 
     fn say(&mut self, at: Duration, text: String) {
-        let text = self.mask(text);
         if self.syslog {
             syslog(libc::LOG_NOTICE, &text);
         }
@@ -166,9 +152,9 @@ impl Transcript {
         }
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
-            None => match &self.label {
-                Some(label) => eprintln!("{label}: {text}"),
-                None => eprintln!("{text}"),
+            None => match self.label.clone() {
+                Some(label) => self.stderr_line(format_args!("{label}: {text}")),
+                None => self.stderr_line(format_args!("{text}")),
             },
         }
         if let Some(log) = &mut self.log {
@@ -180,15 +166,12 @@ impl Transcript {
         }
     }
 
-    /// The top of the recording: its header and the port's name, masked.
+    /// The top of the recording: its header (whose maker already wrote a secret param as
+    /// `***`) and the port's name as the port says a recording may show it.
     fn begin(&mut self, port: &str) {
-        let Some(header) = self.record.as_mut().map(Recorder::take_header) else {
-            return;
-        };
-        let header: Vec<String> = header.into_iter().map(|h| self.mask(h)).collect();
-        let port = self.mask(port.to_string());
         if let Some(record) = &mut self.record {
-            record.begin(&port, &header);
+            let header = record.take_header();
+            record.begin(port, &header);
         }
     }
 
@@ -203,6 +186,9 @@ impl Transcript {
             Control::Break(d) => Action::Break(d),
             Control::Baud(b) => Action::Baud(b),
             Control::DiscardInput => Action::Flush,
+            // How long a write may wait is the port's business (chat's alarm): the modem
+            // sees nothing of it, and a replay has nothing to check it against.
+            Control::WriteDeadline(_) => return,
         };
         let refusal = self.refusal(reply);
         if let Some(record) = &mut self.record {
@@ -222,6 +208,15 @@ impl Transcript {
         }
     }
 
+    /// A line on stderr; the first failure is kept for [`run`] to stop on.
+    fn stderr_line(&mut self, line: std::fmt::Arguments) {
+        if self.stderr_failed.is_none() {
+            if let Err(e) = writeln!(std::io::stderr(), "{line}") {
+                self.stderr_failed = Some(e);
+            }
+        }
+    }
+
     /// The port failed reading or writing (it is gone), for the recording.
     fn port_failed(&mut self, at: Duration, reply: &Reply) {
         if let Some(refusal) = self.refusal(reply) {
@@ -231,11 +226,12 @@ impl Transcript {
         }
     }
 
-    /// A failed reply as the recording writes it, masked.
+    /// A failed reply as the recording writes it. A port's message names the port and the
+    /// OS error: no value of the script is in it.
     fn refusal(&self, reply: &Reply) -> Option<Refusal> {
         match reply {
             Reply::Failed(f) if self.record.is_some() => {
-                Some(Refusal { unsupported: f.unsupported, message: self.mask(f.message.clone()) })
+                Some(Refusal { unsupported: f.unsupported, message: f.message.clone() })
             }
             _ => None,
         }
@@ -243,7 +239,8 @@ impl Transcript {
 
     /// The run is over: the recording's `end` line.
     fn ended(&mut self, at: Duration, outcome: &ExitStatus) {
-        let message = outcome.message.clone().map(|m| self.mask(m));
+        // The machine wrote the message with secrets already masked (`Value::shown`).
+        let message = outcome.message.clone();
         if let Some(record) = &mut self.record {
             record.end(at, outcome.code, message.as_deref());
         }
@@ -252,10 +249,9 @@ impl Transcript {
     /// What the port has to say at the end (a replay the script left unfinished): on
     /// stderr, or collected as `note: ...`.
     fn closing_note(&mut self, note: String) {
-        let note = self.mask(note);
         match &mut self.capture {
             Some(lines) => lines.push(format!("note: {note}")),
-            None => eprintln!("atchat: {note}"),
+            None => self.stderr_line(format_args!("atchat: {note}")),
         }
     }
 
@@ -312,8 +308,7 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
 /// uses no CPU.
 pub fn run_until(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, stop: &AtomicBool) -> ExitStatus {
     let _wakeable = crate::port::wake::register();
-    transcript.secrets = vm.secrets().to_vec();
-    transcript.begin(port.name());
+    transcript.begin(&port.recorded_name());
     let start = port.now();
     let outcome = run_from(vm, port, transcript, start, stop);
     transcript.ended(port.now().saturating_sub(start), &outcome);
@@ -336,9 +331,15 @@ fn run_from(
         if stop.load(Ordering::SeqCst) {
             return hang_up(port, "stopped: another session failed".to_string());
         }
+        // Output the user asked for (`say`, `-v`) that cannot be written is an I/O error.
+        if let Some(e) = transcript.stderr_failed.take() {
+            let message = format!("cannot write to standard error: {e}");
+            return ExitStatus { code: 2, message: Some(message) };
+        }
         // Read, not taken: every session of a bank stops on the one signal.
         let signal = STOP_SIGNAL.load(Ordering::SeqCst);
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
+            flush_received(vm, transcript, port.now() - start);
             if transcript.keep_lines_on_stop {
                 return ExitStatus { code: 2, message: Some(signal_name(signal).to_string()) };
             }
@@ -353,16 +354,22 @@ fn run_from(
             transcript.output(out);
         }
         reply = match effect {
-            Effect::Done(outcome) => return outcome,
+            Effect::Done(outcome) => {
+                flush_received(vm, transcript, now - start);
+                return outcome;
+            }
             Effect::Say(text) => {
                 transcript.say(now - start, text);
                 Reply::Ok
             }
-            Effect::Write { bytes, pace } => {
+            Effect::Write { bytes, pace, secret } => {
                 if transcript.enabled() {
-                    transcript.event(now - start, "send", escape_bytes(&bytes));
+                    transcript.event(now - start, "send", escape_bytes(&redact::mask(&bytes, &secret)));
                 }
-                match paced_write(port, &bytes, pace, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
+                port.secret_in_next_write(bytes.len(), secret.ranges());
+                let ignores_hangup = vm.ignores_hangup();
+                let stop = || stop_requested(ignores_hangup);
+                match paced_write(port, &bytes, pace, stop, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
                     Ok(()) => Reply::Ok,
                     Err(e) => {
                         let reply = failed(e);
@@ -411,32 +418,56 @@ fn read_into(
 ) -> Result<(), PortError> {
     let n = port.read(buf, timeout)?;
     if n > 0 {
-        let data = &buf[..n];
-        if transcript.enabled() {
-            transcript.event(port.now() - start, "recv", escape_bytes(data));
+        let shown = vm.feed(&buf[..n]);
+        if transcript.enabled() && !shown.is_empty() {
+            transcript.event(port.now() - start, "recv", escape_bytes(&shown));
         }
-        vm.feed(data);
     }
     Ok(())
 }
 
+/// The end of a run: what the machine still held back of the bytes received (a secret's
+/// echo under way) goes to the transcript, masked.
+fn flush_received(vm: &mut Machine, transcript: &mut Transcript, at: Duration) {
+    let rest = vm.flush_shown();
+    if !rest.is_empty() {
+        transcript.event(at, "recv", escape_bytes(&rest));
+    }
+}
+
+/// Whether a signal asks to stop (SIGHUP not, while it is ignored). Leaves the signal for
+/// the loop, which stops the run.
+fn stop_requested(ignores_hangup: bool) -> bool {
+    match STOP_SIGNAL.load(Ordering::SeqCst) {
+        0 => false,
+        libc::SIGHUP => !ignores_hangup,
+        _ => true,
+    }
+}
+
 /// Writes `bytes`, one at a time with a pause if paced; `wait(port, timeout)` reads what
-/// arrives meanwhile so it is kept for the script.
+/// arrives meanwhile so it is kept for the script. A paced write can take minutes, so
+/// between bytes and every [`READ_SLICE`] of a pause it asks `stop()`, and gives up the
+/// rest of the line when a signal came: the caller then stops as it does for any signal.
 fn paced_write(
     port: &mut dyn Port,
     bytes: &[u8],
     pace: Option<Duration>,
+    stop: impl Fn() -> bool,
     mut wait: impl FnMut(&mut dyn Port, Duration) -> Result<(), PortError>,
 ) -> Result<(), PortError> {
     let Some(pace) = pace.filter(|p| !p.is_zero()) else {
         return port.write_all(bytes);
     };
     for byte in bytes {
+        if stop() {
+            return Ok(());
+        }
         port.write_all(std::slice::from_ref(byte))?;
-        let until = port.now() + pace;
+        let until = port.now().saturating_add(pace);
         loop {
             let now = port.now();
-            if now >= until {
+            if now >= until || stop() {
                 break;
             }
             wait(port, (until - now).min(READ_SLICE))?;
@@ -453,6 +484,7 @@ fn perform(port: &mut dyn Port, control: Control) -> Reply {
         Control::Break(d) => port.send_break(d),
         Control::Baud(b) => port.set_baud(b),
         Control::DiscardInput => port.discard_input(),
+        Control::WriteDeadline(deadline) => port.set_write_deadline(deadline),
     };
     match result {
         Ok(()) => Reply::Ok,
@@ -486,9 +518,10 @@ fn hang_up(port: &mut dyn Port, message: String) -> ExitStatus {
 
 /// What the REPL and the step debugger see of a run as it happens, and where it stops.
 pub trait Watch {
-    /// Bytes were written to the modem (`now` is the port's clock).
+    /// Bytes were written to the modem (`now` is the port's clock), as they may be shown:
+    /// secret bytes as `***`.
     fn sent(&mut self, now: Duration, bytes: &[u8]);
-    /// Bytes arrived from the modem.
+    /// Bytes arrived from the modem, as they may be shown: the echo of a secret as `***`.
     fn received(&mut self, now: Duration, bytes: &[u8]);
     /// The script said something.
     fn said(&mut self, now: Duration, text: &str);
@@ -543,9 +576,11 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
                 watch.said(now, &text);
                 Reply::Ok
             }
-            Effect::Write { bytes, pace } => {
-                watch.sent(now, &bytes);
-                match paced_write(port, &bytes, pace, |port, t| poll_watched(Some(&mut *vm), port, watch, &mut buf, t).map(|_| ())) {
+            Effect::Write { bytes, pace, secret } => {
+                watch.sent(now, &redact::mask(&bytes, &secret));
+                port.secret_in_next_write(bytes.len(), secret.ranges());
+                let stop = || STOP_SIGNAL.load(Ordering::SeqCst) != 0;
+                match paced_write(port, &bytes, pace, stop, |port, t| poll_watched(Some(&mut *vm), port, watch, &mut buf, t).map(|_| ())) {
                     Ok(()) => Reply::Ok,
                     Err(e) => failed(e),
                 }
@@ -569,8 +604,9 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
     }
 }
 
-/// Reads once, up to `timeout`: what arrives goes to `watch` and, if given, to `vm` (the REPL
-/// listens for unsolicited codes between entries this way). Returns how many bytes came.
+/// Reads once, up to `timeout`: what arrives goes to `vm` if given (the REPL listens for
+/// unsolicited codes between entries this way) and to `watch`, as the machine says it may
+/// be shown (a secret's echo masked). Returns how many bytes came.
 pub fn poll_watched(
     vm: Option<&mut Machine>,
     port: &mut dyn Port,
@@ -580,9 +616,13 @@ pub fn poll_watched(
 ) -> Result<usize, PortError> {
     let n = port.read(buf, timeout)?;
     if n > 0 {
-        watch.received(port.now(), &buf[..n]);
-        if let Some(vm) = vm {
-            vm.feed(&buf[..n]);
+        let now = port.now();
+        let shown = match vm {
+            Some(vm) => vm.feed(&buf[..n]),
+            None => std::borrow::Cow::Borrowed(&buf[..n]),
+        };
+        if !shown.is_empty() {
+            watch.received(now, &shown);
         }
     }
     Ok(n)

@@ -3,6 +3,7 @@
 //! The crate is a pipeline; each module is one stage and data flows one way
 //! (see ARCHITECTURE.md):
 //!
+//! - [`input`]: every file read as input, with a size limit per kind
 //! - [`lang`]: what every stage knows: result codes, how bytes and durations are written
 //! - [`syntax`]: source text → AST (pest grammar in `grammar/atchat.pest`)
 //! - [`check`]: static checks on the AST → diagnostics
@@ -29,6 +30,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod driver;
+pub mod input;
 pub mod lang;
 pub mod port;
 pub mod record;

@@ -216,13 +216,6 @@ impl Session {
         self.machine.take_notes()
     }
 
-    /// Masks the values of the script's secret params in `text`, for anything an embedding
-    /// program writes about the session (the step interface; [`Session::run`] masks its
-    /// transcript itself).
-    pub fn mask(&self, text: &str) -> String {
-        self.machine.mask(text)
-    }
-
     /// The machine underneath, for what the step interface does not cover.
     pub fn machine(&mut self) -> &mut Machine {
         &mut self.machine

@@ -316,6 +316,7 @@ impl Listing<'_> {
             Operand::DurArg(d) => self.dur_arg(Some(pc), d),
             Operand::Within(d) => d.map_or(String::new(), |d| format!("within {}", self.dur_arg(Some(pc), d))),
             Operand::Pace(d) => d.map_or(String::new(), |d| format!("pace {}", duration(d))),
+            Operand::Deadline(d) => d.map_or_else(|| "never".to_string(), duration),
             Operand::OnOff(on) => on_off(on).to_string(),
             Operand::Switch(name, on) => format!("{name} {}", on_off(on)),
             Operand::Flag(text, set) | Operand::Popped(text, set) => (if set { text } else { "" }).to_string(),

@@ -36,6 +36,9 @@
 //! | 11  | port          | `opt(str)`; the item count is 1                                |
 //! | 12  | code          | `u8` opcode, then its operands, each stored as its type (the opcode table in [`super::opcode`]) |
 //!
+//! `atchat compile` writes no secret param's default but an empty one ([`secret_defaults`]):
+//! the file would hold it in plain text. Durations are at most a year (the verifier).
+//!
 //! Building blocks: `bool` is a `u8` 0 or 1; `bytes` a `u32` length and the bytes; `str` the
 //! same, holding UTF-8; `dur` a `u64` of seconds and a `u32` of nanoseconds (below 10⁹);
 //! `opt(T)` a `u8` 0 (none) or 1 followed by a `T`; `var` a variable reference, a `u8` (0
@@ -65,7 +68,8 @@ pub const MAGIC: [u8; 4] = *b"ATCB";
 /// The format version this build writes, and the only one it reads.
 pub const FORMAT_VERSION: u16 = 1;
 /// The longest file [`decode`] accepts, in bytes.
-pub const MAX_FILE_SIZE: usize = 16 << 20;
+/// `crate::input` reads no more of a `.atcb` file than this.
+pub const MAX_FILE_SIZE: usize = crate::input::PROGRAM.bytes;
 /// The most items (of all kinds together) a file may declare.
 pub const MAX_ITEMS: usize = 1 << 20;
 
@@ -184,8 +188,27 @@ fn hex(bytes: &[u8]) -> String {
 
 // ---------------------------------------------------------------- encoding
 
+/// The secret params of `program` whose default is not empty, by name. A `.atcb` file holds
+/// defaults as constants, in plain text for anyone who can read the file, so `atchat
+/// compile` refuses these: the value is to be given when the program runs (`-D`, the
+/// environment).
+pub fn secret_defaults(program: &Program) -> Vec<&str> {
+    program
+        .globals
+        .iter()
+        .filter(|g| {
+            g.param.as_ref().is_some_and(|p| {
+                let value = p.default.and_then(|k| program.consts.get(k as usize));
+                p.secret && value.is_some_and(|c| !matches!(c, Const::Str(s) if s.is_empty()))
+            })
+        })
+        .map(|g| g.name.as_str())
+        .collect()
+}
+
 /// Writes `program` in the binary form described at the top of this module. Every field is
-/// written as is, valid or not; [`decode`] is where validity is checked.
+/// written as is, valid or not; [`decode`] is where validity is checked. A secret param's
+/// default is written too: check [`secret_defaults`] before writing a file.
 pub fn encode(program: &Program) -> Vec<u8> {
     let mut w = Writer { out: Vec::new() };
     w.out.extend_from_slice(&MAGIC);

@@ -51,6 +51,7 @@ macro_rules! operand_type {
     (DurArg) => { DurArg };
     (Within) => { Option<DurArg> };
     (Pace) => { Option<Duration> };
+    (Deadline) => { Option<Duration> };
     (OnOff) => { bool };
     (Switch $label:tt) => { bool };
     (Flag $word:tt) => { bool };
@@ -325,6 +326,11 @@ opcodes! {
     /// Send a break of the duration; a port that cannot is no error (chat ignores
     /// `tcsendbreak`'s result).
     0x59 TryBreak(duration: Duration) => 0 -> 0;
+    /// chat's `alarm(timeout)` at the start of a send: a write the port cannot take (XOFF or
+    /// CTS holding the line, a peer not reading) fails once the duration has passed from now;
+    /// none (chat's `-t 0`) lets it wait until the line frees or a signal comes. A port that
+    /// cannot is no error; it keeps its own stall limit.
+    0x5a Alarm(deadline: Deadline) => 0 -> 0;
 }
 
 /// One operand of an instruction, by kind: what it means, and so how it is encoded (its
@@ -359,6 +365,8 @@ pub enum Operand {
     Within(Option<DurArg>),
     /// The time between two bytes sent, if paced; shown `pace 5ms`.
     Pace(Option<Duration>),
+    /// How long from now a thing may take, or no limit; shown `5s` or `never`.
+    Deadline(Option<Duration>),
     /// Shown `on` or `off`.
     OnOff(bool),
     /// A named switch, shown `name on` or `name off`.

@@ -7,6 +7,8 @@
 //!   instruction of the program, each param default a constant, each line entry's file a file.
 //!   There is one pattern text per pattern, one name per procedure slot, no more parameters
 //!   than slots, and line entries are sorted by pc.
+//! - **Durations.** None is longer than the language allows ([`MAX_DURATION`], a year):
+//!   constants, operands, wait and retry tables. Deadlines are computed from them.
 //! - **Patterns.** Each has at least one segment, starts with a literal, has no empty literal
 //!   and no two captures in a row, and no empty numeric form. Each arm and
 //!   handler stores exactly as many variables as its pattern captures.
@@ -35,10 +37,13 @@
 //! handler action, that `RetryNow` runs inside a retry block, that a variable is assigned
 //! before it is read, and the values' types (a `Send` of an integer is a runtime matter).
 
+use std::time::Duration;
+
 use super::flow::{flow, len32};
 use super::opcode::{DurArg, Op, Operand, VarRef};
 use super::pattern::Pattern;
-use super::program::Program;
+use super::program::{Const, Program};
+use crate::lang::literal::MAX_DURATION;
 
 pub use super::verify_error::{Site, Table, VerifyError};
 
@@ -111,8 +116,30 @@ impl Checker<'_> {
         Ok(())
     }
 
+    fn duration(&self, d: Duration, site: Site) -> Result<(), VerifyError> {
+        if d <= MAX_DURATION {
+            Ok(())
+        } else {
+            Err(VerifyError::DurationTooLong { site, duration: d })
+        }
+    }
+
+    /// A duration operand: fixed ones are held to the limit, variables are read at run time
+    /// (the VM holds them to it too).
+    fn dur_arg(&self, d: DurArg, site: Site) -> Result<(), VerifyError> {
+        match d {
+            DurArg::Fixed(d) => self.duration(d, site),
+            DurArg::Var(_) => Ok(()),
+        }
+    }
+
     fn tables(&self) -> Result<(), VerifyError> {
         let p = self.p;
+        for (k, c) in p.consts.iter().enumerate() {
+            if let Const::Duration(d) = c {
+                self.duration(*d, Site::Constant(len32(k)))?;
+            }
+        }
         if p.pattern_text.len() != p.patterns.len() {
             return Err(VerifyError::PatternTextCount { patterns: p.patterns.len(), texts: p.pattern_text.len() });
         }
@@ -133,6 +160,7 @@ impl Checker<'_> {
                 self.index(Table::Code, t, site)?;
             }
             for d in [wait.within, wait.idle].into_iter().flatten() {
+                self.dur_arg(d, site)?;
                 if let DurArg::Var(v) = d {
                     self.var(v, site, None, self.max_locals)?;
                 }
@@ -147,6 +175,12 @@ impl Checker<'_> {
             let site = Site::Retry(len32(r));
             self.index(Table::Code, retry.body, site)?;
             self.index(Table::Code, retry.end, site)?;
+            if let Some(every) = retry.every {
+                self.duration(every, site)?;
+            }
+            if let Some(within) = retry.within {
+                self.dur_arg(within, site)?;
+            }
             if let Some(DurArg::Var(v)) = retry.within {
                 self.var(v, site, None, self.max_locals)?;
             }
@@ -197,6 +231,10 @@ impl Checker<'_> {
                     Operand::Constant(k) => self.index(Table::Constant, k, site)?,
                     Operand::Var(v) | Operand::DurArg(DurArg::Var(v)) | Operand::Within(Some(DurArg::Var(v))) => {
                         self.var(v, site, Some(pc), self.max_locals)?
+                    }
+                    Operand::Duration(d) | Operand::Pace(Some(d)) => self.duration(d, site)?,
+                    Operand::DurArg(DurArg::Fixed(d)) | Operand::Within(Some(DurArg::Fixed(d))) => {
+                        self.duration(d, site)?
                     }
                     Operand::Target(t) => self.index(Table::Code, t, site)?,
                     Operand::Wait(w) => self.index(Table::Wait, w, site)?,

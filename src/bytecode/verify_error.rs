@@ -1,7 +1,10 @@
 //! Why a [`super::Program`] may not run: the verifier's errors, and the places and tables they
 //! name. Shared by the verifier's table checks and the flow analysis.
 
+use std::time::Duration;
+
 use super::pattern::PatternProblem;
+use crate::lang::literal::{format_duration, MAX_DURATION};
 
 /// A table of the program, or its code, that an index points into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +42,8 @@ impl Table {
 pub enum Site {
     /// An instruction's operand.
     Pc(u32),
+    /// A constant.
+    Constant(u32),
     /// A wait table, or one of its arms.
     Wait { wait: u32, arm: Option<u32> },
     Handler(u32),
@@ -52,6 +57,7 @@ impl std::fmt::Display for Site {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Site::Pc(pc) => write!(f, "at pc {pc}"),
+            Site::Constant(k) => write!(f, "in constant {k}"),
             Site::Wait { wait, arm: Some(arm) } => write!(f, "in arm {arm} of wait table {wait}"),
             Site::Wait { wait, arm: None } => write!(f, "in wait table {wait}"),
             Site::Handler(h) => write!(f, "in handler {h}"),
@@ -94,6 +100,8 @@ pub enum VerifyError {
     StackUnderflow { pc: u32, op: &'static str, needs: u32, has: u32 },
     /// Two paths reach an instruction with different stack heights.
     StackMismatch { pc: u32, first: u32, second: u32 },
+    /// A duration longer than the language allows ([`MAX_DURATION`]).
+    DurationTooLong { site: Site, duration: Duration },
 }
 
 fn plural(n: usize, one: &str) -> String {
@@ -181,6 +189,12 @@ impl std::fmt::Display for VerifyError {
             StackMismatch { pc, first, second } => write!(
                 f,
                 "stack height at pc {pc} is {first} on one path and {second} on another"
+            ),
+            DurationTooLong { site, duration } => write!(
+                f,
+                "duration {} {site} is longer than a script may wait (at most a year, {} days)",
+                format_duration(*duration),
+                MAX_DURATION.as_secs() / 86400
             ),
         }
     }

@@ -439,9 +439,14 @@ impl Compiler<'_> {
                 .position(|&b| b != b' ' && b != b'\t')
                 .unwrap_or(path.len());
             let path = String::from_utf8_lossy(&path[start..]).into_owned();
-            match std::fs::read(&path) {
+            // Only what chat reads is read: `@/dev/zero` must not read forever.
+            let read = std::fs::File::open(&path).and_then(|f| {
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, AT_FILE_MAX as u64), &mut data)
+                    .map(|_| data)
+            });
+            match read {
                 Ok(mut data) => {
-                    data.truncate(AT_FILE_MAX);
                     if data.last() == Some(&b'\n') {
                         data.pop();
                     }
@@ -466,6 +471,8 @@ impl Compiler<'_> {
         }
         // chat arms one alarm for the whole send; it fires at the timeout and then every
         // second (interrupting a sleep, logging `alarm`), and the next byte is not written.
+        // Sleeps are counted here; a write the modem does not take (XOFF) is cut at run time.
+        self.emit(Op::Alarm(self.timeout.map(Duration::from_secs)));
         let mut clock = SendClock {
             elapsed: Duration::ZERO,
             next_alarm: self.timeout.map(Duration::from_secs),

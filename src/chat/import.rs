@@ -6,7 +6,11 @@
 //!   instead, since a handler cannot be withdrawn once declared.
 //! - Subexpects `a-b-c` become `expect { "a" => ignore  timeout => { send b; expect c } }`.
 //! - `\T`, `\U` and (with `-E`) `$NAME` become params, interpolated where chat substituted.
-//! - TIMEOUT becomes `timeout`; chat's default of 45 s is written out at the top.
+//! - TIMEOUT becomes `timeout`; chat's default of 45 s is written out at the top. A timeout
+//!   the language cannot write (over a year, or `-t 0`'s none at all) is refused: an
+//!   [`ImportError`] rather than a script that behaves differently.
+//! - Where chat gives up (a 51st ABORT or REPORT string, one too long), the script ends
+//!   with chat's exit code at the same point.
 //! - Sends are `send raw pace 10ms` with chat's CR written out: chat neither skips the
 //!   modem's echo nor changes anything about the line but that.
 //! - Comment lines are carried over. What has no native form (REPORT, ECHO, HANGUP, `@file`)
@@ -14,7 +18,7 @@
 
 use std::fmt::Write as _;
 
-use super::compile::{FOREVER, MAX_ABORT_LEN};
+use super::compile::{MAX_ABORTS, MAX_ABORT_LEN, MAX_REPORTS};
 use super::escape::{c_str, clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::{Keyword, Tokens};
@@ -61,6 +65,30 @@ pub struct ImportOptions {
 
 
 
+/// A chat script the native language cannot say the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    /// The script's line (0: chat's command line).
+    pub line: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}", self.message),
+            line => write!(f, "line {line}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// The longest timeout a native script can have, in seconds.
+fn max_timeout() -> i64 {
+    crate::lang::literal::MAX_DURATION.as_secs() as i64
+}
+
 struct Importer {
     out: String,
     params: Vec<String>,
@@ -72,6 +100,10 @@ struct Importer {
     notes: Vec<(String, String)>,
     /// chat's `fatal()` at the last token: its message and exit code. Nothing after it runs.
     fatal: Option<(String, u8)>,
+    /// REPORT strings in force: not imported, but chat gives up at the 51st.
+    reports: Vec<Vec<u8>>,
+    /// What cannot be imported.
+    error: Option<ImportError>,
 }
 
 /// Text from the chat script (a comment line, a keyword's argument) as the text of a native
@@ -85,7 +117,7 @@ fn comment(text: &[u8]) -> String {
 }
 
 /// Imports a tokenized chat script.
-pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
+pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, ImportError> {
     let env: Option<super::escape::EnvLookup> = if options.env {
         Some(Box::new(|name: &str| {
             Some([ENV_OPEN, name.as_bytes(), &[ENV_CLOSE]].concat())
@@ -107,6 +139,8 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
         subst,
         notes: Vec::new(),
         fatal: None,
+        reports: Vec::new(),
+        error: None,
     };
     let mut body = String::new();
     std::mem::swap(&mut im.out, &mut body);
@@ -117,14 +151,20 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
                 "timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"
             ),
         ),
-        Some(t) if t > 0 => im.line(0, &format!("timeout {t}s    # chat -t {t}")),
-        Some(t) => im.line(
-            0,
-            &format!(
-                "timeout {}s    # chat -t {t}: no timeout",
-                FOREVER.as_secs()
-            ),
-        ),
+        Some(t) if t > 0 && t <= max_timeout() => {
+            im.line(0, &format!("timeout {t}s    # chat -t {t}"))
+        }
+        Some(t) => {
+            let what = if t > 0 { "longer than a year" } else { "no timeout at all" };
+            return Err(ImportError {
+                line: 0,
+                message: format!(
+                    "`-t {t}` is {what}, which a native script cannot have: the longest \
+                     timeout is a year (`timeout {}h`)",
+                    max_timeout() / 3600
+                ),
+            });
+        }
     }
     let mut comments = tokens.comments.iter().peekable();
     let mut pending: Option<Keyword> = None;
@@ -136,7 +176,7 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
         let t = &token.text;
         if sending {
             match pending.take() {
-                Some(k) => im.keyword(k, t),
+                Some(k) => im.keyword(k, t, token.line),
                 None => im.send(t, 0),
             }
         } else if let Some(k) = Keyword::parse(t) {
@@ -145,9 +185,12 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
             im.expect_chain(&split_subexpects(t), 0, 0);
         }
         sending = !sending;
-        if im.fatal.is_some() {
+        if im.fatal.is_some() || im.error.is_some() {
             break;
         }
+    }
+    if let Some(error) = im.error.take() {
+        return Err(error);
     }
     if let Some((message, code)) = im.fatal.take() {
         im.line(0, &format!("# chat stops here: {message}"));
@@ -184,7 +227,7 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> String {
         };
         let _ = writeln!(head, "param {p} = {default}{note}");
     }
-    head + &im.out
+    Ok(head + &im.out)
 }
 
 impl Importer {
@@ -243,10 +286,20 @@ impl Importer {
         s
     }
 
-    fn keyword(&mut self, k: Keyword, arg: &[u8]) {
+    fn keyword(&mut self, k: Keyword, arg: &[u8], line: u32) {
         let cleaned = clean(arg, false, &self.subst).bytes;
         // Only ever written inside comments.
         let raw = comment(arg);
+        // chat's tables hold 50 strings; the 51st is fatal before its length is looked at.
+        let full = match k {
+            Keyword::Abort => (self.aborts.len() >= MAX_ABORTS).then_some("ABORT"),
+            Keyword::Report => (self.reports.len() >= MAX_REPORTS).then_some("REPORT"),
+            _ => None,
+        };
+        if let Some(what) = full {
+            self.fatal = Some((format!("Too many {what} strings"), 2));
+            return;
+        }
         // chat's limit on the strings of these keywords (compile.rs `limited`): past it
         // chat stops with exit 1 before the string does anything.
         let limited = match k {
@@ -264,11 +317,13 @@ impl Importer {
         }
         match k {
             Keyword::Abort => {
+                // Counted as chat counts it, empty or not.
+                let cleaned = c_str(&cleaned).to_vec();
+                self.aborts.push(cleaned.clone());
                 if cleaned.is_empty() {
                     self.line(0, "# ABORT '' (abort on any byte) is not imported");
                     return;
                 }
-                self.aborts.push(cleaned.clone());
                 if !self.arms_mode {
                     let code = 4 + self.aborts.len() - 1;
                     let pattern = self.literal(&cleaned, false);
@@ -300,6 +355,15 @@ impl Importer {
                         .into_owned();
                     let name = self.param(&name);
                     self.line(0, &format!("timeout {name}"));
+                } else if t > max_timeout() {
+                    self.error = Some(ImportError {
+                        line,
+                        message: format!(
+                            "`TIMEOUT {raw}` is longer than a year, which a native script cannot \
+                             have: the longest timeout is a year (`timeout {}h`)",
+                            max_timeout() / 3600
+                        ),
+                    });
                 } else {
                     let t = if t <= 0 { DEFAULT_TIMEOUT } else { t };
                     self.line(0, &format!("timeout {t}s"));
@@ -318,6 +382,13 @@ impl Importer {
                 self.line(0, &format!("say {text}"));
             }
             Keyword::Report | Keyword::ClrReport | Keyword::Echo | Keyword::Hangup => {
+                // Not imported, but counted as chat counts them (its table holds 50).
+                let s1 = c_str(&cleaned).to_vec();
+                match k {
+                    Keyword::Report => self.reports.push(s1),
+                    Keyword::ClrReport => self.reports.retain(|r| *r != s1),
+                    _ => {}
+                }
                 let name = format!("{k:?}").to_uppercase();
                 self.line(
                     0,
@@ -398,13 +469,13 @@ impl Importer {
         } else {
             Vec::new()
         };
-        if reply.is_none() && aborts.is_empty() {
+        if reply.is_none() && aborts.iter().all(Vec::is_empty) {
             self.line(indent, &format!("expect {pattern}"));
             return;
         }
         self.line(indent, "expect {");
         self.line(indent + 1, &format!("{pattern} => ignore"));
-        for (i, a) in aborts.iter().enumerate() {
+        for (i, a) in aborts.iter().enumerate().filter(|(_, a)| !a.is_empty()) {
             let p = self.literal(a, false);
             self.line(indent + 1, &format!("{p} => fail {}", 4 + i));
         }

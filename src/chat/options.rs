@@ -80,15 +80,17 @@ pub fn atoi(s: &[u8]) -> i64 {
     if matches!(s.get(i), Some(b'-' | b'+')) {
         i += 1;
     }
-    let mut n: i64 = 0;
+    // glibc's atoi is `(int) strtol(s)`: strtol saturates at the long's range, then the
+    // cast keeps the low 32 bits (TIMEOUT 2147483648 is -2147483648, so 45 s; 4294967341
+    // is 45).
+    let mut n: i128 = 0;
     while let Some(d) = s.get(i).filter(|d| d.is_ascii_digit()) {
-        // Saturate where C would overflow; chat only ever sees small numbers.
-        n = n.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        n = (n * 10 + i128::from(d - b'0')).min(1 << 64);
         i += 1;
     }
-    // C's int wraps; a huge timeout is "for ever" either way.
     let n = if negative { -n } else { n };
-    n.clamp(i64::from(i32::MIN), i64::from(i32::MAX))
+    let long = n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    i64::from(long as i32)
 }
 
 /// Parses the arguments after the program name.
@@ -192,5 +194,12 @@ mod tests {
         assert_eq!(atoi(b"2x"), 2);
         assert_eq!(atoi(b"abc"), 0);
         assert_eq!(atoi(b" -3"), -3);
+        // What chat 2.4.9 logs as "timeout set to N seconds" (N <= 0 giving 45).
+        assert_eq!(atoi(b"2147483647"), 2147483647);
+        assert_eq!(atoi(b"2147483648"), -2147483648);
+        assert_eq!(atoi(b"99999999999"), 1215752191);
+        assert_eq!(atoi(b"4294967341"), 45);
+        assert_eq!(atoi(b"9223372036854775808"), -1);
+        assert_eq!(atoi(b"-99999999999999999999"), 0);
     }
 }

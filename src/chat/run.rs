@@ -80,12 +80,16 @@ fn date() -> Vec<u8> {
 /// text. Returns the exit code.
 pub fn main(program: &str, args: &[Vec<u8>]) -> u8 {
     let Ok(args) = parse(args) else {
-        eprint!("{}", usage_text(program));
+        let _ = write!(std::io::stderr(), "{}", usage_text(program));
         return 1;
     };
     if args.help {
-        print!("{}", super::help::help_text(program));
-        return 0;
+        // A stdout that cannot take the help is an I/O error (exit 2), not a panic.
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(super::help::help_text(program).as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => 0,
+            Err(_) => 2,
+        };
     }
     let mut report = None;
     for (path, verbose) in &args.report_files {
@@ -164,12 +168,12 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
     };
     let (tokens, name): (Tokens, String) = match &args.file {
         Some(_) if !args.script.is_empty() => {
-            eprint!("{}", usage_text(program));
+            let _ = write!(std::io::stderr(), "{}", usage_text(program));
             return 1;
         }
         Some(path) => {
             let name = String::from_utf8_lossy(path).into_owned();
-            match std::fs::read(&name) {
+            match crate::input::read(std::path::Path::new(&name), crate::input::CHAT_SCRIPT) {
                 Ok(data) => (tokenize(&data), name),
                 Err(e) => return fatal(1, format!("{name} -- open failed: {}", os_error_text(&e))),
             }
@@ -218,6 +222,15 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
             }
             // The script's own `Exit(2)` (too many ABORT strings): already logged.
             Some(m) if m.ends_with(": exit 2") => {}
+            // A write the modem did not take by the send's alarm (XOFF, CTS): chat's write()
+            // is interrupted, the send fails, exit 1.
+            Some(m) if m.ends_with(crate::port::WRITE_TIMED_OUT) => {
+                if args.verbose {
+                    logger.borrow().log(b"alarm", false);
+                    logger.borrow().log(b" -- write timed out", false);
+                }
+                return fatal(1, "Failed".to_string());
+            }
             // The modem went away while chat read or wrote: chat gives up as on a timeout,
             // and a pty whose other side closed then fails to restore its settings (exit 2).
             _ => {

@@ -62,6 +62,11 @@ pub enum CheckErrorKind {
         module: String,
         suggestion: Option<String>,
     },
+    /// `NAME.atc` beside the script exists but cannot be read: larger than the limit for
+    /// scripts, not UTF-8, no permission.
+    UnreadableModule { module: String, reason: String },
+    /// Blocks, parentheses and `else if` nested deeper than the parser's limit.
+    TooDeep { limit: usize },
     /// A module that `use`s itself through others: `a` → `b` → `a`.
     ImportCycle { chain: Vec<String> },
     /// `use m` twice in one file.
@@ -167,6 +172,8 @@ pub const CODES: &[&str] = &[
     "atchat::missing-argument",
     "atchat::duplicate-argument",
     "atchat::unknown-module",
+    "atchat::unreadable-module",
+    "atchat::too-deep",
     "atchat::import-cycle",
     "atchat::duplicate-use",
     "atchat::misplaced-param",
@@ -217,6 +224,8 @@ impl CheckErrorKind {
             K::MissingArgument { .. } => "atchat::missing-argument",
             K::DuplicateArgument { .. } => "atchat::duplicate-argument",
             K::UnknownModule { .. } => "atchat::unknown-module",
+            K::UnreadableModule { .. } => "atchat::unreadable-module",
+            K::TooDeep { .. } => "atchat::too-deep",
             K::ImportCycle { .. } => "atchat::import-cycle",
             K::DuplicateUse { .. } => "atchat::duplicate-use",
             K::MisplacedParam { .. } => "atchat::misplaced-param",
@@ -275,6 +284,8 @@ impl CheckErrorKind {
             K::MissingArgument { name, .. } => format!("`{name}` not given"),
             K::DuplicateArgument { .. } => "given again here".into(),
             K::UnknownModule { .. } => "no such module".into(),
+            K::UnreadableModule { .. } => "cannot be read".into(),
+            K::TooDeep { limit } => format!("more than {limit} levels deep"),
             K::ImportCycle { .. } => "closes the cycle".into(),
             K::DuplicateUse { .. } => "used again here".into(),
             K::MisplacedParam { .. } => "not allowed here".into(),
@@ -352,6 +363,8 @@ impl CheckErrorKind {
             K::UnknownModule { module, suggestion } => did_you_mean(suggestion).unwrap_or_else(|| {
                 format!("put `{module}.atc` beside the script; the bundled modules are {}", stdlib_list())
             }),
+            K::UnreadableModule { module, .. } => format!("`{module}.atc` beside the script is used instead of any bundled module of that name: make it readable UTF-8, with the script and its other modules at most {} together, or remove it", crate::input::SCRIPT.size_text()),
+            K::TooDeep { .. } => "move the inner part into a `proc`, or join conditions with `and` and `or`".into(),
             K::ImportCycle { .. } => "modules must form a tree: move the shared procedures into a module of their own".into(),
             K::DuplicateUse { .. } => "remove the second `use`".into(),
             K::MisplacedParam { place, .. } => match place {
@@ -479,6 +492,13 @@ impl fmt::Display for CheckErrorKind {
                 write!(f, "argument `{name}` of `{proc}` given twice")
             }
             K::UnknownModule { module, .. } => write!(f, "unknown module `{module}`"),
+            K::UnreadableModule { module, reason } => {
+                write!(f, "module `{module}` cannot be read: {reason}")
+            }
+            K::TooDeep { limit } => write!(
+                f,
+                "blocks, parentheses and `else if` are nested more than {limit} levels deep"
+            ),
             K::ImportCycle { chain } => {
                 let chain: Vec<String> = chain.iter().map(|m| format!("`{m}`")).collect();
                 write!(f, "import cycle: {}", chain.join(" → "))

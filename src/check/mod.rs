@@ -37,10 +37,9 @@ pub fn check(sources: &Sources, options: &CheckOptions) -> Vec<CheckError> {
             Err(e) => {
                 let keyword = text::keyword_at(&source.text, e.span.start).map(str::to_string);
                 let message = e.message();
-                let kind = CheckErrorKind::Syntax {
-                    message,
-                    expected: e.expected.clone(),
-                    keyword,
+                let kind = match e.too_deep {
+                    Some(limit) => CheckErrorKind::TooDeep { limit },
+                    None => CheckErrorKind::Syntax { message, expected: e.expected.clone(), keyword },
                 };
                 errors.push(CheckError {
                     file,

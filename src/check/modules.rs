@@ -27,7 +27,10 @@ pub(super) fn check_uses(sources: &Sources) -> Vec<CheckError> {
                 continue;
             }
             seen.insert(&u.module, u.span);
-            if u.file.is_none() {
+            if let Some(reason) = &u.unreadable {
+                let kind = K::UnreadableModule { module: u.module.clone(), reason: reason.clone() };
+                errors.push(CheckError { file, span: u.span, kind });
+            } else if u.file.is_none() {
                 let suggestion = suggest(&u.module, STDLIB.iter().map(|(n, _)| *n));
                 let kind = K::UnknownModule {
                     module: u.module.clone(),

@@ -112,13 +112,17 @@ pub fn duration_unit(unit: &str) -> Option<f64> {
     })
 }
 
-/// `500ms` → 0.5 s. `None` for an unknown unit or an absurd value.
+/// The longest duration the language has: a year (366 days). More is a typo, and the limit
+/// keeps deadline arithmetic far from overflow; `.atcb` files are held to it too.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86400);
+
+/// `500ms` → 0.5 s. `None` for an unknown unit or an absurd value (past [`MAX_DURATION`]).
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let split = text.find(|c: char| c.is_ascii_alphabetic())?;
     let (number, unit) = text.split_at(split);
     let seconds = number.parse::<f64>().ok()? * duration_unit(unit)?;
-    // More than a year is a typo, and keeps deadline arithmetic far from overflow.
-    (seconds.is_finite() && seconds <= 366.0 * 86400.0).then(|| Duration::from_secs_f64(seconds))
+    (seconds.is_finite() && (0.0..=MAX_DURATION.as_secs_f64()).contains(&seconds))
+        .then(|| Duration::from_secs_f64(seconds))
 }
 
 /// A duration the way a script writes it, exactly, in the largest unit that gives a whole

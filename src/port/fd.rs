@@ -55,6 +55,31 @@ fn poll_once(fd: RawFd, events: libc::c_short, timeout: Duration) -> io::Result<
     }
 }
 
+/// One `ppoll` for `events`, for at most `timeout` (`None`: no limit), that a signal ends
+/// with `Interrupted`: the driver then stops on the signal before anything else happens.
+fn poll_interruptible(
+    fd: RawFd,
+    events: libc::c_short,
+    timeout: Option<Duration>,
+) -> io::Result<libc::c_short> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    let ts = timeout.map(|left| libc::timespec {
+        tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t,
+        tv_nsec: left.subsec_nanos() as libc::c_long,
+    });
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: one valid pollfd, a valid timespec or none, no signal mask.
+    let n = unsafe { libc::ppoll(&mut pfd, 1, ts_ptr, std::ptr::null()) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(if n == 0 { 0 } else { pfd.revents })
+}
+
 /// Reads what is available on `fd` within `timeout`: `Ok(0)` when nothing came, an error
 /// as soon as the other end is gone (hang-up, EOF, EIO), so a vanished device is noticed
 /// on the next read instead of being mistaken for silence.
@@ -122,25 +147,58 @@ pub(crate) fn read_timeout(
     }
 }
 
+/// How long a write may wait for the descriptor to take bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteWait {
+    /// Fail once nothing could be written for this long.
+    Stall(Duration),
+    /// Fail at this time on the monotonic clock ([`super::monotonic_now`]), as chat's alarm
+    /// does; a signal ends the wait.
+    Until(Duration),
+    /// Wait until the descriptor takes bytes, or a signal comes (chat's `-t 0`).
+    Forever,
+}
+
 /// Writes all of `bytes` to `fd`, failing if the descriptor accepts nothing for
 /// [`WRITE_STALL_LIMIT`].
-pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8], port: &str) -> Result<(), PortError> {
+pub(crate) fn write_all(fd: RawFd, bytes: &[u8], port: &str) -> Result<(), PortError> {
+    write_all_waiting(fd, bytes, port, WriteWait::Stall(WRITE_STALL_LIMIT))
+}
+
+/// Writes all of `bytes` to `fd`, waiting for it as `wait` says.
+pub(crate) fn write_all_waiting(
+    fd: RawFd,
+    mut bytes: &[u8],
+    port: &str,
+    wait: WriteWait,
+) -> Result<(), PortError> {
     let io_err = |source| PortError::Io {
         port: port.to_string(),
         op: "write",
         source,
     };
     while !bytes.is_empty() {
-        let revents = poll_once(fd, libc::POLLOUT, WRITE_STALL_LIMIT).map_err(io_err)?;
+        let revents = match wait {
+            WriteWait::Stall(limit) => poll_once(fd, libc::POLLOUT, limit),
+            WriteWait::Until(at) => {
+                let left = at.saturating_sub(super::monotonic_now());
+                poll_interruptible(fd, libc::POLLOUT, Some(left))
+            }
+            WriteWait::Forever => poll_interruptible(fd, libc::POLLOUT, None),
+        }
+        .map_err(io_err)?;
         if revents == 0 {
-            return Err(io_err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "nothing could be written for {} s (flow control holding, or the other end \
-                     stopped reading)",
-                    WRITE_STALL_LIMIT.as_secs()
+            return Err(io_err(match wait {
+                WriteWait::Stall(limit) => io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "nothing could be written for {} s (flow control holding, or the other \
+                         end stopped reading)",
+                        limit.as_secs()
+                    ),
                 ),
-            )));
+                _ => io::Error::new(io::ErrorKind::TimedOut, super::WRITE_TIMED_OUT),
+            }));
         }
         if revents & libc::POLLNVAL != 0 {
             return Err(io_err(io::Error::from_raw_os_error(libc::EBADF)));
@@ -256,7 +314,7 @@ pub(crate) fn send_break(fd: RawFd, duration: Duration) -> io::Result<()> {
     modem_bits(fd)?;
     // SAFETY: TIOCSBRK/TIOCCBRK take no argument.
     check(unsafe { libc::ioctl(fd, libc::TIOCSBRK) })?;
-    std::thread::sleep(duration);
+    super::sleep_unless_signalled(duration);
     check(unsafe { libc::ioctl(fd, libc::TIOCCBRK) })
 }
 

@@ -7,7 +7,8 @@
 //! `LCK..pts_3`), as lockdev and ser2net/gensio do. pppd uses the bare basename, which is
 //! the same name for every device directly under `/dev`.
 //!
-//! A lock whose PID is gone, or whose content is not a PID, is stale and replaced.
+//! A lock whose PID is gone (or a zombie: exited, not yet reaped by its parent), or whose
+//! content is not a PID, is stale and replaced.
 
 use std::fs;
 use std::io::{self, Write};
@@ -172,7 +173,7 @@ fn write_temp(dir: &Path, pid: u32) -> io::Result<PathBuf> {
 enum Holder {
     /// The file vanished between our attempt and the read.
     Gone,
-    /// Unreadable content, or a process that no longer exists.
+    /// Unreadable content, or a process that no longer runs.
     Stale,
     /// A live process.
     Pid(u32),
@@ -210,9 +211,13 @@ fn parse_pid(content: &[u8]) -> Option<u32> {
     (pid > 0).then_some(pid)
 }
 
-/// Whether process `pid` exists. `kill(pid, 0)` sends nothing; EPERM means it exists but
-/// belongs to someone else.
+/// Whether process `pid` runs. `kill(pid, 0)` sends nothing; EPERM means it exists but
+/// belongs to someone else. A zombie exists for `kill` but has exited: it holds no device.
 fn alive(pid: u32) -> bool {
+    exists(pid) && !exited(pid)
+}
+
+fn exists(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
@@ -225,6 +230,21 @@ fn alive(pid: u32) -> bool {
         return true;
     }
     io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Whether `/proc/PID/stat` shows a process that has exited but was not reaped (`Z`) or is
+/// being torn down (`X`). Without /proc, nothing is known: not exited.
+fn exited(pid: u32) -> bool {
+    let Ok(stat) = fs::read(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "PID (comm) S ...": comm may hold spaces and parentheses, so the state is the first
+    // field after the last `)`.
+    let Some(close) = stat.iter().rposition(|&b| b == b')') else {
+        return false;
+    };
+    let state = stat[close + 1..].iter().find(|b| !b.is_ascii_whitespace());
+    matches!(state, Some(b'Z' | b'X'))
 }
 
 /// "process 1234 `minicom` (lock file /var/lock/LCK..ttyUSB0)".
@@ -334,6 +354,54 @@ mod tests {
                 format!("{:>10}\n", std::process::id())
             );
         }
+    }
+
+    /// The state letter of `pid` in /proc/PID/stat.
+    fn state(pid: u32) -> Option<char> {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+    }
+
+    #[test]
+    fn a_zombie_holds_no_lock() {
+        // A child that exited and that nobody reaped yet: `kill(pid, 0)` still succeeds.
+        let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+        let pid = child.id();
+        let start = std::time::Instant::now();
+        while state(pid) != Some('Z') && start.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(state(pid), Some('Z'), "the child never became a zombie");
+        assert!(exists(pid) && !alive(pid));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("LCK..ttyATCHATTEST0");
+        fs::write(&path, format!("{pid:>10}\n")).unwrap();
+        let lock = acquire(dir.path());
+        child.wait().expect("reap");
+        let lock = lock.expect("a zombie's lock is stale");
+        assert!(lock.is_some());
+        assert_eq!(fs::read_to_string(&path).unwrap(), format!("{:>10}\n", std::process::id()));
+    }
+
+    #[test]
+    fn the_state_is_read_after_the_name_whatever_the_name_holds() {
+        // A running `sleep` renamed so that its name looks like a zombie's state.
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("x) Z (y");
+        fs::copy("/bin/sleep", &exe).unwrap();
+        let mut child = std::process::Command::new(&exe).arg("30").spawn().expect("spawn");
+        let comm = format!("/proc/{}/comm", child.id());
+        let start = std::time::Instant::now();
+        while fs::read_to_string(&comm).unwrap_or_default().trim() != "x) Z (y"
+            && start.elapsed() < std::time::Duration::from_secs(10)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let running = alive(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(running, "a running process was taken for a zombie");
+        assert!(!exited(u32::MAX), "no /proc entry: not known to have exited");
     }
 
     #[test]

@@ -10,6 +10,8 @@
 pub mod sim;
 
 use std::io;
+use std::ops::Range;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -47,6 +49,18 @@ pub trait Port {
     /// Discard input received but not yet read.
     fn discard_input(&mut self) -> Result<(), PortError>;
 
+    /// From now on, a write the other end does not take fails at `deadline` on this port's
+    /// clock, or (`None`) waits for ever, instead of after the port's own stall limit
+    /// (chat's alarm around a send). Only stdin/stdout, chat's port, can.
+    fn set_write_deadline(&mut self, deadline: Option<Duration>) -> Result<(), PortError> {
+        let _ = deadline;
+        Err(PortError::Unsupported {
+            port: self.name().to_string(),
+            op: "give writes a deadline",
+            reason: "only stdin/stdout (chat's port) can".into(),
+        })
+    }
+
     /// Time since an arbitrary fixed origin. Real ports use the monotonic clock; a port
     /// on virtual time advances it in `read` and `pause`.
     fn now(&self) -> Duration {
@@ -59,10 +73,53 @@ pub trait Port {
         std::thread::sleep(duration);
     }
 
+    /// The next `len` bytes written (one line, in one or more [`Port::write_all`] calls) hold
+    /// a secret's bytes at the offsets in `secret`. A port that shows what was written (a
+    /// replay's divergence message) shows those as `***`; most show nothing and ignore it.
+    fn secret_in_next_write(&mut self, len: usize, secret: &[Range<usize>]) {
+        let _ = (len, secret);
+    }
+
+    /// The name as a recording (`--record`) shows it: without a secret the spec itself
+    /// holds, such as the simulated SIM's PIN in `sim:gsm?pin=1234`. Most names hold none.
+    fn recorded_name(&self) -> String {
+        self.name().to_string()
+    }
+
     /// Something the user should hear when the run is over, such as a replay the script
     /// ended before the recording did. Most ports have nothing to say.
     fn closing_note(&self) -> Option<String> {
         None
+    }
+}
+
+/// The reason of a write that failed at its deadline ([`Port::set_write_deadline`]).
+pub const WRITE_TIMED_OUT: &str = "write timed out";
+
+/// The signal (SIGINT, SIGTERM, SIGHUP) that asked the run to stop, or 0. The driver's
+/// handler sets it and the driver's loop takes it; it lives here so that a port's own long
+/// wait (a break, which a script may make an hour long) ends as soon as it is set.
+pub static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// How often a long wait looks at [`STOP_SIGNAL`].
+const STOP_POLL: Duration = Duration::from_millis(50);
+
+/// Sleeps for `duration`, or until a signal asks to stop: for breaks, so SIGTERM does not
+/// wait for them; the driver stops once the port returns. The flag is looked at every
+/// [`STOP_POLL`], so a signal that came just before the sleep is not missed (as it would be
+/// by one long `nanosleep`). A SIGHUP the script ignores cuts a break short too.
+pub(crate) fn sleep_unless_signalled(duration: Duration) {
+    sleep_until_flag(duration, &STOP_SIGNAL);
+}
+
+fn sleep_until_flag(duration: Duration, flag: &AtomicI32) {
+    let start = Instant::now();
+    while flag.load(Ordering::SeqCst) == 0 {
+        let left = duration.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(STOP_POLL));
     }
 }
 
@@ -145,5 +202,32 @@ pub fn open(spec: &PortSpec, opts: &SerialOptions) -> Result<Box<dyn Port>, Port
         }
         PortSpec::Sim(rest) => Ok(Box::new(sim::SimPort::open(rest, sim::SimClock::Real)?)),
         PortSpec::Replay(path) => Ok(Box::new(replay::ReplayPort::open(path)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_cuts_a_sleep_short_even_one_asked_for_before_it_began() {
+        static FLAG: AtomicI32 = AtomicI32::new(0);
+        let sleeper = std::thread::spawn(|| {
+            let start = Instant::now();
+            sleep_until_flag(Duration::from_secs(3600), &FLAG);
+            start.elapsed()
+        });
+        FLAG.store(libc::SIGTERM, Ordering::SeqCst);
+        let slept = sleeper.join().unwrap();
+        assert!(slept < Duration::from_secs(60), "slept {slept:?}");
+        // Set before the sleep: it does not begin.
+        let start = Instant::now();
+        sleep_until_flag(Duration::from_secs(3600), &FLAG);
+        assert!(start.elapsed() < Duration::from_secs(60));
+        // Unset: the whole duration.
+        FLAG.store(0, Ordering::SeqCst);
+        let start = Instant::now();
+        sleep_until_flag(Duration::from_millis(120), &FLAG);
+        assert!(start.elapsed() >= Duration::from_millis(120));
     }
 }

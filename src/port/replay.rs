@@ -15,11 +15,11 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
+use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
 
 use super::{Port, PortError};
-use crate::lang::literal::escape_bytes;
 use crate::record::recording::show_pieces;
 use crate::record::{Action, Event, Piece, Recording, Refusal};
 
@@ -82,6 +82,10 @@ pub struct ReplayPort {
     carrier: Option<Result<bool, Refusal>>,
     /// Bytes written toward the expected write.
     written: Vec<u8>,
+    /// For each byte of `written`, whether a secret produced it: messages show it as `***`.
+    written_secret: Vec<bool>,
+    /// For the bytes the script is about to write ([`Port::secret_in_next_write`]).
+    upcoming_secret: VecDeque<bool>,
     /// The last write matched up to its line terminator: more CR/LF belong to it.
     absorb_line_end: bool,
     /// When the modem or the script last did something, for [`MAX_SILENCE`].
@@ -155,6 +159,8 @@ impl ReplayPort {
             pending: Vec::new(),
             carrier: None,
             written: Vec::new(),
+            written_secret: Vec::new(),
+            upcoming_secret: VecDeque::new(),
             absorb_line_end: false,
             active_at: Duration::ZERO,
             ended_at: None,
@@ -293,7 +299,7 @@ impl ReplayPort {
         self.release_due()?;
         self.absorb_line_end = false;
         if !self.written.is_empty() {
-            let so_far = shown(&self.written);
+            let so_far = self.shown_written();
             return Err(self.unexpected(format!("did `{action}` in the middle of a write (so far \"{so_far}\")")));
         }
         let result = match self.recording.entries.get(self.next).map(|e| &e.event) {
@@ -323,8 +329,8 @@ impl ReplayPort {
             match self.recording.entries.get(index).map(|e| &e.event) {
                 Some(Event::Write { .. }) => {}
                 _ => {
-                    let did = format!("wrote \"{}\"", shown(&self.written));
-                    self.written.clear();
+                    let did = format!("wrote \"{}\"", self.shown_written());
+                    self.clear_written();
                     return Err(self.unexpected(did));
                 }
             }
@@ -335,17 +341,17 @@ impl ReplayPort {
                     let Event::Write { data, .. } = &entry.event else { unreachable!() };
                     let message = format!(
                         "the script wrote \"{}\" where the recording has {} (they differ from byte {})",
-                        shown(&self.written),
+                        self.shown_written(),
                         show_pieces(data),
                         at + 1
                     );
                     let line = entry.line;
-                    self.written.clear();
+                    self.clear_written();
                     return Err(self.diverge(line, message));
                 }
                 Progress::Matched(used) => {
-                    let rest = self.written.split_off(used);
-                    self.written = rest;
+                    self.written.drain(..used);
+                    self.written_secret.drain(..used.min(self.written_secret.len()));
                     let entry = &self.recording.entries[index];
                     let (line, result) = match &entry.event {
                         Event::Write { result, .. } => (entry.line, result.clone()),
@@ -354,7 +360,7 @@ impl ReplayPort {
                     self.absorb_line_end = self.parts[index].last() == Some(&Part::LineEnd);
                     self.host_matched();
                     if let Err(refusal) = result {
-                        self.written.clear();
+                        self.clear_written();
                         return Err(self.refused("write", &refusal, line));
                     }
                     self.skip_line_end();
@@ -381,9 +387,32 @@ impl ReplayPort {
         }
         let eol = self.written.iter().take_while(|b| is_eol(**b)).count();
         self.written.drain(..eol);
+        self.written_secret.drain(..eol.min(self.written_secret.len()));
         if !self.written.is_empty() {
             self.absorb_line_end = false;
         }
+    }
+
+    fn clear_written(&mut self) {
+        self.written.clear();
+        self.written_secret.clear();
+    }
+
+    /// What was written toward the expected write, for a message: escaped, a secret's bytes
+    /// as `***`, cut short.
+    fn shown_written(&self) -> String {
+        let mut pieces: Vec<Piece> = Vec::new();
+        for (i, &b) in self.written.iter().enumerate() {
+            let secret = self.written_secret.get(i).copied().unwrap_or(false);
+            match (pieces.last_mut(), secret) {
+                (Some(Piece::Masked), true) => {}
+                (_, true) => pieces.push(Piece::Masked),
+                (Some(Piece::Bytes(bytes)), false) => bytes.push(b),
+                (_, false) => pieces.push(Piece::Bytes(vec![b])),
+            }
+        }
+        let text = show_pieces(&pieces);
+        cut(&text[1..text.len() - 1])
     }
 
     /// The first carrier state the recording gives from here on: before the first answer
@@ -402,11 +431,17 @@ impl Port for ReplayPort {
         &self.name
     }
 
+    fn secret_in_next_write(&mut self, len: usize, secret: &[Range<usize>]) {
+        self.upcoming_secret = (0..len).map(|i| secret.iter().any(|r| r.contains(&i))).collect();
+    }
+
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), PortError> {
         self.check()?;
         self.release_due()?;
         self.active_at = self.now;
         self.written.extend_from_slice(bytes);
+        let secret = bytes.iter().map(|_| self.upcoming_secret.pop_front().unwrap_or(false));
+        self.written_secret.extend(secret.collect::<Vec<_>>());
         self.skip_line_end();
         self.match_written()
     }
@@ -536,12 +571,11 @@ fn is_flush(event: &Event) -> bool {
     matches!(event, Event::Action { action: Action::Flush, .. })
 }
 
-/// Bytes for a message, escaped and cut short.
-fn shown(bytes: &[u8]) -> String {
-    let text = escape_bytes(bytes);
+/// Text for a message, cut short.
+fn cut(text: &str) -> String {
     match text.char_indices().nth(SHOWN) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text,
+        None => text.to_string(),
     }
 }
 

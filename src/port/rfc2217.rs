@@ -399,7 +399,7 @@ impl Port for Rfc2217Port {
 
     fn send_break(&mut self, duration: Duration) -> Result<(), PortError> {
         self.control("send a break", 5)?;
-        std::thread::sleep(duration);
+        super::sleep_unless_signalled(duration);
         self.control("send a break", 6)
     }
 

@@ -6,11 +6,16 @@
 //! [`super::fd`] on the same descriptor, because the crate's errors drop the errno: atchat must
 //! tell "a pty has no DTR" (ENOTTY) from an I/O failure, and "the device vanished" (EIO,
 //! POLLHUP) from a timeout.
+//!
+//! The line settings (termios) found on the device are put back when the port is dropped, at
+//! the end of a run and after a signal, as chat and minicom do: atchat leaves a device the way
+//! it found it, not in raw mode.
 
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serialport::SerialPort as _;
 
@@ -24,8 +29,14 @@ pub struct SerialPort {
     name: String,
     // Declared before the lock so the device is closed before its lock file is removed.
     tty: serialport::TTYPort,
+    /// The settings the device had before the crate changed them; restored on drop.
+    found: Option<libc::termios>,
     _lock: Option<LockFile>,
 }
+
+/// How long closing waits for written bytes to leave before restoring the settings (which
+/// may change the speed); a line held by flow control must not keep atchat from exiting.
+const DRAIN_ON_CLOSE: Duration = Duration::from_millis(500);
 
 impl SerialPort {
     /// Opens `path` with the line settings in `opts`, taking a UUCP lock in `lock_dir` first
@@ -43,6 +54,17 @@ impl SerialPort {
             });
         }
         let lock = LockFile::acquire(lock_dir, path, &name)?;
+        // The crate changes the settings as it opens the device, so they are read first, on a
+        // descriptor of our own kept open until the crate's is: closing it then is not the
+        // last close, which (with HUPCL) would drop DTR and hang up the modem.
+        let probe = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK)
+            .open(path)
+            .ok()
+            .map(OwnedFd::from);
+        let found = probe.as_ref().and_then(|fd| termios(fd.as_raw_fd()));
         let tty = serialport::new(name.as_str(), opts.baud)
             .data_bits(match opts.data_bits {
                 DataBits::Five => serialport::DataBits::Five,
@@ -66,6 +88,7 @@ impl SerialPort {
             })
             .open_native()
             .map_err(|e| open_error(&name, e))?;
+        drop(probe);
         // The crate leaves the descriptor blocking; a blocking write under flow control could
         // outlast any timeout, so writes wait in poll instead.
         fd::set_nonblocking(tty.as_raw_fd()).map_err(|source| PortError::Open {
@@ -75,6 +98,7 @@ impl SerialPort {
         Ok(SerialPort {
             name,
             tty,
+            found,
             _lock: lock,
         })
     }
@@ -85,6 +109,34 @@ impl SerialPort {
 
     fn control(&self, op: &'static str, result: io::Result<()>) -> Result<(), PortError> {
         result.map_err(|e| fd::control_error(&self.name, op, e))
+    }
+}
+
+/// The settings of the terminal on `fd`, if it is one.
+fn termios(fd: RawFd) -> Option<libc::termios> {
+    let mut tio = std::mem::MaybeUninit::<libc::termios>::uninit();
+    // SAFETY: tcgetattr fills the termios on success; it is only read then.
+    (unsafe { libc::tcgetattr(fd, tio.as_mut_ptr()) } == 0).then(|| unsafe { tio.assume_init() })
+}
+
+impl Drop for SerialPort {
+    fn drop(&mut self) {
+        let Some(found) = self.found else { return };
+        let fd = self.raw();
+        // Let what was written leave at the speed it was written at, for a moment at most.
+        let start = Instant::now();
+        loop {
+            let mut queued: libc::c_int = 0;
+            // SAFETY: TIOCOUTQ writes one int.
+            let ok = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut queued) } == 0;
+            if !ok || queued == 0 || start.elapsed() >= DRAIN_ON_CLOSE {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // SAFETY: a termios read from this very device. Nothing to do if it fails: the
+        // device may be gone (unplugged).
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &found) };
     }
 }
 

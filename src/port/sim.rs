@@ -19,7 +19,7 @@ use crate::sim::{
 /// Reads and parses a scenario file. The engine only parses text; the file is read here,
 /// at the edge, for `sim:` ports and for `atchat sim --scenario`.
 pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let text = crate::input::read_to_string(path, crate::input::SCENARIO).map_err(|source| ScenarioError::Read {
         path: path.display().to_string(),
         source,
     })?;
@@ -60,6 +60,8 @@ pub enum SimClock {
 #[derive(Debug)]
 pub struct SimPort {
     name: String,
+    /// `name` with the PIN masked, for recordings.
+    recorded_name: String,
     modem: Modem,
     clock: SimClock,
     /// Real clock: the monotonic time the sim started at.
@@ -104,11 +106,9 @@ impl SimPort {
         if pin.is_some() {
             scenario.pin = pin;
         }
-        Ok(SimPort::with_modem(
-            format!("sim:{spec}"),
-            Modem::with_profile(profile, scenario),
-            clock,
-        ))
+        let mut port = SimPort::with_modem(format!("sim:{spec}"), Modem::with_profile(profile, scenario), clock);
+        port.recorded_name = recorded_name(&port.name);
+        Ok(port)
     }
 
     /// A port around an engine built by the caller (tests that need a custom scenario).
@@ -117,6 +117,7 @@ impl SimPort {
         // other number reaches the built-in far end.
         modem.set_network(|number| number.starts_with("tcp:"));
         SimPort {
+            recorded_name: name.clone(),
             name,
             modem,
             clock,
@@ -165,9 +166,25 @@ impl SimPort {
     }
 }
 
+/// `sim:gsm?pin=1234&...` as `sim:gsm?pin=***&...`: a recording shows no PIN.
+fn recorded_name(name: &str) -> String {
+    let Some((head, query)) = name.split_once('?') else {
+        return name.to_string();
+    };
+    let pairs: Vec<&str> = query
+        .split('&')
+        .map(|pair| if pair.starts_with("pin=") { "pin=***" } else { pair })
+        .collect();
+    format!("{head}?{}", pairs.join("&"))
+}
+
 impl Port for SimPort {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn recorded_name(&self) -> String {
+        self.recorded_name.clone()
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), PortError> {

@@ -19,6 +19,8 @@ pub struct StdioPort {
     name: String,
     read: OwnedFd,
     write: OwnedFd,
+    /// How long a write may wait for the other end.
+    wait: fd::WriteWait,
 }
 
 impl StdioPort {
@@ -47,6 +49,7 @@ impl StdioPort {
             name: name.to_string(),
             read,
             write,
+            wait: fd::WriteWait::Stall(fd::WRITE_STALL_LIMIT),
         }
     }
 
@@ -81,7 +84,15 @@ impl Port for StdioPort {
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), PortError> {
-        fd::write_all(self.write.as_raw_fd(), bytes, &self.name)
+        fd::write_all_waiting(self.write.as_raw_fd(), bytes, &self.name, self.wait)
+    }
+
+    fn set_write_deadline(&mut self, deadline: Option<Duration>) -> Result<(), PortError> {
+        self.wait = match deadline {
+            Some(at) => fd::WriteWait::Until(at),
+            None => fd::WriteWait::Forever,
+        };
+        Ok(())
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, PortError> {

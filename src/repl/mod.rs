@@ -13,6 +13,13 @@ pub mod transcript;
 pub mod session;
 pub mod table;
 
+/// A line on stderr. A stderr that cannot be written must not end the session with a panic.
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -54,7 +61,7 @@ pub fn run(options: Options) -> u8 {
         match Reader::terminal(editor::history_path(), color) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("atchat: {e}; reading lines without editing");
+                stderr_line!("atchat: {e}; reading lines without editing");
                 Reader::pipe()
             }
         }
@@ -64,7 +71,7 @@ pub fn run(options: Options) -> u8 {
     let session = match Session::new(std::env::current_dir().ok()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("atchat: {}", e.message);
+            stderr_line!("atchat: {}", e.message);
             return 1;
         }
     };
@@ -80,7 +87,7 @@ pub fn run(options: Options) -> u8 {
     driver::install_signal_handlers();
     if let Some(spec) = &options.port {
         if let Err(e) = repl.open(spec) {
-            eprintln!("atchat: {e}");
+            stderr_line!("atchat: {e}");
             return 2;
         }
     }
@@ -92,7 +99,7 @@ pub fn run(options: Options) -> u8 {
                 .and_then(|d| d.program.port);
             if let Some(spec) = named {
                 if let Err(e) = repl.open(&spec) {
-                    eprintln!("atchat: {e}");
+                    stderr_line!("atchat: {e}");
                     return 2;
                 }
             }
@@ -100,7 +107,7 @@ pub fn run(options: Options) -> u8 {
         match Debuggee::load(file, options.params.clone()) {
             Ok(d) => repl.debuggee = Some(d),
             Err(e) => {
-                eprint!("{e}");
+                let _ = write!(std::io::stderr(), "{e}");
                 return 1;
             }
         }
@@ -250,6 +257,7 @@ impl Watch for Watching<'_> {
             Control::Break(d) => format!("break {}", format_duration(d)),
             Control::Baud(b) => format!("baud {b}"),
             Control::DiscardInput => "flush".to_string(),
+            Control::WriteDeadline(_) => "alarm".to_string(),
         };
         self.out.log(at, "control", &text);
         let line = self.out.style.note(at, '=', &text);
@@ -634,6 +642,7 @@ impl Repl {
                 Value::Int(i) => i.to_string(),
                 Value::Duration(d) => format_duration(d),
                 Value::Str(s) => quote(&s),
+                Value::Secret(s) => quote(&s.shown()),
             };
             self.message(format!("{name} = {shown}"));
         }

@@ -61,7 +61,7 @@ pub struct SimArgs {
 /// Runs `atchat sim` until killed. Exit codes: 1 bad invocation, 2 I/O error.
 pub fn run(args: &SimArgs) -> ExitCode {
     let fail = |code: u8, message: String| {
-        eprintln!("atchat sim: {message}");
+        let _ = writeln!(std::io::stderr(), "atchat sim: {message}");
         ExitCode::from(code)
     };
     let mut scenario = match &args.scenario {

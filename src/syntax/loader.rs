@@ -33,8 +33,12 @@ pub struct SourceFile {
 pub struct Use {
     pub module: String,
     pub span: Span,
-    /// Index into [`Sources::files`]; `None` when no such module exists.
+    /// Index into [`Sources::files`]; `None` when no such module exists or it cannot be read.
     pub file: Option<usize>,
+    /// Why `NAME.atc` beside the script exists but could not be read (too large, not UTF-8,
+    /// no permission): the stdlib is not searched then, so a local module is never silently
+    /// replaced by the bundled one.
+    pub unreadable: Option<String>,
 }
 
 /// A script and all the modules it loads. `files[0]` is the main script.
@@ -61,7 +65,7 @@ impl std::error::Error for LoadError {}
 impl Sources {
     /// Reads and parses `path` and its modules.
     pub fn load(path: &Path) -> Result<Sources, LoadError> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::input::read_to_string(path, crate::input::SCRIPT)
             .map_err(|source| LoadError { path: path.to_path_buf(), source })?;
         let dir = path.parent().map(Path::to_path_buf);
         Ok(Sources::from_text(&path.display().to_string(), &text, dir.as_deref()))
@@ -72,6 +76,9 @@ impl Sources {
         let mut sources = Sources::default();
         let mut by_key: HashMap<String, usize> = HashMap::new();
         sources.push(name.to_string(), text.to_string());
+        // What the modules beside the script may still add: one limit for them all, or a
+        // script could load any number of files of the limit's size.
+        let mut budget = crate::input::SCRIPT.bytes.saturating_sub(text.len());
         let mut next = 0;
         while next < sources.files.len() {
             let wanted: Vec<(String, Span)> = match &sources.files[next].script {
@@ -87,10 +94,19 @@ impl Sources {
             };
             let mut uses = Vec::new();
             for (module, span) in wanted {
-                let file = resolve(&module, dir).map(|(key, name, text)| {
-                    *by_key.entry(key).or_insert_with(|| sources.push(name, text))
+                let (found, unreadable) = match resolve(&module, dir, &by_key, budget) {
+                    Ok(found) => (found, None),
+                    Err(reason) => (None, Some(reason)),
+                };
+                let file = found.map(|(key, name, text)| {
+                    *by_key.entry(key).or_insert_with(|| {
+                        if !name.starts_with("stdlib/") {
+                            budget -= text.len();
+                        }
+                        sources.push(name, text)
+                    })
                 });
-                uses.push(Use { module, span, file });
+                uses.push(Use { module, span, file, unreadable });
             }
             sources.files[next].uses = uses;
             next += 1;
@@ -105,17 +121,42 @@ impl Sources {
     }
 }
 
-/// Finds module `name`: `(identity key, display name, text)`.
-fn resolve(name: &str, dir: Option<&Path>) -> Option<(String, String, String)> {
+/// A module found: `(identity key, display name, text)`.
+type Found = Option<(String, String, String)>;
+
+/// Finds module `name`, `None` if there is no such module, or why `NAME.atc` beside the
+/// script could not be read. A module already loaded (`loaded`) is not read again; a new one
+/// may have at most `budget` bytes.
+fn resolve(
+    name: &str,
+    dir: Option<&Path>,
+    loaded: &HashMap<String, usize>,
+    budget: usize,
+) -> Result<Found, String> {
+    use crate::input::{self, Limit};
     if let Some(dir) = dir {
         let path = dir.join(format!("{name}.atc"));
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let key = std::fs::canonicalize(&path).unwrap_or(path.clone());
-            return Some((key.display().to_string(), path.display().to_string(), text));
+        let key = std::fs::canonicalize(&path).unwrap_or(path.clone()).display().to_string();
+        if loaded.contains_key(&key) {
+            return Ok(Some((key, path.display().to_string(), String::new())));
+        }
+        match input::read_to_string(&path, Limit { bytes: budget, ..input::SCRIPT }) {
+            Ok(text) => return Ok(Some((key, path.display().to_string(), text))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if input::is_too_large(&e) => {
+                let limit = input::SCRIPT;
+                return Err(format!(
+                    "`{}` would make the script and its modules larger than {}, the limit for {}",
+                    path.display(),
+                    limit.size_text(),
+                    limit.what
+                ));
+            }
+            Err(e) => return Err(format!("`{}`: {e}", path.display())),
         }
     }
-    STDLIB
+    Ok(STDLIB
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(n, text)| (format!("stdlib:{n}"), format!("stdlib/{n}.atc"), text.to_string()))
+        .map(|(n, text)| (format!("stdlib:{n}"), format!("stdlib/{n}.atc"), text.to_string())))
 }

@@ -14,6 +14,9 @@ pub struct SyntaxError {
     pub span: Span,
     /// What would have been accepted there, in plain words.
     pub expected: Vec<String>,
+    /// Set when the text nests deeper than this limit ([`nesting::MAX_NESTING`]); the span
+    /// is the construct that crosses it.
+    pub too_deep: Option<usize>,
 }
 
 impl SyntaxError {
@@ -31,11 +34,16 @@ impl SyntaxError {
         };
         expected.sort();
         expected.dedup();
-        SyntaxError { span, expected }
+        SyntaxError { span, expected, too_deep: None }
     }
 
     /// "expected a statement, or a newline"
     pub fn message(&self) -> String {
+        if let Some(limit) = self.too_deep {
+            return format!(
+                "blocks, parentheses and `else if` are nested more than {limit} levels deep"
+            );
+        }
         match self.expected.as_slice() {
             [] => "unexpected text".to_string(),
             [one] => format!("expected {one}"),
@@ -86,5 +94,6 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
 }
 
 pub mod loader;
+pub mod nesting;
 pub mod scope;
 pub use loader::{LoadError, SourceFile, Sources};

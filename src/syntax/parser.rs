@@ -13,6 +13,11 @@ struct Grammar;
 
 /// Parses a whole script.
 pub fn parse(source: &str) -> Result<Script, SyntaxError> {
+    // Bounded before pest sees it: pest, the checker and the compiler all recurse per level.
+    let limit = super::nesting::MAX_NESTING;
+    if let Some(span) = super::nesting::too_deep(source, limit) {
+        return Err(SyntaxError { span, expected: Vec::new(), too_deep: Some(limit) });
+    }
     let mut pairs = Grammar::parse(Rule::file, source).map_err(SyntaxError::from_pest)?;
     let file = pairs.next().expect("the `file` rule always yields one pair");
     let stmts = file

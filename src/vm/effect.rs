@@ -2,11 +2,14 @@
 
 use std::time::Duration;
 
+use super::redact::Spans;
+
 /// One thing for the driver to do before resuming the VM.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Write the bytes to the modem, one byte every `pace` if given.
-    Write { bytes: Vec<u8>, pace: Option<Duration> },
+    /// Write the bytes to the modem, one byte every `pace` if given. `secret` says which
+    /// bytes came from a secret: what shows the write shows those as `***` ([`super::redact::mask`]).
+    Write { bytes: Vec<u8>, pace: Option<Duration>, secret: Spans },
     /// Read from the modem (feeding what arrives with `Machine::feed`) until input arrives
     /// or the time `until` comes; `None` waits for input only.
     Wait { until: Option<Duration> },
@@ -28,6 +31,9 @@ pub enum Control {
     Break(Duration),
     Baud(u32),
     DiscardInput,
+    /// Writes that cannot proceed fail at this time on the port's clock, or (`None`) wait
+    /// for ever; see `Op::Alarm`.
+    WriteDeadline(Option<Duration>),
 }
 
 /// The driver's answer to the last effect.

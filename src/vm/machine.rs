@@ -15,6 +15,7 @@ use indexmap::IndexMap;
 use super::effect::{Control, Effect, ExitStatus, Failure, Reply};
 use super::matcher::{Active, PatternSet, Scan, Scanner};
 use super::monitor::Monitor;
+use super::redact::{self, Redactor, SecretText};
 use super::value::Value;
 use crate::lang::literal::{escape_bytes, format_duration};
 use crate::bytecode::{DurArg, Op, Program, VarRef};
@@ -34,7 +35,10 @@ pub use debug::{main_end, Pending};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Input kept while no wait consumes it; beyond this the oldest bytes are dropped.
 pub const MAX_PENDING_INPUT: usize = 64 * 1024;
-/// How many recent bytes are kept to show in failure messages.
+/// The longest string a script can build: far beyond any AT command or reply, and a bound
+/// on memory whatever the script does (`"{s}{s}"` in a loop doubles a string each time).
+pub const MAX_STRING: usize = 64 * 1024;
+/// How many recent bytes (as shown, secrets masked) are kept for failure messages.
 const RECENT: usize = 80;
 /// How often `wait carrier` polls the carrier line.
 const CARRIER_POLL: Duration = Duration::from_millis(50);
@@ -210,7 +214,10 @@ pub struct Machine {
     /// How much of `input` the current wait has already scanned.
     scanned: usize,
     input_arrived: bool,
+    /// The last bytes received, as they may be shown.
     recent: VecDeque<u8>,
+    /// What of the conversation may be shown: follows the echo of secrets sent.
+    redactor: Redactor,
     pending_echo: Option<Vec<u8>>,
     stack: Vec<Value>,
     globals: Vec<Value>,
@@ -226,7 +233,6 @@ pub struct Machine {
     s2: u8,
     s3: u8,
     s12: u32,
-    secrets: Vec<Vec<u8>>,
     notes: Vec<Note>,
     last_failure: Option<ExitStatus>,
     /// A `wait carrier` parked while the driver answers `QueryCarrier`.
@@ -241,7 +247,10 @@ pub struct Machine {
     finals: Vec<Vec<u8>>,
     /// The modem said CONNECT and has not lost the carrier since: its lines are data.
     online: bool,
-    /// The last line sent, for a `command`'s messages.
+    /// The last line sent dials with a `;` at its end: a voice call (V.250 §6.3.1: the
+    /// modem returns to command state after dialing), so its CONNECT does not go online.
+    voice_dial: bool,
+    /// The last line sent, as shown (a secret's bytes as `***`), for a `command`'s messages.
     last_sent: Vec<u8>,
     /// How much input was waiting when the last line was sent: none of it answers it.
     sent_mark: Option<usize>,
@@ -274,7 +283,6 @@ impl Machine {
             }
         }
         let mut globals = vec![Value::Unset; program.globals.len()];
-        let mut secrets = Vec::new();
         for (slot, g) in program.globals.iter().enumerate() {
             let Some(param) = &g.param else { continue };
             let value = match (params.get(&g.name), param.default) {
@@ -282,13 +290,7 @@ impl Machine {
                 (None, Some(k)) => program.consts.get(k as usize).map(Value::from).unwrap_or_default(),
                 (None, None) => return Err(SetupError::MissingParam { name: g.name.clone() }),
             };
-            if param.secret {
-                let bytes = value.to_bytes();
-                if !bytes.is_empty() {
-                    secrets.push(bytes);
-                }
-            }
-            globals[slot] = value;
+            globals[slot] = param_value(value, param.secret);
         }
         let main = CallFrame {
             kind: FrameKind::Main,
@@ -309,6 +311,7 @@ impl Machine {
             scanned: 0,
             input_arrived: false,
             recent: VecDeque::with_capacity(RECENT),
+            redactor: Redactor::new(),
             pending_echo: None,
             stack: Vec::new(),
             globals,
@@ -323,7 +326,6 @@ impl Machine {
             s2: b'+',
             s3: b'\r',
             s12: 50,
-            secrets,
             notes: Vec::new(),
             last_failure: None,
             carrier_wait: None,
@@ -332,6 +334,7 @@ impl Machine {
             ignore_hangup: false,
             finals: Vec::new(),
             online: false,
+            voice_dial: false,
             last_sent: Vec::new(),
             sent_mark: None,
         })
@@ -340,11 +343,6 @@ impl Machine {
     /// The program being run.
     pub fn program(&self) -> &Program {
         &self.program
-    }
-
-    /// The values of secret params, which transcripts and messages must mask.
-    pub fn secrets(&self) -> &[Vec<u8>] {
-        &self.secrets
     }
 
     /// The instruction about to run (or the wait in progress).
@@ -360,10 +358,12 @@ impl Machine {
         std::mem::take(&mut self.notes)
     }
 
-    /// Hands the machine bytes that arrived from the modem.
-    pub fn feed(&mut self, bytes: &[u8]) {
+    /// Hands the machine bytes that arrived from the modem. Returns what a transcript may
+    /// show of them: the echo of a secret sent shows as `***`, and bytes that may be part
+    /// of one are held back (shown by a later call, or by [`Machine::flush_shown`]).
+    pub fn feed<'a>(&mut self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
         if bytes.is_empty() {
-            return;
+            return std::borrow::Cow::Borrowed(bytes);
         }
         let start = self.input.len();
         self.input.extend_from_slice(bytes);
@@ -372,16 +372,31 @@ impl Machine {
             self.input[start..].iter_mut().for_each(|b| *b &= mask);
         }
         self.input_arrived = true;
-        let tail = &bytes[bytes.len().saturating_sub(RECENT)..];
-        let keep = RECENT - tail.len();
-        let drop = self.recent.len().saturating_sub(keep);
-        self.recent.drain(..drop);
-        self.recent.extend(tail);
         if self.input.len() > MAX_PENDING_INPUT {
             let excess = self.input.len() - MAX_PENDING_INPUT;
             self.input.drain(..excess);
             self.scanned = self.scanned.saturating_sub(excess);
         }
+        let shown = self.redactor.received(bytes);
+        self.remember(&shown);
+        shown
+    }
+
+    /// Whatever [`Machine::feed`] still holds back, settled (a secret under way shows as
+    /// `***`): for the end of a run.
+    pub fn flush_shown(&mut self) -> Vec<u8> {
+        let shown = self.redactor.flush();
+        self.remember(&shown);
+        shown
+    }
+
+    /// Keeps the last [`RECENT`] bytes shown, for messages.
+    fn remember(&mut self, shown: &[u8]) {
+        let tail = &shown[shown.len().saturating_sub(RECENT)..];
+        let keep = RECENT - tail.len();
+        let drop = self.recent.len().saturating_sub(keep);
+        self.recent.drain(..drop);
+        self.recent.extend(tail);
     }
 
     /// Runs until the next effect. `reply` answers the previous effect (`Reply::Ok` at first).
@@ -448,7 +463,9 @@ impl Machine {
     }
 
     fn port_failure(&mut self, failure: Failure) -> Effect {
-        let message = format!("{}: {}", self.here(self.pc), self.mask(&failure.message));
+        // A port's message names the port and the OS error; a replay's shows what the
+        // script wrote, its secret bytes as `***` (`Port::secret_in_next_write`).
+        let message = format!("{}: {}", self.here(self.pc), failure.message);
         self.finish(ExitStatus { code: 2, message: Some(message) })
     }
 
@@ -465,21 +482,12 @@ impl Machine {
         }
     }
 
-    /// Replaces every secret in `text` with `***`.
-    pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            let s = String::from_utf8_lossy(s);
-            if !s.is_empty() {
-                out = out.replace(s.as_ref(), "***");
-            }
-        }
-        out
-    }
-
+    /// The last bytes received, for a message: as shown (secrets masked, including one
+    /// whose echo is still under way), escaped.
     fn recent_text(&self) -> String {
-        let bytes: Vec<u8> = self.recent.iter().copied().collect();
-        self.mask(&escape_bytes(&bytes))
+        let mut bytes: Vec<u8> = self.recent.iter().copied().collect();
+        bytes.extend(self.redactor.held_view());
+        escape_bytes(&bytes[bytes.len().saturating_sub(RECENT)..])
     }
 
     // ------------------------------------------------------------ instructions
@@ -563,11 +571,16 @@ impl Machine {
             }
             Op::Concat(n) => {
                 let at = self.stack.len().saturating_sub(n as usize);
-                let mut bytes = Vec::new();
-                for v in self.stack.drain(at..) {
-                    bytes.extend(v.to_bytes());
+                let pieces: Vec<Value> = self.stack.drain(at..).collect();
+                let length: usize = pieces.iter().map(|v| v.to_bytes().len()).sum();
+                if length > MAX_STRING {
+                    let message = format!(
+                        "a string longer than {} KiB, the longest a script can build",
+                        MAX_STRING / 1024
+                    );
+                    return Some(self.runtime_error(message));
                 }
-                self.stack.push(Value::Str(bytes));
+                self.stack.push(Value::concat(pieces));
             }
             Op::Compare(op) => {
                 let b = self.pop();
@@ -588,20 +601,25 @@ impl Machine {
                 self.pop();
             }
             Op::Send { raw, pace } => {
-                let mut bytes = self.pop().to_bytes();
-                self.last_sent = bytes.clone();
+                let value = self.pop();
+                let secret = value.secret_spans();
+                let mut bytes = value.to_bytes();
+                self.last_sent = redact::mask(&bytes, &secret);
                 self.sent_mark = Some(self.input.len());
                 if !raw {
+                    self.voice_dial = transaction::is_voice_dial(&bytes);
                     self.track_command(&bytes);
                     bytes.push(self.s3);
                     self.pending_echo = Some(bytes.clone());
                 }
-                return Some(self.pending(Effect::Write { bytes, pace }));
+                // From here on the modem's echo of the secret bytes is masked.
+                self.redactor.sent(&bytes, &secret);
+                return Some(self.pending(Effect::Write { bytes, pace, secret }));
             }
             Op::SendEscape => {
                 self.online = false;
                 let bytes = vec![self.s2; 3];
-                return Some(self.pending(Effect::Write { bytes, pace: None }));
+                return Some(self.pending(Effect::Write { bytes, pace: None, secret: Default::default() }));
             }
             Op::Expect(w) => self.start_expect(w, pc, now),
             Op::Await(w) => {
@@ -708,16 +726,16 @@ impl Machine {
                 self.start_wait(WaitKind::Carrier, pc, now, Some(deadline), true);
             }
             Op::Say => {
-                let text = String::from_utf8_lossy(&self.pop().to_bytes()).into_owned();
-                return Some(Effect::Say(self.mask(&text)));
+                let text = String::from_utf8_lossy(&self.pop().shown()).into_owned();
+                return Some(Effect::Say(text));
             }
             Op::Fail { code, message } => {
                 let text = if message {
-                    String::from_utf8_lossy(&self.pop().to_bytes()).into_owned()
+                    String::from_utf8_lossy(&self.pop().shown()).into_owned()
                 } else {
                     "failed".to_string()
                 };
-                let message = format!("{}: {}", self.here(pc), self.mask(&text));
+                let message = format!("{}: {text}", self.here(pc));
                 return self.fail(now, ExitStatus { code, message: Some(message) });
             }
             Op::Exit(code) => {
@@ -739,7 +757,8 @@ impl Machine {
             | Op::Log { .. }
             | Op::SayRaw
             | Op::IgnoreHangup(_)
-            | Op::TryBreak(_) => return self.chat_op(op, pc, now),
+            | Op::TryBreak(_)
+            | Op::Alarm(_) => return self.chat_op(op, pc, now),
         }
         None
     }
@@ -946,4 +965,13 @@ impl Machine {
 
     // ------------------------------------------------------------ waits
 
+}
+
+/// A param's value as the machine holds it: a secret one remembers that all of it is secret.
+fn param_value(value: Value, secret: bool) -> Value {
+    if secret {
+        Value::Secret(SecretText::whole(value.to_bytes()))
+    } else {
+        value
+    }
 }

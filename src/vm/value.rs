@@ -3,8 +3,9 @@
 use std::cmp::Ordering;
 use std::time::Duration;
 
+use super::redact::{SecretText, Spans};
 use crate::bytecode::{Comparison, Const};
-use crate::lang::literal::{format_duration, parse_duration};
+use crate::lang::literal::{format_duration, parse_duration, MAX_DURATION};
 
 /// A value on the stack or in a variable.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -13,6 +14,9 @@ pub enum Value {
     #[default]
     Unset,
     Str(Vec<u8>),
+    /// A string some of whose bytes came from a secret param (its value, or text that
+    /// interpolated it): sent as it is, shown with those bytes as `***`.
+    Secret(SecretText),
     Int(i64),
     Duration(Duration),
 }
@@ -33,8 +37,42 @@ impl Value {
         match self {
             Value::Unset => Vec::new(),
             Value::Str(s) => s.clone(),
+            Value::Secret(s) => s.bytes().to_vec(),
             Value::Int(i) => i.to_string().into_bytes(),
             Value::Duration(d) => format_duration(*d).into_bytes(),
+        }
+    }
+
+    /// The bytes this value may be shown as (`say`, `fail`, `:vars`): secret bytes as `***`.
+    pub fn shown(&self) -> Vec<u8> {
+        match self {
+            Value::Secret(s) => s.shown(),
+            other => other.to_bytes(),
+        }
+    }
+
+    /// Which of [`Value::to_bytes`]'s bytes came from a secret.
+    pub fn secret_spans(&self) -> Spans {
+        match self {
+            Value::Secret(s) => s.spans().clone(),
+            _ => Spans::default(),
+        }
+    }
+
+    /// The bytes of `values` one after the other, secret wherever a part was.
+    pub fn concat(values: impl IntoIterator<Item = Value>) -> Value {
+        let mut bytes = Vec::new();
+        let mut spans = Spans::default();
+        for v in values {
+            if let Value::Secret(s) = &v {
+                spans.append(s.spans(), bytes.len());
+            }
+            bytes.extend(v.to_bytes());
+        }
+        if spans.is_empty() {
+            Value::Str(bytes)
+        } else {
+            Value::Secret(SecretText::new(bytes, spans))
         }
     }
 
@@ -43,6 +81,7 @@ impl Value {
         match self {
             Value::Unset => false,
             Value::Str(s) => !s.is_empty() && s.as_slice() != b"0",
+            Value::Secret(s) => !s.bytes().is_empty() && s.bytes() != b"0",
             Value::Int(i) => *i != 0,
             Value::Duration(d) => !d.is_zero(),
         }
@@ -53,22 +92,25 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i),
             Value::Str(s) => std::str::from_utf8(s).ok()?.trim().parse().ok(),
+            Value::Secret(s) => std::str::from_utf8(s.bytes()).ok()?.trim().parse().ok(),
             _ => None,
         }
     }
 
     /// The value as a duration: a duration, an integer taken as seconds, or a string
-    /// holding either (`-D limit=1.5s`, `-D limit=90`).
+    /// holding either (`-D limit=1.5s`, `-D limit=90`). Nothing past the language's limit
+    /// ([`MAX_DURATION`]): deadlines computed from it must not overflow.
     pub fn as_duration(&self) -> Option<Duration> {
-        match self {
+        let d = match self {
             Value::Duration(d) => Some(*d),
-            Value::Str(s) => {
-                let text = std::str::from_utf8(s).ok()?.trim();
-                parse_duration(text)
-                    .or_else(|| text.parse::<u64>().ok().map(Duration::from_secs))
+            Value::Str(_) | Value::Secret(_) => {
+                let bytes = self.to_bytes();
+                let text = std::str::from_utf8(&bytes).ok()?.trim().to_string();
+                parse_duration(&text).or_else(|| text.parse::<u64>().ok().map(Duration::from_secs))
             }
             other => other.as_int().and_then(|i| u64::try_from(i).ok()).map(Duration::from_secs),
-        }
+        };
+        d.filter(|d| *d <= MAX_DURATION)
     }
 
     /// Compares two values: as numbers when both are integers, else as bytes.

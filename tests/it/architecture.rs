@@ -17,15 +17,17 @@ use std::path::{Path, PathBuf};
 const MAY_IMPORT: &[(&str, &[&str])] = &[
     // The ground floor: result codes, literal quoting, durations.
     ("lang", &[]),
-    ("syntax", &["lang"]),
-    ("check", &["syntax", "lang"]),
-    ("bytecode", &["syntax", "lang"]),
+    // Every input file read with its size limit.
+    ("input", &[]),
+    ("syntax", &["lang", "input"]),
+    ("check", &["syntax", "lang", "input"]),
+    ("bytecode", &["syntax", "lang", "input"]),
     ("vm", &["bytecode", "lang"]),
     // The simulated modem is a pure engine.
     ("sim", &["lang"]),
     // A session's transcript (`--record`): written by the driver, played back by `replay:`.
     ("record", &["lang"]),
-    ("port", &["sim", "record", "lang"]),
+    ("port", &["sim", "record", "lang", "input"]),
     ("driver", &["vm", "bytecode", "port", "record", "lang"]),
     ("diagnostics", &["check", "bytecode", "syntax", "lang"]),
     // The library's front door: compile once (checker, compiler), run on the driver.
@@ -36,13 +38,13 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("chat", BELOW_FRONT_ENDS),
     ("serve", BELOW_FRONT_ENDS),
     ("repl", BELOW_FRONT_ENDS),
-    ("cli", &["chat", "serve", "repl", "session", "bank", "lang", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"]),
+    ("cli", &["chat", "serve", "repl", "session", "bank", "lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"]),
     ("main", &["cli"]),
     // The crate root re-exports the library's public face.
     ("lib", &["session", "driver", "vm"]),
 ];
 
-const BELOW_FRONT_ENDS: &[&str] = &["lang", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"];
+const BELOW_FRONT_ENDS: &[&str] = &["lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"];
 
 /// Imports the layering refuses, allowed on purpose: (stage, path under `crate::`, why).
 /// None today: `vm/` never sees a port (a failed port operation reaches it as a `Failure`).
@@ -130,6 +132,7 @@ const MIETTE: Rule = Rule {
     uses: &["miette"],
     allowed: &[
         ("src/diagnostics.rs", "every error kind becomes a report here"),
+        ("src/diagnostics/", "the part of the file a report shows is miette's SourceCode"),
         ("src/cli.rs", "the CLI prints the reports"),
     ],
 };

@@ -112,6 +112,7 @@ fn every_opcode_round_trips() {
     code.extend([Op::ClearReport(0), Op::EndReport, Op::Log { message: 0, error: true }, Op::Const(0), Op::SayRaw]);
     code.extend([Op::IgnoreHangup(true), Op::TryBreak(d), Op::Await(0), Op::DeclareFinal(0)]);
     code.extend([Op::Transact { w: 0, settle: DurArg::Var(g) }, Op::Transact { w: 0, settle: DurArg::Fixed(d) }]);
+    code.extend([Op::Alarm(Some(d)), Op::Alarm(None)]);
     let jump_at = code.len() as u32;
     code.extend([Op::Jump(jump_at + 1), Op::Halt]);
     let entry = code.len() as u32;
@@ -174,9 +175,10 @@ fn every_opcode_round_trips() {
             Op::Transact { .. } => 47,
             Op::DeclareFinal(_) => 48,
             Op::Await(_) => 49,
+            Op::Alarm(_) => 50,
         });
     }
-    assert_eq!(seen.len(), 50, "an opcode is missing from this test");
+    assert_eq!(seen.len(), 51, "an opcode is missing from this test");
 
     let ok = Pattern {
         segments: vec![Segment::Literal(b"OK".to_vec())],

@@ -18,6 +18,7 @@
 //! # modem: "ATD" => "\r\nCONNECT\r\n" after 0.3
 //! # modem: "ATD" =>* "\r\nCONNECT\r\n"   (=>*: on a whole line containing the trigger)
 //! # modem: at 0.2 "RING\r\n"            (send at a time)  · modem: at 1 close · at 1 signal TERM
+//! # modem: xonxoff                      (the tty obeys XOFF/XON from the modem, IXON)
 //!
 //! ...the lines of script.chat to the end of the file...
 //! ```
@@ -117,6 +118,10 @@ fn seconds(s: &str) -> Result<Duration, String> {
 
 fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
     let line = line.trim();
+    if line == "xonxoff" {
+        modem.xonxoff = true;
+        return Ok(());
+    }
     if let Some(rest) = line.strip_prefix("at ") {
         let (time, action) = rest
             .trim()
@@ -487,7 +492,14 @@ fn run_imported(case: &Case) -> (Option<i32>, String) {
 }
 
 fn check_imported(dir: &str) {
-    layer(dir).threads(16).run(|file| {
+    let layer = layer(dir).threads(16);
+    let cases = layer.cases();
+    check_imported_cases(&layer, &cases);
+}
+
+/// Each case run by chat(8) and, imported, by `atchat run`: the same exit code and bytes.
+fn check_imported_cases(layer: &Layer, cases: &[support::case::Case]) {
+    layer.run_cases(cases, |file| {
         let case = parse_case(file)?;
         let (real, ours) = std::thread::scope(|s| {
             let real = s.spawn(|| run_one(&case, Path::new(REAL_CHAT), &[]));
@@ -546,4 +558,42 @@ fn import_takes_chats_timeout_option() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Where chat gives up on its own limits, the imported script gives up at the same point with
+/// the same code; a TIMEOUT that goes through C's atoi means what it means to chat.
+#[test]
+fn imported_scripts_keep_chats_limits() {
+    let names = ["abort-51", "abort-300", "report-51", "timeout-wraps-like-c"];
+    let layer = layer("").threads(16);
+    let cases: Vec<_> = layer.cases().into_iter().filter(|c| names.contains(&c.name.as_str())).collect();
+    assert_eq!(cases.len(), names.len());
+    // `atchat run` checks the imported script first: one that does not check exits 1.
+    check_imported_cases(&layer, &cases);
+}
+
+/// A timeout the native language cannot write (over a year; chat's `-t 0`, none at all) is
+/// refused with the reason, not imported as a script that fails `check` or times out sooner.
+#[test]
+fn import_refuses_a_timeout_it_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
+    std::fs::write(dir.path().join("s.chat"), "'' AT OK ''\nTIMEOUT 2147483647\n'' ATDT OK\n").unwrap();
+    for (extra, reason) in [
+        (&[][..], "line 2: `TIMEOUT 2147483647` is longer than a year"),
+        (&["-t", "0"][..], "`-t 0` is no timeout at all"),
+        (&["-t", "40000000"][..], "`-t 40000000` is longer than a year"),
+    ] {
+        let out = std::process::Command::new(&atchat)
+            .args(["import", "s.chat", "-o", "s.atc"])
+            .args(extra)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(stderr.contains(reason), "{extra:?}: {stderr}");
+        assert!(stderr.contains("timeout 8784h"), "{extra:?}: {stderr}");
+        assert!(!dir.path().join("s.atc").exists(), "{extra:?}: a script was written");
+    }
 }

@@ -4,12 +4,11 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::fd::OwnedFd;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::cli::{Running, Test};
-use crate::support::pty::Pty;
+use crate::support::cli::{run_on_device, Test};
+use crate::support::pty::{answer_at, Pty};
 
 const DIAL: &str = "param number\nsend \"ATDT{number}\"\nexpect CONNECT within 2m\nsay \"dialed {number}\"\n";
 
@@ -224,7 +223,7 @@ fn verbose_transcript_shows_control_bytes_and_masks_secrets() {
         // The simulator runs on the real clock here: times may differ.
         .stderr(
             "[..] > AT+CPIN=***\\r
-[..] = script.atc:3: waiting for OK until 10.000
+[..] = script.atc:3: waiting for OK until [..]
 [..] < AT+CPIN=***\\r\\r\\nOK\\r\\n
 [..] = script.atc:3: matched OK
 pin *** accepted
@@ -237,20 +236,6 @@ pin *** accepted
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["t"].is_number() && v["kind"].is_string(), "{line}");
     }
-}
-
-/// The test plays the modem on a pty: answers `AT\r` with OK.
-fn answer_at(pty: &mut Pty) {
-    pty.expect(b"AT\r");
-    pty.master.write_all(b"\r\nOK\r\n").unwrap();
-}
-
-/// Starts `atchat run script.atc --port DEVICE` with its lock files in `lock_dir`.
-fn run_on_device(test: Test, device: &Path, lock_dir: &Path) -> Running {
-    test.args(["run", "script.atc", "--port"])
-        .arg(device)
-        .env("ATCHAT_LOCK_DIR", lock_dir)
-        .spawn()
 }
 
 #[test]
@@ -359,7 +344,7 @@ fn sigterm_stops_a_wait_with_exit_2() {
         .status(2)
         .stderr("atchat: stopped by SIGTERM\n")
         .spawn();
-    std::thread::sleep(Duration::from_millis(500));
+    crate::support::cli::wait_until_catching(running.id(), libc::SIGTERM);
     // SAFETY: signalling our own child.
     unsafe { libc::kill(running.id() as libc::pid_t, libc::SIGTERM) };
     let started = Instant::now();

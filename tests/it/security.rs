@@ -17,7 +17,10 @@ fn run_then_terminate(file: &Path) -> (Option<i32>, Duration) {
         .stderr(Stdio::null())
         .spawn()
         .expect("start atchat");
-    std::thread::sleep(Duration::from_millis(500));
+    // Once the handler is in place (under load, starting may take longer than any fixed
+    // sleep), and then a moment for the loop to be under way.
+    crate::support::cli::wait_until_catching(child.id(), libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(100));
     assert!(
         child.try_wait().unwrap().is_none(),
         "{} ended before the signal",

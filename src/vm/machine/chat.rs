@@ -53,13 +53,19 @@ impl Machine {
                 self.monitor().log_line(&line, error);
             }
             Op::SayRaw => {
-                let bytes = self.pop().to_bytes();
+                // chat has no secrets, but a hand-made program could say one.
+                let bytes = self.pop().shown();
                 self.monitor().stderr(bytes);
             }
             Op::IgnoreHangup(on) => self.ignore_hangup = on,
             Op::TryBreak(d) => {
                 self.state = State::Pending(PendingReply::IgnoreFailure);
                 return Some(Effect::Control(Control::Break(d)));
+            }
+            Op::Alarm(d) => {
+                self.state = State::Pending(PendingReply::IgnoreFailure);
+                let deadline = d.map(|d| now.saturating_add(d));
+                return Some(Effect::Control(Control::WriteDeadline(deadline)));
             }
             Op::EndReport => {
                 self.monitor().end_echo();

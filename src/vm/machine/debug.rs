@@ -78,14 +78,17 @@ impl Machine {
     }
 
     /// Every variable in sight with its value, for `:vars`: the globals, then the current
-    /// procedure's locals. Secret params show `***`.
+    /// procedure's locals. What came from a secret shows as `***` (never a
+    /// [`Value::Secret`]: these values are for showing).
     pub fn variables(&self) -> Vec<(String, Value)> {
+        let shown = |value: Value| match value {
+            Value::Secret(_) => Value::Str(value.shown()),
+            other => other,
+        };
         let mut out = Vec::new();
         for (slot, info) in self.program.globals.iter().enumerate() {
             let value = self.globals.get(slot).cloned().unwrap_or_default();
-            let secret = info.param.as_ref().is_some_and(|p| p.secret);
-            let value = if secret && !matches!(value, Value::Unset) { Value::Str(b"***".to_vec()) } else { value };
-            out.push((info.name.clone(), value));
+            out.push((info.name.clone(), shown(value)));
         }
         if self.frame().kind == FrameKind::Call {
             let base = self.frame().locals_base;
@@ -94,7 +97,7 @@ impl Machine {
                 let name = proc
                     .and_then(|p| p.local_names.get(i - base).cloned())
                     .unwrap_or_else(|| format!("local{}", i - base));
-                out.push((name, Value::Str(self.mask(&String::from_utf8_lossy(&value.to_bytes())).into_bytes())));
+                out.push((name, shown(value.clone())));
             }
         }
         out
@@ -177,10 +180,7 @@ impl Machine {
                     return Err(SetupError::MissingParam { name: g.name.clone() });
                 };
                 let value = program.consts.get(k as usize).map(Value::from).unwrap_or_default();
-                if param.secret && !value.to_bytes().is_empty() {
-                    self.secrets.push(value.to_bytes());
-                }
-                globals[slot] = value;
+                globals[slot] = super::param_value(value, param.secret);
             }
         }
         self.frames.truncate(1);

@@ -50,6 +50,9 @@ pub enum Timed {
 pub struct Modem {
     pub rules: Vec<Rule>,
     pub timed: Vec<(Duration, Timed)>,
+    /// The tty has software flow control on (`IXON`, as pppd's `xonxoff` sets it): an XOFF
+    /// from the modem stops output until XON.
+    pub xonxoff: bool,
 }
 
 /// What one run produced.
@@ -60,7 +63,7 @@ pub struct Run {
     pub stderr: Vec<u8>,
 }
 
-fn open_pty() -> (OwnedFd, OwnedFd) {
+fn open_pty(xonxoff: bool) -> (OwnedFd, OwnedFd) {
     let (master, slave) = crate::support::pty::open_pair();
     // pppd hands chat a raw tty; do the same, so neither side sees line-discipline effects.
     // SAFETY: tcgetattr/cfmakeraw/tcsetattr on the slave just opened.
@@ -68,6 +71,9 @@ fn open_pty() -> (OwnedFd, OwnedFd) {
         let mut t = std::mem::zeroed::<libc::termios>();
         assert_eq!(libc::tcgetattr(slave.as_raw_fd(), &mut t), 0);
         libc::cfmakeraw(&mut t);
+        if xonxoff {
+            t.c_iflag |= libc::IXON | libc::IXOFF;
+        }
         assert_eq!(libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &t), 0);
     }
     (master, slave)
@@ -92,7 +98,7 @@ pub fn run(
     limit: Duration,
 ) -> Run {
     use std::os::unix::ffi::OsStrExt;
-    let (master, slave) = open_pty();
+    let (master, slave) = open_pty(modem.xonxoff);
     let mut cmd = Command::new(program);
     cmd.args(args.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
         .current_dir(dir)

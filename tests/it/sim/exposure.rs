@@ -1,54 +1,14 @@
 //! `atchat sim` checked from outside the process: the pty and RFC 2217 with pyserial (an
 //! independent client), raw TCP, and two sims calling each other over loopback.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::cli::Test;
-
-/// A running `atchat sim`, killed when dropped.
-struct Sim {
-    child: Child,
-    /// The lines it printed: the pty path or DTE address, then the `--listen` address.
-    lines: Vec<String>,
-}
-
-impl Sim {
-    #[track_caller]
-    fn start(args: &[&str], lines: usize) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_atchat"))
-            .arg("sim")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start atchat sim");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut printed = Vec::new();
-        for _ in 0..lines {
-            let mut line = String::new();
-            stdout
-                .read_line(&mut line)
-                .expect("read what atchat sim prints");
-            assert!(!line.is_empty(), "atchat sim {args:?} exited early");
-            printed.push(line.trim().to_string());
-        }
-        Sim {
-            child,
-            lines: printed,
-        }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::sim::Sim;
 
 /// Runs a pyserial peer script from `tests/data/sim/peers`; pyserial must be installed
 /// (`pip install pyserial`).

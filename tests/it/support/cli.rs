@@ -17,11 +17,18 @@
 //! with stdin empty and every `ATCHAT_*` variable of the test's environment removed.
 
 use std::ffi::OsString;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use super::diff;
+use super::pty::poll_in;
+
+/// How long [`Running::wait_for_stderr`] waits before the test fails: far more than any
+/// wait needs, so only a hang reaches it.
+const STDERR_PATIENCE: Duration = Duration::from_secs(20);
 
 /// What a stream must show.
 #[derive(Debug, Clone)]
@@ -244,7 +251,7 @@ impl Test {
         // A command may exit without reading all of it.
         let _ = stdin.write_all(&self.stdin);
         drop(stdin);
-        self.finish(child)
+        self.finish(child, Vec::new())
     }
 
     /// Starts the command for a test that talks to it (a pty, a socket) while it runs; its
@@ -258,7 +265,7 @@ impl Test {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start atchat");
-        Running { test: self, child }
+        Running { test: self, child, seen: Vec::new() }
     }
 
     /// [`Test::spawn_with`] with stdin empty and stdout captured.
@@ -266,13 +273,15 @@ impl Test {
         self.spawn_with(Stdio::null(), Stdio::piped())
     }
 
+    /// Waits for `child` and checks it; `seen` is what of its stderr was already read.
     #[track_caller]
-    fn finish(self, child: Child) -> Output {
+    fn finish(self, child: Child, mut seen: Vec<u8>) -> Output {
         let out = child.wait_with_output().expect("wait for atchat");
+        seen.extend_from_slice(&out.stderr);
         let output = Output {
             status: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stderr: String::from_utf8_lossy(&seen).into_owned(),
             dir: self.dir,
         };
         let mut wrong = Vec::new();
@@ -299,6 +308,8 @@ impl Test {
 pub struct Running {
     test: Test,
     pub child: Child,
+    /// Stderr read by [`Running::wait_for_stderr`]; [`Running::finish`] counts it.
+    seen: Vec<u8>,
 }
 
 impl Running {
@@ -307,11 +318,69 @@ impl Running {
         self.child.id()
     }
 
+    /// Sends `signal` to the command.
+    pub fn signal(&self, signal: libc::c_int) {
+        // SAFETY: a signal to our own child, not yet reaped (so the pid is still its own).
+        unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+    }
+
+    /// Reads the command's stderr until it shows `text`, so a test acts on an event rather
+    /// than after a fixed sleep. Fails the test if stderr ends without it, or after
+    /// [`STDERR_PATIENCE`]. What was read still counts for [`Running::finish`].
+    #[track_caller]
+    pub fn wait_for_stderr(&mut self, text: &str) {
+        let mut stderr = self.child.stderr.take().expect("stderr is captured");
+        let deadline = Instant::now() + STDERR_PATIENCE;
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&self.seen).contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no {text:?} on stderr after {STDERR_PATIENCE:?}:\n{}", String::from_utf8_lossy(&self.seen));
+            if !poll_in(stderr.as_raw_fd(), left.min(Duration::from_millis(100))) {
+                continue;
+            }
+            match stderr.read(&mut buf) {
+                Ok(0) | Err(_) => panic!("stderr ended without {text:?}:\n{}", String::from_utf8_lossy(&self.seen)),
+                Ok(n) => self.seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        self.child.stderr = Some(stderr);
+    }
+
     /// Waits for the end and checks everything expected, as [`Test::run`] does.
     #[track_caller]
     pub fn finish(self) -> Output {
-        self.test.finish(self.child)
+        self.test.finish(self.child, self.seen)
     }
+}
+
+/// Waits until process `pid` catches `signal` (its handler is installed, as
+/// /proc/PID/status shows), so a test that signals it tests the handler rather than the
+/// default action. Fails the test after [`STDERR_PATIENCE`].
+#[track_caller]
+pub fn wait_until_catching(pid: u32, signal: libc::c_int) {
+    let bit = 1u64 << (signal - 1);
+    let start = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & bit != 0 {
+            return;
+        }
+        assert!(start.elapsed() < STDERR_PATIENCE, "process {pid} never caught signal {signal}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Starts `atchat run script.atc --port DEVICE` with its lock files in `lock_dir`.
+pub fn run_on_device(test: Test, device: &Path, lock_dir: &Path) -> Running {
+    test.args(["run", "script.atc", "--port"])
+        .arg(device)
+        .env("ATCHAT_LOCK_DIR", lock_dir)
+        .spawn()
 }
 
 #[test]

@@ -7,3 +7,4 @@ pub mod fake_modem;
 pub mod golden;
 pub mod layer;
 pub mod pty;
+pub mod sim;

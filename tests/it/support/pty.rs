@@ -1,6 +1,6 @@
 //! Pseudo-terminals for tests: the test plays the modem on the master side.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -88,6 +88,13 @@ impl Pty {
             String::from_utf8_lossy(&got)
         );
     }
+}
+
+/// The test plays the modem on `pty`: answers `AT\r` with OK.
+#[track_caller]
+pub fn answer_at(pty: &mut Pty) {
+    pty.expect(b"AT\r");
+    pty.master.write_all(b"\r\nOK\r\n").unwrap();
 }
 
 pub fn poll_in(fd: i32, timeout: Duration) -> bool {
