@@ -96,7 +96,7 @@ impl Script {
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
         if path.extension().is_some_and(|e| e == "atcb") {
             let compiled = |reason: String| ScriptError::Compiled { path: path.to_path_buf(), reason };
-            let bytes = std::fs::read(path).map_err(|e| compiled(e.to_string()))?;
+            let bytes = crate::input::read(path, crate::input::PROGRAM).map_err(|e| compiled(e.to_string()))?;
             let program = encoding::decode(&bytes).map_err(|e| compiled(e.to_string()))?;
             return Script::from_program(program);
         }

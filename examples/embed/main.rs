@@ -133,7 +133,8 @@ fn step(s: &mut Stepped, now: Duration) {
             Effect::Control(atchat::Control::Rts(on)) => s.modem.set_rts(now, on),
             Effect::Control(atchat::Control::Break(d)) => s.modem.send_break(now, d),
             Effect::Control(atchat::Control::Baud(b)) => s.modem.set_baud(b),
-            Effect::Control(atchat::Control::DiscardInput) => {}
+            // Nothing to discard or to time out in memory; a real port does both.
+            Effect::Control(atchat::Control::DiscardInput | atchat::Control::WriteDeadline(_)) => {}
             Effect::Say(_) => {}
             Effect::Done(outcome) => {
                 s.outcome = Some(outcome);

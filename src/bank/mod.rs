@@ -73,18 +73,8 @@ pub fn members(ports: &[String], file: Option<&Path>, common: &IndexMap<String, 
 }
 
 fn read_ports_file(file: &Path) -> Result<String, String> {
-    use std::io::Read as _;
-    let cannot = |e: std::io::Error| format!("cannot read the ports file `{}`: {e}", file.display());
-    let mut text = String::new();
-    std::fs::File::open(file)
-        .map_err(cannot)?
-        .take(ports_file::MAX_PORTS_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(cannot)?;
-    if text.len() as u64 > ports_file::MAX_PORTS_FILE {
-        return Err(format!("the ports file `{}` is over {} bytes", file.display(), ports_file::MAX_PORTS_FILE));
-    }
-    Ok(text)
+    crate::input::read_to_string(file, crate::input::PORTS_FILE)
+        .map_err(|e| format!("cannot read the ports file `{}`: {e}", file.display()))
 }
 
 /// How a bank runs.

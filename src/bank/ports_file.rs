@@ -12,9 +12,6 @@
 
 use indexmap::IndexMap;
 
-/// The longest ports file read, so a wrong file (a device, a log) is refused, not swallowed.
-pub const MAX_PORTS_FILE: u64 = 1 << 20;
-
 /// One line of a ports file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortLine {

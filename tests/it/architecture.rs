@@ -31,9 +31,9 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("driver", &["vm", "bytecode", "port", "record", "lang"]),
     ("diagnostics", &["check", "bytecode", "syntax", "lang"]),
     // The library's front door: compile once (checker, compiler), run on the driver.
-    ("session", &["syntax", "check", "bytecode", "vm", "port", "driver", "diagnostics", "lang"]),
+    ("session", &["input", "syntax", "check", "bytecode", "vm", "port", "driver", "diagnostics", "lang"]),
     // Many sessions at once: one thread per port, each a session on the driver.
-    ("bank", &["session", "port", "driver", "vm", "lang"]),
+    ("bank", &["session", "input", "port", "driver", "vm", "lang"]),
     // The front ends stand on the whole pipeline, never on each other.
     ("chat", BELOW_FRONT_ENDS),
     ("serve", BELOW_FRONT_ENDS),

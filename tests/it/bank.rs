@@ -45,13 +45,13 @@ fn each_port_runs_with_its_own_params_and_the_first_failure_sets_the_exit_status
         .arg("run")
         .arg(repo("examples/hayes-dial.atc"))
         .args(["--ports", "bank.ports"])
-        .status(6)
+        .status(8)
         .stderr_has("2 of 3 ports succeeded")
         .run();
     let rows: Vec<&str> = out.stderr.lines().skip_while(|l| !l.starts_with("PORT")).skip(1).take(3).collect();
     let codes: Vec<u8> = rows.iter().map(|r| code(r, "sim:hayes")).collect();
-    assert_eq!(codes, [0, 6, 0], "{}", out.stderr);
-    assert!(rows[1].contains("modem rejected the command"), "{}", rows[1]);
+    assert_eq!(codes, [0, 8, 0], "{}", out.stderr);
+    assert!(rows[1].contains("rejected the init string"), "{}", rows[1]);
     assert!(out.stderr.contains("sim:hayes: connected at "), "say lines carry the port:\n{}", out.stderr);
 }
 

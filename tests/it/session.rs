@@ -33,7 +33,8 @@ fn one_script_runs_as_many_sessions_each_with_its_own_params() {
         .collect();
     assert_eq!(outcomes[0].0, 0, "{:?}", outcomes[0]);
     assert!(outcomes[0].1.iter().any(|l| l.starts_with("connected at ")), "{:?}", outcomes[0]);
-    assert_eq!(outcomes[1].0, 6, "ERROR is the third handler: 4 + 2; {:?}", outcomes[1]);
+    // stdlib/hayes.atc's reset fails 8 on a rejected init string.
+    assert_eq!(outcomes[1].0, 8, "{:?}", outcomes[1]);
     assert_eq!(outcomes[2].0, 0, "{:?}", outcomes[2]);
 }
 
