@@ -16,7 +16,7 @@ use crate::driver::{self, Transcript};
 use crate::port::{self, PortSpec, SerialOptions};
 use crate::syntax::ast::StmtKind;
 use crate::syntax::Sources;
-use crate::vm::Machine;
+use crate::session::{Script, Session};
 
 /// Exit code for a bad invocation or a script that does not compile.
 const EXIT_USAGE: u8 = 1;
@@ -182,8 +182,17 @@ struct RunArgs {
     file: PathBuf,
     /// The modem: a device path, `-` (stdin/stdout, as pppd runs a connect program),
     /// `tcp://host:port`, `rfc2217://host:port` or `sim:PROFILE` (`sim:gsm`, `sim:zte`, `sim:my.toml`).
+    /// Give it several times, or a quoted glob (`'/dev/ttyUSB*'`, expanded by atchat), to run
+    /// the script on every port at once (docs/bank.md).
     #[arg(short, long)]
-    port: Option<String>,
+    port: Vec<String>,
+    /// Run on every port this file lists, each with its own params: one port a line,
+    /// then NAME=VALUE words (docs/bank.md).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    ports: Option<PathBuf>,
+    /// With several ports: stop the others (hanging up) as soon as one fails.
+    #[arg(long)]
+    fail_fast: bool,
     #[command(flatten)]
     line: LineArgs,
     /// Give a param a value (also read from the environment as `ATCHAT_<name>`).
@@ -527,6 +536,10 @@ fn prepare(args: &RunArgs) -> Result<(Program, IndexMap<String, String>), u8> {
 }
 
 fn run(args: &RunArgs) -> u8 {
+    let bank = args.ports.is_some() || args.port.len() > 1 || args.port.iter().any(|p| crate::bank::glob::is_glob(p));
+    if bank {
+        return run_bank(args);
+    }
     if args.debug {
         if args.record.is_some() {
             error("--record records `atchat run`; it cannot be combined with --debug");
@@ -538,15 +551,22 @@ fn run(args: &RunArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let spec_text = match args.port.clone().or_else(|| program.port.clone()) {
+    let spec_text = match args.port.first().cloned().or_else(|| program.port.clone()) {
         Some(p) => p,
         None => {
             error("no port given: use --port (a device, `-`, tcp://host:port, or sim:hayes)");
             return EXIT_USAGE;
         }
     };
-    let mut vm = match Machine::new(program, &values) {
-        Ok(vm) => vm,
+    let script = match Script::from_program(program) {
+        Ok(script) => script,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let mut session = match Session::new(&script, values.clone()) {
+        Ok(session) => session,
         Err(e) => {
             error(e);
             return EXIT_USAGE;
@@ -576,7 +596,7 @@ fn run(args: &RunArgs) -> u8 {
         }
     }
     if let Some(path) = &args.record {
-        let header = record_header(args, &values, vm.program());
+        let header = record_header(args, &values, script.program());
         match crate::record::Recorder::create(path, header) {
             Ok(r) => transcript.record = Some(r),
             Err(e) => {
@@ -586,7 +606,7 @@ fn run(args: &RunArgs) -> u8 {
         }
     }
     driver::install_signal_handlers();
-    let outcome = driver::run(&mut vm, port.as_mut(), &mut transcript);
+    let outcome = session.run(port.as_mut(), &mut transcript);
     if let Some(message) = &outcome.message {
         error(message);
         if args.syslog {
@@ -603,6 +623,78 @@ fn run(args: &RunArgs) -> u8 {
         }
     }
     outcome.code
+}
+
+/// `atchat run` on several ports (docs/bank.md): the script is compiled once, every port's
+/// params are checked before any port is opened, then all run at once; a summary table ends
+/// on stderr.
+fn run_bank(args: &RunArgs) -> u8 {
+    if args.debug || args.record.is_some() {
+        error("--debug and --record work on one port; give one --port");
+        return EXIT_USAGE;
+    }
+    let script = match Script::load(&args.file) {
+        Ok(script) => script,
+        Err(crate::session::ScriptError::Check { sources, errors }) => {
+            for report in diagnostics::reports(&sources, &errors) {
+                eprintln!("{report:?}");
+            }
+            return EXIT_USAGE;
+        }
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let declared: Vec<String> = script.params().map(str::to_string).collect();
+    let common = match param_values(args, &declared) {
+        Ok(values) => values,
+        Err(code) => return code,
+    };
+    let members = match crate::bank::members(&args.port, args.ports.as_deref(), &common) {
+        Ok(members) if members.is_empty() => {
+            error("no port given: the ports file lists none");
+            return EXIT_USAGE;
+        }
+        Ok(members) => members,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let mut sessions = Vec::with_capacity(members.len());
+    for member in members {
+        match Session::new(&script, member.params) {
+            Ok(session) => sessions.push((member.port, session)),
+            Err(e) => {
+                error(format!("`{}`: {e}", member.port));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let mut options = crate::bank::Options {
+        serial: args.line.options(),
+        fail_fast: args.fail_fast,
+        verbose: args.verbose,
+        log: None,
+        syslog: args.syslog,
+    };
+    if args.syslog {
+        driver::open_syslog();
+    }
+    if let Some(path) = &args.log {
+        match std::fs::File::create(path) {
+            Ok(f) => options.log = Some(crate::bank::SharedLog::new(Box::new(f))),
+            Err(e) => {
+                error(format!("cannot write log `{}`: {e}", path.display()));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    driver::install_signal_handlers();
+    let outcomes = crate::bank::run(sessions, &options);
+    eprint!("{}", crate::bank::summary(&outcomes));
+    crate::bank::exit_code(&outcomes)
 }
 
 /// The recording's first comments: who wrote it, and the script and params as the
@@ -628,7 +720,7 @@ fn debug(args: &RunArgs) -> u8 {
         Err(code) => return code,
     };
     crate::repl::run(crate::repl::Options {
-        port: args.port.clone(),
+        port: args.port.first().cloned(),
         serial: args.line.options(),
         debug: Some(args.file.clone()),
         params,

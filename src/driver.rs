@@ -6,7 +6,7 @@
 //! (or a replay) a script with a 60 s timeout finishes at once.
 
 use std::io::Write;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::lang::literal::{escape_bytes, format_duration};
@@ -16,13 +16,20 @@ use crate::vm::monitor::Output;
 use crate::vm::redact;
 use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
 
-/// Longest single read: keeps the loop responsive to signals.
+/// Longest single read of a watched run (the REPL, the debugger): keeps it responsive to
+/// Ctrl-C. [`run`] needs no slice: a signal or a stop wakes its waits (`port::wake`).
 const READ_SLICE: Duration = Duration::from_millis(50);
-/// Bytes read at a time.
-const CHUNK: usize = 64 * 1024;
+/// Longest single wait of [`run`] when the script sets no deadline: long enough to cost
+/// nothing, short enough that no timeout arithmetic overflows.
+const IDLE_WAIT: Duration = Duration::from_secs(3600);
+/// Bytes read at a time: more than a modem sends between two reads at any line speed, and
+/// small, since every session of a bank keeps one (docs/performance.md, bank figures).
+const CHUNK: usize = 4 * 1024;
 
 extern "C" fn on_signal(signal: libc::c_int) {
     STOP_SIGNAL.store(signal, Ordering::SeqCst);
+    // Every session waiting for its modem looks at the flag now, not at its deadline.
+    crate::port::wake::wake_all();
 }
 
 /// Routes SIGINT, SIGTERM and SIGHUP to a flag the driver checks, so a stop hangs up and
@@ -62,6 +69,10 @@ pub struct Transcript {
     pub sink: Option<Box<dyn FnMut(Output)>>,
     /// On SIGINT/SIGTERM/SIGHUP, stop without dropping DTR (chat never touches the lines).
     pub keep_lines_on_stop: bool,
+    /// The port this transcript is about, when several sessions share stderr and the log
+    /// (`run --port A --port B`): it leads each `-v` and `say` line and is the `port` of
+    /// each JSON line.
+    pub label: Option<String>,
     /// Why stderr could not be written (`say`, `-v`): the run stops with exit 2.
     stderr_failed: Option<std::io::Error>,
     /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
@@ -114,13 +125,19 @@ impl Transcript {
                 "say" => "!",
                 _ => "=",
             };
-            self.stderr_line(format_args!("{:>9.3} {arrow} {text}", at.as_secs_f64()));
+            match self.label.clone() {
+                Some(label) => self.stderr_line(format_args!("{label}: {:>9.3} {arrow} {text}", at.as_secs_f64())),
+                None => self.stderr_line(format_args!("{:>9.3} {arrow} {text}", at.as_secs_f64())),
+            }
             if self.syslog {
                 syslog(libc::LOG_INFO, &format!("{arrow} {text}"));
             }
         }
         if let Some(log) = &mut self.log {
-            let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
+            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
+            if let Some(label) = &self.label {
+                line["port"] = label.as_str().into();
+            }
             // A log that cannot be written must not stop the modem script.
             let _ = writeln!(log, "{line}");
         }
@@ -135,10 +152,16 @@ impl Transcript {
         }
         match &mut self.capture {
             Some(lines) => lines.push(text.clone()),
-            None => self.stderr_line(format_args!("{text}")),
+            None => match self.label.clone() {
+                Some(label) => self.stderr_line(format_args!("{label}: {text}")),
+                None => self.stderr_line(format_args!("{text}")),
+            },
         }
         if let Some(log) = &mut self.log {
-            let line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
+            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
+            if let Some(label) = &self.label {
+                line["port"] = label.as_str().into();
+            }
             let _ = writeln!(log, "{line}");
         }
     }
@@ -274,9 +297,20 @@ impl Transcript {
 
 /// Runs `vm` to the end on `port`. The outcome's code is the process exit code.
 pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -> ExitStatus {
+    run_until(vm, port, transcript, &AtomicBool::new(false))
+}
+
+/// [`run`], which also ends, hanging up as on a signal, once `stop` is set (by another
+/// thread: a bank of ports stopping at the first failure, an embedding program shutting
+/// down): whoever sets it then calls `port::wake::wake_all()` to end the wait in progress.
+///
+/// A wait blocks in the port for its whole length: a session waiting a minute for its modem
+/// uses no CPU.
+pub fn run_until(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, stop: &AtomicBool) -> ExitStatus {
+    let _wakeable = crate::port::wake::register();
     transcript.begin(&port.recorded_name());
     let start = port.now();
-    let outcome = run_from(vm, port, transcript, start);
+    let outcome = run_from(vm, port, transcript, start, stop);
     transcript.ended(port.now().saturating_sub(start), &outcome);
     if let Some(note) = port.closing_note() {
         transcript.closing_note(note);
@@ -284,16 +318,26 @@ pub fn run(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript) -
     outcome
 }
 
-fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, start: Duration) -> ExitStatus {
+fn run_from(
+    vm: &mut Machine,
+    port: &mut dyn Port,
+    transcript: &mut Transcript,
+    start: Duration,
+    stop: &AtomicBool,
+) -> ExitStatus {
     let mut reply = Reply::Ok;
     let mut buf = vec![0u8; CHUNK];
     loop {
+        if stop.load(Ordering::SeqCst) {
+            return hang_up(port, "stopped: another session failed".to_string());
+        }
         // Output the user asked for (`say`, `-v`) that cannot be written is an I/O error.
         if let Some(e) = transcript.stderr_failed.take() {
             let message = format!("cannot write to standard error: {e}");
             return ExitStatus { code: 2, message: Some(message) };
         }
-        let signal = STOP_SIGNAL.swap(0, Ordering::SeqCst);
+        // Read, not taken: every session of a bank stops on the one signal.
+        let signal = STOP_SIGNAL.load(Ordering::SeqCst);
         if signal != 0 && !(signal == libc::SIGHUP && vm.ignores_hangup()) {
             flush_received(vm, transcript, port.now() - start);
             if transcript.keep_lines_on_stop {
@@ -335,10 +379,7 @@ fn run_from(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcript, 
                 }
             }
             Effect::Wait { until } => {
-                let timeout = match until {
-                    Some(u) => u.saturating_sub(now).min(READ_SLICE),
-                    None => READ_SLICE,
-                };
+                let timeout = until.map_or(IDLE_WAIT, |u| u.saturating_sub(now).min(IDLE_WAIT));
                 match read_into(vm, port, &mut buf, timeout, transcript, start) {
                     Ok(()) => Reply::Ok,
                     Err(e) => {
@@ -461,11 +502,16 @@ fn failed(error: PortError) -> Reply {
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
 fn stop_on_signal(port: &mut dyn Port, signal: i32) -> ExitStatus {
+    hang_up(port, format!("stopped by {}", signal_name(signal)))
+}
+
+/// Drops DTR (hangs up) where the port can, then ends with exit 2 and `message`.
+fn hang_up(port: &mut dyn Port, message: String) -> ExitStatus {
     if std::env::var_os("ATCHAT_NO_HANGUP_ON_SIGNAL").is_none() && port.set_dtr(false).is_ok() {
         port.pause(crate::bytecode::compiler::HANGUP_DTR_LOW);
         let _ = port.set_dtr(true);
     }
-    ExitStatus { code: 2, message: Some(format!("stopped by {}", signal_name(signal))) }
+    ExitStatus { code: 2, message: Some(message) }
 }
 
 // ---------------------------------------------------------------- watched runs (REPL, debugger)

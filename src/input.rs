@@ -40,6 +40,12 @@ pub const SCENARIO: Limit = Limit {
     bytes: 1 << 20,
 };
 
+/// Ports files (`atchat run --ports FILE`): one port and its params a line.
+pub const PORTS_FILE: Limit = Limit {
+    what: "ports files",
+    bytes: 1 << 20,
+};
+
 impl Limit {
     /// "1 MiB", "128 KiB", or bytes when not a whole number of KiB.
     pub fn size_text(&self) -> String {

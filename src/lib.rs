@@ -16,9 +16,16 @@
 //! - [`serve`]: `atchat sim`: the simulated modem on a pty, TCP or RFC 2217
 //! - [`repl`]: `atchat repl` and the step debugger
 //! - [`chat`]: the chat(8) front end: chat scripts → the same bytecode
+//! - [`session`]: the library's front door: [`Script`] (compile once) and [`Session`] (one
+//!   run on one modem, on a thread or step by step from an event loop)
+//! - [`bank`]: one script on many ports at once (`atchat run --port A --port B ...`)
+//!
+//! Embedding atchat in a Rust program starts at [`Script`] and [`Session`]; docs/embedding.md
+//! walks through it, and `examples/embed/main.rs` runs many sessions both ways.
 
 pub mod bytecode;
 pub mod chat;
+pub mod bank;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
@@ -29,6 +36,11 @@ pub mod port;
 pub mod record;
 pub mod repl;
 pub mod serve;
+pub mod session;
 pub mod sim;
 pub mod syntax;
 pub mod vm;
+
+pub use driver::Transcript;
+pub use session::{Script, ScriptError, Session};
+pub use vm::{Control, Effect, ExitStatus, Failure, Reply};

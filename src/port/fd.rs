@@ -16,7 +16,13 @@ pub(crate) const WRITE_STALL_LIMIT: Duration = Duration::from_secs(10);
 
 /// Waits until `fd` is readable or `events` report trouble, for at most `timeout`.
 /// Returns the `revents`, or 0 when the time ran out.
+///
+/// A read's wait (`POLLIN`) lets [`super::wake::WAKE_SIGNAL`] through and ends early, as if
+/// the time had run out, when it or another signal arrives: the caller then looks at why (a
+/// stop, SIGTERM). A write's wait goes on.
 fn poll_once(fd: RawFd, events: libc::c_short, timeout: Duration) -> io::Result<libc::c_short> {
+    let reading = events == libc::POLLIN;
+    let mask = super::wake::wait_mask();
     let mut pfd = libc::pollfd {
         fd,
         events,
@@ -33,14 +39,18 @@ fn poll_once(fd: RawFd, events: libc::c_short, timeout: Duration) -> io::Result<
             tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t,
             tv_nsec: left.subsec_nanos() as libc::c_long,
         };
-        // SAFETY: one valid pollfd, a valid timespec, no signal mask.
-        let n = unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) };
+        let mask = if reading { &mask as *const libc::sigset_t } else { std::ptr::null() };
+        // SAFETY: one valid pollfd, a valid timespec, a valid signal set or none.
+        let n = unsafe { libc::ppoll(&mut pfd, 1, &ts, mask) };
         if n >= 0 {
             return Ok(if n == 0 { 0 } else { pfd.revents });
         }
         let err = io::Error::last_os_error();
         if err.kind() != io::ErrorKind::Interrupted {
             return Err(err);
+        }
+        if reading {
+            return Ok(0);
         }
     }
 }

@@ -179,6 +179,7 @@ pub mod spec;
 pub mod stdio;
 pub mod tcp;
 pub mod telnet;
+pub mod wake;
 
 pub use spec::{DataBits, FlowControl, OptionError, Parity, PortSpec, SerialOptions, StopBits};
 

@@ -213,7 +213,13 @@ impl Port for SimPort {
             };
             match self.clock {
                 SimClock::Virtual => self.virtual_now = wake,
-                SimClock::Real => std::thread::sleep(wake.saturating_sub(now)),
+                SimClock::Real => {
+                    // Woken early (a stop, a signal): give the caller a look at why.
+                    super::wake::sleep(wake.saturating_sub(now));
+                    if self.sim_now() < wake {
+                        return Ok(0);
+                    }
+                }
             }
         }
     }

@@ -7,6 +7,7 @@
 //! is, so tests run hours of timeouts on virtual time.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -203,8 +204,10 @@ enum PendingReply {
 
 /// The virtual machine. See the module documentation.
 pub struct Machine {
-    program: Program,
-    set: PatternSet,
+    /// Shared by every machine running the same program: many sessions of one script
+    /// keep one copy of the code and of the compiled patterns.
+    program: Arc<Program>,
+    set: Arc<PatternSet>,
     scanner: Scanner,
     /// Bytes from the modem not yet consumed by a wait.
     input: Vec<u8>,
@@ -255,9 +258,24 @@ pub struct Machine {
 
 impl Machine {
     /// Prepares `program` to run with the given param values (`-D name=value`, environment).
-    pub fn new(program: Program, params: &IndexMap<String, String>) -> Result<Machine, SetupError> {
-        let set = PatternSet::new(&program.patterns)
-            .map_err(|e| SetupError::Patterns { reason: e.to_string() })?;
+    pub fn new(program: impl Into<Arc<Program>>, params: &IndexMap<String, String>) -> Result<Machine, SetupError> {
+        let program = program.into();
+        let set = Arc::new(Self::patterns(&program)?);
+        Machine::with_patterns(program, set, params)
+    }
+
+    /// Compiles the matcher of `program`, for [`Machine::with_patterns`].
+    pub fn patterns(program: &Program) -> Result<PatternSet, SetupError> {
+        PatternSet::new(&program.patterns).map_err(|e| SetupError::Patterns { reason: e.to_string() })
+    }
+
+    /// Like [`Machine::new`], with the matcher [`Machine::patterns`] compiled for this same
+    /// program: machines of one script share it instead of each compiling its own.
+    pub fn with_patterns(
+        program: Arc<Program>,
+        set: Arc<PatternSet>,
+        params: &IndexMap<String, String>,
+    ) -> Result<Machine, SetupError> {
         for name in params.keys() {
             let known = program.globals.iter().any(|g| g.param.is_some() && &g.name == name);
             if !known {

@@ -30,13 +30,18 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("port", &["sim", "record", "lang", "input"]),
     ("driver", &["vm", "bytecode", "port", "record", "lang"]),
     ("diagnostics", &["check", "bytecode", "syntax", "lang"]),
+    // The library's front door: compile once (checker, compiler), run on the driver.
+    ("session", &["input", "syntax", "check", "bytecode", "vm", "port", "driver", "diagnostics", "lang"]),
+    // Many sessions at once: one thread per port, each a session on the driver.
+    ("bank", &["session", "input", "port", "driver", "vm", "lang"]),
     // The front ends stand on the whole pipeline, never on each other.
     ("chat", BELOW_FRONT_ENDS),
     ("serve", BELOW_FRONT_ENDS),
     ("repl", BELOW_FRONT_ENDS),
-    ("cli", &["chat", "serve", "repl", "lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"]),
+    ("cli", &["chat", "serve", "repl", "session", "bank", "lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"]),
     ("main", &["cli"]),
-    ("lib", &[]),
+    // The crate root re-exports the library's public face.
+    ("lib", &["session", "driver", "vm"]),
 ];
 
 const BELOW_FRONT_ENDS: &[&str] = &["lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"];

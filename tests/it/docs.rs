@@ -109,3 +109,33 @@ fn the_result_code_table_lists_every_code_the_language_knows() {
         }
     }
 }
+
+/// The ```rust blocks of docs/embedding.md are excerpts of examples/embed/main.rs, which
+/// cargo builds with the tests: a snippet that drifts from the example, which compiles, fails
+/// here.
+#[test]
+fn embedding_snippets_are_taken_from_the_example_that_compiles() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/embedding.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("examples/embed/main.rs")).unwrap();
+    let mut blocks = Vec::new();
+    let mut open: Option<String> = None;
+    for line in doc.lines() {
+        match &mut open {
+            None if line.trim() == "```rust" => open = Some(String::new()),
+            None => {}
+            Some(text) if line.trim() == "```" => {
+                blocks.push(std::mem::take(text));
+                open = None;
+            }
+            Some(text) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    assert!(blocks.len() >= 3, "docs/embedding.md has {} rust blocks", blocks.len());
+    for block in &blocks {
+        assert!(example.contains(block.as_str()), "not in examples/embed/main.rs:\n{block}");
+    }
+}

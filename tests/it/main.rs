@@ -3,6 +3,7 @@
 mod support;
 
 mod architecture;
+mod bank;
 mod bytecode;
 mod chat;
 mod check;
@@ -25,6 +26,7 @@ mod replay;
 mod run;
 mod secrets;
 mod security;
+mod session;
 mod signals;
 mod sim;
 mod syntax;

@@ -203,8 +203,8 @@ impl Machine {
         self.scopes.clear();
         self.retries.clear();
         self.carrier_wait = None;
-        self.program = program;
-        self.set = set;
+        self.program = Arc::new(program);
+        self.set = Arc::new(set);
         self.globals = globals;
         self.pc = at;
         self.state = State::Running;
