@@ -35,21 +35,9 @@ use atchat::vm::{ExitStatus, Machine};
 use indexmap::IndexMap;
 
 /// The simulator's GSM profiles (`src/sim/profiles/`, all but the Hayes ones).
-const PROFILES: [&str; 13] = [
-    "gsm",
-    "huawei-e1752",
-    "huawei-e3372",
-    "nokia",
-    "qualcomm",
-    "quectel-ec25",
-    "sierra",
-    "simcom-sim800",
-    "simcom-sim7600",
-    "telit",
-    "ublox",
-    "wavecom",
-    "zte",
-];
+fn gsm_profiles() -> Vec<&'static str> {
+    crate::support::sim::profiles(atchat::sim::Profile::Gsm)
+}
 
 /// The procs of `stdlib/gsm.atc` the matrix must call, each in some row.
 const PROCS: [&str; 16] = [
@@ -101,12 +89,12 @@ fn cells() -> Vec<Cell> {
         assert_eq!(fields.len(), 7, "gsm.tsv:{}: 7 tab-separated fields, not {}: {line}", index + 1, fields.len());
         let exit = fields[4].parse().unwrap_or_else(|_| panic!("gsm.tsv:{}: exit `{}`", index + 1, fields[4]));
         let ports: Vec<String> = match fields[0] {
-            "*" => PROFILES.iter().map(|p| p.to_string()).collect(),
+            "*" => gsm_profiles().iter().map(|p| p.to_string()).collect(),
             list => list.split(',').map(|p| p.trim().to_string()).collect(),
         };
         for port in ports {
             assert!(
-                port.starts_with("replay:") || port.ends_with(".toml") || PROFILES.contains(&port.as_str()),
+                port.starts_with("replay:") || port.ends_with(".toml") || gsm_profiles().contains(&port.as_str()),
                 "gsm.tsv:{}: `{port}` is no GSM profile",
                 index + 1
             );
@@ -232,11 +220,11 @@ fn every_gsm_example_and_proc_does_what_the_modem_calls_for() {
 #[test]
 fn the_matrix_covers_every_profile_example_proc_and_gsm_transcript() {
     let cells = cells();
-    for profile in PROFILES {
+    for profile in gsm_profiles() {
         assert!(cells.iter().any(|c| c.port == profile), "no row runs on {profile}");
     }
     for example in ["gsm-status.atc", "gsm-sms.atc", "gsm-voice-call.atc", "gprs-ppp.atc"] {
-        for profile in PROFILES {
+        for profile in gsm_profiles() {
             let runs = cells.iter().filter(|c| c.port == profile && c.script == format!("examples/{example}"));
             assert!(runs.count() >= 2, "{example} on {profile}: a success and a failure are needed");
         }
@@ -249,7 +237,7 @@ fn the_matrix_covers_every_profile_example_proc_and_gsm_transcript() {
         .collect();
     assert_eq!(defined, PROCS, "stdlib/gsm.atc's procs and PROCS differ");
     for name in PROCS {
-        for profile in PROFILES {
+        for profile in gsm_profiles() {
             let call = format!("gsm.{name}(");
             let direct = cells.iter().any(|c| c.port == profile && c.script.contains(&call));
             // call_state is called by call, never alone: the rows of call cover it.

@@ -35,31 +35,17 @@ use atchat::driver::{self, Transcript};
 use atchat::port::replay::ReplayPort;
 use atchat::port::sim::{SimClock, SimPort};
 use atchat::port::{Port, PortError};
+use atchat::sim::Profile;
 use atchat::syntax::Sources;
 use atchat::vm::{ExitStatus, Machine};
 use indexmap::IndexMap;
+
+use crate::support::sim::profiles as bundled;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The profiles of the V.250 engine; every other bundled profile runs the GSM engine.
-const HAYES: [&str; 2] = ["hayes", "bare-hayes"];
-const GSM: [&str; 13] = [
-    "gsm",
-    "huawei-e1752",
-    "huawei-e3372",
-    "nokia",
-    "qualcomm",
-    "quectel-ec25",
-    "sierra",
-    "simcom-sim800",
-    "simcom-sim7600",
-    "telit",
-    "ublox",
-    "wavecom",
-    "zte",
-];
 
 /// The examples this matrix covers: each must have a cell on every profile.
 const EXAMPLES: [&str; 8] = [
@@ -154,9 +140,9 @@ fn cells() -> Vec<Cell> {
         };
         let is_group = profiles.starts_with('@');
         let names: Vec<String> = match profiles {
-            "@all" => HAYES.iter().chain(GSM.iter()).map(|s| s.to_string()).collect(),
-            "@hayes" => HAYES.iter().map(|s| s.to_string()).collect(),
-            "@gsm" => GSM.iter().map(|s| s.to_string()).collect(),
+            "@all" => bundled(Profile::Hayes).into_iter().chain(bundled(Profile::Gsm)).map(String::from).collect(),
+            "@hayes" => bundled(Profile::Hayes).into_iter().map(String::from).collect(),
+            "@gsm" => bundled(Profile::Gsm).into_iter().map(String::from).collect(),
             group if group.starts_with('@') => panic!("{at}: unknown group {group}"),
             one => vec![one.to_string()],
         };
@@ -299,7 +285,7 @@ fn hayes_examples_and_procs_on_every_profile_and_transcript() {
     // Coverage: every example and every proc on every profile.
     let lib = std::fs::read_to_string(root().join("stdlib/hayes.atc")).unwrap();
     let procs: Vec<&str> = lib.lines().filter_map(|l| l.strip_prefix("proc ")).map(|r| &r[..r.find('(').unwrap()]).collect();
-    let profiles: Vec<&str> = HAYES.iter().chain(GSM.iter()).copied().collect();
+    let profiles: Vec<&str> = bundled(Profile::Hayes).into_iter().chain(bundled(Profile::Gsm)).collect();
     for profile in &profiles {
         let on: Vec<&Cell> = cells.iter().filter(|c| c.profile == *profile && c.exit == 0).collect();
         for example in EXAMPLES {

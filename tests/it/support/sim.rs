@@ -44,3 +44,12 @@ impl Drop for Sim {
         let _ = self.child.wait();
     }
 }
+
+/// The names of the simulator's bundled profiles that run on `base`'s engine, in their
+/// listed order: tests that must cover every profile take the list from here, so a profile
+/// added to the simulator is a profile the matrices must answer for.
+pub fn profiles(base: atchat::sim::Profile) -> Vec<&'static str> {
+    atchat::sim::ModemProfile::names()
+        .filter(|name| atchat::sim::ModemProfile::bundled(name).is_ok_and(|p| p.base == base))
+        .collect()
+}
