@@ -191,39 +191,36 @@ impl Engine {
             Call::Idle if self.profile == Profile::Gsm => Flow::Done(ResultCode::NoCarrier),
             Call::Idle => {
                 self.new_call(Call::Answering { link: false });
-                let gen = self.call_gen;
-                let outcome = Outcome::Fail(ResultCode::NoCarrier);
-                self.schedule(
-                    now.saturating_add(self.s7()),
-                    TimerKind::DialResult { gen, outcome },
-                );
-                Flow::Pending
+                self.no_carrier_after_s7(now)
             }
             _ => Flow::Done(ResultCode::Error),
         }
+    }
+
+    /// The call just placed ends with NO CARRIER after S7 unless something answers it first
+    /// (a later event of the same call replaces this result).
+    fn no_carrier_after_s7(&mut self, now: Duration) -> Flow {
+        let gen = self.call_gen;
+        let outcome = Outcome::Fail(ResultCode::NoCarrier);
+        self.schedule(now.saturating_add(self.s7()), TimerKind::DialResult { gen, outcome });
+        Flow::Pending
     }
 
     pub(crate) fn s7(&self) -> Duration {
         Duration::from_secs(u64::from(self.settings.reg(7)))
     }
 
-    /// `D` on the Hayes profile. The outcome is decided now from the scenario and the X
-    /// setting (V.250 §6.2.18: X2/X4 detect dial tone, X3/X4 detect busy; without
-    /// detection the call just never connects and ends with NO CARRIER after S7).
     /// Places a call through the network (another sim, a TCP service, a packet-data
     /// endpoint): the network answers it, or NO CARRIER after S7.
     pub(crate) fn dial_link(&mut self, now: Duration, number: String) -> Flow {
         self.new_call(Call::Dialing { link: true });
         self.request(LinkRequest::Dial(number));
-        let gen = self.call_gen;
-        let outcome = Outcome::Fail(ResultCode::NoCarrier);
-        self.schedule(
-            now.saturating_add(self.s7()),
-            TimerKind::DialResult { gen, outcome },
-        );
-        Flow::Pending
+        self.no_carrier_after_s7(now)
     }
 
+    /// `D` on the Hayes profile. The outcome is decided now from the scenario and the X
+    /// setting (V.250 §6.2.18: X2/X4 detect dial tone, X3/X4 detect busy; without
+    /// detection the call just never connects and ends with NO CARRIER after S7).
     fn dial_hayes(&mut self, now: Duration, dial: &str, voice: bool) -> Flow {
         if self.call != Call::Idle {
             return Flow::Done(ResultCode::Error);

@@ -99,13 +99,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             let mut value = None;
             for p in inner {
                 match p.as_rule() {
-                    Rule::send_modifier => {
-                        let m = p.into_inner().next().unwrap();
-                        match m.as_rule() {
-                            Rule::raw => raw = true,
-                            _ => pace = Some(duration(last_inner(m))),
-                        }
-                    }
+                    Rule::send_modifier => send_modifier(p, &mut raw, &mut pace),
                     _ => value = Some(expr(p)),
                 }
             }
@@ -119,13 +113,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             let mut rest = Vec::new();
             for p in inner {
                 match p.as_rule() {
-                    Rule::send_modifier => {
-                        let m = p.into_inner().next().unwrap();
-                        match m.as_rule() {
-                            Rule::raw => raw = true,
-                            _ => pace = Some(duration(last_inner(m))),
-                        }
-                    }
+                    Rule::send_modifier => send_modifier(p, &mut raw, &mut pace),
                     Rule::expr => value = Some(expr(p)),
                     _ => rest.push(p),
                 }
@@ -229,6 +217,15 @@ fn is_keyword(rule: Rule) -> bool {
 
 fn first_inner(pair: Pair<Rule>) -> Pair<Rule> {
     pair.into_inner().next().unwrap()
+}
+
+/// `raw` or `pace DURATION`, as `send` and `command` take them.
+fn send_modifier(p: Pair<Rule>, raw: &mut bool, pace: &mut Option<DurationLit>) {
+    let m = p.into_inner().next().unwrap();
+    match m.as_rule() {
+        Rule::raw => *raw = true,
+        _ => *pace = Some(duration(last_inner(m))),
+    }
 }
 
 fn last_inner(pair: Pair<Rule>) -> Pair<Rule> {
