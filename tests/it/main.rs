@@ -15,6 +15,7 @@ mod fuzz;
 mod limits;
 mod manual;
 mod matcher;
+mod messages;
 mod port_listing;
 mod ports;
 mod pppd;
