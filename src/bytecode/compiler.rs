@@ -454,8 +454,8 @@ impl<'a> Compiler<'a> {
             StmtKind::On(h) => self.handler(h, stmt.span)?,
             StmtKind::Retry(r) => self.retry(r)?,
             StmtKind::RetryNow => {
-                let line = self.line_of(stmt.span);
-                let message = self.str_const(&format!("`retry` on line {line} asked for another attempt"));
+                // The machine adds how many attempts there were; the location names the line.
+                let message = self.str_const("still retrying");
                 self.emit(Op::RetryNow { code: 4, message });
             }
             StmtKind::If { cond, then, otherwise } => {
