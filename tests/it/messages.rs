@@ -115,3 +115,28 @@ fn a_duration_param_given_text_stops_before_the_first_byte() {
         .stderr("slept 0\n")
         .run();
 }
+
+#[test]
+fn a_latin1_byte_is_located_and_a_byte_order_mark_skipped() {
+    // An old chat-era script saved in Latin-1: refused, naming the byte's line and column.
+    Test::new()
+        .file("old.atc", b"send \"AT\"\n# caf\xe9 modem\nexpect OK\n")
+        .args(["check", "old.atc"])
+        .status(1)
+        .stderr(
+            "atchat::load
+
+  × cannot read `old.atc`: line 2, column 6 has the byte 0xe9, which is not UTF-
+  │ 8 (`é` in Latin-1)
+  help: scripts are UTF-8; convert this one, e.g. `iconv -f latin1 -t utf-8
+        OLD.atc > NEW.atc`
+
+",
+        )
+        .run();
+    Test::new()
+        .file("bom.atc", b"\xef\xbb\xbfsend \"AT\"\nexpect OK\nsay \"fine\"\n")
+        .args(["run", "bom.atc", "--port", "sim:hayes"])
+        .stderr("fine\n")
+        .run();
+}
