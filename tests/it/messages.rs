@@ -126,8 +126,8 @@ fn a_latin1_byte_is_located_and_a_byte_order_mark_skipped() {
         .stderr(
             "atchat::load
 
-  × cannot read `old.atc`: line 2, column 6 has the byte 0xe9, which is not UTF-
-  │ 8 (`é` in Latin-1)
+  × cannot read `old.atc`: line 2, column 6 has the byte 0xe9, which is not
+  │ UTF-8 (`é` in Latin-1)
   help: scripts are UTF-8; convert this one, e.g. `iconv -f latin1 -t utf-8
         OLD.atc > NEW.atc`
 
