@@ -50,6 +50,30 @@ pub fn render_plain(sources: &Sources, errors: &[CheckError]) -> String {
         .collect()
 }
 
+/// Like [`render_plain`], but shows the main script from byte `from` on as if that part were
+/// the whole file, named `name`: the REPL reports a mistake in the lines of the entry just
+/// typed (`<input>:2:5`), not in the session script before it. A label pointing before `from`
+/// (an earlier declaration) is left out; an error located there is shown in the whole script.
+pub fn render_plain_from(sources: &Sources, errors: &[CheckError], from: usize, name: &str) -> String {
+    let mut tail = sources.clone();
+    if let Some(main) = tail.files.first_mut() {
+        main.name = name.to_string();
+        main.text = main.text.get(from..).unwrap_or("").to_string();
+    }
+    errors
+        .iter()
+        .take(MAX_SHOWN)
+        .map(|e| {
+            let report = if e.file == 0 && e.span.start >= from {
+                located_report(&tail, e, from)
+            } else {
+                check_report(sources, e)
+            };
+            render_report_plain(&report)
+        })
+        .collect()
+}
+
 /// Renders any report as plain text, width 100, no colours, one blank line after it.
 pub fn render_report_plain(report: &Report) -> String {
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
@@ -68,6 +92,15 @@ pub fn render_report_plain(report: &Report) -> String {
 }
 
 fn check_report(sources: &Sources, error: &CheckError) -> Report {
+    located_report(sources, error, 0)
+}
+
+/// A check error's report, its spans taken `shift` bytes earlier in the text (see
+/// [`render_plain_from`]); a span before `shift` gets no label.
+fn located_report(sources: &Sources, error: &CheckError, shift: usize) -> Report {
+    let moved = |span: Span| {
+        (span.start >= shift).then(|| Span { start: span.start - shift, end: span.end.saturating_sub(shift) })
+    };
     let kind = &error.kind;
     let mut diagnostic = MietteDiagnostic::new(kind.to_string()).with_code(kind.code());
     if let Some(help) = kind.help() {
@@ -77,8 +110,8 @@ fn check_report(sources: &Sources, error: &CheckError) -> Report {
     let Some(file) = file else {
         return Report::new(diagnostic);
     };
-    let mut spans = vec![source_span(&file.text, error.span)];
-    let related = kind.related();
+    let mut spans = vec![source_span(&file.text, moved(error.span).unwrap_or_default())];
+    let related = kind.related().and_then(|(s, t)| Some((moved(s)?, t)));
     if let Some((span, _)) = related {
         spans.push(source_span(&file.text, span));
     }

@@ -47,9 +47,17 @@ pub fn compile(sources: &Sources) -> Result<Program, CompileError> {
     let mut c = Compiler::new(sources)?;
     c.declare()?;
     c.program.files = sources.files.iter().map(|f| f.name.clone()).collect();
+    // A module's `final` declarations (`stdlib/gsm.atc`'s vendor finals) hold for the whole
+    // program, so they are emitted first; the procs are the rest of a module's code.
+    c.frame = None;
+    for file in 1..c.scripts.len() {
+        c.file = file;
+        let finals: Vec<Stmt> =
+            c.scripts[file].stmts.iter().filter(|s| matches!(s.kind, StmtKind::Final(_))).cloned().collect();
+        c.stmts(&finals)?;
+    }
     // The main script first, so its handlers get the lowest indexes.
     c.file = 0;
-    c.frame = None;
     let main = c.scripts[0];
     c.stmts(&main.stmts)?;
     c.emit(Op::Halt);

@@ -87,6 +87,15 @@ impl FromStr for PortSpec {
         // `localhost:2000` is far more likely a forgotten scheme than a file in the current
         // directory with a colon in its name.
         if !spec.contains('/') {
+            // `tcp:HOST:PORT` is how `atchat sim --phonebook` names a TCP service: here the
+            // scheme takes `//`.
+            for scheme in ["tcp", "rfc2217"] {
+                let rest = spec.get(scheme.len() + 1..).unwrap_or_default();
+                let prefix = spec.get(..scheme.len() + 1).unwrap_or_default();
+                if prefix.eq_ignore_ascii_case(&format!("{scheme}:")) && rest.contains(':') {
+                    return Err(bad(format!("did you mean `{scheme}://{rest}`?")));
+                }
+            }
             if let Some((host, port)) = spec.rsplit_once(':') {
                 if !host.is_empty() && port.parse::<u16>().is_ok() {
                     return Err(bad(format!(
@@ -397,6 +406,8 @@ mod tests {
         bad("sim:", "needs a profile");
         bad("replay:", "transcript to play");
         bad("localhost:2000", "did you mean `tcp://localhost:2000`");
+        bad("tcp:127.0.0.1:2000", "did you mean `tcp://127.0.0.1:2000`?");
+        bad("rfc2217:host:2000", "did you mean `rfc2217://host:2000`?");
         bad("/dev/tty\0x", "NUL");
     }
 

@@ -1,5 +1,10 @@
 //! Where entries come from: rustyline on a terminal (history, completion, hints,
-//! highlighting, multi-line blocks), or plain lines from a pipe.
+//! highlighting, blocks over several lines with a continuation prompt), or plain lines from
+//! a pipe.
+//!
+//! Keys typed while an entry runs are kept for the next prompt, as shells do: the terminal
+//! holds what is typed between prompts, and rustyline (with its `buffer-redux` feature) keeps
+//! what it read past the end of one line for the next.
 //!
 //! Either way the reading happens on its own thread and lines arrive on a channel, so the
 //! REPL's loop keeps listening to the modem (and shows unsolicited codes) while the user types.
@@ -12,6 +17,7 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
@@ -20,10 +26,11 @@ use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::history::{DefaultHistory, History};
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use super::session::{is_at_line, open_braces};
+use crate::lang::result_code;
 use super::table;
 
 /// What the reader thread hands the REPL.
@@ -36,6 +43,10 @@ pub enum Input {
     /// Ctrl-D or the end of the pipe.
     Eof,
 }
+
+/// The prompt of the lines after the first of an entry whose block is still open; as wide
+/// as `atchat> `.
+pub const CONTINUATION: &str = "   ...> ";
 
 /// The `:` commands, for completion.
 pub const COMMANDS: &[&str] = &[
@@ -55,6 +66,7 @@ pub const COMMANDS: &[&str] = &[
     ":rts",
     ":break-signal",
     ":port",
+    ":term",
     ":help",
     ":quit",
 ];
@@ -66,6 +78,9 @@ pub struct Reader {
     prompts: Option<Sender<String>>,
     /// Whether the thread is showing a prompt now.
     prompting: bool,
+    /// The prompt on the screen (the first line's, or [`CONTINUATION`]), to draw it again
+    /// below output that arrives meanwhile.
+    shown: Arc<Mutex<String>>,
 }
 
 impl Reader {
@@ -95,6 +110,7 @@ impl Reader {
             lines: rx,
             prompts: None,
             prompting: false,
+            shown: Arc::default(),
         }
     }
 
@@ -103,6 +119,8 @@ impl Reader {
         let (tx, rx) = channel();
         let (prompt_tx, prompt_rx) = channel::<String>();
         let (setup_tx, setup_rx) = channel();
+        let shown: Arc<Mutex<String>> = Arc::default();
+        let shown_by_thread = Arc::clone(&shown);
         std::thread::spawn(move || {
             // List completion, as in bash: Tab completes what is common, Tab again lists
             // the candidates with their hints.
@@ -128,20 +146,17 @@ impl Reader {
                 return;
             }
             for prompt in prompt_rx {
-                let input = match editor.readline(&prompt) {
-                    Ok(line) => {
-                        if !line.trim().is_empty() {
-                            let _ = editor.add_history_entry(line.as_str());
-                            if let Some(path) = &history {
-                                // Saved at once so a crash or a kill keeps the history.
-                                let _ = editor.history_mut().save(path);
-                            }
+                let input = read_entry(&mut editor, &prompt, &shown_by_thread);
+                if let Input::Line(entry) = &input {
+                    if !entry.trim().is_empty() {
+                        // A block is one history entry: Up brings all of it back.
+                        let _ = editor.add_history_entry(entry.as_str());
+                        if let Some(path) = &history {
+                            // Saved at once so a crash or a kill keeps the history.
+                            let _ = editor.history_mut().save(path);
                         }
-                        Input::Line(line)
                     }
-                    Err(ReadlineError::Interrupted) => Input::Interrupted,
-                    Err(_) => Input::Eof,
-                };
+                }
                 let eof = input == Input::Eof;
                 if tx.send(input).is_err() || eof {
                     return;
@@ -155,6 +170,7 @@ impl Reader {
             lines: rx,
             prompts: Some(prompt_tx),
             prompting: false,
+            shown,
         })
     }
 
@@ -183,6 +199,42 @@ impl Reader {
     /// Whether a prompt is shown and being edited now.
     pub fn prompting(&self) -> bool {
         self.prompting
+    }
+
+    /// The prompt on the screen now: the entry's, or [`CONTINUATION`] inside a block.
+    pub fn shown(&self) -> String {
+        self.shown.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// Reads one entry: a line, and while a block is open the lines that close it, each after
+/// the continuation prompt (Python's `...`). Ctrl-C drops the whole entry; so does Ctrl-D
+/// inside a block (it leaves only at the first prompt).
+fn read_entry(
+    editor: &mut Editor<EntryHelper, DefaultHistory>,
+    prompt: &str,
+    shown: &Mutex<String>,
+) -> Input {
+    let mut entry = String::new();
+    loop {
+        let this = if entry.is_empty() { prompt } else { CONTINUATION };
+        if let Ok(mut s) = shown.lock() {
+            *s = this.to_string();
+        }
+        match editor.readline(this) {
+            Ok(line) => {
+                if !entry.is_empty() {
+                    entry.push('\n');
+                }
+                entry.push_str(&line);
+                if open_braces(&entry) <= 0 {
+                    return Input::Line(entry);
+                }
+            }
+            Err(ReadlineError::Interrupted) => return Input::Interrupted,
+            Err(ReadlineError::Eof) if !entry.is_empty() => return Input::Interrupted,
+            Err(_) => return Input::Eof,
+        }
     }
 }
 
@@ -238,7 +290,15 @@ impl Completer for EntryHelper {
         }
         let indent = typed.len() - typed.trim_start().len();
         if !is_at_line(typed.trim_start()) {
-            return Ok((pos, Vec::new()));
+            let (start, words) = complete_statement(typed);
+            let pairs = words
+                .into_iter()
+                .map(|(word, what)| Pair {
+                    display: format!("{word:<12} {what}"),
+                    replacement: format!("{word} "),
+                })
+                .collect();
+            return Ok((start, pairs));
         }
         // The command being typed is the last one on the line: after a `;`, or all of it.
         let start = typed.rfind(';').map_or(indent, |i| i + 1);
@@ -297,17 +357,110 @@ impl Highlighter for EntryHelper {
     }
 }
 
-impl Validator for EntryHelper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        if open_braces(ctx.input()) > 0 {
-            Ok(ValidationResult::Incomplete)
-        } else {
-            Ok(ValidationResult::Valid(None))
-        }
-    }
-}
+// Every line is accepted as it is: an open block goes on at the continuation prompt
+// (`read_entry`), where rustyline's multi-line editing would show no prompt at all.
+impl Validator for EntryHelper {}
 
 impl Helper for EntryHelper {}
+
+/// The words that begin a statement, with what the statement does: Tab at the start of a
+/// statement offers them.
+pub const STATEMENTS: &[(&str, &str)] = &[
+    ("baud", "set the port's speed"),
+    ("break", "send a break"),
+    ("command", "send a command and wait for its final result code"),
+    ("dtr", "set DTR on or off"),
+    ("escape", "guard time, +++, guard time, expect OK"),
+    ("exit", "end with an exit code"),
+    ("expect", "wait for a pattern or one of several arms"),
+    ("fail", "end with a failure"),
+    ("final", "declare a vendor's final result code"),
+    ("flush", "discard unread input"),
+    ("hangup", "drop DTR, or escape and ATH"),
+    ("if", "run a block on a condition"),
+    ("let", "assign a variable"),
+    ("on", "a handler watched during every wait"),
+    ("param", "a value given with -D or the environment"),
+    ("proc", "define a procedure"),
+    ("results", "verbose or numeric result codes"),
+    ("retry", "run a block again on failure"),
+    ("return", "leave a procedure"),
+    ("rts", "set RTS on or off"),
+    ("say", "print a message"),
+    ("secret", "a param never shown in transcripts"),
+    ("send", "send text (CR appended)"),
+    ("sleep", "wait without reading"),
+    ("timeout", "the default deadline of each expect"),
+    ("use", "load a module (hayes, gsm)"),
+    ("wait", "wait carrier: wait for DCD"),
+];
+
+/// Completions of a statement being typed: `(where the word starts, candidates with what
+/// each is)`. The word at the start of a statement (after `{`, `}` or `;` too) is a
+/// statement's keyword; after `expect`, `on` and `final`-like words a result code; after
+/// `use` a stdlib module.
+pub fn complete_statement(typed: &str) -> (usize, Vec<(String, String)>) {
+    let statement_start = typed
+        .rfind(['{', '}', ';', '\n'])
+        .map_or(0, |i| i + 1);
+    let word_start = typed
+        .rfind(|c: char| c.is_whitespace() || "{};".contains(c))
+        .map_or(0, |i| i + 1)
+        .max(statement_start);
+    let word = &typed[word_start..];
+    let statement = &typed[statement_start..];
+    let keyword = statement.split_whitespace().next().unwrap_or("");
+    // A result code may have a space in it (`NO CARRIER`): after `expect` or `on`, the
+    // word is everything after the keyword.
+    let after_keyword = statement.trim_start().get(keyword.len()..).unwrap_or("");
+    let code = after_keyword.trim_start();
+    let code_start = typed.len() - code.len();
+    let is_code = |t: &str| t.chars().all(|c| c.is_ascii_uppercase() || c == ' ' || c == '+');
+    if keyword == word && word_start >= statement_start {
+        let words = STATEMENTS
+            .iter()
+            .filter(|(w, _)| w.starts_with(word))
+            .map(|(w, what)| (w.to_string(), what.to_string()))
+            .collect();
+        return (word_start, words);
+    }
+    let words: Vec<(String, String)> = match keyword {
+        "expect" | "on" if after_keyword.starts_with(' ') && is_code(code) => {
+            let codes = result_code::RESULT_CODES
+                .iter()
+                .map(|c| (c.text, kind_text(c.kind)));
+            // A handler is as often for what the modem says unasked.
+            let unsolicited = result_code::UNSOLICITED
+                .iter()
+                .filter(|u| keyword == "on" && result_code::is_result_code(u))
+                .filter(|u| !result_code::RESULT_CODES.iter().any(|c| c.text == **u))
+                .map(|u| (*u, "unsolicited result code"));
+            let found = codes
+                .chain(unsolicited)
+                .filter(|(text, _)| text.starts_with(code))
+                .map(|(text, what)| (text.to_string(), what.to_string()))
+                .collect();
+            return (code_start, found);
+        }
+        "use" if word_start > statement_start => crate::syntax::loader::STDLIB
+            .iter()
+            .filter(|(m, _)| m.starts_with(word))
+            .map(|(m, _)| (m.to_string(), "stdlib module".to_string()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    (word_start, words)
+}
+
+/// What a result code is, for the completion list.
+fn kind_text(kind: Option<result_code::Kind>) -> &'static str {
+    match kind {
+        Some(result_code::Kind::Final) => "final result code",
+        Some(result_code::Kind::Intermediate) => "intermediate result code",
+        Some(result_code::Kind::Unsolicited) => "unsolicited result code",
+        None => "result code",
+    }
+}
 
 /// Language keywords, highlighted at the prompt.
 const KEYWORDS: &[&str] = &[
@@ -417,5 +570,37 @@ mod tests {
             assert_eq!(strip(&highlight(text)), text);
         }
         assert!(highlight("send \"x\"").contains("\x1b[34msend"));
+    }
+
+    fn words(typed: &str) -> (usize, Vec<String>) {
+        let (start, found) = complete_statement(typed);
+        (start, found.into_iter().map(|(w, _)| w).collect())
+    }
+
+    #[test]
+    fn statements_complete_where_a_statement_starts() {
+        assert_eq!(words("se"), (0, vec!["secret".to_string(), "send".to_string()]));
+        assert_eq!(words("ex").1, ["exit", "expect"]);
+        assert_eq!(words("com").1, ["command"]);
+        // After `{` or `;` a new statement starts; inside one, a keyword is not offered.
+        assert_eq!(words("on RING { sa"), (10, vec!["say".to_string()]));
+        assert_eq!(words("say \"x\"; fl").1, ["flush"]);
+        assert_eq!(words("say s").1, Vec::<String>::new());
+        // After `expect` and `on`: result codes; after `use`: the stdlib's modules.
+        assert_eq!(words("expect NO").1, ["NO CARRIER", "NO DIALTONE", "NO ANSWER", "NO DIAL TONE"]);
+        assert_eq!(words("expect NO C"), (7, vec!["NO CARRIER".to_string()]));
+        assert_eq!(words("on +CME").1, ["+CME ERROR"]);
+        assert!(words("expect \"NO").1.is_empty());
+        assert!(words("on +CM").1.contains(&"+CMTI".to_string()));
+        assert!(!words("expect +CM").1.contains(&"+CMTI".to_string()));
+        assert_eq!(words("use g"), (4, vec!["gsm".to_string()]));
+    }
+
+    #[test]
+    fn every_statement_keyword_is_offered() {
+        let grammar = include_str!("../../grammar/atchat.pest");
+        for (word, _) in STATEMENTS {
+            assert!(grammar.contains(&format!("kw_{word} ")), "{word} is not a keyword of the grammar");
+        }
     }
 }

@@ -3,12 +3,15 @@
 //! A line starting with `AT` is sent as it is and its reply shown as it arrives, timestamped
 //! and classified; any statement of the language runs live in one session that keeps its
 //! variables and handlers ([`session`]); `:` commands load a script and debug it
-//! ([`debugger`]), show state, save the session as a script. Entries come from rustyline on a
-//! terminal or line by line from a pipe ([`editor`]). The modem is driven through
+//! ([`debugger`]), show state, save the session as a script; `:term` passes keys straight to
+//! the modem and back ([`passthrough`]). Entries come from rustyline on a terminal or line by
+//! line from a pipe ([`editor`]). Between entries the loop listens to the modem, and when it
+//! speaks the session's `on` handlers get a look at once ([`session::Entry::idle`]). The modem is driven through
 //! [`crate::driver::run_watched`], so Ctrl-C stops a wait, not the REPL.
 
 pub mod debugger;
 pub mod editor;
+pub mod passthrough;
 pub mod transcript;
 pub mod session;
 pub mod table;
@@ -34,11 +37,14 @@ use crate::port::{self, Port, PortError, PortSpec, SerialOptions};
 use crate::vm::{Control, Machine, Value};
 use debugger::{Debuggee, StopAt};
 use editor::{Input, Reader};
+use passthrough::{Action, Keys, RawStdin};
 use transcript::{Class, Lines, Style};
 use session::{Ended, Entry, Session};
 
 /// How long the loop listens to the modem between looks at the keyboard.
 const IDLE_SLICE: Duration = Duration::from_millis(50);
+/// The same in terminal mode, where each key waits at most this long to be sent.
+const TERMINAL_SLICE: Duration = Duration::from_millis(10);
 
 /// How to start the REPL.
 #[derive(Default)]
@@ -83,6 +89,7 @@ pub fn run(options: Options) -> u8 {
         serial: options.serial,
         out: Out::new(Style { color }, port::monotonic_now()),
         buf: vec![0u8; 4096],
+        tty,
     };
     driver::install_signal_handlers();
     if let Some(spec) = &options.port {
@@ -120,9 +127,10 @@ pub fn run(options: Options) -> u8 {
     loop {
         let prompt = repl.prompt();
         reader.ask(&prompt);
-        repl.out.prompt = prompt;
         let input = loop {
             repl.out.prompting = reader.prompting();
+            // The entry's prompt, or the continuation prompt inside a block.
+            repl.out.prompt = reader.shown();
             if let Some(input) = reader.next(Duration::ZERO) {
                 break input;
             }
@@ -269,6 +277,13 @@ impl Watch for Watching<'_> {
     }
 }
 
+/// Bytes to the screen as they are, in terminal mode.
+fn raw_out(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
+}
+
 fn on_off(on: bool) -> &'static str {
     if on {
         "on"
@@ -286,6 +301,8 @@ struct Repl {
     serial: SerialOptions,
     out: Out,
     buf: Vec<u8>,
+    /// Whether stdin and stdout are a terminal (`:term` needs one).
+    tty: bool,
 }
 
 const HELP: &str = "\
@@ -304,6 +321,8 @@ any statement       runs live: send, expect, on, let, proc, if, sleep, say, ...
 :save FILE          write the session so far as a script
 :dtr on|off  :rts on|off  :break-signal [DUR]   modem control lines
 :port P             use another modem (a device, tcp://, rfc2217://, sim:hayes, sim:gsm)
+:term               terminal mode: keys go to the modem as typed (after CONNECT, the far
+                    end); Ctrl-T q comes back to the prompt, Ctrl-T ? lists the other keys
 :help  :quit        this text; leave (Ctrl-D too). Ctrl-C stops a wait.";
 
 impl Repl {
@@ -340,9 +359,13 @@ impl Repl {
         };
         let breaks = BTreeSet::new();
         let mut buf = std::mem::take(&mut self.buf);
+        let debugging = matches!(
+            &self.debuggee,
+            Some(Debuggee { vm: Some(vm), .. }) if vm.outcome().is_none()
+        );
         let result = {
             let vm = match &mut self.debuggee {
-                Some(Debuggee { vm: Some(vm), .. }) if vm.outcome().is_none() => vm,
+                Some(Debuggee { vm: Some(vm), .. }) if debugging => vm,
                 _ => &mut self.session.vm,
             };
             let mut watch = Watching {
@@ -354,7 +377,14 @@ impl Repl {
         };
         self.buf = buf;
         match result {
-            Ok(_) => self.port = Some(port),
+            Ok(n) => {
+                self.port = Some(port);
+                // A handler fires when its line arrives, not at the next entry: the session
+                // waits for no time, which runs the handlers the new input matches.
+                if n > 0 && !debugging && self.session.vm.handler_count() > 0 {
+                    self.run(&Entry::idle());
+                }
+            }
             Err(e) => {
                 self.message(format!(
                     "error: {e}; the port is closed (:port P opens another)"
@@ -389,14 +419,18 @@ impl Repl {
 
     /// Runs an entry in the session.
     fn entry(&mut self, text: &str) {
-        let entry = Entry::new(text);
+        self.run(&Entry::new(text));
+    }
+
+    /// Runs `entry` in the session: a typed one, or the REPL's own wait while idle.
+    fn run(&mut self, entry: &Entry) {
         let Some(mut port) = self.port.take() else {
             self.message(
                 "error: no port open; `:port P` opens one (a device, tcp://host:port, sim:hayes)",
             );
             return;
         };
-        if let Err(rejected) = self.session.start(&entry) {
+        if let Err(rejected) = self.session.start(entry) {
             self.port = Some(port);
             self.message(rejected.message);
             return;
@@ -421,8 +455,12 @@ impl Repl {
             .last_result
             .clone()
             .filter(|_| entry.at.is_some());
-        match self.session.finish(&entry, outcome, result.as_deref()) {
+        match self.session.finish(entry, outcome, result.as_deref()) {
             Ended::Completed => {}
+            Ended::Dropped(o) if !entry.keep => {
+                let what = o.message.unwrap_or_else(|| format!("exit {}", o.code));
+                self.message(format!("{what} (exit {}, in a handler)", o.code));
+            }
             Ended::Dropped(o) => {
                 let what = o.message.unwrap_or_else(|| format!("exit {}", o.code));
                 self.message(format!(
@@ -489,6 +527,7 @@ impl Repl {
                 _ => self.message(format!("usage: :{name} on|off")),
             },
             "break-signal" => self.entry(&format!("break {arg}")),
+            "term" => return self.terminal(),
             "port" => {
                 if arg.is_empty() {
                     let name = self
@@ -505,6 +544,99 @@ impl Repl {
             other => self.message(format!("error: no command `:{other}`; :help lists them")),
         }
         Flow::Go
+    }
+
+    /// `:term`: keys to the modem as typed, its bytes to the screen as they come, until
+    /// Ctrl-T q (see [`passthrough`]). What passes is not classified, not fed to the session
+    /// (its handlers do not see it) and goes to `:log` as `send`/`recv`.
+    fn terminal(&mut self) -> Flow {
+        if !self.tty {
+            self.message("error: :term needs a terminal (stdin and stdout)");
+            return Flow::Go;
+        }
+        if self.port.is_none() {
+            self.message("error: no port open; `:port P` opens one");
+            return Flow::Go;
+        }
+        self.flush_lines();
+        self.message("terminal mode: keys go to the modem as typed; Ctrl-T q returns to the prompt, Ctrl-T ? lists the keys");
+        let raw = match RawStdin::enter() {
+            Ok(raw) => raw,
+            Err(e) => {
+                self.message(format!("error: cannot make the terminal raw: {e}"));
+                return Flow::Go;
+            }
+        };
+        let Some(mut port) = self.port.take() else {
+            return Flow::Go;
+        };
+        let mut keys = Keys::default();
+        let mut typed = [0u8; 1024];
+        let mut flow = Flow::Go;
+        let mut failure = None;
+        'mode: loop {
+            if let Some(signal) = driver::take_signal() {
+                if signal != libc::SIGINT {
+                    flow = Flow::Quit;
+                    break;
+                }
+            }
+            let n = match raw.read(&mut typed, 0) {
+                Ok(n) => n,
+                // The terminal is gone: nobody is left to type.
+                Err(_) => {
+                    flow = Flow::Quit;
+                    break;
+                }
+            };
+            for action in keys.feed(&typed[..n]) {
+                let done = match action {
+                    Action::Send(bytes) => {
+                        let at = self.out.at(port.now());
+                        self.out.log(at, "send", &escape_bytes(&bytes));
+                        port.write_all(&bytes)
+                    }
+                    Action::Command(passthrough::Command::Quit) => break 'mode,
+                    Action::Command(passthrough::Command::Break) => {
+                        port.send_break(Duration::from_millis(250))
+                    }
+                    Action::Command(passthrough::Command::Help) => {
+                        raw_out(passthrough::HELP.as_bytes());
+                        Ok(())
+                    }
+                };
+                if let Err(e) = done {
+                    failure = Some(e);
+                    break 'mode;
+                }
+            }
+            match port.read(&mut self.buf, TERMINAL_SLICE) {
+                Ok(0) => {}
+                Ok(n) => {
+                    let at = self.out.at(port.now());
+                    self.out.log(at, "recv", &escape_bytes(&self.buf[..n]));
+                    raw_out(&self.buf[..n]);
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(raw);
+        // The modem's last line may not have ended: the prompt starts on a line of its own.
+        self.out.print(String::new());
+        match failure {
+            Some(e) => {
+                self.port_name = None;
+                self.message(format!("error: {e}; the port is closed (:port P opens another)"));
+            }
+            None => {
+                self.port = Some(port);
+                self.message("back at the prompt (:term returns to the modem)");
+            }
+        }
+        flow
     }
 
     fn load(&mut self, arg: &str) {

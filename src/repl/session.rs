@@ -6,12 +6,18 @@
 //! the previous one ended (see [`Machine::continue_with`], which explains why that is sound).
 //! An entry that fails, exits or is interrupted is dropped from the text again, so the text
 //! is always a script that ran to its end; `:save` writes it out.
+//!
+//! Nobody sees that script: a mistake is shown in the lines of the entry alone, and the
+//! compiled program's line table is renamed so that a failure says `<input>:2` (line 2 of the
+//! entry running) or names the earlier entry it comes from.
 
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
 use crate::bytecode::compiler;
+use crate::bytecode::program::LineEntry;
+use crate::bytecode::Program;
 use crate::check::{self, CheckOptions};
 use crate::diagnostics;
 use crate::lang::literal::quote;
@@ -20,8 +26,11 @@ use crate::syntax::Sources;
 use crate::vm::machine::main_end;
 use crate::vm::{ExitStatus, Machine};
 
-/// The name the session's script goes by in messages.
+/// The name the session's script goes by while it is checked and compiled. Messages never
+/// show it: they name the entry being run [`INPUT`], or an earlier entry by its first line.
 pub const NAME: &str = "<repl>";
+/// The name of the entry being run in messages: `<input>:2:5` is line 2 of what was typed.
+pub const INPUT: &str = "<input>";
 /// How long an AT line waits for its final result code; dialing and answering get longer.
 const AT_WAIT: &str = "10s";
 const AT_WAIT_CALL: &str = "60s";
@@ -43,6 +52,9 @@ pub struct Entry {
     pub code: String,
     /// For an AT line: the command, to save it with the reply it got.
     pub at: Option<String>,
+    /// Whether the entry joins the session (and `:save`) when it completes: `false` for the
+    /// wait the REPL runs by itself while idle, so that handlers fire as their line arrives.
+    pub keep: bool,
 }
 
 impl Entry {
@@ -62,13 +74,27 @@ impl Entry {
             input: input.to_string(),
             code,
             at: at.then(|| line.to_string()),
+            keep: true,
+        }
+    }
+
+    /// The entry the REPL runs by itself when the modem speaks while nobody types and `on`
+    /// handlers are in force: a wait of no time, which runs the handlers whose patterns the
+    /// new input matches and leaves the rest unread for the next `expect`.
+    pub fn idle() -> Entry {
+        Entry {
+            input: String::new(),
+            code: "sleep 0s".to_string(),
+            at: None,
+            keep: false,
         }
     }
 
     /// The entry as `:save` writes it, given the result code its AT line got.
     pub fn saved(&self, result: Option<&str>) -> String {
+        // The code, not the input: `+++` is typed but `escape` is what runs and checks.
         let Some(line) = &self.at else {
-            return self.input.trim_end().to_string();
+            return self.code.clone();
         };
         let (send, wait) = at_parts(line);
         match result {
@@ -140,6 +166,9 @@ pub struct Session {
     handlers: usize,
     /// The candidate text of the entry being run.
     running: Option<String>,
+    /// Where each kept entry starts in `text` (lines before it) and its first line, to name
+    /// it in messages.
+    starts: Vec<(u32, String)>,
     /// Everything typed, for `:save`.
     pub saved: Vec<Saved>,
     pub vm: Machine,
@@ -161,6 +190,7 @@ impl Session {
             end: 0,
             handlers: 0,
             running: None,
+            starts: Vec::new(),
             saved: Vec::new(),
             vm,
         })
@@ -178,13 +208,20 @@ impl Session {
         let sources = Sources::from_text(NAME, &candidate, self.dir.as_deref());
         let errors = check::check(&sources, &CheckOptions { params: None });
         if !errors.is_empty() {
+            // Shown in the lines that were typed, not in the session's hidden script.
             return Err(Rejected {
-                message: diagnostics::render_plain(&sources, &errors),
+                message: diagnostics::render_plain_from(
+                    &sources,
+                    &errors,
+                    self.text.len(),
+                    INPUT,
+                ),
             });
         }
-        let program = compiler::compile(&sources).map_err(|e| Rejected {
+        let mut program = compiler::compile(&sources).map_err(|e| Rejected {
             message: diagnostics::render_report_plain(&diagnostics::compile_report(&sources, &e)),
         })?;
+        self.relabel(&mut program);
         self.vm
             .continue_with(program, self.end, self.handlers)
             .map_err(|e| Rejected {
@@ -192,6 +229,39 @@ impl Session {
             })?;
         self.running = Some(candidate);
         Ok(())
+    }
+
+    /// Renames the lines of `program` after what was typed, so that a runtime message says
+    /// `<input>:2` (line 2 of the entry being run) or names the earlier entry a handler or a
+    /// procedure came from, never a line of the session's script nobody typed.
+    fn relabel(&self, program: &mut Program) {
+        let entry_start = self.text.lines().count() as u32;
+        let file_of = |name: String, files: &mut Vec<String>| -> u16 {
+            if let Some(i) = files.iter().position(|f| *f == name) {
+                return i as u16;
+            }
+            files.push(name);
+            (files.len() - 1) as u16
+        };
+        for i in 0..program.lines.len() {
+            let LineEntry { file, line, .. } = program.lines[i];
+            if file != 0 {
+                continue;
+            }
+            let (name, first) = if line > entry_start {
+                (INPUT.to_string(), entry_start)
+            } else {
+                // The last entry starting at or before the line holds it.
+                let k = self.starts.partition_point(|(s, _)| *s < line).saturating_sub(1);
+                match self.starts.get(k) {
+                    Some((s, text)) => (format!("<entry `{text}`>"), *s),
+                    None => continue,
+                }
+            };
+            let index = file_of(name, &mut program.files);
+            program.lines[i].file = index;
+            program.lines[i].line = line - first;
+        }
     }
 
     /// Records how the entry started by [`Session::start`] ended. `result` is the final
@@ -214,8 +284,14 @@ impl Session {
                 message: Some("interrupted".into()),
             }),
         };
+        if !entry.keep {
+            return ended;
+        }
         match &ended {
             Ended::Completed => {
+                let first = entry.input.trim().lines().next().unwrap_or("");
+                self.starts
+                    .push((self.text.lines().count() as u32, short(first)));
                 self.text = candidate;
                 self.end = main_end(self.vm.program());
                 self.handlers = self.vm.handler_count();
@@ -251,6 +327,15 @@ impl Session {
             }
         }
         out
+    }
+}
+
+/// The first line of an entry, cut to fit in a message.
+fn short(line: &str) -> String {
+    const MAX: usize = 24;
+    match line.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
     }
 }
 

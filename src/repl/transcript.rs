@@ -3,6 +3,27 @@
 //! [`result_code::Kind`]) and shown with a timestamp.
 
 use crate::lang::literal::{escape_bytes, quote};
+
+/// Bytes as the transcript shows them: control bytes made visible (`\r`, `\x1b`) and a
+/// backslash doubled, but quotes as they are, since a shown line is not a literal to be read
+/// back: `+CMTI: "SM",1`, not `+CMTI: \"SM\",1`.
+pub fn visible(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b == b'"' {
+            out.push('"');
+        } else {
+            out.push_str(&escape_bytes(&[b]));
+        }
+    }
+    out
+}
+
+/// Whether `line` is the escape sequence: three of the same character that is not a letter
+/// or digit (`+++`, or whatever S2 makes it). Its `OK` is its final result code.
+fn is_escape(line: &[u8]) -> bool {
+    matches!(line, [a, b, c] if a == b && b == c && !a.is_ascii_alphanumeric() && a.is_ascii_graphic())
+}
 use crate::lang::result_code::{self, Kind};
 
 /// The class of a line from the modem (V.250 §5.7, 27.007 §9).
@@ -50,12 +71,19 @@ pub struct Lines {
 }
 
 impl Lines {
-    /// Notes bytes written to the modem: a line that starts with `AT` is a command awaiting a
-    /// reply.
+    /// Notes bytes written to the modem: a line that starts with `AT`, or the escape
+    /// sequence `+++`, is a command awaiting a reply.
     pub fn sent(&mut self, bytes: &[u8]) {
+        if is_escape(bytes) {
+            self.command = Some(String::from_utf8_lossy(bytes).into_owned());
+            self.echo_seen = false;
+            self.last_result = None;
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
         let line = text.trim_end_matches(['\r', '\n']);
-        if line.len() >= 2 && line[..2].eq_ignore_ascii_case("AT") {
+        // `A/` repeats the last command line: its reply is that command's.
+        if line.len() >= 2 && line[..2].eq_ignore_ascii_case("AT") || line.eq_ignore_ascii_case("A/") {
             let upper = line.to_ascii_uppercase();
             // The reply to this very line comes in the new form already.
             let basic = upper.split('+').next().unwrap_or("");
@@ -102,7 +130,7 @@ impl Lines {
         }
         let bytes = std::mem::take(&mut self.partial);
         let class = self.classify(&String::from_utf8_lossy(&bytes), numeric);
-        let text = escape_bytes(&bytes);
+        let text = visible(&bytes);
         out.push((class, text));
     }
 
@@ -199,7 +227,7 @@ impl Style {
         format!(
             "{} > {}",
             self.paint("2", &format!("{at:>8.3}")),
-            self.paint("1", &escape_bytes(body))
+            self.paint("1", &visible(body))
         )
     }
 
@@ -301,5 +329,37 @@ mod tests {
         assert_eq!(l.received(b"0\r"), vec![(Class::Final, "0".into())]);
         assert_eq!(l.last_result.as_deref(), Some("OK"));
         assert_eq!(classes(&mut l, b"TOKEN\r\n")[0].0, Class::Info);
+    }
+
+    #[test]
+    fn the_ok_after_the_escape_is_its_final_code() {
+        let mut l = Lines::default();
+        l.sent(b"+++");
+        assert_eq!(
+            classes(&mut l, b"\r\nOK\r\n"),
+            vec![(Class::Final, "OK".into())]
+        );
+        // Without the escape just sent, an OK out of the blue is not a reply to anything.
+        assert_eq!(classes(&mut l, b"OK\r\n")[0].0, Class::Unsolicited);
+        assert!(!is_escape(b"AAA") && !is_escape(b"++") && is_escape(b"---"));
+        l.sent(b"A/");
+        assert_eq!(
+            classes(&mut l, b"A/\r\nOK\r\n"),
+            vec![(Class::Echo, "A/".into()), (Class::Final, "OK".into())]
+        );
+    }
+
+    #[test]
+    fn lines_show_quotes_as_they_are() {
+        let mut l = Lines::default();
+        assert_eq!(
+            classes(&mut l, b"+CMTI: \"SM\",1\r\n"),
+            vec![(Class::Unsolicited, "+CMTI: \"SM\",1".into())]
+        );
+        assert_eq!(visible(b"a\\b\x1b\"\r"), "a\\\\b\\x1b\"\\r");
+        assert_eq!(
+            Style { color: false }.sent(0.0, b"AT+CMGS=\"123\"\r"),
+            "   0.000 > AT+CMGS=\"123\""
+        );
     }
 }

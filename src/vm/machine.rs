@@ -255,6 +255,9 @@ pub struct Machine {
     finals: Vec<Vec<u8>>,
     /// The modem said CONNECT and has not lost the carrier since: its lines are data.
     online: bool,
+    /// The last line sent dials with a `;` at its end: a voice call (V.250 §6.3.1: the
+    /// modem returns to command state after dialing), so its CONNECT does not go online.
+    voice_dial: bool,
     /// The last line sent, as shown (a secret's bytes as `***`), for a `command`'s messages.
     last_sent: Vec<u8>,
     /// How much input was waiting when the last line was sent: none of it answers it.
@@ -340,6 +343,7 @@ impl Machine {
             ignore_hangup: false,
             finals: Vec::new(),
             online: false,
+            voice_dial: false,
             last_sent: Vec::new(),
             sent_mark: None,
         })
@@ -612,6 +616,7 @@ impl Machine {
                 self.last_sent = redact::mask(&bytes, &secret);
                 self.sent_mark = Some(self.input.len());
                 if !raw {
+                    self.voice_dial = transaction::is_voice_dial(&bytes);
                     self.track_command(&bytes);
                     bytes.push(self.s3);
                     self.pending_echo = Some(bytes.clone());

@@ -88,6 +88,7 @@ const TERMIOS: Rule = Rule {
         ("src/port/", "serial settings"),
         ("src/serve/", "the simulator's pty is raw"),
         ("src/chat/tty.rs", "chat's own termios on fd 0, restored at exit"),
+        ("src/repl/passthrough.rs", "the REPL's terminal mode: raw keys to the modem, restored on the way back"),
     ],
 };
 

@@ -79,7 +79,16 @@ fn quickstart_identifies_the_hayes_modem() {
 fn quickstart_times_out_on_a_silent_modem() {
     let r = run_example("quickstart.atc", &with_scenario("hayes", "silent.scenario"), &[]);
     assert_exit(&r, 3);
-    assert_message(&r, "waiting for OK");
+    assert_message(&r, "waiting for the answer to `AT`");
+}
+
+#[test]
+fn quickstart_takes_ati_answered_with_ok_alone_as_no_identification_at_once() {
+    let mut port = SimPort::open("bare-hayes", SimClock::Virtual).unwrap();
+    let r = run_on(&root().join("examples/quickstart.atc"), &mut port, &[]);
+    assert_exit(&r, 0);
+    assert_eq!(r.1, ["modem: answers, with no identification text"]);
+    assert_eq!(port.now(), Duration::ZERO, "no wait for an answer that came");
 }
 
 // ------------------------------------------------------------------ hayes-init
@@ -116,20 +125,35 @@ fn hayes_dial_retries_a_busy_line_once() {
 }
 
 #[test]
-fn hayes_dial_fails_when_the_line_stays_busy() {
+fn hayes_dial_fails_11_when_the_line_stays_busy() {
     let spec = with_scenario("hayes", "busy.scenario");
     let r = run_example("hayes-dial.atc", &spec, &[("number", "5551234")]);
-    assert_exit(&r, 7); // 4 + the index of `on BUSY`, the fourth handler
-    assert_message(&r, "`BUSY`");
+    assert_exit(&r, 11);
+    assert_message(&r, "5551234 is busy");
     assert!(r.1.is_empty());
 }
 
 #[test]
-fn hayes_dial_exits_5_without_dial_tone() {
+fn hayes_dial_exits_10_without_dial_tone() {
     let spec = with_scenario("hayes", "no-dialtone.scenario");
     let r = run_example("hayes-dial.atc", &spec, &[("number", "5551234")]);
-    assert_exit(&r, 5); // 4 + the index of `on NO DIALTONE`
+    assert_exit(&r, 10);
     assert_message(&r, "no dial tone");
+}
+
+#[test]
+fn hayes_dial_exits_12_when_nobody_answers() {
+    let spec = with_scenario("hayes", "no-answer.scenario");
+    let r = run_example("hayes-dial.atc", &spec, &[("number", "5551234")]);
+    assert_exit(&r, 12);
+    assert_message(&r, "5551234 does not answer");
+}
+
+#[test]
+fn hayes_dial_fails_8_on_a_rejected_init_string() {
+    let r = run_example("hayes-dial.atc", "hayes", &[("number", "5551234"), ("init", "AT&F Q9")]);
+    assert_exit(&r, 8);
+    assert_message(&r, "rejected the init string `AT&F Q9`");
 }
 
 // ------------------------------------------------------------------ escape-hangup
@@ -232,15 +256,25 @@ fn probe_times_out_on_a_silent_modem() {
 fn gsm_voice_call_rings_through_and_hangs_up() {
     let r = run_example("gsm-voice-call.atc", "gsm", &[("number", "+15551234")]);
     assert_exit(&r, 0);
-    assert_eq!(r.1, ["calling +15551234", "hung up"]);
+    assert_eq!(r.1, ["+15551234 answered", "hung up"]);
 }
 
 #[test]
-fn gsm_voice_call_fails_7_on_a_busy_line() {
+fn gsm_voice_call_fails_11_on_a_busy_line() {
     let spec = with_scenario("gsm", "busy.scenario");
     let r = run_example("gsm-voice-call.atc", &spec, &[("number", "+15551234")]);
-    assert_exit(&r, 7);
+    assert_exit(&r, 11);
     assert_message(&r, "+15551234 is busy");
+}
+
+#[test]
+fn gsm_voice_call_fails_7_when_a_huawei_reports_the_call_rejected() {
+    // ^CEND with no ^CONN before it: the far end never answered (src/sim/profiles/huawei-e1752.toml).
+    let spec = format!("huawei-e1752?scenario={}", root().join("tests/data/matrix/gsm/reject.scenario").display());
+    let r = run_example("gsm-voice-call.atc", &spec, &[("number", "+15551234")]);
+    assert_exit(&r, 7);
+    assert_message(&r, "rejected or failed (^CEND:1,0,29,16)");
+    assert!(r.1.is_empty(), "a rejected call is never said answered: {:?}", r.1);
 }
 
 #[test]

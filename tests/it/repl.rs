@@ -61,9 +61,13 @@ impl Bed {
     /// Runs one entry; returns how it ended.
     #[track_caller]
     fn enter(&mut self, text: &str) -> Ended {
-        let entry = Entry::new(text);
+        self.run(Entry::new(text))
+    }
+
+    #[track_caller]
+    fn run(&mut self, entry: Entry) -> Ended {
         if let Err(e) = self.session.start(&entry) {
-            panic!("`{text}` rejected:\n{}", e.message);
+            panic!("`{}` rejected:\n{}", entry.code, e.message);
         }
         let stopped =
             driver::run_watched(&mut self.session.vm, &mut self.port, &mut self.bench, false);
@@ -142,6 +146,54 @@ fn statements_keep_variables_and_handlers_between_entries() {
 }
 
 #[test]
+fn messages_name_the_lines_typed_not_the_session_script() {
+    let mut bed = Bed::new();
+    assert_eq!(bed.enter("let n = \"1\""), Ended::Completed);
+    assert_eq!(bed.enter("send \"AT\"\nexpect OK"), Ended::Completed);
+    assert_eq!(
+        bed.enter("on ERROR {\n  fail 9 \"the modem refused\"\n}"),
+        Ended::Completed
+    );
+    // A mistake: shown in the entry alone, its lines counted from 1.
+    let e = bed
+        .session
+        .start(&Entry::new("if n == \"1\" {\n  say \"{nope}\"\n}"))
+        .expect_err("unknown name accepted");
+    assert!(e.message.contains("[<input>:2:9]"), "{}", e.message);
+    assert!(!e.message.contains("<repl>") && !e.message.contains("on ERROR"), "{}", e.message);
+    // A timeout on the entry's second line.
+    let Ended::Dropped(o) = bed.enter("say \"x\"\nexpect BUSY within 10ms") else {
+        panic!("no timeout")
+    };
+    let message = o.message.unwrap_or_default();
+    assert!(message.starts_with("<input>:2: timed out"), "{message}");
+    // A handler from an earlier entry is named by that entry's first line.
+    let Ended::Dropped(o) = bed.enter("send \"AT+NOSUCH\"\nexpect OK") else {
+        panic!("the handler did not fire")
+    };
+    let message = o.message.unwrap_or_default();
+    assert!(message.starts_with("<entry `on ERROR {`>:2:"), "{message}");
+}
+
+#[test]
+fn handlers_fire_on_what_arrives_while_idle_and_the_wait_is_not_saved() {
+    let mut bed = Bed::new();
+    assert_eq!(bed.enter("on RING {\n  say \"someone is calling\"\n}"), Ended::Completed);
+    bed.session.vm.feed(b"\r\n+CMTI: \"SM\",1\r\n\r\nRING\r\n");
+    assert_eq!(bed.run(Entry::idle()), Ended::Completed);
+    assert_eq!(bed.bench.said, ["someone is calling"]);
+    assert_eq!(bed.session.saved.len(), 1);
+    // Nothing matched: nothing runs.
+    bed.session.vm.feed(b"\r\n+CREG: 1\r\n");
+    assert_eq!(bed.run(Entry::idle()), Ended::Completed);
+    assert_eq!(bed.bench.said.len(), 1);
+    assert!(!bed.session.script(None).contains("sleep"));
+    // The session goes on as before.
+    assert_eq!(bed.enter("say \"next\""), Ended::Completed);
+    assert_eq!(bed.bench.said.last().map(String::as_str), Some("next"));
+}
+
+#[test]
 fn a_mistake_is_reported_and_changes_nothing() {
     let mut bed = Bed::new();
     assert_eq!(bed.enter("let n = 1"), Ended::Completed);
@@ -164,7 +216,25 @@ fn the_saved_session_checks_and_replays() {
     bed.enter("send \"AT\"\nexpect BUSY within 1s");
     bed.enter("ATS7=60");
     bed.enter("retry 2 times {\n  send \"AT\"\n  expect OK\n}");
+    // A call, the escape typed as `+++`, a repeated command, quotes and braces typed in an
+    // AT line: each saved as a statement that checks and does the same again.
+    for entry in [
+        "ATDT5551234",
+        "+++",
+        "ATH",
+        "A/",
+        "let x = \"5\"",
+        "AT+X=\"{x}\"",
+        "use hayes",
+        "hayes.reset()",
+        "dtr off",
+        "dtr on",
+    ] {
+        assert_eq!(bed.enter(entry), Ended::Completed, "{entry}");
+    }
     let script = bed.session.script(Some("sim:hayes"));
+    assert!(script.contains("\nescape\n") && !script.contains("+++"), "{script}");
+    assert!(script.contains("send raw \"A/\"\nexpect OK\n"), "{script}");
     assert!(
         script.contains("send \"AT+NOSUCH\"\nexpect ERROR\n"),
         "{script}"
@@ -196,7 +266,22 @@ fn the_saved_session_checks_and_replays() {
         .filter(|(c, _)| *c == Class::Echo)
         .map(|(_, t)| t)
         .collect();
-    assert_eq!(sent, ["ATE1", "AT+NOSUCH", "ATS7=60", "AT"], "{script}");
+    assert_eq!(
+        sent,
+        [
+            "ATE1",
+            "AT+NOSUCH",
+            "ATS7=60",
+            "AT",
+            "ATDT5551234",
+            "+++",
+            "ATH",
+            "A/",
+            "AT+X=\"{x}\"",
+            "ATZ"
+        ],
+        "{script}"
+    );
 }
 
 /// Loads `text` as a script to debug.
@@ -277,3 +362,4 @@ fn breakpoints_and_steps_stop_before_statements() {
     assert_eq!(bench.said.last().map(String::as_str), Some("three"));
 }
 mod terminal;
+mod tmux;

@@ -183,7 +183,7 @@ fn a_changed_script_is_told_the_line_and_what_was_expected() {
     for part in [format!("diverged from the recording at line {line}"), "ATDT5559999\\r".into(), "ATDT5551234\\r".into()] {
         assert!(message.contains(&part), "{part:?} not in {message}");
     }
-    assert!(message.contains("hayes-dial.atc:25: "), "the script's line first: {message}");
+    assert!(message.contains("hayes-dial.atc:20: "), "the script's line first: {message}");
 
     // A script that asks for more than the modem said.
     let more = dir.path().join("more.atc");

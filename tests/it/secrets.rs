@@ -271,6 +271,24 @@ fn a_recording_masks_the_secret_and_its_echo_and_a_replay_divergence_shows_neith
     assert_no_part_of(b"QZXJWKVY", &replayed.stderr, "the divergence message");
 }
 
+#[test]
+fn the_repl_shows_secrets_as_stars() {
+    // A session that declares a secret, sends it, says it and lists it: the REPL's
+    // transcript (what it sent, the echo it labels) and `:vars` go through the same masking.
+    let r = Test::new()
+        .args(["repl", "--port", "sim:gsm?pin=4321"])
+        .stdin("secret param pin = \"4321\"\nsend \"AT+CPIN={pin}\"\nexpect OK\nsay \"pin {pin}\"\n:vars\n:quit\n")
+        .stdout_has("> AT+CPIN=***\n")
+        .stdout_has("< echo  AT+CPIN=***\n")
+        .stdout_has("< final OK\n")
+        .stdout_has("! pin ***\n")
+        .stdout_has("pin = \"***\"\n")
+        .stderr_has("")
+        .run();
+    assert_no_part_of(b"4321", &r.stdout, "the REPL");
+    assert_no_part_of(b"4321", &r.stderr, "the REPL's stderr");
+}
+
 // ---------------------------------------------------------------- the redactor, by property
 
 mod redactor {

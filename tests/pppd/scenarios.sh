@@ -334,7 +334,7 @@ connect_fails() {
 # environment (ATCHAT_pin): pppd's `debug` logs the connect command line itself, so a
 # `-D pin=...` there would be in the log whatever atchat does.
 check_gsm() {
-    expect_in "$D/pppd.log" 'matched "+CPIN: SIM PIN"'
+    expect_in "$D/pppd.log" '< AT+CPIN?\r\r\n+CPIN: SIM PIN\r\n'
     expect_in "$D/pppd.log" '> AT+CPIN=\"***\"'
     follows "$D/pppd.log" 'AT+CPIN=\"***\"' '^ +[0-9.]+ = stdlib/gsm\.atc:[0-9]+: matched OK$' ||
         fail "pppd.log lacks the OK to AT+CPIN"
@@ -446,7 +446,7 @@ AFTER=check_gsm run gsm-link link \
 # (iii): failures as pppd sees them.
 run run-busy connect_fails busy "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 11 "$NUMBER is busy"
 run run-no-carrier connect_fails dead "$ATCHAT run $DIAL_ONCE --port - -D number=$NUMBER" 7 "no carrier from $NUMBER"
-run run-timeout connect_fails mute "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" 3 "timed out after 5s waiting for OK"
+run run-timeout connect_fails mute "$ATCHAT run $HAYES_DIAL --port - -D number=$NUMBER" 3 "timed out after 5s waiting for the answer to"
 echo "$WRONG_PIN" > "$SCRATCH/wrong-pin"
 AFTER=check_wrong_pin run gsm-wrong-pin connect_fails gsm-link \
     "ATCHAT_pin=\$(cat $SCRATCH/wrong-pin) $ATCHAT run $GPRS --port - -v -D apn=internet" 13 \

@@ -258,7 +258,7 @@ impl Machine {
         let WaitKind::Expect(w) = wait.kind else { return None };
         let txn = wait.txn.clone().unwrap_or_default();
         let arms = self.arms_of(&wait);
-        if text.starts_with("CONNECT") || (self.numeric && text == "1") {
+        if (text.starts_with("CONNECT") || (self.numeric && text == "1")) && !self.voice_dial {
             self.online = true;
         } else if text == "NO CARRIER" {
             self.online = false;
@@ -270,6 +270,11 @@ impl Machine {
             if let Some(captures) = self.match_line(id, &line) {
                 let at = self.here(wait.pc);
                 self.notes.push(Note::Matched { at, pattern: self.pattern_text(id), by_handler: false });
+                // An information line that matched keeps its captures: `"{model}" => ignore`
+                // with `OK => ignore` reads text the modem may or may not send (ATI).
+                if let Some((info, captures)) = txn.info.clone() {
+                    self.store_captures(w, info, captures);
+                }
                 return self.take_arm(w, i, captures);
             }
         }
@@ -332,12 +337,19 @@ impl Machine {
 
     /// Goes to arm `i` of wait table `w`, storing its captures.
     fn take_arm(&mut self, w: u32, i: usize, captures: Vec<Vec<u8>>) -> Option<Effect> {
-        let arm = self.program.waits.get(w as usize).and_then(|t| t.arms.get(i)).cloned()?;
-        for (var, value) in arm.captures.iter().zip(captures) {
+        let target = self.program.waits.get(w as usize).and_then(|t| t.arms.get(i))?.target;
+        self.store_captures(w, i, captures);
+        self.pc = target as usize;
+        None
+    }
+
+    /// Stores the captures of arm `i` of wait table `w` in its variables.
+    fn store_captures(&mut self, w: u32, i: usize, captures: Vec<Vec<u8>>) {
+        let Some(arm) = self.program.waits.get(w as usize).and_then(|t| t.arms.get(i)) else { return };
+        let vars = arm.captures.clone();
+        for (var, value) in vars.iter().zip(captures) {
             self.store(*var, Value::Str(value));
         }
-        self.pc = arm.target as usize;
-        None
     }
 
     // ------------------------------------------------------------ Await
@@ -415,7 +427,7 @@ impl Machine {
             let text = String::from_utf8_lossy(trim(&line)).into_owned();
             let Some(_) = self.final_of(&text) else { continue };
             let n = i + 1 - start;
-            if !self.online && text.starts_with("CONNECT") {
+            if !self.online && text.starts_with("CONNECT") && !self.voice_dial {
                 return (n, Some((LineEvent::Online(true), line_at)));
             }
             let claimed = wait.ids.iter().any(|&id| {
@@ -461,3 +473,12 @@ pub(super) enum LineEvent {
 /// The exit code of a command the modem refused, or of a final result code that ended an
 /// `expect` at once, when no arm or handler took it.
 pub const REFUSED: u8 = 4;
+
+/// Whether `line` (as sent, without its terminator) dials a voice call: `ATD...;`. V.250
+/// §6.3.1: a dial string ending in `;` returns the modem to command state after dialing,
+/// so a `CONNECT` answering it (ZTE and Qualcomm report an answered voice call so) is not
+/// the start of data: the modem still takes commands.
+pub(super) fn is_voice_dial(line: &[u8]) -> bool {
+    let upper = line.trim_ascii().to_ascii_uppercase();
+    upper.starts_with(b"ATD") && upper.ends_with(b";")
+}

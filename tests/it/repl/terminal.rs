@@ -44,20 +44,21 @@ handlers in force: RING
 fn piped_mistakes_and_failures_are_reported_and_the_repl_goes_on() {
     Test::new()
         .args(["repl", "--port", "sim:hayes"])
-        .stdin("say \"{nope}\"\nexpect BUSY within 100ms\n:frobnicate\nsay \"still here\"\n")
+        .stdin("say \"{nope}\"\nexpect BUSY within 100ms\n:frobnicate\n:term\nsay \"still here\"\n")
         .stdout(
             "atchat::unknown-name
 
   × unknown name `nope`
-   ╭─[<repl>:1:7]
+   ╭─[<input>:1:7]
  1 │ say \"{nope}\"
    ·       ──┬─
    ·         ╰── not assigned anywhere visible
    ╰────
   help: assign it first (`let nope = ...`), capture it in a pattern (`\"{nope}\"`) or declare it
         (`param nope`)
-<repl>:1: timed out after 100ms waiting for BUSY; last bytes received: \"\" (exit 3; the entry is not kept in the session)
+<input>:1: timed out after 100ms waiting for BUSY; last bytes received: \"\" (exit 3; the entry is not kept in the session)
 error: no command `:frobnicate`; :help lists them
+error: :term needs a terminal (stdin and stdout)
 [..] ! still here
 ",
         )
