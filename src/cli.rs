@@ -559,14 +559,21 @@ fn run(args: &RunArgs) -> u8 {
         }
     };
     let options = args.line.options();
-    let mut port = match spec_text.parse().and_then(|spec: PortSpec| port::open(&spec, &options)) {
+    // A port spec that is wrong in itself (`tcp://host` with no port) is a bad invocation,
+    // like a bad option; a port that cannot be opened or used (including a scenario or
+    // replay file it names) is an I/O failure.
+    let spec: PortSpec = match spec_text.parse() {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let mut port = match port::open(&spec, &options) {
         Ok(p) => p,
         Err(e) => {
-            // A port spec that is wrong in itself is a bad invocation, like a bad option;
-            // only a port that exists but cannot be used is an I/O failure.
-            let code = if matches!(e, port::PortError::BadSpec { .. }) { EXIT_USAGE } else { EXIT_IO };
             error(e);
-            return code;
+            return EXIT_IO;
         }
     };
     let mut transcript = Transcript::default();

@@ -277,12 +277,17 @@ impl Machine {
         }
         // Checked before anything runs, so a wrong value stops the script before its first
         // byte rather than when the line using it is reached.
-        let durations = crate::bytecode::duration_globals(&program);
+        let mut durations = vec![false; program.globals.len()];
+        for slot in crate::bytecode::duration_globals(&program) {
+            if let Some(d) = durations.get_mut(slot) {
+                *d = true;
+            }
+        }
         for (slot, g) in program.globals.iter().enumerate() {
             let (Some(param), Some(given)) = (&g.param, params.get(&g.name)) else { continue };
             let default_is_duration =
                 matches!(param.default.and_then(|k| program.consts.get(k as usize)), Some(crate::bytecode::program::Const::Duration(_)));
-            let used_as_duration = durations.contains(&slot);
+            let used_as_duration = durations[slot];
             if (default_is_duration || used_as_duration)
                 && Value::Str(given.as_bytes().to_vec()).as_duration().is_none()
             {
