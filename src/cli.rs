@@ -410,10 +410,13 @@ fn check_files(files: &[PathBuf]) -> u8 {
         }
     }
     if failed {
-        EXIT_USAGE
-    } else {
-        0
+        return EXIT_USAGE;
     }
+    // Said on stderr, as compilers say "Finished": stdout stays empty for pipelines, and a
+    // person sees that the check ran rather than wondering whether it did.
+    let noun = if files.len() == 1 { "file" } else { "files" };
+    let _ = writeln!(std::io::stderr(), "ok: {} {noun}", files.len());
+    0
 }
 
 fn is_compiled(file: &Path) -> bool {
@@ -488,8 +491,9 @@ fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
     }
 }
 
-/// Param values: `-D name=value`, then `ATCHAT_<name>` from the environment for the
-/// declared params `-D` did not give.
+/// Param values: `-D name=value`, then from the environment for the declared params `-D`
+/// did not give: `ATCHAT_<name>` as written in the script, else `ATCHAT_<NAME>` in upper
+/// case, as environment variables are usually spelt (`ATCHAT_PAUSE` for `param pause`).
 fn param_values(args: &RunArgs, declared: &[String]) -> Result<IndexMap<String, String>, u8> {
     let mut values = IndexMap::new();
     for d in &args.define {
@@ -501,7 +505,9 @@ fn param_values(args: &RunArgs, declared: &[String]) -> Result<IndexMap<String, 
     }
     for name in declared {
         if !values.contains_key(name) {
-            if let Ok(v) = std::env::var(format!("ATCHAT_{name}")) {
+            let from_env = std::env::var(format!("ATCHAT_{name}"))
+                .or_else(|_| std::env::var(format!("ATCHAT_{}", name.to_ascii_uppercase())));
+            if let Ok(v) = from_env {
                 values.insert(name.clone(), v);
             }
         }
@@ -573,7 +579,17 @@ fn run(args: &RunArgs) -> u8 {
         }
     };
     let options = args.line.options();
-    let mut port = match spec_text.parse().and_then(|spec: PortSpec| port::open(&spec, &options)) {
+    // A port spec that is wrong in itself (`tcp://host` with no port) is a bad invocation,
+    // like a bad option; a port that cannot be opened or used (including a scenario or
+    // replay file it names) is an I/O failure.
+    let spec: PortSpec = match spec_text.parse() {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let mut port = match port::open(&spec, &options) {
         Ok(p) => p,
         Err(e) => {
             error(e);

@@ -166,11 +166,12 @@ pub fn compile_report(sources: &Sources, error: &CompileError) -> Report {
 
 /// A main script that cannot be read.
 pub fn load_report(error: &LoadError) -> Report {
-    Report::new(
-        MietteDiagnostic::new(error.to_string())
-            .with_code("atchat::load")
-            .with_help("check the path of the script and that it is readable"),
-    )
+    let help = if error.is_not_utf8() {
+        "scripts are UTF-8; convert this one, e.g. `iconv -f latin1 -t utf-8 OLD.atc > NEW.atc`"
+    } else {
+        "check the path of the script and that it is readable"
+    };
+    Report::new(MietteDiagnostic::new(error.to_string()).with_code("atchat::load").with_help(help))
 }
 
 #[cfg(test)]

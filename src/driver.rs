@@ -106,6 +106,22 @@ impl Transcript {
     /// One line of the transcript. Secrets never reach here: the machine masks what came
     /// from one in what it says, writes and reads (`vm::redact`).
     fn event(&mut self, at: Duration, kind: &str, text: String) {
+        self.event_of(at, kind, text, None);
+    }
+
+    /// Bytes sent or received: escaped (`ATZ\r`) for people and recordings; in the JSON log
+    /// the bytes themselves, escaped once by JSON (`"ATZ\r"` there means a carriage return).
+    fn bytes_event(&mut self, at: Duration, kind: &str, bytes: &[u8]) {
+        if !self.enabled() {
+            return;
+        }
+        let raw = self.log.is_some().then(|| log_text(bytes));
+        self.event_of(at, kind, escape_bytes(bytes), raw);
+    }
+
+    /// One line of the transcript; `raw` is what the JSON log shows of it when that is not
+    /// `text` (see `bytes_event`).
+    fn event_of(&mut self, at: Duration, kind: &str, text: String, raw: Option<serde_json::Map<String, serde_json::Value>>) {
         if !self.enabled() {
             return;
         }
@@ -134,10 +150,19 @@ impl Transcript {
             }
         }
         if let Some(log) = &mut self.log {
-            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
-            if let Some(label) = &self.label {
-                line["port"] = label.as_str().into();
+            let mut line = serde_json::Map::new();
+            line.insert("t".into(), at.as_secs_f64().into());
+            line.insert("kind".into(), kind.into());
+            match raw {
+                Some(fields) => line.extend(fields),
+                None => {
+                    line.insert("text".into(), text.into());
+                }
             }
+            if let Some(label) = &self.label {
+                line.insert("port".into(), label.as_str().into());
+            }
+            let line = serde_json::Value::Object(line);
             // A log that cannot be written must not stop the modem script.
             let _ = writeln!(log, "{line}");
         }
@@ -364,7 +389,7 @@ fn run_from(
             }
             Effect::Write { bytes, pace, secret } => {
                 if transcript.enabled() {
-                    transcript.event(now - start, "send", escape_bytes(&redact::mask(&bytes, &secret)));
+                    transcript.bytes_event(now - start, "send", &redact::mask(&bytes, &secret));
                 }
                 port.secret_in_next_write(bytes.len(), secret.ranges());
                 let ignores_hangup = vm.ignores_hangup();
@@ -407,6 +432,20 @@ fn run_from(
     }
 }
 
+/// What the JSON log shows of bytes: `text`, the bytes as UTF-8 (one JSON escaping, so a
+/// reader gets the modem's text back with any JSON parser); when they are not valid UTF-8
+/// (a Latin-1 byte, line noise) the text has U+FFFD in their place and `hex` holds the
+/// exact bytes.
+fn log_text(bytes: &[u8]) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = serde_json::Map::new();
+    fields.insert("text".into(), String::from_utf8_lossy(bytes).into_owned().into());
+    if std::str::from_utf8(bytes).is_err() {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        fields.insert("hex".into(), hex.into());
+    }
+    fields
+}
+
 /// Reads once (up to `timeout`) and feeds what arrived to the machine.
 fn read_into(
     vm: &mut Machine,
@@ -420,7 +459,7 @@ fn read_into(
     if n > 0 {
         let shown = vm.feed(&buf[..n]);
         if transcript.enabled() && !shown.is_empty() {
-            transcript.event(port.now() - start, "recv", escape_bytes(&shown));
+            transcript.bytes_event(port.now() - start, "recv", &shown);
         }
     }
     Ok(())
@@ -431,7 +470,7 @@ fn read_into(
 fn flush_received(vm: &mut Machine, transcript: &mut Transcript, at: Duration) {
     let rest = vm.flush_shown();
     if !rest.is_empty() {
-        transcript.event(at, "recv", escape_bytes(&rest));
+        transcript.bytes_event(at, "recv", &rest);
     }
 }
 

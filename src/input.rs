@@ -91,11 +91,35 @@ pub fn read(path: &Path, limit: Limit) -> io::Result<Vec<u8>> {
 }
 
 /// [`read`], for text that must be UTF-8.
+/// Text that is not UTF-8 is refused naming the first bad byte by line and column (an old
+/// chat script with one Latin-1 `é`), so it can be found and converted.
 pub fn read_to_string(path: &Path, limit: Limit) -> io::Result<String> {
-    String::from_utf8(read(path, limit)?).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
+    String::from_utf8(read(path, limit)?).map_err(|e| {
+        io::Error::new(io::ErrorKind::InvalidData, NotUtf8(not_utf8(e.as_bytes(), e.utf8_error().valid_up_to())))
     })
+}
+
+/// The error inside [`read_to_string`]'s `InvalidData` when the text is not UTF-8.
+#[derive(Debug)]
+pub struct NotUtf8(pub String);
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
+
+/// "line 3, column 7 has the byte 0xe9, which is not UTF-8 (`é` in Latin-1)"; `at` is the
+/// first byte that is not UTF-8, every byte before it is.
+pub fn not_utf8(bytes: &[u8], at: usize) -> String {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    // Valid UTF-8 up to `at`: count characters, as editors count columns.
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let byte = bytes.get(at).copied().unwrap_or(0);
+    let latin1 = if byte >= 0xa0 { format!(" (`{}` in Latin-1)", char::from(byte)) } else { String::new() };
+    format!("line {line}, column {column} has the byte {byte:#04x}, which is not UTF-8{latin1}")
 }

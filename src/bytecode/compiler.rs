@@ -76,8 +76,9 @@ pub fn compile(sources: &Sources) -> Result<Program, CompileError> {
 /// Where an arm's or a handler's action sits.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ActionSite {
-    /// An expect arm: after the action, go on after the expect (`end`).
-    Arm { end: u32 },
+    /// An expect arm: after the action, go on after the expect (`end`). `pattern` is the
+    /// arm's pattern (an index into `patterns`), `None` for the `timeout` arm.
+    Arm { end: u32, pattern: Option<u32> },
     /// A handler: after the action, `Resume`.
     Handler { index: u32 },
 }
@@ -461,8 +462,8 @@ impl<'a> Compiler<'a> {
             StmtKind::On(h) => self.handler(h, stmt.span)?,
             StmtKind::Retry(r) => self.retry(r)?,
             StmtKind::RetryNow => {
-                let line = self.line_of(stmt.span);
-                let message = self.str_const(&format!("retry requested on line {line}"));
+                // The machine adds how many attempts there were; the location names the line.
+                let message = self.str_const("still retrying");
                 self.emit(Op::RetryNow { code: 4, message });
             }
             StmtKind::If { cond, then, otherwise } => {
@@ -830,7 +831,7 @@ impl<'a> Compiler<'a> {
                 0
             } else {
                 let t = self.pc();
-                self.action(&arm.action, ActionSite::Arm { end: 0 }, &mut jumps, span)?;
+                self.action(&arm.action, ActionSite::Arm { end: 0, pattern: Some(pattern) }, &mut jumps, span)?;
                 t
             };
             table.arms.push(ArmInfo { pattern, captures, target });
@@ -841,7 +842,7 @@ impl<'a> Compiler<'a> {
                 timeout_to_end = true;
             } else {
                 table.timeout_target = Some(self.pc());
-                self.action(action, ActionSite::Arm { end: 0 }, &mut jumps, span)?;
+                self.action(action, ActionSite::Arm { end: 0, pattern: None }, &mut jumps, span)?;
             }
         }
         let end = self.pc();
@@ -888,7 +889,9 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::Fail { code, message: true });
             }
             ActionKind::Retry => {
-                let what = self.describe_site(site, line);
+                // The message shown when the attempts run out; the machine adds how many
+                // there were (`still `BUSY` after 4 attempts`).
+                let what = self.retried(site);
                 let message = self.str_const(&what);
                 self.emit(Op::RetryNow { code: default_code, message });
             }
@@ -920,6 +923,19 @@ impl<'a> Compiler<'a> {
                 }
             }
             ActionSite::Arm { .. } => format!("failed on line {line}"),
+        }
+    }
+
+    /// What a `retry` action retries, as the start of the message when the attempts run
+    /// out: "still `BUSY`", "still timing out".
+    fn retried(&self, site: ActionSite) -> String {
+        let pattern = match site {
+            ActionSite::Handler { index } => self.program.handlers[index as usize].pattern,
+            ActionSite::Arm { pattern, .. } => pattern,
+        };
+        match pattern.and_then(|p| self.program.pattern_text.get(p as usize)) {
+            Some(text) => format!("still `{text}`"),
+            None => "still timing out".to_string(),
         }
     }
 

@@ -12,5 +12,6 @@ pub mod program;
 pub mod verify;
 mod verify_error;
 
+pub use flow::duration_globals;
 pub use opcode::{Comparison, DurArg, Op, OpInfo, Operand, VarRef};
 pub use program::*;

@@ -18,12 +18,11 @@ pub struct CheckError {
 /// The kinds of mistakes, one variant each. `Display` gives the lowercase message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckErrorKind {
-    /// A file that does not parse. `keyword` is the keyword found where parsing stopped, if
-    /// any (`within` used as a name).
+    /// A file that does not parse, in the words of `explain`; a help only where there is
+    /// something specific to say.
     Syntax {
         message: String,
-        expected: Vec<String>,
-        keyword: Option<String>,
+        help: Option<String>,
     },
     /// A name that nothing visible assigns.
     UnknownName {
@@ -345,7 +344,7 @@ impl CheckErrorKind {
         use CheckErrorKind as K;
         let did_you_mean = |s: &Option<String>| s.as_ref().map(|s| format!("did you mean `{s}`?"));
         Some(match self {
-            K::Syntax { expected, keyword, .. } => syntax_help(expected, keyword.as_deref()),
+            K::Syntax { help, .. } => return help.clone(),
             K::UnknownName { name, suggestion } => did_you_mean(suggestion).unwrap_or_else(|| {
                 format!("assign it first (`let {name} = ...`), capture it in a pattern (`\"{{{name}}}\"`) or declare it (`param {name}`)")
             }),
@@ -415,9 +414,11 @@ impl CheckErrorKind {
     }
 }
 
-fn syntax_help(expected: &[String], keyword: Option<&str>) -> String {
+/// A help chosen from what would have fitted, where the parser stopped at `keyword`; `None`
+/// when nothing specific can be said.
+pub(super) fn syntax_help(expected: &[String], keyword: Option<&str>) -> Option<String> {
     let mentions = |what: &str| expected.iter().any(|e| e.contains(what));
-    if let Some(k) =
+    Some(if let Some(k) =
         keyword.filter(|_| mentions("name") || mentions("argument") || mentions("parameter"))
     {
         format!("`{k}` is a keyword and cannot be used as a name; choose another name")
@@ -430,8 +431,8 @@ fn syntax_help(expected: &[String], keyword: Option<&str>) -> String {
     } else if mentions("a pattern") {
         "a pattern is a quoted string (`\"CONNECT {rate}\"`) or an uppercase result code (`OK`, `NO CARRIER`)".into()
     } else {
-        "text goes in double quotes (`send \"ATZ\"`), result codes are uppercase (`expect OK`), and each statement ends at a newline or `;`".into()
-    }
+        return None;
+    })
 }
 
 fn stdlib_list() -> String {

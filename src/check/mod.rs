@@ -9,6 +9,7 @@
 //! Errors are plain data ([`CheckError`]); `crate::diagnostics` turns them into miette reports.
 
 mod error;
+pub mod explain;
 mod modules;
 mod text;
 mod walk;
@@ -36,16 +37,15 @@ pub fn check(sources: &Sources, options: &CheckOptions) -> Vec<CheckError> {
             Ok(script) => errors.extend(walk::FileChecker::run(sources, &procs, file, script)),
             Err(e) => {
                 let keyword = text::keyword_at(&source.text, e.span.start).map(str::to_string);
-                let message = e.message();
-                let kind = match e.too_deep {
-                    Some(limit) => CheckErrorKind::TooDeep { limit },
-                    None => CheckErrorKind::Syntax { message, expected: e.expected.clone(), keyword },
+                let (span, kind) = match e.too_deep {
+                    Some(limit) => (e.span, CheckErrorKind::TooDeep { limit }),
+                    None => {
+                        let x = explain::explain(&source.text, e);
+                        let help = x.help.or_else(|| error::syntax_help(&x.expected, keyword.as_deref()));
+                        (x.span, CheckErrorKind::Syntax { message: x.message, help })
+                    }
                 };
-                errors.push(CheckError {
-                    file,
-                    span: e.span,
-                    kind,
-                });
+                errors.push(CheckError { file, span, kind });
             }
         }
     }

@@ -35,7 +35,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The keywords of the language (`keyword` in grammar/atchat.pest).
-const KEYWORDS: &[&str] = &[
+pub const KEYWORDS: &[&str] = &[
     "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
     "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
     "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "baud", "flush",

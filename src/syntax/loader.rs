@@ -62,6 +62,13 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+impl LoadError {
+    /// Whether the script was read but is not UTF-8 (the message names the byte).
+    pub fn is_not_utf8(&self) -> bool {
+        self.source.get_ref().is_some_and(|e| e.is::<crate::input::NotUtf8>())
+    }
+}
+
 impl Sources {
     /// Reads and parses `path` and its modules.
     pub fn load(path: &Path) -> Result<Sources, LoadError> {

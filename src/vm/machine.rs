@@ -57,6 +57,9 @@ pub enum SetupError {
     MissingParam { name: String },
     /// A value was given for a name that is not a param.
     UnknownParam { name: String },
+    /// A param that is a duration (its default is one, or the script waits that long) was
+    /// given something else. `shown` is the value, or `***` for a secret param.
+    NotADuration { name: String, shown: String },
 }
 
 impl std::fmt::Display for SetupError {
@@ -67,6 +70,11 @@ impl std::fmt::Display for SetupError {
                 write!(f, "param `{name}` needs a value: give it with `-D {name}=VALUE`")
             }
             SetupError::UnknownParam { name } => write!(f, "the script has no param `{name}`"),
+            SetupError::NotADuration { name, shown } => write!(
+                f,
+                "param `{name}` is a duration, but was given `{shown}`: give a number of \
+                 seconds or a duration such as `500ms`, `30s`, `2m`"
+            ),
         }
     }
 }
@@ -235,6 +243,9 @@ pub struct Machine {
     s12: u32,
     notes: Vec<Note>,
     last_failure: Option<ExitStatus>,
+    /// The failure being handled is a `retry` action or statement: if no attempt is left,
+    /// its message says how many there were.
+    retry_requested: bool,
     /// A `wait carrier` parked while the driver answers `QueryCarrier`.
     carrier_wait: Option<Wait>,
     /// chat(8) programs: what happens to consumed input besides matching (see `monitor`).
@@ -280,6 +291,26 @@ impl Machine {
             let known = program.globals.iter().any(|g| g.param.is_some() && &g.name == name);
             if !known {
                 return Err(SetupError::UnknownParam { name: name.clone() });
+            }
+        }
+        // Checked before anything runs, so a wrong value stops the script before its first
+        // byte rather than when the line using it is reached.
+        let mut durations = vec![false; program.globals.len()];
+        for slot in crate::bytecode::duration_globals(&program) {
+            if let Some(d) = durations.get_mut(slot) {
+                *d = true;
+            }
+        }
+        for (slot, g) in program.globals.iter().enumerate() {
+            let (Some(param), Some(given)) = (&g.param, params.get(&g.name)) else { continue };
+            let default_is_duration =
+                matches!(param.default.and_then(|k| program.consts.get(k as usize)), Some(crate::bytecode::program::Const::Duration(_)));
+            let used_as_duration = durations[slot];
+            if (default_is_duration || used_as_duration)
+                && Value::Str(given.as_bytes().to_vec()).as_duration().is_none()
+            {
+                let shown = if param.secret { "***".to_string() } else { given.clone() };
+                return Err(SetupError::NotADuration { name: g.name.clone(), shown });
             }
         }
         let mut globals = vec![Value::Unset; program.globals.len()];
@@ -328,6 +359,7 @@ impl Machine {
             s12: 50,
             notes: Vec::new(),
             last_failure: None,
+            retry_requested: false,
             carrier_wait: None,
             monitor: None,
             input_mask: 0xFF,
@@ -698,6 +730,7 @@ impl Machine {
             Op::RetryNow { code, message } => {
                 let text = self.const_text(message);
                 let message = format!("{}: {text}", self.here(pc));
+                self.retry_requested = true;
                 return self.fail(now, ExitStatus { code, message: Some(message) });
             }
             Op::Dtr(on) => {
@@ -919,8 +952,11 @@ impl Machine {
     }
 
     /// A failure: caught by the innermost retry block with attempts left, else the end.
-    fn fail(&mut self, now: Duration, outcome: ExitStatus) -> Option<Effect> {
+    fn fail(&mut self, now: Duration, mut outcome: ExitStatus) -> Option<Effect> {
         self.last_failure = Some(outcome.clone());
+        let retry_requested = std::mem::take(&mut self.retry_requested);
+        // The innermost block that ran out, for the message of a `retry` that gets no attempt.
+        let mut ran_out: Option<(u32, Option<Duration>)> = None;
         while let Some(retry) = self.retries.last().cloned() {
             let Some(table) = self.program.retries.get(retry.table as usize).cloned() else { break };
             let next_start = match table.every {
@@ -930,6 +966,10 @@ impl Machine {
             let attempts_left = table.times.map_or(true, |t| retry.attempt < t);
             let in_budget = retry.budget.map_or(true, |w| next_start <= retry.first_start + w);
             if !(attempts_left && in_budget) {
+                if ran_out.is_none() {
+                    let budget = if attempts_left { retry.budget } else { None };
+                    ran_out = Some((retry.attempt, budget));
+                }
                 self.retries.pop();
                 continue;
             }
@@ -959,6 +999,16 @@ impl Machine {
                 self.state = State::Running;
             }
             return None;
+        }
+        if let (true, Some((attempts, budget)), Some(message)) = (retry_requested, ran_out, &mut outcome.message) {
+            let plural = if attempts == 1 { "" } else { "s" };
+            match budget {
+                Some(b) => message.push_str(&format!(
+                    " when the retry budget of {} ran out, after {attempts} attempt{plural}",
+                    format_duration(b)
+                )),
+                None => message.push_str(&format!(" after {attempts} attempt{plural}")),
+            }
         }
         Some(self.finish(outcome))
     }

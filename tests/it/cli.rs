@@ -75,6 +75,7 @@ fn check_accepts_the_shipped_examples() {
     Test::new()
         .in_repo()
         .args(["check", "examples/quickstart.atc", "examples/hayes-dial.atc", "examples/gsm-sms.atc"])
+        .stderr("ok: 3 files\n")
         .run();
 }
 

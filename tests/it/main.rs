@@ -17,6 +17,7 @@ mod limits;
 mod manual;
 mod matrix_hayes;
 mod matcher;
+mod messages;
 mod matrix_gsm;
 mod port_listing;
 mod ports;

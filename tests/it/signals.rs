@@ -68,7 +68,8 @@ fn a_duration_variable_past_a_year_is_an_error_not_a_crash() {
             .args(["run", "script.atc", "--port", "sim:hayes", "-D"])
             .arg(format!("limit={value}"))
             .status(1)
-            .stderr_has("`limit` does not hold a duration")
+            // Caught before the first byte, as every param used as a duration is.
+            .stderr_has("param `limit` is a duration, but was given")
             .run();
     }
 }

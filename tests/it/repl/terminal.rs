@@ -74,7 +74,7 @@ fn the_saved_session_checks_and_replays() {
         .run();
     let script = std::fs::read_to_string(saved.dir.path().join("session.atc")).expect("saved");
     assert!(script.contains("port \"sim:hayes\""), "{script}");
-    Test::new().file("session.atc", &script).args(["check", "session.atc"]).run();
+    Test::new().file("session.atc", &script).args(["check", "session.atc"]).stderr("ok: 1 file\n").run();
     Test::new()
         .file("session.atc", &script)
         .args(["run", "-v", "session.atc"])
