@@ -376,7 +376,7 @@ impl CheckErrorKind {
             K::DuplicateProc { .. } => "rename or remove one of them: calls would be ambiguous".into(),
             K::NestedDeclaration { keyword } => format!("move `{keyword}` to the top level of the file"),
             K::MisplacedPort => "put `port` at the top level of the main script, or pass `--port`".into(),
-            K::ModuleStatement { .. } => "a module holds only `proc`, `use` and `let`: move the statement into a procedure".into(),
+            K::ModuleStatement { .. } => "a module holds only `proc`, `use`, `let` and `final`: move the statement into a procedure".into(),
             K::UnknownDurationUnit { .. } => "units are `ms`, `s`, `m` and `h`: `500ms`, `5s`, `1m`".into(),
             K::DurationTooLong { .. } => "durations are limited to a year; did you mean a smaller unit?".into(),
             K::ZeroDuration { clause, .. } => match *clause {
