@@ -604,7 +604,7 @@ impl Machine {
             Op::Concat(n) => {
                 let at = self.stack.len().saturating_sub(n as usize);
                 let pieces: Vec<Value> = self.stack.drain(at..).collect();
-                let length: usize = pieces.iter().map(|v| v.to_bytes().len()).sum();
+                let length: usize = pieces.iter().map(Value::byte_len).sum();
                 if length > MAX_STRING {
                     let message = format!(
                         "a string longer than {} KiB, the longest a script can build",

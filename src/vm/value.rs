@@ -43,6 +43,15 @@ impl Value {
         }
     }
 
+    /// How many bytes [`Value::to_bytes`] gives, without copying a string to count them.
+    pub fn byte_len(&self) -> usize {
+        match self {
+            Value::Str(s) => s.len(),
+            Value::Secret(s) => s.bytes().len(),
+            other => other.to_bytes().len(),
+        }
+    }
+
     /// The bytes this value may be shown as (`say`, `fail`, `:vars`): secret bytes as `***`.
     pub fn shown(&self) -> Vec<u8> {
         match self {

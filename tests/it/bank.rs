@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::cli::{repo, Test};
+use crate::support::cli::{repo, Running, Test};
 use crate::support::pty::Pty;
 
 /// Answers `ATI` on a pty and waits for the session to say it is done.
@@ -98,20 +98,30 @@ fn a_pty_that_vanishes_mid_run_does_not_disturb_the_others() {
     assert!(out.stderr.contains(&format!("{healthy_path}: ")), "-v lines carry the port");
 }
 
-#[test]
-fn fail_fast_hangs_up_the_others_at_the_first_failure() {
-    let locks = tempfile::tempdir().unwrap();
+/// `wait.atc` on two ptys (with `options`), both of which failing makes exit 2; returns once
+/// each pty has been sent `ATI`, so both sessions are waiting for an answer.
+fn two_waiting_sessions(locks: &Path, options: &[&str]) -> (Pty, Pty, Running) {
     let mut first = Pty::new();
     let mut second = Pty::new();
     let (a, b) = (first.path.display().to_string(), second.path.display().to_string());
-    let running = lock_dir(Test::new(), locks.path())
+    let running = lock_dir(Test::new(), locks)
         .file("wait.atc", WAIT)
-        .args(["run", "wait.atc", "--fail-fast", "--port", &a, "--port", &b])
+        .args(["run", "wait.atc"])
+        .args(options)
+        .args(["--port", &a, "--port", &b])
         .status(2)
         .stderr_has("0 of 2 ports succeeded")
         .spawn();
     first.expect(b"ATI\r");
     second.expect(b"ATI\r");
+    (first, second, running)
+}
+
+#[test]
+fn fail_fast_hangs_up_the_others_at_the_first_failure() {
+    let locks = tempfile::tempdir().unwrap();
+    let (first, second, running) = two_waiting_sessions(locks.path(), &["--fail-fast"]);
+    let (a, b) = (first.path.display().to_string(), second.path.display().to_string());
     drop(first);
     let out = running.finish();
     assert!(row(&out.stderr, &b).contains("stopped: another session failed"), "{}", out.stderr);
@@ -121,17 +131,8 @@ fn fail_fast_hangs_up_the_others_at_the_first_failure() {
 #[test]
 fn sigterm_stops_every_session_cleanly() {
     let locks = tempfile::tempdir().unwrap();
-    let mut first = Pty::new();
-    let mut second = Pty::new();
+    let (first, second, running) = two_waiting_sessions(locks.path(), &[]);
     let (a, b) = (first.path.display().to_string(), second.path.display().to_string());
-    let running = lock_dir(Test::new(), locks.path())
-        .file("wait.atc", WAIT)
-        .args(["run", "wait.atc", "--port", &a, "--port", &b])
-        .status(2)
-        .stderr_has("0 of 2 ports succeeded")
-        .spawn();
-    first.expect(b"ATI\r");
-    second.expect(b"ATI\r");
     // SAFETY: signalling the child we started.
     unsafe { libc::kill(running.id() as i32, libc::SIGTERM) };
     let out = running.finish();
