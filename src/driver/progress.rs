@@ -46,8 +46,10 @@ impl Progress {
     /// `dumb` (Emacs shells, some consoles: no cursor control), and `ATCHAT_NO_PROGRESS`
     /// unset or empty.
     pub fn suits_stderr() -> bool {
-        let term = std::env::var_os("TERM");
-        let dumb = term.as_ref().is_none_or(|t| t.is_empty() || t == "dumb");
+        let dumb = match std::env::var_os("TERM") {
+            Some(term) => term.is_empty() || term == "dumb",
+            None => true,
+        };
         let off = std::env::var_os(NO_PROGRESS_ENV).is_some_and(|v| !v.is_empty());
         !dumb && !off && std::io::stderr().is_terminal()
     }
@@ -189,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_long_wait_is_cut_and_the_time_stays() {
-        let many = vec!["\"+CME ERROR: {n}\""; 6].join(" or ");
+        let many = ["\"+CME ERROR: {n}\""; 6].join(" or ");
         let long = shown(&awaiting("expect", &many, Some(60)), Duration::from_secs(101), 80);
         assert!(long.ends_with("… (dial.atc:12)  1s / 60s"), "{long}");
         assert!(long.chars().count() <= 79, "{long}");
