@@ -253,7 +253,7 @@ struct RunArgs {
     /// Write the transcript as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
-    /// Also log to syslog (facility LOCAL2, ident `atchat`, as chat -v does): `say` lines
+    /// Also log to syslog (facility LOCAL2, ident `atchat`, as chat -v does): `say` and `print` lines
     /// and the failure message, and with `-v` the transcript. Secrets stay masked.
     #[arg(long)]
     syslog: bool,

@@ -171,21 +171,23 @@ impl Transcript {
     }
 
     fn say(&mut self, at: Duration, text: String) {
+        self.message(at, "say", &text);
+        match &mut self.capture {
+            Some(lines) => lines.push(text),
+            None => self.stderr_labelled(&text),
+        }
+    }
+
+    /// A `say` or `print` (`kind`) where syslog, the recording and the JSON log keep it.
+    fn message(&mut self, at: Duration, kind: &str, text: &str) {
         if self.syslog {
-            syslog(libc::LOG_NOTICE, &text);
+            syslog(libc::LOG_NOTICE, text);
         }
         if let Some(record) = &mut self.record {
-            record.comment(at, &format!("say: {text}"));
-        }
-        match &mut self.capture {
-            Some(lines) => lines.push(text.clone()),
-            None => match self.label.clone() {
-                Some(label) => self.stderr_line(format_args!("{label}: {text}")),
-                None => self.stderr_line(format_args!("{text}")),
-            },
+            record.comment(at, &format!("{kind}: {text}"));
         }
         if let Some(log) = &mut self.log {
-            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
+            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
             if let Some(label) = &self.label {
                 line["port"] = label.as_str().into();
             }
@@ -199,36 +201,17 @@ impl Transcript {
     /// goes to stderr instead, as a `say` does. With `-v` it also appears in the transcript
     /// on stderr, where it fell between the lines sent and received.
     fn print(&mut self, at: Duration, text: String, stdout_is_modem: bool) {
-        if self.syslog {
-            syslog(libc::LOG_NOTICE, &text);
-        }
-        if let Some(record) = &mut self.record {
-            record.comment(at, &format!("print: {text}"));
-        }
-        if let Some(log) = &mut self.log {
-            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "print", "text": text });
-            if let Some(label) = &self.label {
-                line["port"] = label.as_str().into();
-            }
-            let _ = writeln!(log, "{line}");
-        }
+        self.message(at, "print", &text);
         if let Some(lines) = &mut self.capture {
             lines.push(format!("print: {text}"));
             return;
         }
         if stdout_is_modem {
-            match self.label.clone() {
-                Some(label) => self.stderr_line(format_args!("{label}: {text}")),
-                None => self.stderr_line(format_args!("{text}")),
-            }
+            self.stderr_labelled(&text);
             return;
         }
         if self.verbose {
-            let arrow = format!("{:>9.3} ! print: {text}", at.as_secs_f64());
-            match self.label.clone() {
-                Some(label) => self.stderr_line(format_args!("{label}: {arrow}")),
-                None => self.stderr_line(format_args!("{arrow}")),
-            }
+            self.stderr_labelled(&format!("{:>9.3} ! print: {text}", at.as_secs_f64()));
         }
         let line = match &self.label {
             Some(label) => format!("{label}\t{text}\n"),
@@ -280,6 +263,14 @@ impl Transcript {
                 (_, Some(refusal)) => record.carrier(at, Err(&refusal)),
                 _ => {}
             }
+        }
+    }
+
+    /// A line on stderr, led by the port's name in a bank (`PORT: text`).
+    fn stderr_labelled(&mut self, text: &str) {
+        match self.label.clone() {
+            Some(label) => self.stderr_line(format_args!("{label}: {text}")),
+            None => self.stderr_line(format_args!("{text}")),
         }
     }
 

@@ -75,23 +75,22 @@ fn verbose_shows_a_print_in_the_transcript() {
 #[test]
 fn a_full_or_closed_stdout_stops_the_run_with_exit_2() {
     let full = File::options().write(true).open("/dev/full").unwrap();
-    Test::new()
-        .file("csq.atc", CSQ)
-        .args(["run", "csq.atc", "--port", "sim:gsm"])
-        .status(2)
-        .stderr("read the signal\natchat: cannot write to standard output: No space left on device (os error 28)\n")
-        .spawn_with(Stdio::null(), Stdio::from(full))
-        .finish();
     // A reader that went away: the pipe's read end is closed before atchat writes.
-    let (read, write) = std::io::pipe().unwrap();
+    let (read, gone) = std::io::pipe().unwrap();
     drop(read);
-    Test::new()
-        .file("csq.atc", CSQ)
-        .args(["run", "csq.atc", "--port", "sim:gsm"])
-        .status(2)
-        .stderr("read the signal\natchat: cannot write to standard output: Broken pipe (os error 32)\n")
-        .spawn_with(Stdio::null(), Stdio::from(write))
-        .finish();
+    let cases = [
+        (Stdio::from(full), "No space left on device (os error 28)"),
+        (Stdio::from(gone), "Broken pipe (os error 32)"),
+    ];
+    for (stdout, why) in cases {
+        Test::new()
+            .file("csq.atc", CSQ)
+            .args(["run", "csq.atc", "--port", "sim:gsm"])
+            .status(2)
+            .stderr(&format!("read the signal\natchat: cannot write to standard output: {why}\n"))
+            .spawn_with(Stdio::null(), stdout)
+            .finish();
+    }
 }
 
 #[test]
