@@ -79,8 +79,14 @@ enum Command {
     },
     /// Compile a script to a bytecode file.
     Compile {
-        #[command(flatten)]
-        script: ScriptArg,
+        /// The script to compile (`.atc`; a `.atcb` is read, verified and written again);
+        /// `-` reads a script from stdin.
+        #[arg(required_unless_present = "execute", value_hint = ValueHint::FilePath)]
+        file: Option<PathBuf>,
+        /// The statements to compile, given here instead of in a file (several `-e` are
+        /// joined by newlines).
+        #[arg(short = 'e', value_name = "STATEMENTS", conflicts_with = "file")]
+        execute: Vec<String>,
         /// Where to write the program (default: the script's name with `.atcb`; required
         /// for `-` and `-e`).
         #[arg(short, long)]
@@ -291,7 +297,9 @@ pub fn main() -> ExitCode {
             }
             Err(code) => ExitCode::from(code),
         },
-        Command::Compile { script, output } => ExitCode::from(compile(&script, output)),
+        Command::Compile { file, execute, output } => {
+            ExitCode::from(compile(&ScriptArg { file, execute }, output))
+        }
         Command::Sim(args) => crate::serve::run(&args),
         Command::Repl(args) => ExitCode::from(crate::repl::run(crate::repl::Options {
             port: args.port,

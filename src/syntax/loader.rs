@@ -69,6 +69,11 @@ impl LoadError {
     pub fn is_not_utf8(&self) -> bool {
         self.source.get_ref().is_some_and(|e| e.is::<crate::input::NotUtf8>())
     }
+
+    /// Whether the script is past the limit for scripts (a file, stdin or `-e`).
+    pub fn is_too_large(&self) -> bool {
+        crate::input::is_too_large(&self.source)
+    }
 }
 
 /// The name messages give a script read from stdin (`atchat run -`).
