@@ -23,6 +23,7 @@ mod port_listing;
 mod ports;
 mod print;
 mod pppd;
+mod progress;
 mod props;
 mod replay;
 mod run;
