@@ -306,6 +306,11 @@ fn man_extra_sections() -> String {
         roff += &format!(".TP\n\\fB{}\\fR\n{}\n", roff_text(spec), roff_text(meaning));
     }
     roff += ".SH ENVIRONMENT\n.TP\n\\fBATCHAT_\\fR\\fIname\\fR\nA value for the script's param \\fIname\\fR, unless \\-D gives one.\n";
+    roff += &format!(
+        ".TP\n\\fB{}\\fR\n{}\n",
+        roff_text(driver::progress::NO_PROGRESS_ENV),
+        roff_text("Set (not empty): no progress line on a terminal while a wait runs, as with --no-progress."),
+    );
     roff += ".SH \"SEE ALSO\"\n\\fBchat\\fR(8), \\fBpppd\\fR(8)\n";
     roff
 }
