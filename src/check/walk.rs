@@ -116,6 +116,7 @@ fn describe(kind: &StmtKind) -> String {
         StmtKind::Flush => "flush",
         StmtKind::Sleep(_) => "sleep",
         StmtKind::Say(_) => "say",
+        StmtKind::Print(_) => "print",
         StmtKind::Fail { .. } => "fail",
         StmtKind::Exit(_) => "exit",
     };
@@ -392,7 +393,7 @@ impl<'a> FileChecker<'a> {
                 }
                 DurationValue::Var(n) => self.read(n),
             },
-            StmtKind::Say(e) => self.expr(e),
+            StmtKind::Say(e) | StmtKind::Print(e) => self.expr(e),
             StmtKind::Fail { code, message } => self.fail(code.as_ref(), message.as_ref()),
             StmtKind::Exit(code) => self.exit_code(code),
             StmtKind::Call(c) => self.call(c),
@@ -559,7 +560,7 @@ impl<'a> FileChecker<'a> {
             }
             ActionKind::Ignore => {}
             ActionKind::Exit(code) => self.exit_code(code),
-            ActionKind::Say(e) => self.expr(e),
+            ActionKind::Say(e) | ActionKind::Print(e) => self.expr(e),
             ActionKind::Block(b) => self.stmts(&b.stmts, false),
         }
     }
