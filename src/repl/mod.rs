@@ -14,6 +14,7 @@ pub mod editor;
 pub mod passthrough;
 pub mod transcript;
 pub mod session;
+pub mod session_recording;
 pub mod table;
 
 /// A line on stderr. A stderr that cannot be written must not end the session with a panic.
@@ -40,6 +41,7 @@ use editor::{Input, Reader};
 use passthrough::{Action, Keys, RawStdin};
 use transcript::{Class, Lines, Style};
 use session::{Ended, Entry, Session};
+use session_recording::SessionRecording;
 
 /// How long the loop listens to the modem between looks at the keyboard.
 const IDLE_SLICE: Duration = Duration::from_millis(50);
@@ -166,6 +168,8 @@ struct Out {
     origin: Duration,
     hex: bool,
     log: Option<Box<dyn Write>>,
+    /// `:record FILE`: the transcript being written.
+    record: Option<SessionRecording>,
     /// A prompt is being edited (in raw mode): output goes above it.
     prompting: bool,
     prompt: String,
@@ -179,6 +183,7 @@ impl Out {
             origin,
             hex: false,
             log: None,
+            record: None,
             prompting: false,
             prompt: String::new(),
         }
@@ -230,6 +235,9 @@ impl Watch for Watching<'_> {
         let at = self.out.at(now);
         self.out.lines.sent(bytes);
         self.out.log(at, "send", &escape_bytes(bytes));
+        if let Some(r) = &mut self.out.record {
+            r.sent(now, bytes);
+        }
         let line = self.out.style.sent(at, bytes);
         self.out.print(line);
         if self.out.hex {
@@ -241,6 +249,9 @@ impl Watch for Watching<'_> {
 
     fn received(&mut self, now: Duration, bytes: &[u8]) {
         let at = self.out.at(now);
+        if let Some(r) = &mut self.out.record {
+            r.received(now, bytes);
+        }
         if self.out.hex {
             for l in transcript::hex_dump(bytes) {
                 self.out.print(l);
@@ -253,6 +264,9 @@ impl Watch for Watching<'_> {
     fn said(&mut self, now: Duration, text: &str) {
         let at = self.out.at(now);
         self.out.log(at, "say", text);
+        if let Some(r) = &mut self.out.record {
+            r.said(now, text);
+        }
         let line = self.out.style.note(at, '!', text);
         self.out.print(line);
     }
@@ -267,6 +281,9 @@ impl Watch for Watching<'_> {
 
     fn control(&mut self, now: Duration, control: Control) {
         let at = self.out.at(now);
+        if let Some(r) = &mut self.out.record {
+            r.control(now, control);
+        }
         let text = match control {
             Control::Dtr(on) => format!("dtr {}", on_off(on)),
             Control::Rts(on) => format!("rts {}", on_off(on)),
@@ -327,6 +344,8 @@ any statement       runs live: send, expect, on, let, proc, if, sleep, say, ...
 :hex on|off         show the bytes sent and received in hex too
 :log FILE|off       write everything shown to FILE as JSON lines
 :save FILE          write the session so far as a script
+:record FILE        record the session from now on as --record does (replay:FILE plays
+                    it back); :record alone stops and says where it went
 :dtr on|off  :rts on|off  :break-signal [DUR]   modem control lines
 :port P             use another modem (a device, tcp://, rfc2217://, sim:hayes, sim:gsm)
 :term               terminal mode: keys go to the modem as typed (after CONNECT, the far
@@ -403,6 +422,7 @@ impl Repl {
     }
 
     fn quit(&mut self, code: u8) -> u8 {
+        self.stop_recording();
         // Dropping the port releases it (and its lock).
         self.port = None;
         if let Some(log) = &mut self.out.log {
@@ -530,6 +550,7 @@ impl Repl {
             },
             "log" => self.log(arg),
             "save" => self.save(arg),
+            "record" => self.record(arg),
             "dtr" | "rts" => match arg {
                 "on" | "off" => self.entry(&format!("{name} {arg}")),
                 _ => self.message(format!("usage: :{name} on|off")),
@@ -543,7 +564,11 @@ impl Repl {
                         .clone()
                         .unwrap_or_else(|| "no port open".into());
                     self.message(name);
-                } else if let Err(e) = self.open(arg) {
+                } else if let Err(e) = {
+                    // A transcript is of one modem: another port ends it.
+                    self.stop_recording();
+                    self.open(arg)
+                } {
                     self.message(format!("error: {e}"));
                 } else {
                     self.message(format!("port {arg} open"));
@@ -600,13 +625,21 @@ impl Repl {
             for action in keys.feed(&typed[..n]) {
                 let done = match action {
                     Action::Send(bytes) => {
-                        let at = self.out.at(port.now());
+                        let now = port.now();
+                        let at = self.out.at(now);
                         self.out.log(at, "send", &escape_bytes(&bytes));
+                        if let Some(r) = &mut self.out.record {
+                            r.sent(now, &bytes);
+                        }
                         port.write_all(&bytes)
                     }
                     Action::Command(passthrough::Command::Quit) => break 'mode,
                     Action::Command(passthrough::Command::Break) => {
-                        port.send_break(Duration::from_millis(250))
+                        let (now, length) = (port.now(), Duration::from_millis(250));
+                        if let Some(r) = &mut self.out.record {
+                            r.control(now, Control::Break(length));
+                        }
+                        port.send_break(length)
                     }
                     Action::Command(passthrough::Command::Help) => {
                         raw_out(passthrough::HELP.as_bytes());
@@ -621,8 +654,12 @@ impl Repl {
             match port.read(&mut self.buf, TERMINAL_SLICE) {
                 Ok(0) => {}
                 Ok(n) => {
-                    let at = self.out.at(port.now());
+                    let now = port.now();
+                    let at = self.out.at(now);
                     self.out.log(at, "recv", &escape_bytes(&self.buf[..n]));
+                    if let Some(r) = &mut self.out.record {
+                        r.received(now, &self.buf[..n]);
+                    }
                     raw_out(&self.buf[..n]);
                 }
                 Err(e) => {
@@ -866,6 +903,46 @@ impl Repl {
                 self.session.saved.len()
             )),
             Err(e) => self.message(format!("error: cannot write `{arg}`: {e}")),
+        }
+    }
+
+    /// `:record FILE` starts a transcript of the session from now on; `:record` alone stops
+    /// it (and says where it went, or that nothing is being recorded).
+    fn record(&mut self, arg: &str) {
+        if arg.is_empty() {
+            if self.out.record.is_none() {
+                self.message("not recording; `:record FILE` starts");
+            }
+            self.stop_recording();
+            return;
+        }
+        if let Some(r) = &self.out.record {
+            let path = r.path().display().to_string();
+            self.message(format!("error: already recording to {path}; `:record` stops it"));
+            return;
+        }
+        let Some(port) = &self.port else {
+            self.message("error: no port open; `:port P` opens one, then `:record FILE`");
+            return;
+        };
+        match SessionRecording::start(Path::new(arg), &port.recorded_name(), port.now()) {
+            Ok(r) => {
+                self.out.record = Some(r);
+                self.message(format!(
+                    "recording to {arg}; `:record` stops (play it back with --port replay:{arg})"
+                ));
+            }
+            Err(e) => self.message(format!("error: cannot write `{arg}`: {e}")),
+        }
+    }
+
+    /// Ends the transcript being written, if any, and says where it went.
+    fn stop_recording(&mut self) {
+        let Some(r) = self.out.record.take() else { return };
+        let now = self.port.as_ref().map_or_else(port::monotonic_now, |p| p.now());
+        match r.stop(now) {
+            Ok(path) => self.message(format!("recorded to {}", path.display())),
+            Err(e) => self.message(format!("error: the recording is incomplete: {e}")),
         }
     }
 }

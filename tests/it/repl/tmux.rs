@@ -286,3 +286,38 @@ fn tab_completes_statements_and_commands() {
     t.keys(&["Tab", "Tab"]);
     t.wait_for("AT+CMGS");
 }
+
+#[test]
+fn a_recorded_session_replays_and_the_replay_catches_a_departure() {
+    let t = Tmux::repl(&["repl", "--port", "sim:gsm"]);
+    t.line(":record bench.transcript");
+    t.wait_for("recording to bench.transcript");
+    t.line("AT+CPIN?");
+    t.wait_for("info  +CPIN: READY");
+    t.line("command \"AT+CSQ\" expect \"+CSQ: {rssi},{ber}\"");
+    t.line("say \"rssi {rssi}\"");
+    t.wait_for("! rssi 20");
+    t.line(":record");
+    t.wait_for("recorded to bench.transcript");
+    t.line(":record");
+    t.wait_for("not recording");
+    t.line(":save bench.atc");
+    t.wait_for("saved");
+    let transcript = std::fs::read_to_string(t.path("bench.transcript")).expect("the transcript");
+    assert!(transcript.starts_with("atchat transcript 1\n"), "{transcript}");
+    assert!(transcript.contains("port sim:gsm\n"), "{transcript}");
+    assert!(transcript.contains("> \"AT+CSQ\\r\""), "{transcript}");
+    assert!(transcript.contains("< \"AT+CSQ\\r\\r\\n+CSQ: 20,99\\r\\n"), "{transcript}");
+    assert!(transcript.contains("say: rssi 20"), "{transcript}");
+    assert!(transcript.contains("end exit 0\n# exit: 0\n"), "{transcript}");
+    // The saved session, played against the recording: the modem's side comes from the file.
+    let replay = format!("replay:{}", t.path("bench.transcript").display());
+    let run = Command::new(ATCHAT).arg("run").arg(t.path("bench.atc")).args(["--port", &replay]).output().expect("run");
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success() && said.contains("rssi 20"), "{transcript}\n{run:?}");
+    // A script that asks something else is told where it left the recording (exit 2).
+    std::fs::write(t.path("other.atc"), "command \"ATI\"\n").expect("script");
+    let run = Command::new(ATCHAT).arg("run").arg(t.path("other.atc")).args(["--port", &replay]).output().expect("run");
+    let message = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.code() == Some(2) && message.contains("diverged from the recording"), "{run:?}");
+}
