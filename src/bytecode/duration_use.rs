@@ -144,10 +144,10 @@ fn call_sites(program: &Program, states: &[Option<(CodeOwner, u32)>]) -> Vec<Cal
         match op {
             Op::Load(v) => stack.push(Some(*v)),
             Op::Call(p) => {
-                calls.push(CallSite { pc: super::flow::len32(pc), owner, proc: u32::from(*p), args: taken });
+                calls.push(CallSite { pc: super::flow::len32(pc), owner, proc: *p, args: taken });
                 stack.push(None);
             }
-            _ => stack.extend(std::iter::repeat_n(None, pushes as usize)),
+            _ => stack.resize(stack.len() + pushes as usize, None),
         }
         fell_through = op.falls_through();
     }
