@@ -677,7 +677,12 @@ impl Machine {
                     Ok(d) => d,
                     Err(e) => return Some(e),
                 };
-                self.start_wait(WaitKind::Sleep, pc, now, Some(now + d), true)
+                // A retry's `within` is a total budget: a sleep in its body (a back-off
+                // between attempts, as in `hayes.dial`) ends when the budget does, so a long
+                // pause never carries the block far past it.
+                let budget_end = self.retries.iter().filter_map(|r| r.budget.map(|b| r.first_start.saturating_add(b))).min();
+                let end = budget_end.map_or(now.saturating_add(d), |b| now.saturating_add(d).min(b.max(now)));
+                self.start_wait(WaitKind::Sleep, pc, now, Some(end), true)
             }
             Op::Guard => {
                 let guard = Duration::from_millis(u64::from(self.s12) * 20);

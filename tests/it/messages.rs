@@ -129,7 +129,7 @@ fn a_param_only_passed_on_to_a_proc_is_checked_before_the_first_byte() {
         .status(1)
         .stderr(
             "atchat: param `pause` is a duration (passed to `hayes.dial` at dial.atc:5, which uses \
-             it as one at stdlib/hayes.atc:57), but was given `abc`: give a number of seconds or a \
+             it as one at stdlib/hayes.atc:58), but was given `abc`: give a number of seconds or a \
              duration such as `500ms`, `30s`, `2m`\n",
         )
         .run();
