@@ -215,6 +215,11 @@ struct RunArgs {
     /// Open the step debugger (the REPL) on the script, stopped before its first line.
     #[arg(long)]
     debug: bool,
+    /// No progress line on a terminal while a wait runs (also `ATCHAT_NO_PROGRESS=1`).
+    /// It is shown only when stderr is a terminal (and TERM is not `dumb`), with one port
+    /// that is not `-`.
+    #[arg(long)]
+    no_progress: bool,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -620,6 +625,13 @@ fn run(args: &RunArgs) -> u8 {
                 return EXIT_USAGE;
             }
         }
+    }
+    // Never on stdin/stdout: that is pppd's connect program, whose stderr is pppd's log
+    // (or, with `nodetach`, a terminal shared with pppd's own lines). Never on a replay,
+    // which runs on virtual time.
+    let watched_port = !matches!(spec, PortSpec::Stdio | PortSpec::Replay(_));
+    if watched_port && !args.no_progress && driver::Progress::suits_stderr() {
+        transcript.progress = Some(driver::Progress::new());
     }
     driver::install_signal_handlers();
     let outcome = session.run(port.as_mut(), &mut transcript);

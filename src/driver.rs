@@ -5,6 +5,8 @@
 //! signals into a clean stop. It runs on the port's clock, so on the virtual-time simulator
 //! (or a replay) a script with a 60 s timeout finishes at once.
 
+pub mod progress;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -15,6 +17,7 @@ use crate::record::{Action, Recorder, Refusal};
 use crate::vm::monitor::Output;
 use crate::vm::redact;
 use crate::vm::{Control, Effect, ExitStatus, Failure, Machine, Note, Reply};
+pub use progress::Progress;
 
 /// Longest single read of a watched run (the REPL, the debugger): keeps it responsive to
 /// Ctrl-C. [`run`] needs no slice: a signal or a stop wakes its waits (`port::wake`).
@@ -77,6 +80,10 @@ pub struct Transcript {
     stderr_failed: Option<std::io::Error>,
     /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
     pub syslog: bool,
+    /// The progress line on stderr while a wait runs (`atchat run` on a terminal): erased
+    /// before any other line is written there. Only for a port on the wall clock: on
+    /// virtual time a wait would be cut into redraw ticks that take no time.
+    pub progress: Option<Progress>,
 }
 
 /// Opens syslog as chat(8) does (facility LOCAL2, with the pid) under the ident `atchat`.
@@ -235,6 +242,7 @@ impl Transcript {
 
     /// A line on stderr; the first failure is kept for [`run`] to stop on.
     fn stderr_line(&mut self, line: std::fmt::Arguments) {
+        self.clear_progress();
         if self.stderr_failed.is_none() {
             if let Err(e) = writeln!(std::io::stderr(), "{line}") {
                 self.stderr_failed = Some(e);
@@ -286,6 +294,7 @@ impl Transcript {
             sink(out);
             return;
         }
+        self.clear_progress();
         let mut err = std::io::stderr().lock();
         // Like chat, a failing stderr does not stop the script.
         let _ = match out {
@@ -294,6 +303,13 @@ impl Transcript {
                 err.write_all(&line).and_then(|()| err.write_all(b"\n"))
             }
         };
+    }
+
+    /// Erases the progress line, if one is drawn: another line is about to be written.
+    fn clear_progress(&mut self) {
+        if let Some(progress) = &mut self.progress {
+            progress.clear();
+        }
     }
 
     fn note(&mut self, at: Duration, note: Note) {
@@ -336,6 +352,8 @@ pub fn run_until(vm: &mut Machine, port: &mut dyn Port, transcript: &mut Transcr
     transcript.begin(&port.recorded_name());
     let start = port.now();
     let outcome = run_from(vm, port, transcript, start, stop);
+    // Before the closing note, and the message the caller prints.
+    transcript.clear_progress();
     transcript.ended(port.now().saturating_sub(start), &outcome);
     if let Some(note) = port.closing_note() {
         transcript.closing_note(note);
@@ -378,6 +396,9 @@ fn run_from(
         for out in vm.take_output() {
             transcript.output(out);
         }
+        // When the progress line is next due, if it is on and a wait runs: the wait is cut
+        // there. Without it a wait blocks for its whole length.
+        let redraw = transcript.progress.as_mut().and_then(|p| p.tick(vm.awaiting().as_ref(), now));
         reply = match effect {
             Effect::Done(outcome) => {
                 flush_received(vm, transcript, now - start);
@@ -405,6 +426,7 @@ fn run_from(
             }
             Effect::Wait { until } => {
                 let timeout = until.map_or(IDLE_WAIT, |u| u.saturating_sub(now).min(IDLE_WAIT));
+                let timeout = redraw.map_or(timeout, |r| r.min(timeout));
                 match read_into(vm, port, &mut buf, timeout, transcript, start) {
                     Ok(()) => Reply::Ok,
                     Err(e) => {

@@ -76,9 +76,17 @@ impl Pty {
         self.master.as_raw_fd()
     }
 
-    /// The output speed the client last set on the slave, if it is a standard one: the
-    /// pty cannot carry modem lines, but the baud rate a client picks is visible.
+    /// The output speed the client last set on the slave: the pty cannot carry modem lines,
+    /// but the baud rate a client picks is visible. Read with `TCGETS2`, whose `c_ospeed`
+    /// holds the rate however it was set: with a `Bxxx` constant (the kernel fills
+    /// `c_ospeed` from it) or with `BOTHER` and any rate, as the `serialport` crate, hence
+    /// `atchat run --baud`, sets every speed on Linux. The old `c_cflag` field then says only
+    /// `BOTHER`, which is why it is the fallback, where `TCGETS2` does not exist.
     pub fn baud(&self) -> Option<u32> {
+        #[cfg(target_os = "linux")]
+        if let Some(speed) = ospeed(self.slave.as_raw_fd()) {
+            return Some(speed);
+        }
         // SAFETY: termios is plain data, filled by tcgetattr before use.
         let speed = unsafe {
             let mut t: libc::termios = std::mem::zeroed();
@@ -105,5 +113,68 @@ impl Pty {
             .iter()
             .find(|(s, _)| *s == speed)
             .map(|(_, baud)| *baud)
+    }
+}
+
+/// The output speed of the tty `fd` from `TCGETS2` (`c_ospeed`); `None` if the call fails
+/// or the speed is 0 (`B0`, "hang up", which a pty cannot do: the last rate stays).
+#[cfg(target_os = "linux")]
+fn ospeed(fd: RawFd) -> Option<u32> {
+    // SAFETY: termios2 is plain data; TCGETS2 fills it on success and it is only read then.
+    let t = unsafe {
+        let mut t: libc::termios2 = std::mem::zeroed();
+        if libc::ioctl(fd, libc::TCGETS2, &mut t) != 0 {
+            return None;
+        }
+        t
+    };
+    (t.c_ospeed != 0).then_some(t.c_ospeed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sets `baud` on `fd` the way the `serialport` crate does on Linux: `BOTHER` in
+    /// `c_cflag` and the rate in `c_ispeed`/`c_ospeed`, through `TCSETS2`.
+    #[cfg(target_os = "linux")]
+    fn set_bother(fd: RawFd, baud: u32) {
+        // SAFETY: termios2 read by TCGETS2 from this descriptor, edited, written back.
+        unsafe {
+            let mut t: libc::termios2 = std::mem::zeroed();
+            assert_eq!(libc::ioctl(fd, libc::TCGETS2, &mut t), 0);
+            t.c_cflag &= !libc::CBAUD;
+            t.c_cflag |= libc::BOTHER;
+            t.c_ispeed = baud;
+            t.c_ospeed = baud;
+            assert_eq!(libc::ioctl(fd, libc::TCSETS2, &t), 0);
+        }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_speed_set_with_bother_is_seen() {
+        let pty = Pty::open().unwrap();
+        // What a client opening the slave does; another descriptor on the same tty.
+        let client = std::fs::OpenOptions::new().read(true).write(true).open(pty.path()).unwrap();
+        set_bother(client.as_raw_fd(), 9600);
+        assert_eq!(pty.baud(), Some(9600));
+        // A rate no Bxxx constant names reaches the sim as it is.
+        set_bother(client.as_raw_fd(), 250_000);
+        assert_eq!(pty.baud(), Some(250_000));
+    }
+
+    #[test]
+    fn a_speed_set_with_a_b_constant_is_seen() {
+        let pty = Pty::open().unwrap();
+        let client = std::fs::OpenOptions::new().read(true).write(true).open(pty.path()).unwrap();
+        // SAFETY: termios read from this descriptor, edited, written back.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(client.as_raw_fd(), &mut t), 0);
+            libc::cfsetspeed(&mut t, libc::B57600);
+            assert_eq!(libc::tcsetattr(client.as_raw_fd(), libc::TCSANOW, &t), 0);
+        }
+        assert_eq!(pty.baud(), Some(57600));
     }
 }

@@ -22,6 +22,7 @@ mod matrix_gsm;
 mod port_listing;
 mod ports;
 mod pppd;
+mod progress;
 mod props;
 mod replay;
 mod run;

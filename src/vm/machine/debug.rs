@@ -7,13 +7,20 @@ use super::*;
 // methods only look at its state, or stop it between instructions. None of them changes how a
 // script runs under `resume`.
 
-/// What a machine is waiting for, for `:pending`.
+/// What a machine is waiting for, for `:pending` and `atchat run`'s progress line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     /// `expect`, `sleep`, `pause`, `retry pause` or `wait carrier`.
     pub kind: &'static str,
     /// The line of the statement waiting.
     pub line: u32,
+    /// Its file and line: `dial.atc:12`.
+    pub at: String,
+    /// What an `expect`, a `command` or `wait carrier` waits for, as a timeout's message
+    /// names it (`OK or ERROR`, ``the answer to `ATD5551234` ``, `carrier`); empty for
+    /// sleeps and pauses. It holds no secret: patterns are the script's text, a command is
+    /// shown as sent with a secret's bytes as `***`.
+    pub awaited: String,
     /// The patterns watched, in priority order: `(text, by a handler)`.
     pub patterns: Vec<(String, bool)>,
     /// When the wait began, and when it ends (on the driver's clock).
@@ -103,7 +110,7 @@ impl Machine {
         out
     }
 
-    /// The wait in progress, if any, for `:pending`.
+    /// The wait in progress, if any, for `:pending` and the progress line.
     pub fn awaiting(&self) -> Option<Pending> {
         let wait = match &self.state {
             State::Waiting(w) => w,
@@ -124,9 +131,15 @@ impl Machine {
             .zip(&wait.owners)
             .map(|(&id, owner)| (self.pattern_text(id), matches!(owner, Owner::Handler(_))))
             .collect();
+        let awaited = match wait.kind {
+            WaitKind::Expect(_) | WaitKind::Carrier => self.awaited(wait),
+            _ => String::new(),
+        };
         Some(Pending {
             kind,
             line: self.program.line(wait.pc),
+            at: self.here(wait.pc),
+            awaited,
             patterns,
             started: wait.started,
             deadline: wait.deadline,

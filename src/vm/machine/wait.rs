@@ -75,6 +75,28 @@ impl Machine {
         });
     }
 
+    /// What an expect, a command or `wait carrier` waits for, as messages name it:
+    /// `OK or ERROR`, `the answer to `AT+CSQ``, `carrier`.
+    pub(super) fn awaited(&self, wait: &Wait) -> String {
+        match wait.kind {
+            WaitKind::Carrier => "carrier".to_string(),
+            _ if wait.txn.is_some() => {
+                let command = wait.txn.as_ref().map(|t| t.command.clone()).unwrap_or_default();
+                format!("the answer to `{command}`")
+            }
+            _ => {
+                let arms: Vec<String> = wait
+                    .ids
+                    .iter()
+                    .zip(&wait.owners)
+                    .filter(|(_, o)| matches!(o, Owner::Arm(_)))
+                    .map(|(&i, _)| self.pattern_text(i))
+                    .collect();
+                arms.join(" or ")
+            }
+        }
+    }
+
     pub(super) fn pattern_text(&self, id: u32) -> String {
         self.program.pattern_text.get(id as usize).cloned().unwrap_or_default()
     }
@@ -177,23 +199,7 @@ impl Machine {
                         return self.run_handler(h, Vec::new(), None, wait.next_pc);
                     }
                 }
-                let what = match wait.kind {
-                    WaitKind::Carrier => "carrier".to_string(),
-                    _ if wait.txn.is_some() => {
-                        let command = wait.txn.as_ref().map(|t| t.command.clone()).unwrap_or_default();
-                        format!("the answer to `{command}`")
-                    }
-                    _ => {
-                        let arms: Vec<String> = wait
-                            .ids
-                            .iter()
-                            .zip(&wait.owners)
-                            .filter(|(_, o)| matches!(o, Owner::Arm(_)))
-                            .map(|(&i, _)| self.pattern_text(i))
-                            .collect();
-                        arms.join(" or ")
-                    }
-                };
+                let what = self.awaited(&wait);
                 let message = format!(
                     "{}: timed out after {} waiting for {what}; last bytes received: \"{}\"",
                     self.here(wait.pc),

@@ -435,3 +435,18 @@ fn hang_up_escapes_only_when_online() {
     let online = hang_up_over(&sim.lines[0], "yes");
     assert!(online.contains("> +++"), "no escape online:\n{online}");
 }
+
+/// `atchat run --baud` sets the speed with TCSETS2 and BOTHER (through the serialport
+/// crate): the sim used to read only the old Bxxx field, saw no speed, and kept answering
+/// CONNECT at the pty's default 38400.
+#[test]
+fn pty_connects_at_the_speed_atchat_run_sets() {
+    let sim = Sim::start(&["--pty"], 1);
+    for baud in ["9600", "115200"] {
+        Test::new()
+            .file("dial.atc", "send \"ATD5551234\"\nexpect \"CONNECT {rate}\" within 10s\nsay \"rate {rate}\"\nhangup\n")
+            .args(["run", "dial.atc", "--port", &sim.lines[0], "--baud", baud])
+            .stderr(&format!("rate {baud}\n"))
+            .run();
+    }
+}

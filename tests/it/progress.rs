@@ -1,0 +1,154 @@
+//! The progress line of `atchat run` while a wait runs: shown on a real terminal (stderr on
+//! a pty the test reads), erased when the wait ends and before any other line; never on a
+//! pipe, with `--no-progress`, `ATCHAT_NO_PROGRESS`, `TERM=dumb` or `--port -`.
+
+use std::io::Read as _;
+use std::os::fd::AsRawFd;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::cli::Test;
+use crate::support::pty::{open_pair, poll_in};
+
+/// A scenario whose dial takes 2.5 s to answer: a wait long enough to be shown.
+const SLOW_DIAL: &str = "ring-delay 2500ms\n";
+const DIAL: &str = "send \"ATD5551234\"\nexpect \"CONNECT {rate}\" within 10s\nsay \"connected at {rate}\"\n";
+
+/// What `atchat ARGS` wrote to its stderr, a terminal (a pty with `TERM=xterm` unless `env`
+/// says otherwise), in folder `dir`; with its exit code. Stdin is `stdin`.
+#[track_caller]
+fn on_terminal(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: Stdio) -> (i32, String) {
+    let (master, slave) = open_pair();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_atchat"));
+    cmd.args(args).current_dir(dir);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ATCHAT_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("TERM", "xterm").envs(env.iter().copied());
+    let mut child = cmd.stdin(stdin).stdout(Stdio::null()).stderr(Stdio::from(slave)).spawn().expect("start atchat");
+    drop(cmd);
+    // Until atchat closes its end (EIO), or 20 s: far more than any run here takes.
+    let mut master = std::fs::File::from(master);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while Instant::now() < deadline {
+        if !poll_in(master.as_raw_fd(), Duration::from_millis(100)) {
+            if child.try_wait().expect("atchat's status").is_some() && !poll_in(master.as_raw_fd(), Duration::ZERO) {
+                break;
+            }
+            continue;
+        }
+        match master.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    let _ = child.kill();
+    let status = child.wait().expect("wait for atchat").code().unwrap_or(-1);
+    (status, String::from_utf8_lossy(&got).into_owned())
+}
+
+/// What a terminal shows after `output`: `\r` goes back to the line's start, `ESC [ K` erases
+/// to its end, anything else is text (so a stray escape shows).
+fn screen(output: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line: Vec<char> = Vec::new();
+    let mut col = 0;
+    let mut chars = output.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => col = 0,
+            '\n' => {
+                lines.push(line.iter().collect());
+                line.clear();
+                col = 0;
+            }
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                assert_eq!(chars.next(), Some('K'), "an escape other than erase-line in {output:?}");
+                line.truncate(col);
+            }
+            c => {
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line.iter().collect());
+    }
+    lines
+}
+
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write a test file");
+    }
+    dir
+}
+
+#[test]
+fn a_long_wait_shows_progress_on_a_terminal_and_leaves_nothing_behind() {
+    let dir = folder(&[("dial.atc", DIAL), ("slow.scn", SLOW_DIAL)]);
+    let (status, output) = on_terminal(dir.path(), &["run", "dial.atc", "--port", "sim:hayes?scenario=slow.scn"], &[], Stdio::null());
+    assert_eq!(status, 0, "{output:?}");
+    // Drawn more than once as the time moves, from the first second on.
+    assert!(output.contains("\rwaiting for \"CONNECT {rate}\" (dial.atc:2)  1.0s / 10s\x1b[K"), "{output:?}");
+    assert!(output.matches("(dial.atc:2)  ").count() >= 3, "{output:?}");
+    assert!(output.contains("(dial.atc:2)  2.") && output.contains("s / 10s"), "{output:?}");
+    assert_eq!(screen(&output), ["connected at 115200"], "{output:?}");
+}
+
+/// `-v` lines and the timeout's message each erase the line first: what stays on the
+/// terminal is the transcript and the message, nothing of the progress line.
+#[test]
+fn progress_is_erased_before_transcript_lines_and_the_message() {
+    let dir = folder(&[("wait.atc", "send \"AT\"\nexpect \"NEVER\" within 1800ms\n")]);
+    let (status, output) = on_terminal(dir.path(), &["run", "wait.atc", "--port", "sim:hayes", "-v"], &[], Stdio::null());
+    assert_eq!(status, 3, "{output:?}");
+    assert!(output.contains("waiting for \"NEVER\" (wait.atc:2)  1.0s / 1.8s"), "{output:?}");
+    let shown = screen(&output);
+    assert!(shown.iter().all(|l| !l.contains("(wait.atc:2)  ")), "{shown:#?}");
+    assert!(shown.iter().any(|l| l.ends_with("> AT\\r")), "{shown:#?}");
+    assert!(shown.iter().any(|l| l.ends_with("= wait.atc:2: timed out after 1800ms")), "{shown:#?}");
+    let last = shown.last().expect("a message");
+    assert!(last.starts_with("atchat: wait.atc:2: timed out after 1800ms waiting for \"NEVER\""), "{shown:#?}");
+}
+
+/// The same wait shows nothing where no one watches a terminal, or where asked not to; and
+/// a wait shorter than a second shows nothing anywhere. The first run shows that the wait
+/// is long enough to be shown.
+#[test]
+fn no_progress_off_a_terminal_when_asked_or_on_stdin_stdout() {
+    let script = [("nap.atc", "sleep 1500ms\nsay \"done\"\n"), ("short.atc", "sleep 700ms\nsay \"done\"\n")];
+    let run = |args: &[&str], env: &[(&str, &str)], stdin: Stdio| {
+        let dir = folder(&script);
+        on_terminal(dir.path(), args, env, stdin)
+    };
+    std::thread::scope(|s| {
+        let shown = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes"], &[], Stdio::null()));
+        let flag = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes", "--no-progress"], &[], Stdio::null()));
+        let env = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes"], &[("ATCHAT_NO_PROGRESS", "1")], Stdio::null()));
+        let dumb = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes"], &[("TERM", "dumb")], Stdio::null()));
+        // pppd's connect program: stdin and stdout are the modem (a pipe nobody writes to).
+        let stdio = s.spawn(|| run(&["run", "nap.atc", "--port", "-"], &[], Stdio::piped()));
+        let short = s.spawn(|| run(&["run", "short.atc", "--port", "sim:hayes"], &[], Stdio::null()));
+        let (status, output) = shown.join().unwrap();
+        assert_eq!(status, 0);
+        assert!(output.contains("\rsleeping (nap.atc:1)  1.0s / 1.5s\x1b[K"), "{output:?}");
+        assert_eq!(screen(&output), ["done"]);
+        for (what, handle) in [("--no-progress", flag), ("ATCHAT_NO_PROGRESS", env), ("TERM=dumb", dumb), ("--port -", stdio), ("700ms", short)] {
+            assert_eq!(handle.join().unwrap(), (0, "done\r\n".to_string()), "{what}");
+        }
+    });
+    // A pipe.
+    Test::new().file("nap.atc", script[0].1).args(["run", "nap.atc", "--port", "sim:hayes"]).env("TERM", "xterm").stderr("done\n").run();
+}
