@@ -162,6 +162,18 @@ fn a_param_only_passed_on_to_a_proc_is_checked_before_the_first_byte() {
         .args(["run", "script.atc", "--port", "sim:hayes", "-D", "gap=abc"])
         .stderr("gap abc\n")
         .run();
+    // Passed inside a string, the value is not claimed early: the bytes before the call go
+    // out, and the sleep refuses it when it runs.
+    let module = "proc settle(d) {\n    sleep d\n}\n";
+    let script = "use local\nparam gap = \"1s\"\nsend \"ATZ\"\nlocal.settle(\"{gap}\")\n";
+    Test::new()
+        .file("local.atc", module)
+        .file("script.atc", script)
+        .args(["run", "script.atc", "--port", "-", "-D", "gap=abc"])
+        .status(1)
+        .stdout("ATZ\r")
+        .stderr_has("local.atc:2: `d` does not hold a duration")
+        .run();
 }
 
 #[test]
