@@ -64,21 +64,31 @@ enum Command {
     Run(RunArgs),
     /// Report every static mistake in scripts, without running them.
     Check {
-        /// Scripts to check.
-        #[arg(required = true)]
+        /// Scripts to check; `-` reads one from stdin.
+        #[arg(required_unless_present = "execute", value_hint = ValueHint::FilePath)]
         files: Vec<PathBuf>,
+        /// Also check these statements, a script given on the command line (several `-e`
+        /// are joined by newlines); messages call it `<-e>`.
+        #[arg(short = 'e', value_name = "STATEMENTS")]
+        execute: Vec<String>,
     },
     /// Print the bytecode of a script.
     Disasm {
-        /// A script (`.atc`) or compiled program (`.atcb`).
-        file: PathBuf,
+        #[command(flatten)]
+        script: ScriptArg,
     },
     /// Compile a script to a bytecode file.
     Compile {
-        /// The script to compile (`.atc`; a `.atcb` is read, verified and written again).
-        #[arg(value_hint = ValueHint::FilePath)]
-        file: PathBuf,
-        /// Where to write the program (default: the script's name with `.atcb`).
+        /// The script to compile (`.atc`; a `.atcb` is read, verified and written again);
+        /// `-` reads a script from stdin.
+        #[arg(required_unless_present = "execute", value_hint = ValueHint::FilePath)]
+        file: Option<PathBuf>,
+        /// The statements to compile, given here instead of in a file (several `-e` are
+        /// joined by newlines).
+        #[arg(short = 'e', value_name = "STATEMENTS", conflicts_with = "file")]
+        execute: Vec<String>,
+        /// Where to write the program (default: the script's name with `.atcb`; required
+        /// for `-` and `-e`).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -176,10 +186,55 @@ struct ReplArgs {
     line: LineArgs,
 }
 
+/// Where the script comes from: a file, stdin (`-`) or the command line (`-e`).
+#[derive(Args)]
+struct ScriptArg {
+    /// The script (`.atc`) or compiled program (`.atcb`); `-` reads a script from stdin
+    /// (messages call it `<stdin>`).
+    #[arg(required_unless_present = "execute", value_hint = ValueHint::FilePath)]
+    file: Option<PathBuf>,
+    /// The script's statements, given here instead of in a file (several `-e` are joined
+    /// by newlines, as perl and sed join theirs); messages call it `<-e>`. `use` finds
+    /// modules in the current folder and the stdlib.
+    #[arg(short = 'e', value_name = "STATEMENTS", conflicts_with = "file")]
+    execute: Vec<String>,
+}
+
+/// [`ScriptArg`] once parsed.
+enum Source<'a> {
+    File(&'a Path),
+    Stdin,
+    Inline(&'a [String]),
+}
+
+impl ScriptArg {
+    fn source(&self) -> Source<'_> {
+        match &self.file {
+            Some(file) if file.as_os_str() == "-" => Source::Stdin,
+            Some(file) => Source::File(file),
+            None => Source::Inline(&self.execute),
+        }
+    }
+
+    /// A compiled program (`.atcb` file), not script text.
+    fn compiled(&self) -> Option<&Path> {
+        self.file.as_deref().filter(|f| f.as_os_str() != "-" && is_compiled(f))
+    }
+
+    /// The name messages and recordings give the script.
+    fn name(&self) -> String {
+        match self.source() {
+            Source::File(file) => file.display().to_string(),
+            Source::Stdin => crate::syntax::loader::STDIN_NAME.to_string(),
+            Source::Inline(_) => crate::syntax::loader::INLINE_NAME.to_string(),
+        }
+    }
+}
+
 #[derive(Args)]
 struct RunArgs {
-    /// The script (`.atc`) or compiled program (`.atcb`).
-    file: PathBuf,
+    #[command(flatten)]
+    script: ScriptArg,
     /// The modem: a device path, `-` (stdin/stdout, as pppd runs a connect program),
     /// `tcp://host:port`, `rfc2217://host:port` or `sim:PROFILE` (`sim:gsm`, `sim:zte`, `sim:my.toml`).
     /// Give it several times, or a quoted glob (`'/dev/ttyUSB*'`, expanded by atchat), to run
@@ -204,7 +259,7 @@ struct RunArgs {
     /// Write the transcript as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
-    /// Also log to syslog (facility LOCAL2, ident `atchat`, as chat -v does): `say` lines
+    /// Also log to syslog (facility LOCAL2, ident `atchat`, as chat -v does): `say` and `print` lines
     /// and the failure message, and with `-v` the transcript. Secrets stay masked.
     #[arg(long)]
     syslog: bool,
@@ -240,14 +295,16 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => ExitCode::from(run(&args)),
-        Command::Check { files } => ExitCode::from(check_files(&files)),
-        Command::Disasm { file } => match load_program(&file) {
+        Command::Check { files, execute } => ExitCode::from(check_files(&files, &execute)),
+        Command::Disasm { script } => match load_program(&script) {
             Ok(program) => {
                 ExitCode::from(write_stdout(crate::bytecode::disassembler::disassemble(&program)))
             }
             Err(code) => ExitCode::from(code),
         },
-        Command::Compile { file, output } => ExitCode::from(compile(&file, output)),
+        Command::Compile { file, execute, output } => {
+            ExitCode::from(compile(&ScriptArg { file, execute }, output))
+        }
         Command::Sim(args) => crate::serve::run(&args),
         Command::Repl(args) => ExitCode::from(crate::repl::run(crate::repl::Options {
             port: args.port,
@@ -303,6 +360,11 @@ fn man_extra_sections() -> String {
         roff += &format!(".TP\n\\fB{}\\fR\n{}\n", roff_text(spec), roff_text(meaning));
     }
     roff += ".SH ENVIRONMENT\n.TP\n\\fBATCHAT_\\fR\\fIname\\fR\nA value for the script's param \\fIname\\fR, unless \\-D gives one.\n";
+    roff += &format!(
+        ".TP\n\\fB{}\\fR\n{}\n",
+        roff_text(driver::progress::NO_PROGRESS_ENV),
+        roff_text("Set (not empty): no progress line on a terminal while a wait runs, as with --no-progress."),
+    );
     roff += ".SH \"SEE ALSO\"\n\\fBchat\\fR(8), \\fBpppd\\fR(8)\n";
     roff
 }
@@ -394,11 +456,21 @@ fn write_stdout(text: impl AsRef<[u8]>) -> u8 {
     }
 }
 
-/// `atchat check`: every mistake in every file, then exit 1 if there was any.
-fn check_files(files: &[PathBuf]) -> u8 {
+/// `atchat check`: every mistake in every file (and in the `-e` script), then exit 1 if
+/// there was any.
+fn check_files(files: &[PathBuf], execute: &[String]) -> u8 {
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        error("`-` (stdin) is given twice: stdin holds one script");
+        return EXIT_USAGE;
+    }
     let mut failed = false;
-    for file in files {
-        match Sources::load(file) {
+    let inline = (!execute.is_empty()).then(|| Sources::inline(execute));
+    let loaded = files.iter().map(|file| match file.as_os_str() == "-" {
+        true => Sources::load_stdin(),
+        false => Sources::load(file),
+    });
+    for loaded in inline.into_iter().chain(loaded) {
+        match loaded {
             Ok(sources) => {
                 let errors = check::check(&sources, &CheckOptions { params: None });
                 if !errors.is_empty() {
@@ -419,8 +491,9 @@ fn check_files(files: &[PathBuf]) -> u8 {
     }
     // Said on stderr, as compilers say "Finished": stdout stays empty for pipelines, and a
     // person sees that the check ran rather than wondering whether it did.
-    let noun = if files.len() == 1 { "file" } else { "files" };
-    let _ = writeln!(std::io::stderr(), "ok: {} {noun}", files.len());
+    let count = files.len() + usize::from(!execute.is_empty());
+    let noun = if count == 1 { "file" } else { "files" };
+    let _ = writeln!(std::io::stderr(), "ok: {count} {noun}");
     0
 }
 
@@ -440,8 +513,14 @@ fn read_compiled(file: &Path) -> Result<Program, u8> {
     })
 }
 
-fn load_sources(file: &Path) -> Result<Sources, u8> {
-    Sources::load(file).map_err(|e| {
+/// Reads and parses the script (a file, stdin or `-e`) and its modules.
+fn load_sources(script: &ScriptArg) -> Result<Sources, u8> {
+    let loaded = match script.source() {
+        Source::File(file) => Sources::load(file),
+        Source::Stdin => Sources::load_stdin(),
+        Source::Inline(parts) => Sources::inline(parts),
+    };
+    loaded.map_err(|e| {
         report(&diagnostics::load_report(&e));
         EXIT_USAGE
     })
@@ -465,15 +544,25 @@ fn check_and_compile(sources: &Sources, params: Option<&IndexMap<String, String>
 }
 
 /// A script or a compiled program, for `disasm` and `compile`.
-fn load_program(file: &Path) -> Result<Program, u8> {
-    if is_compiled(file) {
+fn load_program(script: &ScriptArg) -> Result<Program, u8> {
+    if let Some(file) = script.compiled() {
         return read_compiled(file);
     }
-    check_and_compile(&load_sources(file)?, None)
+    check_and_compile(&load_sources(script)?, None)
 }
 
-fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
-    let program = match load_program(file) {
+fn compile(script: &ScriptArg, output: Option<PathBuf>) -> u8 {
+    // Checked first: a script from stdin is read once, and an invocation that cannot write
+    // anything should not consume it.
+    let output = match (output, script.source()) {
+        (Some(output), _) => output,
+        (None, Source::File(file)) => file.with_extension("atcb"),
+        (None, _) => {
+            error("a script from stdin or -e has no file name to derive one from: give -o FILE");
+            return EXIT_USAGE;
+        }
+    };
+    let program = match load_program(script) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -486,7 +575,6 @@ fn compile(file: &Path, output: Option<PathBuf>) -> u8 {
         ));
         return EXIT_USAGE;
     }
-    let output = output.unwrap_or_else(|| file.with_extension("atcb"));
     match std::fs::write(&output, encoding::encode(&program)) {
         Ok(()) => 0,
         Err(e) => {
@@ -522,14 +610,14 @@ fn param_values(args: &RunArgs, declared: &[String]) -> Result<IndexMap<String, 
 
 /// The program to run and its param values.
 fn prepare(args: &RunArgs) -> Result<(Program, IndexMap<String, String>), u8> {
-    if is_compiled(&args.file) {
-        let program = read_compiled(&args.file)?;
+    if let Some(file) = args.script.compiled() {
+        let program = read_compiled(file)?;
         let declared: Vec<String> =
             program.globals.iter().filter(|g| g.param.is_some()).map(|g| g.name.clone()).collect();
         let values = param_values(args, &declared)?;
         return Ok((program, values));
     }
-    let sources = load_sources(&args.file)?;
+    let sources = load_sources(&args.script)?;
     let declared: Vec<String> = match &sources.files[0].script {
         Ok(script) => script
             .stmts
@@ -547,6 +635,11 @@ fn prepare(args: &RunArgs) -> Result<(Program, IndexMap<String, String>), u8> {
 }
 
 fn run(args: &RunArgs) -> u8 {
+    // Refused before stdin is read: it holds either the script or the modem's bytes.
+    if matches!(args.script.source(), Source::Stdin) && args.port.iter().any(|p| p == "-") {
+        error("`run -` reads the script from stdin, so stdin cannot also be the modem (`--port -`): give the script as a file or with -e");
+        return EXIT_USAGE;
+    }
     let bank = args.ports.is_some() || args.port.len() > 1 || args.port.iter().any(|p| crate::bank::glob::is_glob(p));
     if bank {
         return run_bank(args);
@@ -594,6 +687,11 @@ fn run(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // The script's own `port "-"`: stdin held the script, there is no modem left on it.
+    if spec == PortSpec::Stdio && matches!(args.script.source(), Source::Stdin) {
+        error("the script read from stdin names the port `-` (stdin/stdout), which held the script: give the script as a file or with -e");
+        return EXIT_USAGE;
+    }
     let mut port = match port::open(&spec, &options) {
         Ok(p) => p,
         Err(e) => {
@@ -661,7 +759,14 @@ fn run_bank(args: &RunArgs) -> u8 {
         error("--debug and --record work on one port; give one --port");
         return EXIT_USAGE;
     }
-    let script = match Script::load(&args.file) {
+    let loaded = match args.script.compiled() {
+        Some(file) => Script::load(file),
+        None => match load_sources(&args.script) {
+            Ok(sources) => Script::from_sources(sources),
+            Err(code) => return code,
+        },
+    };
+    let script = match loaded {
         Ok(script) => script,
         Err(crate::session::ScriptError::Check { sources, errors }) => {
             for report in diagnostics::reports(&sources, &errors) {
@@ -682,6 +787,10 @@ fn run_bank(args: &RunArgs) -> u8 {
     let members = match crate::bank::members(&args.port, args.ports.as_deref(), &common) {
         Ok(members) if members.is_empty() => {
             error("no port given: the ports file lists none");
+            return EXIT_USAGE;
+        }
+        Ok(members) if matches!(args.script.source(), Source::Stdin) && members.iter().any(|m| m.port == "-") => {
+            error("`run -` read the script from stdin, so stdin cannot also be a modem (`-` in the ports file)");
             return EXIT_USAGE;
         }
         Ok(members) => members,
@@ -732,7 +841,7 @@ fn record_header(args: &RunArgs, values: &IndexMap<String, String>, program: &Pr
         program.globals.iter().any(|g| g.name == name && g.param.as_ref().is_some_and(|p| p.secret))
     };
     let mut header = vec![format!("recorded by atchat {}", env!("CARGO_PKG_VERSION"))];
-    header.push(format!("script: {}", args.file.display()));
+    header.push(format!("script: {}", args.script.name()));
     for (name, value) in values {
         let shown = if secret(name) { crate::record::MASK } else { value.as_str() };
         header.push(format!("param: {name}={shown}"));
@@ -742,6 +851,11 @@ fn record_header(args: &RunArgs, values: &IndexMap<String, String>, program: &Pr
 
 /// `atchat run --debug`: the REPL with the script loaded, stopped before its first line.
 fn debug(args: &RunArgs) -> u8 {
+    // The debugger shows and reloads the script's file.
+    let Source::File(file) = args.script.source() else {
+        error("--debug needs the script in a file (the debugger shows and reloads it), not `-` or -e");
+        return EXIT_USAGE;
+    };
     // Checked here as for `run`, so mistakes and missing params are reported the same way.
     let params = match prepare(args) {
         Ok((_, values)) => values,
@@ -750,7 +864,7 @@ fn debug(args: &RunArgs) -> u8 {
     crate::repl::run(crate::repl::Options {
         port: args.port.first().cloned(),
         serial: args.line.options(),
-        debug: Some(args.file.clone()),
+        debug: Some(file.to_path_buf()),
         params,
     })
 }

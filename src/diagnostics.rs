@@ -168,6 +168,8 @@ pub fn compile_report(sources: &Sources, error: &CompileError) -> Report {
 pub fn load_report(error: &LoadError) -> Report {
     let help = if error.is_not_utf8() {
         "scripts are UTF-8; convert this one, e.g. `iconv -f latin1 -t utf-8 OLD.atc > NEW.atc`"
+    } else if error.is_too_large() {
+        "the limit keeps memory bounded whatever the input; a real modem script is a few KiB"
     } else {
         "check the path of the script and that it is readable"
     };

@@ -78,6 +78,8 @@ pub struct Transcript {
     pub label: Option<String>,
     /// Why stderr could not be written (`say`, `-v`): the run stops with exit 2.
     stderr_failed: Option<std::io::Error>,
+    /// Why stdout could not be written (`print`): the run stops with exit 2.
+    stdout_failed: Option<std::io::Error>,
     /// Copy `say` lines (and, with `verbose`, the transcript) to syslog (`--syslog`).
     pub syslog: bool,
     /// The progress line on stderr while a wait runs (`atchat run` on a terminal): erased
@@ -176,25 +178,58 @@ impl Transcript {
     }
 
     fn say(&mut self, at: Duration, text: String) {
+        self.message(at, "say", &text);
+        match &mut self.capture {
+            Some(lines) => lines.push(text),
+            None => self.stderr_labelled(&text),
+        }
+    }
+
+    /// A `say` or `print` (`kind`) where syslog, the recording and the JSON log keep it.
+    fn message(&mut self, at: Duration, kind: &str, text: &str) {
         if self.syslog {
-            syslog(libc::LOG_NOTICE, &text);
+            syslog(libc::LOG_NOTICE, text);
         }
         if let Some(record) = &mut self.record {
-            record.comment(at, &format!("say: {text}"));
-        }
-        match &mut self.capture {
-            Some(lines) => lines.push(text.clone()),
-            None => match self.label.clone() {
-                Some(label) => self.stderr_line(format_args!("{label}: {text}")),
-                None => self.stderr_line(format_args!("{text}")),
-            },
+            record.comment(at, &format!("{kind}: {text}"));
         }
         if let Some(log) = &mut self.log {
-            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": "say", "text": text });
+            let mut line = serde_json::json!({ "t": at.as_secs_f64(), "kind": kind, "text": text });
             if let Some(label) = &self.label {
                 line["port"] = label.as_str().into();
             }
             let _ = writeln!(log, "{line}");
+        }
+    }
+
+    /// A `print`: the text on stdout, led by the port's name and a tab in a bank
+    /// (`PORT<TAB>text`) so each line says which modem it is about. Where stdout is the
+    /// modem line (`--port -`, pppd's connect program) the text would go to the modem: it
+    /// goes to stderr instead, as a `say` does. With `-v` it also appears in the transcript
+    /// on stderr, where it fell between the lines sent and received.
+    fn print(&mut self, at: Duration, text: String, stdout_is_modem: bool) {
+        self.message(at, "print", &text);
+        if let Some(lines) = &mut self.capture {
+            lines.push(format!("print: {text}"));
+            return;
+        }
+        if stdout_is_modem {
+            self.stderr_labelled(&text);
+            return;
+        }
+        if self.verbose {
+            self.stderr_labelled(&format!("{:>9.3} ! print: {text}", at.as_secs_f64()));
+        }
+        let line = match &self.label {
+            Some(label) => format!("{label}\t{text}\n"),
+            None => format!("{text}\n"),
+        };
+        // stdout is often the same terminal as stderr: no result after a progress line.
+        self.clear_progress();
+        if self.stdout_failed.is_none() {
+            if let Err(e) = write_stdout_line(line.as_bytes()) {
+                self.stdout_failed = Some(e);
+            }
         }
     }
 
@@ -237,6 +272,14 @@ impl Transcript {
                 (_, Some(refusal)) => record.carrier(at, Err(&refusal)),
                 _ => {}
             }
+        }
+    }
+
+    /// A line on stderr, led by the port's name in a bank (`PORT: text`).
+    fn stderr_labelled(&mut self, text: &str) {
+        match self.label.clone() {
+            Some(label) => self.stderr_line(format_args!("{label}: {text}")),
+            None => self.stderr_line(format_args!("{text}")),
         }
     }
 
@@ -374,9 +417,14 @@ fn run_from(
         if stop.load(Ordering::SeqCst) {
             return hang_up(port, "stopped: another session failed".to_string());
         }
-        // Output the user asked for (`say`, `-v`) that cannot be written is an I/O error.
+        // Output the user asked for (`say`, `print`, `-v`) that cannot be written is an I/O
+        // error.
         if let Some(e) = transcript.stderr_failed.take() {
             let message = format!("cannot write to standard error: {e}");
+            return ExitStatus { code: 2, message: Some(message) };
+        }
+        if let Some(e) = transcript.stdout_failed.take() {
+            let message = format!("cannot write to standard output: {e}");
             return ExitStatus { code: 2, message: Some(message) };
         }
         // Read, not taken: every session of a bank stops on the one signal.
@@ -406,6 +454,10 @@ fn run_from(
             }
             Effect::Say(text) => {
                 transcript.say(now - start, text);
+                Reply::Ok
+            }
+            Effect::Print(text) => {
+                transcript.print(now - start, text, port.owns_stdout());
                 Reply::Ok
             }
             Effect::Write { bytes, pace, secret } => {
@@ -452,6 +504,15 @@ fn run_from(
             }
         };
     }
+}
+
+/// Writes one whole line to stdout under its lock and flushes it, so the lines of a bank's
+/// sessions never interleave and a reader (a shell's `$(...)`, a pipe) gets each result as
+/// it comes. Fails on a full disk (ENOSPC) or a reader gone (EPIPE; SIGPIPE is ignored).
+fn write_stdout_line(line: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(line)?;
+    out.flush()
 }
 
 /// What the JSON log shows of bytes: `text`, the bytes as UTF-8 (one JSON escaping, so a
@@ -586,6 +647,8 @@ pub trait Watch {
     fn received(&mut self, now: Duration, bytes: &[u8]);
     /// The script said something.
     fn said(&mut self, now: Duration, text: &str);
+    /// The script printed a result (`print`).
+    fn printed(&mut self, now: Duration, text: &str);
     /// A modem-control operation was performed.
     fn control(&mut self, now: Duration, control: Control);
     /// Whether to stop before instruction `pc` at call depth `depth` (a breakpoint, a step).
@@ -635,6 +698,10 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
             Effect::Done(outcome) => return Stopped::Done(outcome),
             Effect::Say(text) => {
                 watch.said(now, &text);
+                Reply::Ok
+            }
+            Effect::Print(text) => {
+                watch.printed(now, &text);
                 Reply::Ok
             }
             Effect::Write { bytes, pace, secret } => {

@@ -56,7 +56,8 @@ impl Limit {
         }
     }
 
-    fn too_large(&self) -> io::Error {
+    /// The error of an input past this limit.
+    pub fn too_large(&self) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, TooLarge(*self))
     }
 }
@@ -81,9 +82,14 @@ pub fn is_too_large(error: &io::Error) -> bool {
 
 /// Reads the file at `path`, refusing it once it is larger than `limit`.
 pub fn read(path: &Path, limit: Limit) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+    read_from(std::fs::File::open(path)?, limit)
+}
+
+/// Reads `reader` to its end (stdin: `atchat run -`), refusing it once it is larger than
+/// `limit`: at most one byte past the limit is ever read.
+pub fn read_from(reader: impl Read, limit: Limit) -> io::Result<Vec<u8>> {
     let mut data = Vec::new();
-    file.take(limit.bytes as u64 + 1).read_to_end(&mut data)?;
+    reader.take(limit.bytes as u64 + 1).read_to_end(&mut data)?;
     if data.len() > limit.bytes {
         return Err(limit.too_large());
     }
@@ -91,10 +97,19 @@ pub fn read(path: &Path, limit: Limit) -> io::Result<Vec<u8>> {
 }
 
 /// [`read`], for text that must be UTF-8.
+pub fn read_to_string(path: &Path, limit: Limit) -> io::Result<String> {
+    utf8(read(path, limit)?)
+}
+
+/// [`read_from`], for text that must be UTF-8.
+pub fn read_to_string_from(reader: impl Read, limit: Limit) -> io::Result<String> {
+    utf8(read_from(reader, limit)?)
+}
+
 /// Text that is not UTF-8 is refused naming the first bad byte by line and column (an old
 /// chat script with one Latin-1 `é`), so it can be found and converted.
-pub fn read_to_string(path: &Path, limit: Limit) -> io::Result<String> {
-    String::from_utf8(read(path, limit)?).map_err(|e| {
+fn utf8(bytes: Vec<u8>) -> io::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
         io::Error::new(io::ErrorKind::InvalidData, NotUtf8(not_utf8(e.as_bytes(), e.utf8_error().valid_up_to())))
     })
 }

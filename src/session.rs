@@ -200,6 +200,8 @@ impl Session {
     /// - `Control(..)`: set DTR/RTS, send a break, change the speed, discard input; resume
     ///   with `Reply::Ok`, or `Reply::Failed` with `unsupported` set if the port cannot.
     /// - `Say(text)`: show the text; resume with `Reply::Ok`.
+    /// - `Print(text)`: a result (`print`): where the caller's results go (`atchat run`
+    ///   writes it on stdout); resume with `Reply::Ok`.
     /// - `Done(outcome)`: the script is over.
     pub fn resume(&mut self, now: Duration, reply: Reply) -> Effect {
         self.machine.resume(now, reply)

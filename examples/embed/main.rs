@@ -135,7 +135,7 @@ fn step(s: &mut Stepped, now: Duration) {
             Effect::Control(atchat::Control::Baud(b)) => s.modem.set_baud(b),
             // Nothing to discard or to time out in memory; a real port does both.
             Effect::Control(atchat::Control::DiscardInput | atchat::Control::WriteDeadline(_)) => {}
-            Effect::Say(_) => {}
+            Effect::Say(_) | Effect::Print(_) => {}
             Effect::Done(outcome) => {
                 s.outcome = Some(outcome);
                 return;

@@ -525,6 +525,10 @@ impl<'a> Compiler<'a> {
                 self.expr(e)?;
                 self.emit(Op::Say);
             }
+            StmtKind::Print(e) => {
+                self.expr(e)?;
+                self.emit(Op::Print);
+            }
             StmtKind::Fail { code, message } => {
                 let code = match code {
                     Some(c) => self.code(c, 4)?,
@@ -903,6 +907,11 @@ impl<'a> Compiler<'a> {
             ActionKind::Say(e) => {
                 self.expr(e)?;
                 self.emit(Op::Say);
+                finish(self, jumps);
+            }
+            ActionKind::Print(e) => {
+                self.expr(e)?;
+                self.emit(Op::Print);
                 finish(self, jumps);
             }
             ActionKind::Block(b) => {

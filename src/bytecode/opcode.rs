@@ -285,6 +285,9 @@ opcodes! {
 
     /// Pop a string and print it on stderr.
     0x40 Say => 1 -> 0;
+    /// Pop a string and print it on stdout: a result for a shell pipeline. The driver sends
+    /// it to stderr instead where stdout is the modem line (`--port -`).
+    0x43 Print => 1 -> 0;
     /// Fail with exit code `code`; the message is popped from the stack if `message`.
     /// Caught by the innermost retry block.
     0x41 Fail { code: FailCode, message: Popped(", message from the stack") } => 0 -> 0, no_fallthrough;

@@ -36,7 +36,7 @@ const KEYWORDS: &[&str] = &[
     "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
     "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
     "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "baud", "flush",
-    "sleep", "say", "exit",
+    "sleep", "say", "print", "exit",
 ];
 
 /// The param a `$NAME` of chat's environment becomes (for `ATCHAT_<param>`).

@@ -134,7 +134,8 @@ pub enum CheckErrorKind {
     UnknownEscape { escape: String },
     /// `settle DUR` on a plain `expect`.
     SettleOutsideCommand,
-    /// A `command` arm with `\r` or `\n` in it: arms see one line, without its ending.
+    /// A `command` arm with `\r` or `\n` in it, other than the `\n` of `"HEAD\n{name}"`:
+    /// arms see one line, without its ending.
     LineBreakInCommandArm,
     /// `final "..."` that is empty, captures, or is already a result code.
     BadFinal { text: String, reason: &'static str },
@@ -403,7 +404,7 @@ impl CheckErrorKind {
             K::Unreachable { after, .. } => format!("remove the unreachable statements, or move them before `{after}`"),
             K::DuplicateTimeoutArm { .. } => "keep one `timeout =>` arm: only one can run".into(),
             K::SettleOutsideCommand => "`settle` bounds how long a `command` awaits its final result code after an information line; a plain `expect` has `within` and `idle`".into(),
-            K::LineBreakInCommandArm => "a `command`'s arms are matched against one line at a time, without its line ending: write `\"{line}\"` for a whole line".into(),
+            K::LineBreakInCommandArm => "a `command`'s arms are matched against one line at a time, without its line ending: write `\"{line}\"` for a whole line, or end the pattern with `\\n{name}` to take the line after the one it matches".into(),
             K::BadFinal { .. } => "declare the vendor's line as the modem sends it, e.g. `final \"COMMAND NOT SUPPORT\"`; the V.250 and 27.007 finals are known already".into(),
             K::ShadowedArm { .. } => "remove this arm, or make the earlier one more specific".into(),
             K::UnknownEscape { .. } => "escapes are `\\r \\n \\t \\\\ \\\" \\{ \\} \\0 \\e` and `\\xNN`; write `\\\\` for a backslash".into(),
@@ -564,7 +565,7 @@ impl fmt::Display for CheckErrorKind {
             K::DuplicateTimeoutArm { .. } => write!(f, "expect has two `timeout` arms"),
             K::UnknownEscape { escape } => write!(f, "unknown escape `{escape}`"),
             K::SettleOutsideCommand => write!(f, "`settle` applies to a `command` only"),
-            K::LineBreakInCommandArm => write!(f, "a `command` arm never sees a line break"),
+            K::LineBreakInCommandArm => write!(f, "a `command` arm holds a line break only as `\\n{{name}}` at its end"),
             K::BadFinal { text, .. } => write!(f, "`final \"{text}\"` cannot be a final result code"),
             K::ShadowedArm { .. } => write!(f, "this arm can never match"),
             K::MissingParam { name } => write!(f, "missing required param `{name}`"),

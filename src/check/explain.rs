@@ -23,7 +23,7 @@ pub struct Explanation {
 const STATEMENT_KEYWORDS: &[&str] = &[
     "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send",
     "expect", "on", "fail", "retry", "if", "dtr", "rts", "break", "hangup", "escape", "wait",
-    "baud", "flush", "sleep", "say", "exit", "command", "final",
+    "baud", "flush", "sleep", "say", "print", "exit", "command", "final",
 ];
 
 pub fn explain(source: &str, error: &SyntaxError) -> Explanation {

@@ -39,7 +39,7 @@ pub const KEYWORDS: &[&str] = &[
     "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
     "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
     "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "baud", "flush",
-    "sleep", "say", "exit",
+    "sleep", "say", "print", "exit",
 ];
 
 /// The keyword that starts at byte `at` of `source`, if a whole word there is one.

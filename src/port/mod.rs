@@ -86,6 +86,12 @@ pub trait Port {
         self.name().to_string()
     }
 
+    /// Whether this port writes to the process's stdout (`--port -`): a `print` must not
+    /// go there then, or the modem would receive it.
+    fn owns_stdout(&self) -> bool {
+        false
+    }
+
     /// Something the user should hear when the run is over, such as a replay the script
     /// ended before the recording did. Most ports have nothing to say.
     fn closing_note(&self) -> Option<String> {

@@ -21,6 +21,9 @@ pub struct StdioPort {
     write: OwnedFd,
     /// How long a write may wait for the other end.
     wait: fd::WriteWait,
+    /// Whether `write` is the process's own stdout (`--port -`), which `print` must leave
+    /// to the modem.
+    stdout: bool,
 }
 
 impl StdioPort {
@@ -39,7 +42,9 @@ impl StdioPort {
             // SAFETY: `new` is a fresh descriptor owned by nobody else.
             Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(new) })
         };
-        Ok(StdioPort::from_fds(dup(0)?, dup(1)?, STDIO_NAME))
+        let mut port = StdioPort::from_fds(dup(0)?, dup(1)?, STDIO_NAME);
+        port.stdout = true;
+        Ok(port)
     }
 
     /// A port reading from `read` and writing to `write` (often the same tty, duplicated).
@@ -50,6 +55,7 @@ impl StdioPort {
             read,
             write,
             wait: fd::WriteWait::Stall(fd::WRITE_STALL_LIMIT),
+            stdout: false,
         }
     }
 
@@ -81,6 +87,10 @@ impl StdioPort {
 impl Port for StdioPort {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn owns_stdout(&self) -> bool {
+        self.stdout
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), PortError> {

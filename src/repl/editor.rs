@@ -381,12 +381,13 @@ pub const STATEMENTS: &[(&str, &str)] = &[
     ("let", "assign a variable"),
     ("on", "a handler watched during every wait"),
     ("param", "a value given with -D or the environment"),
+    ("print", "print a result on stdout"),
     ("proc", "define a procedure"),
     ("results", "verbose or numeric result codes"),
     ("retry", "run a block again on failure"),
     ("return", "leave a procedure"),
     ("rts", "set RTS on or off"),
-    ("say", "print a message"),
+    ("say", "print a message on stderr"),
     ("secret", "a param never shown in transcripts"),
     ("send", "send text (CR appended)"),
     ("sleep", "wait without reading"),
@@ -467,7 +468,7 @@ const KEYWORDS: &[&str] = &[
     "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
     "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
     "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "carrier",
-    "baud", "flush", "sleep", "say", "exit",
+    "baud", "flush", "sleep", "say", "print", "exit",
 ];
 
 /// ANSI colours for an entry: AT lines cyan, `:` commands magenta; in statements keywords

@@ -257,6 +257,14 @@ impl Watch for Watching<'_> {
         self.out.print(line);
     }
 
+    /// A result, as the script would print it: the text alone on stdout (where the REPL
+    /// writes everything), not a labelled transcript line.
+    fn printed(&mut self, now: Duration, text: &str) {
+        let at = self.out.at(now);
+        self.out.log(at, "print", text);
+        self.out.print(text.to_string());
+    }
+
     fn control(&mut self, now: Duration, control: Control) {
         let at = self.out.at(now);
         let text = match control {

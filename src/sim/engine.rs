@@ -576,7 +576,7 @@ impl Engine {
 
     /// Sends a result code in the current E/Q/V/X settings.
     pub(crate) fn result(&mut self, now: Duration, code: ResultCode) {
-        let bytes = code.render(&self.settings, self.cmee);
+        let bytes = code.render(&self.settings, self.cmee, self.vendor.cms_needs_cmee);
         self.push_out(now, bytes, true);
     }
 

@@ -150,6 +150,9 @@ pub struct ModemProfile {
     pub sources: Vec<String>,
     pub(crate) echo: bool,
     pub(crate) cmee: u8,
+    /// `+CMEE=0` also turns `+CMS ERROR` into plain `ERROR` (Wavecom); otherwise `+CMS
+    /// ERROR` is sent at every `+CMEE` (27.005 §3.2.5).
+    pub(crate) cms_needs_cmee: bool,
     pub(crate) manufacturer: Vec<String>,
     pub(crate) model: Vec<String>,
     pub(crate) revision: Vec<String>,
@@ -277,6 +280,7 @@ struct File {
 struct Defaults {
     echo: Option<bool>,
     cmee: Option<Spanned<u8>>,
+    cms_needs_cmee: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -484,6 +488,7 @@ impl ModemProfile {
             sources: Vec::new(),
             echo: true,
             cmee: 0,
+            cms_needs_cmee: false,
             manufacturer: one("ATCHAT"),
             model: one(match base {
                 Profile::Hayes => "SIM-56K",
@@ -554,6 +559,9 @@ impl File {
                 ));
             }
             p.cmee = cmee.into_inner();
+        }
+        if let Some(tied) = self.defaults.cms_needs_cmee {
+            p.cms_needs_cmee = tied;
         }
         let field = |name: &str, text: Option<Text>, slot: &mut Vec<String>| {
             if let Some(t) = text {

@@ -24,7 +24,9 @@ pub(crate) enum ResultCode {
     NoAnswer,
     /// `+CME ERROR: <n>` (27.007); the form depends on `+CMEE`.
     Cme(u16),
-    /// `+CMS ERROR: <n>` (27.005); plain `ERROR` when `+CMEE=0`.
+    /// `+CMS ERROR: <n>` (27.005 §3.2.5: the SMS commands' own final, whatever `+CMEE`
+    /// says, which sets only its format); plain `ERROR` at `+CMEE=0` on modems whose manual
+    /// says so (`cms_needs_cmee`: Wavecom).
     Cms(u16),
     /// A command the modem does not know: `ERROR`, unless the modem profile names its
     /// own final for it (`COMMAND NOT SUPPORT`).
@@ -36,8 +38,9 @@ pub(crate) enum ResultCode {
 
 impl ResultCode {
     /// The bytes for this result code under `settings` and `+CMEE` mode `cmee`, or nothing
-    /// when `Q1` suppresses result codes.
-    pub fn render(&self, settings: &Settings, cmee: u8) -> Vec<u8> {
+    /// when `Q1` suppresses result codes. `cms_needs_cmee`: `+CMEE=0` turns `+CMS ERROR`
+    /// into `ERROR` too.
+    pub fn render(&self, settings: &Settings, cmee: u8, cms_needs_cmee: bool) -> Vec<u8> {
         if settings.quiet {
             return Vec::new();
         }
@@ -58,10 +61,9 @@ impl ResultCode {
                 1 => return extended(settings, &format!("+CME ERROR: {code}")),
                 _ => return extended(settings, &format!("+CME ERROR: {}", cme_text(*code))),
             },
-            ResultCode::Cms(code) => match cmee {
-                0 => (4, "ERROR".to_string()),
-                _ => return extended(settings, &format!("+CMS ERROR: {code}")),
-            },
+            ResultCode::Cms(_) if cmee == 0 && cms_needs_cmee => (4, "ERROR".to_string()),
+            // The numeric form at every +CMEE: the simulator has no verbose texts for them.
+            ResultCode::Cms(code) => return extended(settings, &format!("+CMS ERROR: {code}")),
             ResultCode::Vendor(text) => return extended(settings, text),
         };
         let (cr, lf) = (settings.reg(3), settings.reg(4));
@@ -135,18 +137,29 @@ mod tests {
     fn numeric_codes_have_no_line_feed_or_header() {
         let mut s = Settings::factory();
         s.verbose = false;
-        assert_eq!(ResultCode::NoCarrier.render(&s, 0), b"3\r");
+        assert_eq!(ResultCode::NoCarrier.render(&s, 0, false), b"3\r");
         assert_eq!(information(&s, &["060"]), b"060\r\n");
     }
 
     #[test]
     fn cme_error_follows_cmee() {
         let s = Settings::factory();
-        assert_eq!(ResultCode::Cme(11).render(&s, 0), b"\r\nERROR\r\n");
-        assert_eq!(ResultCode::Cme(11).render(&s, 1), b"\r\n+CME ERROR: 11\r\n");
+        assert_eq!(ResultCode::Cme(11).render(&s, 0, false), b"\r\nERROR\r\n");
+        assert_eq!(ResultCode::Cme(11).render(&s, 1, false), b"\r\n+CME ERROR: 11\r\n");
         assert_eq!(
-            ResultCode::Cme(11).render(&s, 2),
+            ResultCode::Cme(11).render(&s, 2, false),
             b"\r\n+CME ERROR: SIM PIN required\r\n"
         );
+    }
+
+    #[test]
+    fn cms_error_is_sent_whatever_cmee_says_unless_the_profile_ties_it_to_cmee() {
+        let s = Settings::factory();
+        // 27.005 §3.2.5: +CMEE sets the format of <err>, not whether +CMS ERROR is used.
+        assert_eq!(ResultCode::Cms(321).render(&s, 0, false), b"\r\n+CMS ERROR: 321\r\n");
+        assert_eq!(ResultCode::Cms(321).render(&s, 1, false), b"\r\n+CMS ERROR: 321\r\n");
+        // Wavecom G900 manual §9.1: AT+CMEE=0 gives ERROR for both.
+        assert_eq!(ResultCode::Cms(321).render(&s, 0, true), b"\r\nERROR\r\n");
+        assert_eq!(ResultCode::Cms(321).render(&s, 1, true), b"\r\n+CMS ERROR: 321\r\n");
     }
 }

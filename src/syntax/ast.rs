@@ -95,6 +95,8 @@ pub enum StmtKind {
     Sleep(DurationValue),
     /// `say value`
     Say(Expr),
+    /// `print value`: a result on stdout
+    Print(Expr),
     /// `fail [CODE] [value]`
     Fail { code: Option<IntLit>, message: Option<Expr> },
     /// `exit CODE`
@@ -178,6 +180,7 @@ pub enum ActionKind {
     Ignore,
     Exit(IntLit),
     Say(Expr),
+    Print(Expr),
     Block(Block),
 }
 

@@ -2,7 +2,9 @@
 //!
 //! `use NAME` resolves to `NAME.atc` in the folder of the file that says it, then to the
 //! bundled stdlib (compiled into the binary). Nothing else is searched: a script cannot reach
-//! outside its own folder, so a script can only load code its author put beside it.
+//! outside its own folder, so a script can only load code its author put beside it. A script
+//! with no file (`atchat run -e '...'`, `atchat run -` from stdin) is beside the current
+//! folder, where whoever typed it stands.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -67,9 +69,40 @@ impl LoadError {
     pub fn is_not_utf8(&self) -> bool {
         self.source.get_ref().is_some_and(|e| e.is::<crate::input::NotUtf8>())
     }
+
+    /// Whether the script is past the limit for scripts (a file, stdin or `-e`).
+    pub fn is_too_large(&self) -> bool {
+        crate::input::is_too_large(&self.source)
+    }
 }
 
+/// The name messages give a script read from stdin (`atchat run -`).
+pub const STDIN_NAME: &str = "<stdin>";
+/// The name messages give a script given on the command line (`atchat run -e '...'`).
+pub const INLINE_NAME: &str = "<-e>";
+
 impl Sources {
+    /// Reads the main script from stdin (`atchat run -`) through the script limit, never
+    /// more than one byte past it; its modules come from the current folder and the stdlib.
+    pub fn load_stdin() -> Result<Sources, LoadError> {
+        let text = crate::input::read_to_string_from(std::io::stdin().lock(), crate::input::SCRIPT)
+            .map_err(|source| LoadError { path: PathBuf::from(STDIN_NAME), source })?;
+        Ok(Sources::from_text(STDIN_NAME, &text, Some(Path::new(""))))
+    }
+
+    /// The main script given on the command line (`-e`, once or more): the parts joined
+    /// by newlines, as perl and sed join theirs, under the same limit as a script file.
+    /// Modules come from the current folder and the stdlib.
+    pub fn inline(parts: &[String]) -> Result<Sources, LoadError> {
+        let limit = crate::input::SCRIPT;
+        let len = parts.iter().map(|p| p.len() + 1).sum::<usize>();
+        if len > limit.bytes {
+            return Err(LoadError { path: PathBuf::from(INLINE_NAME), source: limit.too_large() });
+        }
+        let text = parts.join("\n") + "\n";
+        Ok(Sources::from_text(INLINE_NAME, &text, Some(Path::new(""))))
+    }
+
     /// Reads and parses `path` and its modules.
     pub fn load(path: &Path) -> Result<Sources, LoadError> {
         let text = crate::input::read_to_string(path, crate::input::SCRIPT)

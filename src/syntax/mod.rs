@@ -70,7 +70,7 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
         R::duration | R::dur_value => "a duration such as `500ms`, `5s` or `1m`",
         R::integer => "a whole number",
         R::ident | R::qualified | R::word => "a name",
-        R::action | R::fail_action => "an action (`fail`, `retry`, `ignore`, `exit`, `say` or a block)",
+        R::action | R::fail_action => "an action (`fail`, `retry`, `ignore`, `exit`, `say`, `print` or a block)",
         R::arm => "an arm `pattern => action`",
         R::arms => "`{` and expect arms",
         R::limit | R::within | R::idle | R::kw_within | R::kw_idle => "`within` or `idle`",

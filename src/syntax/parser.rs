@@ -160,6 +160,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
         Rule::flush_stmt => StmtKind::Flush,
         Rule::sleep_stmt => StmtKind::Sleep(dur_value(inner.next().unwrap())),
         Rule::say_stmt => StmtKind::Say(expr(inner.next().unwrap())),
+        Rule::print_stmt => StmtKind::Print(expr(inner.next().unwrap())),
         Rule::fail_stmt => {
             let (code, message) = fail_parts(inner.collect());
             StmtKind::Fail { code, message }
@@ -208,6 +209,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_flush
             | Rule::kw_sleep
             | Rule::kw_say
+            | Rule::kw_print
             | Rule::kw_exit
             | Rule::kw_command
             | Rule::kw_final
@@ -292,6 +294,7 @@ fn action(pair: Pair<Rule>) -> Action {
         Rule::kw_ignore => ActionKind::Ignore,
         Rule::exit_stmt => ActionKind::Exit(integer(last_inner(inner))),
         Rule::say_stmt => ActionKind::Say(expr(last_inner(inner))),
+        Rule::print_stmt => ActionKind::Print(expr(last_inner(inner))),
         _ => ActionKind::Block(block(inner)),
     };
     Action { kind, span: sp }

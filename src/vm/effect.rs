@@ -19,6 +19,9 @@ pub enum Effect {
     QueryCarrier,
     /// Print a message for the user on stderr.
     Say(String),
+    /// Print a result on stdout (`print`), for whoever runs the script: a shell capturing
+    /// it, a pipeline. Where stdout is the modem line (`--port -`), on stderr instead.
+    Print(String),
     /// The script is over.
     Done(ExitStatus),
 }

@@ -772,6 +772,10 @@ impl Machine {
                 let text = String::from_utf8_lossy(&self.pop().shown()).into_owned();
                 return Some(Effect::Say(text));
             }
+            Op::Print => {
+                let text = String::from_utf8_lossy(&self.pop().shown()).into_owned();
+                return Some(Effect::Print(text));
+            }
             Op::Fail { code, message } => {
                 let text = if message {
                     String::from_utf8_lossy(&self.pop().shown()).into_owned()

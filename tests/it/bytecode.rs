@@ -107,7 +107,7 @@ fn every_opcode_round_trips() {
     let retry_at = code.len() as u32;
     code.extend([Op::RetryBegin(0), Op::RetryEnd, Op::Dtr(false), Op::DropDtrOr(retry_at + 4), Op::Rts(true)]);
     code.extend([Op::Break(d), Op::Baud(115_200), Op::Flush, Op::WaitCarrier(None)]);
-    code.extend([Op::WaitCarrier(Some(DurArg::Var(g))), Op::Const(0), Op::Say, Op::Const(0), Op::Call(0), Op::Pop]);
+    code.extend([Op::WaitCarrier(Some(DurArg::Var(g))), Op::Const(0), Op::Say, Op::Const(0), Op::Print, Op::Const(0), Op::Call(0), Op::Pop]);
     code.extend([Op::MaskInput(0x7F), Op::Trace { show: true, log: false }, Op::Echo(true), Op::Report(0)]);
     code.extend([Op::ClearReport(0), Op::EndReport, Op::Log { message: 0, error: true }, Op::Const(0), Op::SayRaw]);
     code.extend([Op::IgnoreHangup(true), Op::TryBreak(d), Op::Await(0), Op::DeclareFinal(0)]);
@@ -176,9 +176,10 @@ fn every_opcode_round_trips() {
             Op::DeclareFinal(_) => 48,
             Op::Await(_) => 49,
             Op::Alarm(_) => 50,
+            Op::Print => 51,
         });
     }
-    assert_eq!(seen.len(), 51, "an opcode is missing from this test");
+    assert_eq!(seen.len(), 52, "an opcode is missing from this test");
 
     let ok = Pattern {
         segments: vec![Segment::Literal(b"OK".to_vec())],

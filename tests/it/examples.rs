@@ -342,6 +342,29 @@ fn gsm_status_fails_14_without_a_network() {
     assert_exit(&r, 14);
 }
 
+// ------------------------------------------------------------------ signal
+
+#[test]
+fn signal_prints_the_rssi_alone() {
+    let r = run_example("signal.atc", "gsm", &[]);
+    assert_exit(&r, 0);
+    assert_eq!(r.1, ["print: 20"]);
+    let r = run_example("signal.atc", &with_scenario("gsm", "roaming-weak.scenario"), &[]);
+    assert_exit(&r, 0);
+    assert_eq!(r.1, ["print: 3"]);
+}
+
+#[test]
+fn signal_fails_13_and_prints_nothing_when_the_sim_wants_a_pin() {
+    let r = run_example("signal.atc", "gsm?pin=1234", &[]);
+    assert_exit(&r, 13);
+    assert_eq!(r.1, Vec::<String>::new());
+    assert_message(&r, "-D pin=");
+    let r = run_example("signal.atc", "gsm?pin=1234", &[("pin", "1234")]);
+    assert_exit(&r, 0);
+    assert_eq!(r.1, ["print: 20"]);
+}
+
 // ------------------------------------------------------------------ gprs-ppp
 
 #[test]
@@ -508,7 +531,7 @@ fn bbs_login_fails_11_when_the_bbs_is_busy() {
 // ------------------------------------------------------------------ every example, README
 
 /// The examples the README of `examples/` lists, each with a test above.
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 13] = [
     "quickstart.atc",
     "hayes-init.atc",
     "hayes-dial.atc",
@@ -519,6 +542,7 @@ const EXAMPLES: [&str; 12] = [
     "gsm-voice-call.atc",
     "gsm-sms.atc",
     "gsm-status.atc",
+    "signal.atc",
     "gprs-ppp.atc",
     "bbs-login.atc",
 ];

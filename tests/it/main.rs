@@ -21,6 +21,7 @@ mod messages;
 mod matrix_gsm;
 mod port_listing;
 mod ports;
+mod print;
 mod pppd;
 mod progress;
 mod props;

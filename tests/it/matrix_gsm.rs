@@ -17,8 +17,8 @@
 //! - `params`: `name=value` pairs separated by spaces, or `-`.
 //! - `exit`: the exit code the MODEM's behaviour calls for (its profile, scenario or
 //!   transcript, whose sources are cited there): never copied from a run.
-//! - `message`, `say`: a part of the outcome's message, of the `say` lines joined by `|`;
-//!   `-` when nothing is required.
+//! - `message`, `say`: a part of the outcome's message, of the `say` lines (and `print`
+//!   lines, as `print: TEXT`) joined by `|`; `-` when nothing is required.
 //!
 //! A later row for the same port, scenario, script and params replaces an earlier one, so
 //! a `*` row states the rule and the rows after it the vendors that differ. The test runs
@@ -223,7 +223,7 @@ fn the_matrix_covers_every_profile_example_proc_and_gsm_transcript() {
     for profile in gsm_profiles() {
         assert!(cells.iter().any(|c| c.port == profile), "no row runs on {profile}");
     }
-    for example in ["gsm-status.atc", "gsm-sms.atc", "gsm-voice-call.atc", "gprs-ppp.atc"] {
+    for example in ["gsm-status.atc", "signal.atc", "gsm-sms.atc", "gsm-voice-call.atc", "gprs-ppp.atc"] {
         for profile in gsm_profiles() {
             let runs = cells.iter().filter(|c| c.port == profile && c.script == format!("examples/{example}"));
             assert!(runs.count() >= 2, "{example} on {profile}: a success and a failure are needed");

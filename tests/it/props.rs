@@ -25,7 +25,7 @@ fn run_with_stream(machine: &mut Machine, stream: &[u8], chunk: usize) -> Option
                 None => now = until.unwrap_or(now + Duration::from_secs(1)).max(now + Duration::from_millis(1)),
             },
             Effect::QueryCarrier => reply = Reply::Carrier(false),
-            Effect::Write { .. } | Effect::Control(_) | Effect::Say(_) => {}
+            Effect::Write { .. } | Effect::Control(_) | Effect::Say(_) | Effect::Print(_) => {}
         }
     }
     None

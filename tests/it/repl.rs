@@ -35,6 +35,9 @@ impl Watch for Bench {
     fn said(&mut self, _: Duration, text: &str) {
         self.said.push(text.to_string());
     }
+    fn printed(&mut self, _: Duration, text: &str) {
+        self.said.push(format!("print: {text}"));
+    }
     fn control(&mut self, _: Duration, _: Control) {}
     fn stop_before(&mut self, program: &Program, pc: usize, depth: usize) -> bool {
         self.stop

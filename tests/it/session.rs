@@ -123,7 +123,7 @@ fn the_step_interface_drives_a_session_without_a_port() {
             Effect::QueryCarrier => reply = Reply::Carrier(modem.carrier()),
             Effect::Control(atchat::Control::Dtr(on)) => modem.set_dtr(now, on),
             Effect::Control(_) => {}
-            Effect::Say(text) => said.push(text),
+            Effect::Say(text) | Effect::Print(text) => said.push(text),
             Effect::Done(outcome) => break outcome,
         }
         assert!(waits < 10_000, "the session never ended");

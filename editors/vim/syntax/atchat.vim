@@ -16,7 +16,7 @@ set cpo&vim
 " Keywords (the grammar's kw_* rules), grouped for colour only.
 syn keyword atchatInclude     use
 syn keyword atchatStorage     secret param let proc
-syn keyword atchatStatement   command final send expect say return exit sleep flush hangup escape wait baud
+syn keyword atchatStatement   command final send expect say print return exit sleep flush hangup escape wait baud
 syn keyword atchatStatement   dtr rts break timeout results port
 syn keyword atchatModifier    raw pace within idle settle
 syn keyword atchatException   on fail ignore

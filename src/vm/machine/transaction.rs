@@ -5,8 +5,10 @@
 //! lines: information text, then exactly one final result code (V.250 §5.7.1). Each line is
 //! the echo of the command, a final result code, or information text (some of it
 //! unsolicited: RING, +CMTI). Arms and handlers are matched against a line on its own,
-//! framed as `\r\n LINE \r\n`, so a pattern never spans two lines and a capture never takes
-//! a final result code.
+//! framed as `\r\n LINE \r\n`, so a capture never takes a final result code. The one pattern
+//! that spans a line break is `"HEAD\n{name}"`: a line that HEAD matches is held, and the line
+//! after it, whatever it says, is the last capture (27.005 §3.4.2/§3.4.3: `+CMGL:` and `+CMGR:`
+//! headers, each followed by the message text, which may read `OK` or be empty).
 
 use super::*;
 use crate::bytecode::pattern::Segment;
@@ -27,6 +29,11 @@ pub(super) struct Txn {
     pub info: Option<(usize, Vec<Vec<u8>>)>,
     /// The command, as messages show it.
     pub command: String,
+    /// A line that the head of a `"HEAD\n{name}"` pattern matched: the next line completes it.
+    pub held: Option<Vec<u8>>,
+    /// The line-end bytes read since the last line (at most a few): two line ends in a row
+    /// mean an empty line, which is the text of a held header (an empty message).
+    pub breaks: Vec<u8>,
 }
 
 /// How a line ends a command, if it does.
@@ -71,7 +78,7 @@ impl Machine {
         self.input = kept;
         self.start_expect(w, pc, now);
         if let State::Waiting(wait) = &mut self.state {
-            wait.txn = Some(Box::new(Txn { settle, echo, info: None, command }));
+            wait.txn = Some(Box::new(Txn { settle, echo, command, ..Txn::default() }));
         }
     }
 
@@ -141,8 +148,9 @@ impl Machine {
         self.set.get(id).is_some_and(|p| matches!(p.segments.first(), Some(Segment::Literal(l)) if l == b"\n"))
     }
 
-    /// Takes the next complete, non-blank line from the input.
-    fn take_line(&mut self) -> Option<Vec<u8>> {
+    /// Takes the next complete, non-blank line from the input, and whether an empty line came
+    /// before it (`breaks`: the line ends read since the last line, kept across reads).
+    fn take_line(&mut self, breaks: &mut Vec<u8>) -> Option<(Vec<u8>, bool)> {
         loop {
             let end = self.input.iter().position(|&b| b == b'\r' || b == b'\n');
             let (line, used) = match end {
@@ -150,9 +158,18 @@ impl Machine {
                 None if self.input.len() > MAX_LINE => (self.input[..MAX_LINE].to_vec(), MAX_LINE),
                 None => return None,
             };
+            let ending = self.input.get(used - 1).copied().filter(|&b| b == b'\r' || b == b'\n');
             self.input.drain(..used);
             if !trim(&line).is_empty() {
-                return Some(line);
+                // `\r\n` (or a lone `\r` or `\n`) ends a line; a second line end is an empty line.
+                let lf = breaks.iter().filter(|&&b| b == b'\n').count();
+                let blank = lf >= 2 || (lf == 0 && breaks.len() >= 2);
+                breaks.clear();
+                breaks.extend(ending);
+                return Some((line, blank));
+            }
+            if breaks.len() < 8 {
+                breaks.extend(ending);
             }
         }
     }
@@ -163,10 +180,14 @@ impl Machine {
             wait.last_input = now;
             self.input_arrived = false;
         }
-        while let Some(line) = self.take_line() {
-            if let Some(done) = self.transact_line(&mut wait, line, now) {
+        let mut breaks = wait.txn.as_mut().map(|t| std::mem::take(&mut t.breaks)).unwrap_or_default();
+        while let Some((line, blank)) = self.take_line(&mut breaks) {
+            if let Some(done) = self.transact_line(&mut wait, line, blank, now) {
                 return done;
             }
+        }
+        if let Some(txn) = wait.txn.as_mut() {
+            txn.breaks = breaks;
         }
         // The SMS prompt ends no line: `\r\n> ` and the modem waits for the text.
         if trim(&self.input) == b">" && self.input.ends_with(b" ") {
@@ -187,7 +208,22 @@ impl Machine {
     }
 
     /// One line of a transaction's answer. `Some` when it ended the wait (the state is set).
-    fn transact_line(&mut self, wait: &mut Wait, line: Vec<u8>, now: Duration) -> Option<Option<Effect>> {
+    fn transact_line(&mut self, wait: &mut Wait, line: Vec<u8>, blank: bool, now: Duration) -> Option<Option<Effect>> {
+        let txn = wait.txn.as_mut()?;
+        if let Some(head) = txn.held.take() {
+            // The line after a held header is its text, whatever it says; an empty line before
+            // this one was the text, and this line is read as usual.
+            if !blank {
+                return self.next_line_taken(wait, &head, &line);
+            }
+            if let Some(done) = self.next_line_taken(wait, &head, b"") {
+                // A handler took the empty text: this line is read when the wait resumes.
+                let mut back = line;
+                back.push(b'\r');
+                self.input.splice(0..0, back);
+                return Some(done);
+            }
+        }
         let txn = wait.txn.as_mut()?;
         if let Some(echo) = txn.echo.take() {
             if trim(&line) == echo.as_slice() {
@@ -197,6 +233,12 @@ impl Machine {
         let text = String::from_utf8_lossy(trim(&line)).into_owned();
         if let Some(kind) = self.final_of(&text) {
             return Some(self.transact_final(wait.clone(), line, text, kind, now));
+        }
+        if self.holds(wait, &line, &text) {
+            if let Some(txn) = wait.txn.as_mut() {
+                txn.held = Some(line);
+            }
+            return None;
         }
         let arms = self.arms_of(wait);
         // An arm that names the line's start first, then the `on` handlers (URCs), then a
@@ -225,6 +267,59 @@ impl Machine {
             }
         }
         None
+    }
+
+    /// Whether pattern `id` is written `"HEAD\n{name}"`: its last capture is the line after
+    /// the one HEAD matches. (A lone capture, `"{line}"`, compiles to `\n` and a capture.)
+    fn takes_next_line(&self, id: u32) -> bool {
+        let Some(p) = self.set.get(id) else { return false };
+        match p.segments.as_slice() {
+            [Segment::Literal(l), Segment::Capture] => l.len() > 1 && l.ends_with(b"\n"),
+            [.., Segment::Literal(l), Segment::Capture] => l.ends_with(b"\n"),
+            _ => false,
+        }
+    }
+
+    /// The captures of `"HEAD\n{name}"` pattern `id` if HEAD matches `head`, the last one
+    /// `next` (the line after it, trimmed: it is taken whole, at most a line's length).
+    fn match_head(&self, id: u32, head: &[u8], next: &[u8]) -> Option<Vec<Vec<u8>>> {
+        if !self.takes_next_line(id) || self.is_final_pattern(id) {
+            return None;
+        }
+        // Any text stands for the next line: a trailing capture takes whatever it is.
+        let probe = [head, b"\n-"].concat();
+        let mut captures = self.match_line(id, &probe)?;
+        *captures.last_mut()? = trim(next).to_vec();
+        Some(captures)
+    }
+
+    /// Whether `line` (information text) is the head of a `"HEAD\n{name}"` arm or handler of
+    /// the wait: then it is held for the line after it. A lone head (`"{a}\n{b}"`) never
+    /// holds an unsolicited line.
+    fn holds(&self, wait: &Wait, line: &[u8], text: &str) -> bool {
+        let unsolicited = result_code::classify(text) == Some(Kind::Unsolicited);
+        wait.ids.iter().any(|&id| {
+            (!unsolicited || !self.is_lone_capture(id)) && self.match_head(id, line, b"").is_some()
+        })
+    }
+
+    /// The line after a held header: the first arm, else the first handler, whose HEAD matches
+    /// the header takes both. `Some` when a handler ended the wait.
+    fn next_line_taken(&mut self, wait: &mut Wait, head: &[u8], next: &[u8]) -> Option<Option<Effect>> {
+        for (i, &id) in self.arms_of(wait).iter().enumerate() {
+            if let Some(captures) = self.match_head(id, head, next) {
+                self.info_matched(wait, i, id, captures);
+                return None;
+            }
+        }
+        let (owner, id, captures) = wait.ids.iter().zip(&wait.owners).find_map(|(&id, o)| match o {
+            Owner::Handler(h) => self.match_head(id, head, next).map(|c| (*h, id, c)),
+            Owner::Arm(_) => None,
+        })?;
+        let h = self.handlers.get(owner).copied()?;
+        let at = self.here(wait.pc);
+        self.notes.push(Note::Matched { at, pattern: self.pattern_text(id), by_handler: true });
+        Some(self.run_handler(h, captures, Some(wait.clone()), wait.next_pc))
     }
 
     /// The patterns of the wait's arms, in order.
