@@ -2,6 +2,7 @@
 //! in the pipeline modules; this file only connects them and maps failures to exit codes
 //! (0 ok, 1 bad invocation or script, 2 port or I/O error or signal, 3 timeout, 4+ `fail`).
 
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -256,7 +257,8 @@ struct RunArgs {
     /// Print a transcript on stderr: timestamps, direction, control bytes visible.
     #[arg(short, long)]
     verbose: bool,
-    /// Write the transcript as JSON lines to this file.
+    /// Write the transcript as JSON lines to this file. With several ports, one file for all
+    /// (each line names its port), or one per port if the name holds `{port}` or `{n}`.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
     /// Also log to syslog (facility LOCAL2, ident `atchat`, as chat -v does): `say` and `print` lines
@@ -264,7 +266,8 @@ struct RunArgs {
     #[arg(long)]
     syslog: bool,
     /// Record the session to this file (every byte each way, with times; secrets masked):
-    /// play it back with `--port replay:FILE` (docs/record-replay.md).
+    /// play it back with `--port replay:FILE` (docs/record-replay.md). With several ports
+    /// the name holds `{port}` or `{n}`: one recording per port (docs/bank.md).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
     /// Open the step debugger (the REPL) on the script, stopped before its first line.
@@ -755,8 +758,12 @@ fn run(args: &RunArgs) -> u8 {
 /// params are checked before any port is opened, then all run at once; a summary table ends
 /// on stderr.
 fn run_bank(args: &RunArgs) -> u8 {
-    if args.debug || args.record.is_some() {
-        error("--debug and --record work on one port; give one --port");
+    if args.debug {
+        error("--debug works on one port; give one --port");
+        return EXIT_USAGE;
+    }
+    if args.record.as_deref().is_some_and(|path| !crate::bank::is_per_port(path)) {
+        error("with several ports, --record needs `{port}` or `{n}` in the file name, one recording per port (e.g. --record 'rec/{port}.rec')");
         return EXIT_USAGE;
     }
     let loaded = match args.script.compiled() {
@@ -799,10 +806,37 @@ fn run_bank(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let mut sessions = Vec::with_capacity(members.len());
-    for member in members {
+    let ports: Vec<&str> = members.iter().map(|m| m.port.as_str()).collect();
+    // Every file is named and created before any port opens: a bad name is a bad invocation.
+    let per_port = |template: Option<&Path>, what: &str| -> Result<Vec<Option<(File, PathBuf)>>, String> {
+        let Some(template) = template.filter(|t| crate::bank::is_per_port(t)) else {
+            return Ok(ports.iter().map(|_| None).collect());
+        };
+        crate::bank::file_names(template, &ports)?
+            .into_iter()
+            .map(|path| match File::create(&path) {
+                Ok(file) => Ok(Some((file, path))),
+                Err(e) => Err(format!("cannot write {what} `{}`: {e}", path.display())),
+            })
+            .collect()
+    };
+    let (records, logs) = match (per_port(args.record.as_deref(), "the recording"), per_port(args.log.as_deref(), "log")) {
+        (Ok(records), Ok(logs)) => (records, logs),
+        (Err(e), _) | (_, Err(e)) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    let mut jobs = Vec::with_capacity(members.len());
+    for ((member, record), log) in members.into_iter().zip(records).zip(logs) {
+        let header = record_header(args, &member.params, script.program());
         match Session::new(&script, member.params) {
-            Ok(session) => sessions.push((member.port, session)),
+            Ok(session) => {
+                let mut job = crate::bank::Job::new(member.port, session);
+                job.record = record.map(|(file, path)| (file, path, header));
+                job.log = log.map(|(file, _)| file);
+                jobs.push(job);
+            }
             Err(e) => {
                 error(format!("`{}`: {e}", member.port));
                 return EXIT_USAGE;
@@ -819,7 +853,7 @@ fn run_bank(args: &RunArgs) -> u8 {
     if args.syslog {
         driver::open_syslog();
     }
-    if let Some(path) = &args.log {
+    if let Some(path) = args.log.as_deref().filter(|p| !crate::bank::is_per_port(p)) {
         match std::fs::File::create(path) {
             Ok(f) => options.log = Some(crate::bank::SharedLog::new(Box::new(f))),
             Err(e) => {
@@ -829,7 +863,7 @@ fn run_bank(args: &RunArgs) -> u8 {
         }
     }
     driver::install_signal_handlers();
-    let outcomes = crate::bank::run(sessions, &options);
+    let outcomes = crate::bank::run(jobs, &options);
     eprint!("{}", crate::bank::summary(&outcomes));
     crate::bank::exit_code(&outcomes)
 }

@@ -25,9 +25,12 @@ const READ_SLICE: Duration = Duration::from_millis(50);
 /// Longest single wait of [`run`] when the script sets no deadline: long enough to cost
 /// nothing, short enough that no timeout arithmetic overflows.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
-/// Bytes read at a time: more than a modem sends between two reads at any line speed, and
-/// small, since every session of a bank keeps one (docs/performance.md, bank figures).
+/// Most bytes read at a time: more than a modem sends between two reads at any line speed.
 const CHUNK: usize = 4 * 1024;
+/// What [`run`]'s read buffer starts at: a modem's replies between two reads are a few
+/// dozen bytes, and every session of a bank keeps one buffer (docs/performance.md, bank
+/// figures). A read that fills it doubles it, up to [`CHUNK`].
+const FIRST_CHUNK: usize = 256;
 
 extern "C" fn on_signal(signal: libc::c_int) {
     STOP_SIGNAL.store(signal, Ordering::SeqCst);
@@ -412,7 +415,7 @@ fn run_from(
     stop: &AtomicBool,
 ) -> ExitStatus {
     let mut reply = Reply::Ok;
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; FIRST_CHUNK];
     loop {
         if stop.load(Ordering::SeqCst) {
             return hang_up(port, "stopped: another session failed".to_string());
@@ -529,16 +532,21 @@ fn log_text(bytes: &[u8]) -> serde_json::Map<String, serde_json::Value> {
     fields
 }
 
-/// Reads once (up to `timeout`) and feeds what arrived to the machine.
+/// Reads once (up to `timeout`) and feeds what arrived to the machine. A read that fills
+/// `buf` doubles it (up to [`CHUNK`]) for the next one: a burst costs a few more reads, and a
+/// session that never sees one keeps a small buffer.
 fn read_into(
     vm: &mut Machine,
     port: &mut dyn Port,
-    buf: &mut [u8],
+    buf: &mut Vec<u8>,
     timeout: Duration,
     transcript: &mut Transcript,
     start: Duration,
 ) -> Result<(), PortError> {
     let n = port.read(buf, timeout)?;
+    if n == buf.len() && n < CHUNK {
+        buf.resize((n * 2).min(CHUNK), 0);
+    }
     if n > 0 {
         let shown = vm.feed(&buf[..n]);
         if transcript.enabled() && !shown.is_empty() {

@@ -11,8 +11,9 @@
 pub mod glob;
 pub mod ports_file;
 
+use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use indexmap::IndexMap;
 
 use crate::driver::Transcript;
 use crate::port::{self, PortSpec, SerialOptions};
+use crate::record::Recorder;
 use crate::session::Session;
 use crate::vm::ExitStatus;
 
@@ -103,22 +105,81 @@ pub struct Outcome {
     pub took: Duration,
 }
 
+/// One session of a bank: its port, and the files of its own when `--record` or `--log`
+/// name one per port (`rec/{port}.rec`).
+pub struct Job {
+    /// The port spec.
+    pub port: String,
+    /// The session to run on it. On the heap, the machine (1 KiB) is not copied into the
+    /// thread's frames, whose touched pages stay resident for the session's life.
+    pub session: Box<Session>,
+    /// Its recording: the file (created already, so a bad name fails before any port opens),
+    /// its path for messages, and the header's comment lines.
+    pub record: Option<(File, PathBuf, Vec<String>)>,
+    /// Its own JSON-lines log, instead of the shared [`Options::log`].
+    pub log: Option<File>,
+}
+
+impl Job {
+    /// A session on `port` with no files of its own.
+    pub fn new(port: String, session: Session) -> Job {
+        Job { port, session: Box::new(session), record: None, log: None }
+    }
+}
+
+/// Whether a file name given for a bank names one file per port: it holds `{port}` (the
+/// port, as [`file_names`] writes it) or `{n}` (its place in the bank, from 1).
+pub fn is_per_port(template: &Path) -> bool {
+    let text = template.to_string_lossy();
+    text.contains("{port}") || text.contains("{n}")
+}
+
+/// The file of each port for a name with `{port}` or `{n}` ([`is_per_port`]). `{port}` is
+/// the port with a leading `/dev/` dropped, `sim:` options (`?pin=...`, which may hold a
+/// secret) left out, and every character but letters, digits, `.`, `-` and `_` as `_`:
+/// `/dev/ttyUSB0` gives `ttyUSB0`, `tcp://modem:2000` gives `tcp___modem_2000`. Two ports
+/// that would share a file (`sim:hayes` twice) are an error that says to use `{n}`.
+pub fn file_names(template: &Path, ports: &[&str]) -> Result<Vec<PathBuf>, String> {
+    let text = template.to_string_lossy();
+    let mut names: Vec<PathBuf> = Vec::with_capacity(ports.len());
+    for (i, port) in ports.iter().enumerate() {
+        let name = PathBuf::from(text.replace("{port}", &port_in_file_name(port)).replace("{n}", &(i + 1).to_string()));
+        if let Some(j) = names.iter().position(|n| *n == name) {
+            return Err(format!(
+                "`{}` and `{port}` would both write `{}`: put `{{n}}` in the name (one file per place in the bank)",
+                ports[j],
+                name.display()
+            ));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+fn port_in_file_name(port: &str) -> String {
+    let port = port.strip_prefix("/dev/").unwrap_or(port);
+    let port = if port.starts_with("sim:") { port.split('?').next().unwrap_or(port) } else { port };
+    port.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect()
+}
+
 /// Runs every session at once, each on its own thread with its own port, and returns their
 /// outcomes in the order given. One session failing, its port vanishing or even its thread
 /// dying never ends another (except with `fail_fast`, by design).
-pub fn run(sessions: Vec<(String, Session)>, options: &Options) -> Vec<Outcome> {
+pub fn run(jobs: Vec<Job>, options: &Options) -> Vec<Outcome> {
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let started: Vec<_> = sessions
+        let started: Vec<_> = jobs
             .into_iter()
-            .map(|(port, session)| {
-                let name = port.clone();
+            .map(|job| {
+                let port = job.port.clone();
                 let stop = &stop;
                 let spawned = std::thread::Builder::new()
                     .name(format!("atchat {port}"))
                     .stack_size(STACK)
-                    .spawn_scoped(scope, move || run_one(port, session, options, stop));
-                (name, Instant::now(), spawned)
+                    .spawn_scoped(scope, move || run_one(job, options, stop));
+                (port, Instant::now(), spawned)
             })
             .collect();
         started
@@ -139,7 +200,8 @@ pub fn run(sessions: Vec<(String, Session)>, options: &Options) -> Vec<Outcome> 
 }
 
 /// One session from opening its port to its end.
-fn run_one(port: String, mut session: Session, options: &Options, stop: &AtomicBool) -> Outcome {
+fn run_one(job: Job, options: &Options, stop: &AtomicBool) -> Outcome {
+    let Job { port, mut session, record, log } = job;
     let started = Instant::now();
     let status = if stop.load(Ordering::SeqCst) {
         ExitStatus { code: 2, message: Some("not started: another session failed".into()) }
@@ -151,8 +213,16 @@ fn run_one(port: String, mut session: Session, options: &Options, stop: &AtomicB
                 transcript.verbose = options.verbose;
                 transcript.label = Some(port.clone());
                 transcript.syslog = options.syslog;
-                transcript.log = options.log.as_ref().map(|l| Box::new(l.writer()) as Box<dyn Write>);
-                session.run_until(opened.as_mut(), &mut transcript, stop)
+                transcript.log = match log {
+                    Some(file) => Some(Box::new(std::io::LineWriter::new(file))),
+                    None => options.log.as_ref().map(|l| Box::new(l.writer()) as Box<dyn Write>),
+                };
+                let recorded = record.map(|(file, path, header)| {
+                    transcript.record = Some(Recorder::new(Box::new(std::io::LineWriter::new(file)), header));
+                    path
+                });
+                let status = session.run_until(opened.as_mut(), &mut transcript, stop);
+                finish_recording(transcript.record.take(), recorded.as_deref(), status)
             }
         }
     };
@@ -162,6 +232,17 @@ fn run_one(port: String, mut session: Session, options: &Options, stop: &AtomicB
         port::wake::wake_all();
     }
     Outcome { port, status, took: started.elapsed() }
+}
+
+/// A session's status once its recording is complete: a successful run whose recording
+/// could not be written is not a success (exit 2), as with one port.
+fn finish_recording(recorder: Option<Recorder>, path: Option<&Path>, status: ExitStatus) -> ExitStatus {
+    match (recorder.map(Recorder::finish), path) {
+        (Some(Err(e)), Some(path)) if status.code == 0 => {
+            ExitStatus { code: 2, message: Some(format!("the recording `{}` is incomplete: {e}", path.display())) }
+        }
+        _ => status,
+    }
 }
 
 /// The exit status of a bank: 0 if every session succeeded, else the code of the first

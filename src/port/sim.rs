@@ -8,6 +8,7 @@
 //! opens `sim:` specs on [`SimClock::Real`]; tests open them here on virtual time.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{monotonic_now, Port, PortError};
@@ -28,10 +29,11 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// The modem profile `name_or_file` names: a bundled profile's name (`gsm`,
 /// `huawei-e1752`), or a path to a TOML file (it has a `/` or ends in `.toml`). The file
-/// is read here, at the edge, for `sim:` ports and for `atchat sim --profile`.
-pub fn load_profile(name_or_file: &str) -> Result<ModemProfile, ProfileError> {
+/// is read here, at the edge, for `sim:` ports and for `atchat sim --profile`. A bundled
+/// profile is parsed once and shared by every modem that runs it (a bank of `sim:` ports).
+pub fn load_profile(name_or_file: &str) -> Result<Arc<ModemProfile>, ProfileError> {
     if !(name_or_file.contains('/') || name_or_file.ends_with(".toml")) {
-        return ModemProfile::bundled(name_or_file);
+        return ModemProfile::bundled_shared(name_or_file);
     }
     let read_error = |source| ProfileError::Read {
         path: name_or_file.to_string(),
@@ -44,7 +46,7 @@ pub fn load_profile(name_or_file: &str) -> Result<ModemProfile, ProfileError> {
     file.take(MAX_PROFILE_BYTES as u64 + 1)
         .read_to_string(&mut text)
         .map_err(read_error)?;
-    ModemProfile::parse(name_or_file, &text)
+    ModemProfile::parse(name_or_file, &text).map(Arc::new)
 }
 
 /// Which clock a [`SimPort`] runs on.

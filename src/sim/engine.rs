@@ -14,6 +14,7 @@
 //! without waiting.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::modem_profile::{ModemProfile, Profile};
@@ -195,7 +196,7 @@ struct Escape {
 pub(crate) struct Engine {
     pub(crate) profile: Profile,
     /// The vendor's ways (identification, finals, call reports), as data.
-    pub(crate) vendor: ModemProfile,
+    pub(crate) vendor: Arc<ModemProfile>,
     /// What `&F` loads: V.250's factory settings with the profile's defaults.
     pub(crate) factory: Settings,
     pub(crate) scenario: Scenario,
@@ -235,7 +236,7 @@ pub(crate) struct Engine {
 
 impl Engine {
     /// A modem just powered on (DTR on), with `scenario`'s faults. The profile boots next.
-    pub(crate) fn new(vendor: ModemProfile, scenario: Scenario) -> Engine {
+    pub(crate) fn new(vendor: Arc<ModemProfile>, scenario: Scenario) -> Engine {
         let mut factory = Settings::factory();
         factory.echo = vendor.echo;
         let mut modem = Engine {

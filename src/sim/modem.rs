@@ -6,6 +6,7 @@
 //! would, without waiting. A command line the engine has read is executed here: the GSM
 //! profile takes `D` and the extended commands, the engine the rest.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::command_line::{Command, CommandLine};
@@ -43,8 +44,10 @@ impl Modem {
         Modem::with_profile(ModemProfile::of_base(profile), scenario)
     }
 
-    /// A modem just powered on that behaves as `profile` says.
-    pub fn with_profile(profile: ModemProfile, scenario: Scenario) -> Modem {
+    /// A modem just powered on that behaves as `profile` says. The profile is never changed,
+    /// so many modems may share one (`Arc<ModemProfile>`, [`ModemProfile::bundled_shared`]).
+    pub fn with_profile(profile: impl Into<Arc<ModemProfile>>, scenario: Scenario) -> Modem {
+        let profile = profile.into();
         let gsm = Gsm::new(&scenario);
         let base = profile.base;
         let mut modem = Modem {

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -376,6 +376,20 @@ impl ModemProfile {
             return Err(ProfileError::Unknown(name.to_string()));
         };
         ModemProfile::parse(name, text)
+    }
+
+    /// The bundled profile `name`, parsed once per process and shared from then on: a bank
+    /// of a thousand `sim:hayes` ports holds one copy, and only the first parses TOML.
+    pub fn bundled_shared(name: &str) -> Result<Arc<ModemProfile>, ProfileError> {
+        static PARSED: Mutex<Vec<Arc<ModemProfile>>> = Mutex::new(Vec::new());
+        let mut parsed = PARSED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(profile) = parsed.iter().find(|p| p.name == name) {
+            return Ok(Arc::clone(profile));
+        }
+        // At most one entry per bundled name (a bundled profile's name is its key).
+        let profile = Arc::new(ModemProfile::bundled(name)?);
+        parsed.push(Arc::clone(&profile));
+        Ok(profile)
     }
 
     /// The profile of a base engine, `hayes` or `gsm`: the bundled files, parsed once.
@@ -916,6 +930,15 @@ mod tests {
             let p = ModemProfile::bundled(name).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(p.name, name);
         }
+    }
+
+    #[test]
+    fn a_shared_bundled_profile_is_parsed_once_and_equals_a_fresh_parse() {
+        let first = ModemProfile::bundled_shared("zte").unwrap();
+        let again = ModemProfile::bundled_shared("zte").unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(*first, ModemProfile::bundled("zte").unwrap());
+        assert!(matches!(ModemProfile::bundled_shared("zte-9999"), Err(ProfileError::Unknown(_))));
     }
 
     #[test]

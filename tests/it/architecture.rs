@@ -32,8 +32,9 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("diagnostics", &["check", "bytecode", "syntax", "lang"]),
     // The library's front door: compile once (checker, compiler), run on the driver.
     ("session", &["input", "syntax", "check", "bytecode", "vm", "port", "driver", "diagnostics", "lang"]),
-    // Many sessions at once: one thread per port, each a session on the driver.
-    ("bank", &["session", "input", "port", "driver", "vm", "lang"]),
+    // Many sessions at once: one thread per port, each a session on the driver (and its own
+    // recording, `--record 'rec/{port}.rec'`).
+    ("bank", &["session", "input", "port", "driver", "record", "vm", "lang"]),
     // The front ends stand on the whole pipeline, never on each other.
     ("chat", BELOW_FRONT_ENDS),
     ("serve", BELOW_FRONT_ENDS),

@@ -216,3 +216,70 @@ fn a_bad_ports_file_names_its_line() {
         .stderr("atchat: bank.ports: line 2: `apn` is not NAME=VALUE\n")
         .run();
 }
+
+#[test]
+fn record_with_port_in_the_name_writes_one_replayable_recording_per_port() {
+    let out = Test::new()
+        .file("ask.atc", "send \"ATI\"\nexpect OK within 10s\nsay \"answered\"\n")
+        .args(["run", "ask.atc", "--port", "sim:hayes", "--port", "/nonexistent/ttyUSB9", "--port", "sim:bare-hayes"])
+        .args(["--record", "{port}.rec"])
+        .status(2)
+        .stderr_has("2 of 3 ports succeeded")
+        .run();
+    for (file, port) in [("sim_hayes.rec", "sim:hayes"), ("sim_bare-hayes.rec", "sim:bare-hayes")] {
+        let text = std::fs::read_to_string(out.dir.path().join(file)).unwrap();
+        assert!(text.contains(&format!("port {port}")), "{file}:\n{text}");
+        assert!(text.contains("ATI"), "{file}:\n{text}");
+        // Each is a whole recording of its own session: it replays.
+        Test::new()
+            .file("ask.atc", "send \"ATI\"\nexpect OK within 10s\nsay \"answered\"\n")
+            .file("r.rec", &text)
+            .args(["run", "ask.atc", "--port", "replay:r.rec"])
+            .stderr("answered\n")
+            .run();
+    }
+    // The port that could not open has its (empty) file, created before any port opened.
+    assert!(out.dir.path().join("_nonexistent_ttyUSB9.rec").exists());
+}
+
+#[test]
+fn record_with_several_ports_needs_a_name_per_port() {
+    let out = Test::new()
+        .file("ask.atc", ASK)
+        .args(["run", "ask.atc", "--port", "sim:hayes", "--port", "sim:gsm", "--record", "all.rec"])
+        .status(1)
+        .stderr("atchat: with several ports, --record needs `{port}` or `{n}` in the file name, one recording per port (e.g. --record 'rec/{port}.rec')\n")
+        .run();
+    assert!(!out.dir.path().join("all.rec").exists());
+    // Two `sim:hayes` would share `sim_hayes.rec`: refused before anything runs; `{n}` tells them apart.
+    Test::new()
+        .file("ask.atc", ASK)
+        .args(["run", "ask.atc", "--port", "sim:hayes", "--port", "sim:hayes", "--record", "{port}.rec"])
+        .status(1)
+        .stderr("atchat: `sim:hayes` and `sim:hayes` would both write `sim_hayes.rec`: put `{n}` in the name (one file per place in the bank)\n")
+        .run();
+    let out = Test::new()
+        .file("ask.atc", ASK)
+        .args(["run", "ask.atc", "--port", "sim:hayes", "--port", "sim:hayes", "--record", "bank-{n}.rec"])
+        .stderr_has("2 of 2 ports succeeded")
+        .run();
+    for n in [1, 2] {
+        let text = std::fs::read_to_string(out.dir.path().join(format!("bank-{n}.rec"))).unwrap();
+        assert!(text.contains("port sim:hayes"), "{text}");
+    }
+}
+
+#[test]
+fn log_with_port_in_the_name_writes_one_log_per_port() {
+    let out = Test::new()
+        .file("ask.atc", ASK)
+        .args(["run", "ask.atc", "--port", "sim:hayes", "--port", "sim:gsm", "--log", "log-{port}.jsonl"])
+        .stderr_has("2 of 2 ports succeeded")
+        .run();
+    for (file, port) in [("log-sim_hayes.jsonl", "sim:hayes"), ("log-sim_gsm.jsonl", "sim:gsm")] {
+        let text = std::fs::read_to_string(out.dir.path().join(file)).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(lines.iter().any(|l| l["kind"] == "say" && l["text"] == "answered"), "{file}:\n{text}");
+        assert!(lines.iter().all(|l| l["port"] == port), "{file}: only its own port's lines:\n{text}");
+    }
+}

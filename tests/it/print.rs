@@ -73,6 +73,20 @@ fn verbose_shows_a_print_in_the_transcript() {
 }
 
 #[test]
+fn the_log_and_the_recording_keep_a_print() {
+    let out = Test::new()
+        .file("csq.atc", CSQ)
+        .args(["run", "csq.atc", "--port", "sim:gsm", "--log", "log.json", "--record", "r.transcript"])
+        .stdout("20 99\n")
+        .stderr("read the signal\n")
+        .run();
+    let log = std::fs::read_to_string(out.dir.path().join("log.json")).unwrap();
+    assert!(log.lines().any(|l| l.contains(r#""kind":"print""#) && l.contains(r#""text":"20 99""#)), "{log}");
+    let recording = std::fs::read_to_string(out.dir.path().join("r.transcript")).unwrap();
+    assert!(recording.lines().any(|l| l.starts_with('#') && l.ends_with("print: 20 99")), "{recording}");
+}
+
+#[test]
 fn a_full_or_closed_stdout_stops_the_run_with_exit_2() {
     let full = File::options().write(true).open("/dev/full").unwrap();
     // A reader that went away: the pipe's read end is closed before atchat writes.
@@ -185,6 +199,13 @@ fn run_stdin_with_the_stdio_port_is_refused_before_reading_either() {
         .status(1)
         .stderr("atchat: `run -` reads the script from stdin, so stdin cannot also be the modem (`--port -`): give the script as a file or with -e\n")
         .run();
+    Test::new()
+        .file("ports", "-\nsim:hayes\n")
+        .args(["run", "-", "--ports", "ports"])
+        .stdin("say \"never run\"\n")
+        .status(1)
+        .stderr("atchat: `run -` read the script from stdin, so stdin cannot also be a modem (`-` in the ports file)\n")
+        .run();
     // A script's own `port` gives way to `--port`; without one, `port "-"` is refused too.
     Test::new()
         .args(["run", "-"])
@@ -220,9 +241,16 @@ fn check_and_compile_take_e_and_stdin_too() {
         .status(1)
         .stderr_has("╭─[<stdin>:1:1]")
         .run();
-    Test::new()
+    let out = Test::new()
         .args(["compile", "-", "-o", "p.atcb"])
         .stdin("print \"compiled\"\n")
+        .run();
+    // The compiled program prints as the script does.
+    Test::new()
+        .arg("run")
+        .arg(out.dir.path().join("p.atcb"))
+        .args(["--port", "sim:hayes"])
+        .stdout("compiled\n")
         .run();
     Test::new()
         .args(["compile", "-e", "print 1"])

@@ -155,3 +155,18 @@ fn a_stop_flag_ends_a_waiting_session_with_a_hang_up() {
     // Not a timing assertion on performance: only that the 60 s wait did not run out.
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn a_burst_larger_than_the_first_read_buffer_is_read_whole_and_matched_at_its_end() {
+    // The driver's read buffer starts small and doubles when a read fills it: a burst of
+    // several KiB arriving at once must still reach the script byte for byte.
+    let burst = format!("{}READY-MARK\\r\\n", "0123456789abcdef".repeat(600));
+    let scenario = Scenario::parse(&format!("boot-garbage \"{burst}\"\n")).unwrap();
+    let mut port = SimPort::with_modem("sim:burst".into(), Modem::new(Profile::Hayes, scenario), SimClock::Virtual);
+    let script = Script::from_source("burst.atc", "expect \"READY-MARK\" within 5s\nsay \"seen\"\n").unwrap();
+    let mut session = Session::new(&script, Vec::<(String, String)>::new()).unwrap();
+    let mut transcript = Transcript::capturing();
+    let outcome = session.run(&mut port, &mut transcript);
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    assert_eq!(transcript.capture.unwrap(), ["seen"]);
+}
