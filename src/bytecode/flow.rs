@@ -55,35 +55,6 @@ fn op_vars(program: &Program, op: &Op, pc: u32) -> Vec<(VarRef, Site)> {
     vars
 }
 
-/// The global slots (params among them) that some instruction reads as a duration
-/// (`sleep pause`, `within limit`), so their values can be checked before a run starts.
-/// Values passed on to a procedure are not followed.
-pub fn duration_globals(program: &Program) -> Vec<usize> {
-    let mut slots = Vec::new();
-    let mut add = |d: Option<DurArg>| {
-        if let Some(DurArg::Var(VarRef::Global(g))) = d {
-            slots.push(usize::from(g));
-        }
-    };
-    for op in &program.code {
-        for operand in op.operands() {
-            match operand {
-                Operand::DurArg(d) => add(Some(d)),
-                Operand::Within(d) => add(d),
-                Operand::Wait(w) => {
-                    if let Some(t) = program.waits.get(w as usize) {
-                        add(t.within);
-                        add(t.idle);
-                    }
-                }
-                Operand::Retry(r) => add(program.retries.get(r as usize).and_then(|t| t.within)),
-                _ => {}
-            }
-        }
-    }
-    slots
-}
-
 /// Whose frame an instruction runs in, as far as the flow analysis can tell: the main
 /// script's, a procedure's, or several of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +94,7 @@ pub(super) struct Flow {
 
 /// `(values popped, values pushed)` by `op`: what the opcode table declares, and what the
 /// operands imply.
-fn stack_effect(op: &Op, program: &Program) -> (u32, u32) {
+pub(super) fn stack_effect(op: &Op, program: &Program) -> (u32, u32) {
     let info = op.info();
     let mut pops = info.pops;
     for operand in op.operands() {

@@ -4,6 +4,7 @@
 
 pub mod compiler;
 pub mod disassembler;
+mod duration_use;
 pub mod encoding;
 mod flow;
 pub mod opcode;
@@ -12,6 +13,6 @@ pub mod program;
 pub mod verify;
 mod verify_error;
 
-pub use flow::duration_globals;
+pub use duration_use::{duration_globals, DurationUse};
 pub use opcode::{Comparison, DurArg, Op, OpInfo, Operand, VarRef};
 pub use program::*;

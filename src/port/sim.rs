@@ -77,8 +77,10 @@ pub struct SimPort {
 impl SimPort {
     /// Opens a sim port from `spec`, what follows `sim:`: a profile (a bundled name such
     /// as `hayes`, `gsm`, `huawei-e1752`, or a `.toml` file) then optional
-    /// `?key=value&...` with `scenario=FILE` and `pin=DIGITS`.
-    pub fn open(spec: &str, clock: SimClock) -> Result<SimPort, PortError> {
+    /// `?key=value&...` with `scenario=FILE`, `pin=DIGITS` and `clock=virtual` (which wins
+    /// over `clock`: a dry run of a script whose waits take no real time, and transcripts
+    /// whose times tests can state exactly).
+    pub fn open(spec: &str, mut clock: SimClock) -> Result<SimPort, PortError> {
         let bad = |reason: String| PortError::BadSpec {
             spec: format!("sim:{spec}"),
             reason,
@@ -98,9 +100,11 @@ impl SimPort {
                         .map_err(|_| bad(format!("`{digits}` is not a PIN")))?;
                     pin = parsed.pin;
                 }
+                Some(("clock", "virtual")) => clock = SimClock::Virtual,
+                Some(("clock", "real")) => clock = SimClock::Real,
                 _ => {
                     return Err(bad(format!(
-                        "unknown option `{pair}`; use `scenario=FILE` or `pin=DIGITS`"
+                        "unknown option `{pair}`; use `scenario=FILE`, `pin=DIGITS` or `clock=virtual`"
                     )))
                 }
             }

@@ -58,9 +58,10 @@ pub enum SetupError {
     MissingParam { name: String },
     /// A value was given for a name that is not a param.
     UnknownParam { name: String },
-    /// A param that is a duration (its default is one, or the script waits that long) was
-    /// given something else. `shown` is the value, or `***` for a secret param.
-    NotADuration { name: String, shown: String },
+    /// A param that is a duration (its default is one, or the script waits that long, itself
+    /// or through a procedure it passes the param to) was given something else. `shown` is
+    /// the value, or `***` for a secret param; `why` says where the script uses it as one.
+    NotADuration { name: String, shown: String, why: String },
 }
 
 impl std::fmt::Display for SetupError {
@@ -71,10 +72,10 @@ impl std::fmt::Display for SetupError {
                 write!(f, "param `{name}` needs a value: give it with `-D {name}=VALUE`")
             }
             SetupError::UnknownParam { name } => write!(f, "the script has no param `{name}`"),
-            SetupError::NotADuration { name, shown } => write!(
+            SetupError::NotADuration { name, shown, why } => write!(
                 f,
-                "param `{name}` is a duration, but was given `{shown}`: give a number of \
-                 seconds or a duration such as `500ms`, `30s`, `2m`"
+                "param `{name}` is a duration ({why}), but was given `{shown}`: give a number \
+                 of seconds or a duration such as `500ms`, `30s`, `2m`"
             ),
         }
     }
@@ -296,22 +297,25 @@ impl Machine {
         }
         // Checked before anything runs, so a wrong value stops the script before its first
         // byte rather than when the line using it is reached.
-        let mut durations = vec![false; program.globals.len()];
-        for slot in crate::bytecode::duration_globals(&program) {
+        let mut durations = vec![None; program.globals.len()];
+        for (slot, why) in crate::bytecode::duration_globals(&program) {
             if let Some(d) = durations.get_mut(slot) {
-                *d = true;
+                *d = Some(why.describe(&program));
             }
         }
         for (slot, g) in program.globals.iter().enumerate() {
             let (Some(param), Some(given)) = (&g.param, params.get(&g.name)) else { continue };
-            let default_is_duration =
-                matches!(param.default.and_then(|k| program.consts.get(k as usize)), Some(crate::bytecode::program::Const::Duration(_)));
-            let used_as_duration = durations[slot];
-            if (default_is_duration || used_as_duration)
-                && Value::Str(given.as_bytes().to_vec()).as_duration().is_none()
-            {
+            let default = param.default.and_then(|k| program.consts.get(k as usize));
+            let why = match (default, durations[slot].take()) {
+                (_, Some(used)) => used,
+                (Some(crate::bytecode::program::Const::Duration(d)), None) => {
+                    format!("its default is `{}`", format_duration(*d))
+                }
+                _ => continue,
+            };
+            if Value::Str(given.as_bytes().to_vec()).as_duration().is_none() {
                 let shown = if param.secret { "***".to_string() } else { given.clone() };
-                return Err(SetupError::NotADuration { name: g.name.clone(), shown });
+                return Err(SetupError::NotADuration { name: g.name.clone(), shown, why });
             }
         }
         let mut globals = vec![Value::Unset; program.globals.len()];
@@ -673,7 +677,12 @@ impl Machine {
                     Ok(d) => d,
                     Err(e) => return Some(e),
                 };
-                self.start_wait(WaitKind::Sleep, pc, now, Some(now + d), true)
+                // A retry's `within` is a total budget: a sleep in its body (a back-off
+                // between attempts, as in `hayes.dial`) ends when the budget does, so a long
+                // pause never carries the block far past it.
+                let budget_end = self.retries.iter().filter_map(|r| r.budget.map(|b| r.first_start.saturating_add(b))).min();
+                let end = budget_end.map_or(now.saturating_add(d), |b| now.saturating_add(d).min(b.max(now)));
+                self.start_wait(WaitKind::Sleep, pc, now, Some(end), true)
             }
             Op::Guard => {
                 let guard = Duration::from_millis(u64::from(self.s12) * 20);

@@ -84,8 +84,8 @@ fn a_duration_param_given_text_stops_before_the_first_byte() {
         .args(["run", "script.atc", "--port", "-", "-D", "pause=abc"])
         .status(1)
         .stderr(
-            "atchat: param `pause` is a duration, but was given `abc`: give a number of seconds or \
-             a duration such as `500ms`, `30s`, `2m`\n",
+            "atchat: param `pause` is a duration (used as one at script.atc:3), but was given \
+             `abc`: give a number of seconds or a duration such as `500ms`, `30s`, `2m`\n",
         )
         .run();
     // Through the environment, and for a param whose default is a duration though the
@@ -96,7 +96,7 @@ fn a_duration_param_given_text_stops_before_the_first_byte() {
         .args(["run", "script.atc", "--port", "-"])
         .env("ATCHAT_DELAY", "soon")
         .status(1)
-        .stderr_has("param `delay` is a duration, but was given `***`")
+        .stderr_has("param `delay` is a duration (its default is `5s`), but was given `***`")
         .run();
     // Compiled programs are checked the same way.
     let ran = Test::new()
@@ -106,13 +106,73 @@ fn a_duration_param_given_text_stops_before_the_first_byte() {
     Test::new()
         .args(["run", ran.dir.path().join("script.atcb").to_str().unwrap(), "--port", "-", "-D", "limit=1x"])
         .status(1)
-        .stderr("atchat: param `limit` is a duration, but was given `1x`: [..]\n")
+        .stderr("atchat: param `limit` is a duration (used as one at script.atc:3), but was given `1x`: [..]\n")
         .run();
     // Good values still run: seconds, and a duration.
     Test::new()
         .file("script.atc", "param pause = 30\nsleep pause\nsay \"slept {pause}\"\n")
         .args(["run", "script.atc", "--port", "sim:hayes", "-D", "pause=0"])
         .stderr("slept 0\n")
+        .run();
+}
+
+#[test]
+fn a_param_only_passed_on_to_a_proc_is_checked_before_the_first_byte() {
+    // The param's default is text, and the script never uses it as a duration itself: only
+    // the stdlib's `hayes.dial` does, as its back-off pause. `-v` would show the `ATZ` sent
+    // first; stderr holds nothing but the refusal.
+    let script = "use hayes\nparam number = \"5551234\"\nparam pause = \"2s\"\nsend \"ATZ\"\n\
+                  hayes.dial(number, 3m, pause)\n";
+    Test::new()
+        .file("dial.atc", script)
+        .args(["run", "dial.atc", "--port", "sim:hayes", "-v", "-D", "pause=abc"])
+        .status(1)
+        .stderr(
+            "atchat: param `pause` is a duration (passed to `hayes.dial` at dial.atc:5, which uses \
+             it as one at stdlib/hayes.atc:58), but was given `abc`: give a number of seconds or a \
+             duration such as `500ms`, `30s`, `2m`\n",
+        )
+        .run();
+    // Through two procedures of the script's own module; the modem (stdout) sees nothing.
+    let module = "proc settle(d) {\n    sleep d\n}\nproc init(d, command) {\n    send command\n    settle(d)\n}\n";
+    let script = "use local\nparam gap = \"fast\"\nsend \"ATZ\"\nlocal.init(gap, \"AT\")\n";
+    Test::new()
+        .file("local.atc", module)
+        .file("script.atc", script)
+        .args(["run", "script.atc", "--port", "-", "-D", "gap=1y"])
+        .status(1)
+        .stderr(
+            "atchat: param `gap` is a duration (passed to `local.init` at script.atc:4, which uses \
+             it as one at local.atc:2), but was given `1y`: [..]\n",
+        )
+        .run();
+    // A good value runs; so does the text default, which is never used as a duration.
+    Test::new()
+        .file("local.atc", module)
+        .file("script.atc", script)
+        .args(["run", "script.atc", "--port", "sim:hayes", "-D", "gap=10ms"])
+        .run();
+    // A procedure that assigns its parameter before using it does not make the argument a
+    // duration: the value passed is never read as one.
+    let module = "proc settle(d) {\n    let d = 10ms\n    sleep d\n}\n";
+    let script = "use local\nparam gap = \"x\"\nlocal.settle(gap)\nsay \"gap {gap}\"\n";
+    Test::new()
+        .file("local.atc", module)
+        .file("script.atc", script)
+        .args(["run", "script.atc", "--port", "sim:hayes", "-D", "gap=abc"])
+        .stderr("gap abc\n")
+        .run();
+    // Passed inside a string, the value is not claimed early: the bytes before the call go
+    // out, and the sleep refuses it when it runs.
+    let module = "proc settle(d) {\n    sleep d\n}\n";
+    let script = "use local\nparam gap = \"1s\"\nsend \"ATZ\"\nlocal.settle(\"{gap}\")\n";
+    Test::new()
+        .file("local.atc", module)
+        .file("script.atc", script)
+        .args(["run", "script.atc", "--port", "-", "-D", "gap=abc"])
+        .status(1)
+        .stdout("ATZ\r")
+        .stderr_has("local.atc:2: `d` does not hold a duration")
         .run();
 }
 

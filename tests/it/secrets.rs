@@ -185,13 +185,13 @@ fn masking_leaves_text_that_only_looks_like_the_secret_alone() {
         let r = Test::new()
             .file("script.atc", script)
             .args(["run", "script.atc", "-v", "--port"])
-            .arg(format!("sim:gsm?pin={pin}"))
+            .arg(format!("sim:gsm?pin={pin}&clock=virtual"))
             .arg("-D")
             .arg(format!("pin={pin}"))
             .stderr_has("> AT+CPIN=***\\r")
             .stderr_has("< AT+CPIN=***\\r")
-            // Real time: the deadline is 10 s after a moment that need not be 0.000.
-            .stderr_has("waiting for OK until 10.0")
+            // Virtual time: the deadline is exactly 10 s after the start.
+            .stderr_has("waiting for OK until 10.000\n")
             .stderr_has("100 bytes to +15551234, pin ***")
             .stderr_has("> AT+CSCA=\\\"+15551234\\\"\\r")
             .stderr_has("< AT+CSCA=\\\"+15551234\\\"\\r")

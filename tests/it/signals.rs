@@ -69,7 +69,7 @@ fn a_duration_variable_past_a_year_is_an_error_not_a_crash() {
             .arg(format!("limit={value}"))
             .status(1)
             // Caught before the first byte, as every param used as a duration is.
-            .stderr_has("param `limit` is a duration, but was given")
+            .stderr_has("param `limit` is a duration (used as one at script.atc:2), but was given")
             .run();
     }
 }

@@ -80,7 +80,13 @@ impl Machine {
                 None => now,
             };
             let attempts_left = table.times.map_or(true, |t| retry.attempt < t);
-            let in_budget = retry.budget.map_or(true, |w| next_start <= retry.first_start + w);
+            // No attempt starts after the budget, nor after one that itself started when the
+            // budget was spent (a back-off `sleep` cut to the budget's end leads there): on
+            // virtual time, an attempt failing at once would otherwise start again forever.
+            let in_budget = retry.budget.map_or(true, |w| {
+                let end = retry.first_start.saturating_add(w);
+                next_start <= end && retry.attempt_start < end
+            });
             if !(attempts_left && in_budget) {
                 if ran_out.is_none() {
                     let budget = if attempts_left { retry.budget } else { None };

@@ -106,7 +106,7 @@ fn bad_specs_are_clear_errors() {
              `quectel-ec25`, `simcom-sim800`, `simcom-sim7600`, `ublox`, `telit`, `sierra`, \
              `nokia`, or give a .toml file",
         ),
-        ("hayes?speed=9", "bad port `sim:hayes?speed=9`: unknown option `speed=9`; use `scenario=FILE` or `pin=DIGITS`"),
+        ("hayes?speed=9", "bad port `sim:hayes?speed=9`: unknown option `speed=9`; use `scenario=FILE`, `pin=DIGITS` or `clock=virtual`"),
         ("gsm?pin=abc", "bad port `sim:gsm?pin=abc`: `abc` is not a PIN"),
     ] {
         let err = SimPort::open(spec, SimClock::Virtual).unwrap_err();
