@@ -18,7 +18,14 @@ const DIAL: &str = "send \"ATD5551234\"\nexpect \"CONNECT {rate}\" within 10s\ns
 /// says otherwise), in folder `dir`; with its exit code. Stdin is `stdin`.
 #[track_caller]
 fn on_terminal(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: Stdio) -> (i32, String) {
+    shown_on_terminal(dir, args, env, stdin, false)
+}
+
+/// [`on_terminal`], with stdout on the same terminal too when `stdout_too`, as in a shell.
+#[track_caller]
+fn shown_on_terminal(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: Stdio, stdout_too: bool) -> (i32, String) {
     let (master, slave) = open_pair();
+    let stdout = if stdout_too { Stdio::from(slave.try_clone().expect("a second descriptor of the pty")) } else { Stdio::null() };
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_atchat"));
     cmd.args(args).current_dir(dir);
     for (name, _) in std::env::vars_os() {
@@ -27,7 +34,7 @@ fn on_terminal(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin
         }
     }
     cmd.env("TERM", "xterm").envs(env.iter().copied());
-    let mut child = cmd.stdin(stdin).stdout(Stdio::null()).stderr(Stdio::from(slave)).spawn().expect("start atchat");
+    let mut child = cmd.stdin(stdin).stdout(stdout).stderr(Stdio::from(slave)).spawn().expect("start atchat");
     drop(cmd);
     // Until atchat closes its end (EIO), or 20 s: far more than any run here takes.
     let mut master = std::fs::File::from(master);
@@ -175,4 +182,22 @@ fn progress_masks_a_secret_in_the_command_it_waits_on() {
     assert_eq!(status, 3, "{output:?}");
     assert!(drawn(&output, "\rwaiting for the answer to `AT+CPIN=***` (pin.atc:2)  1.", "s / 1.5s\x1b[K"), "{output:?}");
     assert!(!output.contains("4321"), "{output:?}");
+}
+
+/// A `print` from a handler while a wait's progress line is drawn, stdout and stderr on one
+/// terminal: the line is erased before the printed text, so no fragment of it stays.
+#[test]
+fn a_print_during_a_wait_erases_the_progress_line_first() {
+    let dir = folder(&[
+        ("ring.atc", "on RING print \"ringing\"\nsleep 2500ms\nsay \"done\"\n"),
+        ("ring.scn", "incoming-call at 1500ms from \"+15551234\"\n"),
+    ]);
+    let args = ["run", "ring.atc", "--port", "sim:hayes?scenario=ring.scn"];
+    let (status, output) = shown_on_terminal(dir.path(), &args, &[], Stdio::null(), true);
+    assert_eq!(status, 0, "{output:?}");
+    // The line was drawn before the RING came, then the print took its place.
+    let drawn_at = output.find("\rsleeping (ring.atc:2)  1.").unwrap_or_else(|| panic!("no progress line in {output:?}"));
+    let printed_at = output.find("ringing").unwrap_or_else(|| panic!("no print in {output:?}"));
+    assert!(drawn_at < printed_at, "{output:?}");
+    assert_eq!(screen(&output), ["ringing", "done"], "{output:?}");
 }

@@ -312,14 +312,7 @@ impl Machine {
                 return None;
             }
         }
-        let (owner, id, captures) = wait.ids.iter().zip(&wait.owners).find_map(|(&id, o)| match o {
-            Owner::Handler(h) => self.match_head(id, head, next).map(|c| (*h, id, c)),
-            Owner::Arm(_) => None,
-        })?;
-        let h = self.handlers.get(owner).copied()?;
-        let at = self.here(wait.pc);
-        self.notes.push(Note::Matched { at, pattern: self.pattern_text(id), by_handler: true });
-        Some(self.run_handler(h, captures, Some(wait.clone()), wait.next_pc))
+        self.first_handler_acts(wait, |m, id| m.match_head(id, head, next))
     }
 
     /// The patterns of the wait's arms, in order.
@@ -338,8 +331,18 @@ impl Machine {
 
     /// Lets the first `on` handler that matches `line` act; `Some` if one did.
     fn transact_handler(&mut self, wait: &Wait, line: &[u8]) -> Option<Option<Effect>> {
+        self.first_handler_acts(wait, |m, id| m.match_line(id, line))
+    }
+
+    /// Runs the first of the wait's `on` handlers whose pattern `matches` gives captures
+    /// for, the wait to resume after it; `Some` if one did.
+    fn first_handler_acts(
+        &mut self,
+        wait: &Wait,
+        matches: impl Fn(&Machine, u32) -> Option<Vec<Vec<u8>>>,
+    ) -> Option<Option<Effect>> {
         let (owner, id, captures) = wait.ids.iter().zip(&wait.owners).find_map(|(&id, o)| match o {
-            Owner::Handler(h) => self.match_line(id, line).map(|c| (*h, id, c)),
+            Owner::Handler(h) => matches(self, id).map(|c| (*h, id, c)),
             Owner::Arm(_) => None,
         })?;
         let h = self.handlers.get(owner).copied()?;
