@@ -21,9 +21,7 @@ fn bench(c: &mut Criterion) {
             atchat::bytecode::compiler::compile(&sources).unwrap()
         })
     });
-    c.bench_function("parse 1000 lines", |b| {
-        b.iter(|| atchat::syntax::parse(black_box(SCRIPT)).unwrap())
-    });
+    c.bench_function("parse 1000 lines", |b| b.iter(|| atchat::syntax::parse(black_box(SCRIPT)).unwrap()));
     let sources = Sources::from_text("bench.atc", SCRIPT, None);
     c.bench_function("check 1000 lines", |b| b.iter(|| check(black_box(&sources), &options)));
     c.bench_function("compile 1000 lines", |b| {

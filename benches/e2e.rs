@@ -47,9 +47,8 @@ impl Pty {
     fn new() -> Pty {
         let (mut master, mut slave) = (-1, -1);
         // SAFETY: openpty writes two descriptors; no name buffer, termios or winsize given.
-        let rc = unsafe {
-            libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
-        };
+        let rc =
+            unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
         assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
         // SAFETY: both descriptors were just created and belong to nobody else. Raw mode on the
         // slave, so the modem sees bytes as sent whatever the program does with the terminal.
@@ -169,12 +168,7 @@ fn run_once(program: &Program) -> Run {
     stop.store(true, Ordering::SeqCst);
     let log = modem.join().expect("modem thread");
     if !output.status.success() {
-        panic!(
-            "{} failed ({}): {}",
-            program.name,
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
+        panic!("{} failed ({}): {}", program.name, output.status, String::from_utf8_lossy(&output.stderr));
     }
     Run { wall, log }
 }
@@ -337,10 +331,7 @@ fn main() {
     }
     let find = |name: &str| medians.iter().find(|(n, _)| *n == name).map(|&(_, m)| m);
     if let (Some(native), Some(chat)) = (find("atchat run"), find("chat(8)")) {
-        println!(
-            "  chat(8) / atchat run = {:.0}x",
-            chat.as_secs_f64() / native.as_secs_f64()
-        );
+        println!("  chat(8) / atchat run = {:.0}x", chat.as_secs_f64() / native.as_secs_f64());
     }
     println!("\n(load average {} at the end)", load_average());
 }

@@ -27,12 +27,7 @@ fn template(parts: &[Option<&str>]) -> Pattern {
             None => Segment::Capture,
         })
         .collect();
-    Pattern {
-        segments,
-        line_start: false,
-        end: End::Here,
-        numeric: None,
-    }
+    Pattern { segments, line_start: false, end: End::Here, numeric: None }
 }
 
 /// 64 patterns a script could plausibly wait for: result codes first, then templates.
@@ -127,22 +122,14 @@ fn bench(c: &mut Criterion) {
         let set = PatternSet::new(&all[..n]).expect("valid patterns");
         let ids: Vec<u32> = (0..n as u32).collect();
         let active = Active::new(&set, &ids);
-        assert_eq!(
-            scan_all(&set, &active, &quiet),
-            0,
-            "the quiet text must not match"
-        );
-        group.bench_function(format!("quiet/{n}"), |b| {
-            b.iter(|| scan_all(&set, &active, black_box(&quiet)))
-        });
+        assert_eq!(scan_all(&set, &active, &quiet), 0, "the quiet text must not match");
+        group.bench_function(format!("quiet/{n}"), |b| b.iter(|| scan_all(&set, &active, black_box(&quiet))));
     }
     let set = PatternSet::new(&all).expect("valid patterns");
     let ids: Vec<u32> = (0..all.len() as u32).collect();
     let active = Active::new(&set, &ids);
     assert!(scan_all(&set, &active, &busy) > 10_000);
-    group.bench_function("busy/64", |b| {
-        b.iter(|| scan_all(&set, &active, black_box(&busy)))
-    });
+    group.bench_function("busy/64", |b| b.iter(|| scan_all(&set, &active, black_box(&busy))));
     group.finish();
 }
 

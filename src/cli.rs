@@ -15,9 +15,9 @@ use crate::check::{self, CheckOptions};
 use crate::diagnostics;
 use crate::driver::{self, Transcript};
 use crate::port::{self, PortSpec, SerialOptions};
+use crate::session::{Script, Session};
 use crate::syntax::ast::StmtKind;
 use crate::syntax::Sources;
-use crate::session::{Script, Session};
 
 /// Exit code for a bad invocation or a script that does not compile.
 const EXIT_USAGE: u8 = 1;
@@ -300,14 +300,10 @@ pub fn main() -> ExitCode {
         Command::Run(args) => ExitCode::from(run(&args)),
         Command::Check { files, execute } => ExitCode::from(check_files(&files, &execute)),
         Command::Disasm { script } => match load_program(&script) {
-            Ok(program) => {
-                ExitCode::from(write_stdout(crate::bytecode::disassembler::disassemble(&program)))
-            }
+            Ok(program) => ExitCode::from(write_stdout(crate::bytecode::disassembler::disassemble(&program))),
             Err(code) => ExitCode::from(code),
         },
-        Command::Compile { file, execute, output } => {
-            ExitCode::from(compile(&ScriptArg { file, execute }, output))
-        }
+        Command::Compile { file, execute, output } => ExitCode::from(compile(&ScriptArg { file, execute }, output)),
         Command::Sim(args) => crate::serve::run(&args),
         Command::Repl(args) => ExitCode::from(crate::repl::run(crate::repl::Options {
             port: args.port,
@@ -336,9 +332,7 @@ fn list_ports(root: &Path) -> u8 {
             error("no serial ports found");
             0
         }
-        Ok(ports) => {
-            write_stdout(port::info::table(&ports))
-        }
+        Ok(ports) => write_stdout(port::info::table(&ports)),
         Err(e) => {
             error(e);
             EXIT_IO
@@ -820,13 +814,14 @@ fn run_bank(args: &RunArgs) -> u8 {
             })
             .collect()
     };
-    let (records, logs) = match (per_port(args.record.as_deref(), "the recording"), per_port(args.log.as_deref(), "log")) {
-        (Ok(records), Ok(logs)) => (records, logs),
-        (Err(e), _) | (_, Err(e)) => {
-            error(e);
-            return EXIT_USAGE;
-        }
-    };
+    let (records, logs) =
+        match (per_port(args.record.as_deref(), "the recording"), per_port(args.log.as_deref(), "log")) {
+            (Ok(records), Ok(logs)) => (records, logs),
+            (Err(e), _) | (_, Err(e)) => {
+                error(e);
+                return EXIT_USAGE;
+            }
+        };
     let mut jobs = Vec::with_capacity(members.len());
     for ((member, record), log) in members.into_iter().zip(records).zip(logs) {
         let header = record_header(args, &member.params, script.program());
@@ -871,9 +866,8 @@ fn run_bank(args: &RunArgs) -> u8 {
 /// The recording's first comments: who wrote it, and the script and params as the
 /// transcript test runner reads them (`# script:`, `# param:`), secret values masked.
 fn record_header(args: &RunArgs, values: &IndexMap<String, String>, program: &Program) -> Vec<String> {
-    let secret = |name: &str| {
-        program.globals.iter().any(|g| g.name == name && g.param.as_ref().is_some_and(|p| p.secret))
-    };
+    let secret =
+        |name: &str| program.globals.iter().any(|g| g.name == name && g.param.as_ref().is_some_and(|p| p.secret));
     let mut header = vec![format!("recorded by atchat {}", env!("CARGO_PKG_VERSION"))];
     header.push(format!("script: {}", args.script.name()));
     for (name, value) in values {
@@ -902,7 +896,6 @@ fn debug(args: &RunArgs) -> u8 {
         params,
     })
 }
-
 
 /// `atchat import`: a chat script as a native script.
 fn import_chat(file: &Path, output: Option<&Path>, env: bool, timeout: Option<i64>) -> u8 {

@@ -25,8 +25,7 @@ pub const MAX_SHOWN: usize = 50;
 /// caret/label, code, help): the first [`MAX_SHOWN`], then a report of how many were left
 /// out.
 pub fn reports(sources: &Sources, errors: &[CheckError]) -> Vec<Report> {
-    let mut reports: Vec<Report> =
-        errors.iter().take(MAX_SHOWN).map(|e| check_report(sources, e)).collect();
+    let mut reports: Vec<Report> = errors.iter().take(MAX_SHOWN).map(|e| check_report(sources, e)).collect();
     if errors.len() > MAX_SHOWN {
         let left = errors.len() - MAX_SHOWN;
         let message = format!(
@@ -44,10 +43,7 @@ pub fn reports(sources: &Sources, errors: &[CheckError]) -> Vec<Report> {
 
 /// The same, rendered to text without colours (for tests and non-terminal stderr), width 100.
 pub fn render_plain(sources: &Sources, errors: &[CheckError]) -> String {
-    reports(sources, errors)
-        .iter()
-        .map(render_report_plain)
-        .collect()
+    reports(sources, errors).iter().map(render_report_plain).collect()
 }
 
 /// Like [`render_plain`], but shows the main script from byte `from` on as if that part were
@@ -76,9 +72,8 @@ pub fn render_plain_from(sources: &Sources, errors: &[CheckError], from: usize, 
 
 /// Renders any report as plain text, width 100, no colours, one blank line after it.
 pub fn render_report_plain(report: &Report) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(PLAIN_WIDTH)
-        .with_links(false);
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(PLAIN_WIDTH).with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, report.as_ref()).is_err() {
         // Rendering into a String cannot fail; fall back to the bare message all the same.
@@ -128,14 +123,7 @@ fn located_report(sources: &Sources, error: &CheckError, shift: usize) -> Report
 fn source_span(text: &str, span: Span) -> Span {
     let start = floor_char(text, span.start.min(text.len()));
     let end = floor_char(text, span.end.clamp(start, text.len()));
-    let end = if end == start {
-        text[start..]
-            .chars()
-            .next()
-            .map_or(start, |c| start + c.len_utf8())
-    } else {
-        end
-    };
+    let end = if end == start { text[start..].chars().next().map_or(start, |c| start + c.len_utf8()) } else { end };
     Span::new(start, end)
 }
 
@@ -150,9 +138,7 @@ fn floor_char(text: &str, mut at: usize) -> usize {
 pub fn compile_report(sources: &Sources, error: &CompileError) -> Report {
     let diagnostic = MietteDiagnostic::new(error.message.clone())
         .with_code("atchat::compile")
-        .with_help(
-            "this script passed the checker but does not compile: please report it as a bug",
-        );
+        .with_help("this script passed the checker but does not compile: please report it as a bug");
     match sources.files.iter().find(|f| f.name == error.file) {
         Some(file) => {
             let span = source_span(&file.text, error.span);
@@ -191,11 +177,7 @@ mod tests {
     #[test]
     fn compile_errors_show_their_source() {
         let sources = Sources::from_text("t.atc", "send \"AT\"\nsay x\n", None);
-        let error = CompileError {
-            file: "t.atc".into(),
-            span: Span::new(14, 15),
-            message: "unknown name `x`".into(),
-        };
+        let error = CompileError { file: "t.atc".into(), span: Span::new(14, 15), message: "unknown name `x`".into() };
         let text = render_report_plain(&compile_report(&sources, &error));
         assert!(text.contains("[t.atc:2:5]"), "{text}");
         assert!(text.contains("atchat::compile"), "{text}");

@@ -133,7 +133,13 @@ impl Transcript {
 
     /// One line of the transcript; `raw` is what the JSON log shows of it when that is not
     /// `text` (see `bytes_event`).
-    fn event_of(&mut self, at: Duration, kind: &str, text: String, raw: Option<serde_json::Map<String, serde_json::Value>>) {
+    fn event_of(
+        &mut self,
+        at: Duration,
+        kind: &str,
+        text: String,
+        raw: Option<serde_json::Map<String, serde_json::Value>>,
+    ) {
         if !self.enabled() {
             return;
         }
@@ -345,9 +351,7 @@ impl Transcript {
         // Like chat, a failing stderr does not stop the script.
         let _ = match out {
             Output::Stderr(bytes) => err.write_all(&bytes),
-            Output::Log { line, .. } | Output::Report(line) => {
-                err.write_all(&line).and_then(|()| err.write_all(b"\n"))
-            }
+            Output::Log { line, .. } | Output::Report(line) => err.write_all(&line).and_then(|()| err.write_all(b"\n")),
         };
     }
 
@@ -470,7 +474,9 @@ fn run_from(
                 port.secret_in_next_write(bytes.len(), secret.ranges());
                 let ignores_hangup = vm.ignores_hangup();
                 let stop = || stop_requested(ignores_hangup);
-                match paced_write(port, &bytes, pace, stop, |port, t| read_into(vm, port, &mut buf, t, transcript, start)) {
+                match paced_write(port, &bytes, pace, stop, |port, t| {
+                    read_into(vm, port, &mut buf, t, transcript, start)
+                }) {
                     Ok(()) => Reply::Ok,
                     Err(e) => {
                         let reply = failed(e);
@@ -624,10 +630,7 @@ fn perform(port: &mut dyn Port, control: Control) -> Reply {
 
 /// The VM's view of a port error: its message, and whether the port cannot do this at all.
 fn failed(error: PortError) -> Reply {
-    Reply::Failed(Failure {
-        unsupported: matches!(error, PortError::Unsupported { .. }),
-        message: error.to_string(),
-    })
+    Reply::Failed(Failure { unsupported: matches!(error, PortError::Unsupported { .. }), message: error.to_string() })
 }
 
 /// SIGINT/SIGTERM/SIGHUP: drop DTR (hang up) where the port can, then exit 2.
@@ -716,7 +719,9 @@ pub fn run_watched(vm: &mut Machine, port: &mut dyn Port, watch: &mut dyn Watch,
                 watch.sent(now, &redact::mask(&bytes, &secret));
                 port.secret_in_next_write(bytes.len(), secret.ranges());
                 let stop = || STOP_SIGNAL.load(Ordering::SeqCst) != 0;
-                match paced_write(port, &bytes, pace, stop, |port, t| poll_watched(Some(&mut *vm), port, watch, &mut buf, t).map(|_| ())) {
+                match paced_write(port, &bytes, pace, stop, |port, t| {
+                    poll_watched(Some(&mut *vm), port, watch, &mut buf, t).map(|_| ())
+                }) {
                     Ok(()) => Reply::Ok,
                     Err(e) => failed(e),
                 }
@@ -772,4 +777,3 @@ pub fn take_signal() -> Option<i32> {
         s => Some(s),
     }
 }
-

@@ -20,31 +20,16 @@ pub struct Limit {
 
 /// Scripts (`.atc`): the main script and the modules it `use`s from its folder, together
 /// (the bundled stdlib does not count).
-pub const SCRIPT: Limit = Limit {
-    what: "a script and its modules",
-    bytes: 128 << 10,
-};
+pub const SCRIPT: Limit = Limit { what: "a script and its modules", bytes: 128 << 10 };
 /// Compiled programs (`.atcb`); the decoder refuses larger ones too (its `MAX_FILE_SIZE`).
-pub const PROGRAM: Limit = Limit {
-    what: "compiled programs",
-    bytes: 4 << 20,
-};
+pub const PROGRAM: Limit = Limit { what: "compiled programs", bytes: 4 << 20 };
 /// chat(8) scripts (`atchat chat -f`, `atchat import`).
-pub const CHAT_SCRIPT: Limit = Limit {
-    what: "chat scripts",
-    bytes: 1 << 20,
-};
+pub const CHAT_SCRIPT: Limit = Limit { what: "chat scripts", bytes: 1 << 20 };
 /// Simulator scenario files (`sim:hayes?scenario=FILE`, `atchat sim --scenario`).
-pub const SCENARIO: Limit = Limit {
-    what: "scenario files",
-    bytes: 1 << 20,
-};
+pub const SCENARIO: Limit = Limit { what: "scenario files", bytes: 1 << 20 };
 
 /// Ports files (`atchat run --ports FILE`): one port and its params a line.
-pub const PORTS_FILE: Limit = Limit {
-    what: "ports files",
-    bytes: 1 << 20,
-};
+pub const PORTS_FILE: Limit = Limit { what: "ports files", bytes: 1 << 20 };
 
 impl Limit {
     /// "1 MiB", "128 KiB", or bytes when not a whole number of KiB.

@@ -23,9 +23,9 @@
 //! Embedding atchat in a Rust program starts at [`Script`] and [`Session`]; docs/embedding.md
 //! walks through it, and `examples/embed/main.rs` runs many sessions both ways.
 
+pub mod bank;
 pub mod bytecode;
 pub mod chat;
-pub mod bank;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;

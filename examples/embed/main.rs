@@ -56,10 +56,7 @@ fn on_threads(script: &Script, count: usize) -> Result<Vec<ExitStatus>, Box<dyn 
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().map_err(|_| "a session thread panicked")?.map_err(Into::into))
-            .collect()
+        workers.into_iter().map(|w| w.join().map_err(|_| "a session thread panicked")?.map_err(Into::into)).collect()
     })
 }
 

@@ -42,13 +42,7 @@ fn text(input: &mut Input, max: usize) -> Vec<u8> {
 fn pattern(input: &mut Input) -> Pattern {
     let count = input.below(5);
     let segments = (0..count)
-        .map(|_| {
-            if input.below(3) == 0 {
-                Segment::Capture
-            } else {
-                Segment::Literal(text(input, 3))
-            }
-        })
+        .map(|_| if input.below(3) == 0 { Segment::Capture } else { Segment::Literal(text(input, 3)) })
         .collect();
     let flags = input.byte();
     Pattern {
@@ -70,14 +64,8 @@ fn pattern(input: &mut Input) -> Pattern {
 /// no two captures in a row, a non-empty numeric form.
 fn valid(p: &Pattern) -> bool {
     let starts_literal = matches!(p.segments.first(), Some(Segment::Literal(_)));
-    let no_empty = p
-        .segments
-        .iter()
-        .all(|s| !matches!(s, Segment::Literal(t) if t.is_empty()));
-    let no_adjacent = p
-        .segments
-        .windows(2)
-        .all(|w| !(w[0] == Segment::Capture && w[1] == Segment::Capture));
+    let no_empty = p.segments.iter().all(|s| !matches!(s, Segment::Literal(t) if t.is_empty()));
+    let no_adjacent = p.segments.windows(2).all(|w| !(w[0] == Segment::Capture && w[1] == Segment::Capture));
     starts_literal && no_empty && no_adjacent && p.numeric.as_ref().map_or(true, |n| !n.is_empty())
 }
 
@@ -95,11 +83,7 @@ impl Stream<'_> {
     fn new(bytes: &[u8]) -> Stream<'_> {
         let mut next_eol = vec![None; bytes.len() + 1];
         for i in (0..bytes.len()).rev() {
-            next_eol[i] = if is_eol(bytes[i]) {
-                Some(i)
-            } else {
-                next_eol[i + 1]
-            };
+            next_eol[i] = if is_eol(bytes[i]) { Some(i) } else { next_eol[i + 1] };
         }
         Stream { bytes, next_eol }
     }
@@ -116,17 +100,8 @@ impl Stream<'_> {
 }
 
 /// The last byte and the captures of a match of `p` starting at `s`, by the rules above.
-fn match_at(
-    p: &Pattern,
-    stream: &Stream,
-    s: usize,
-    numeric: bool,
-) -> Option<(usize, Vec<Vec<u8>>)> {
-    let captures = p
-        .segments
-        .iter()
-        .filter(|s| **s == Segment::Capture)
-        .count();
+fn match_at(p: &Pattern, stream: &Stream, s: usize, numeric: bool) -> Option<(usize, Vec<Vec<u8>>)> {
+    let captures = p.segments.iter().filter(|s| **s == Segment::Capture).count();
     let numeric_match = match &p.numeric {
         Some(digits)
             if numeric
@@ -219,8 +194,7 @@ fn reference(patterns: &[Pattern], ids: &[u32], numeric: bool, stream: &Stream) 
                 if best.as_ref().is_some_and(|((end, _, _), _)| s > *end) {
                     break;
                 }
-                if let Some((end, captures)) = match_at(&patterns[id as usize], stream, s, numeric)
-                {
+                if let Some((end, captures)) = match_at(&patterns[id as usize], stream, s, numeric) {
                     let key = (end, rank, s);
                     if best.as_ref().map_or(true, |(k, _)| key < *k) {
                         best = Some((key, (id, end, captures)));
@@ -235,13 +209,7 @@ fn reference(patterns: &[Pattern], ids: &[u32], numeric: bool, stream: &Stream) 
 }
 
 /// The scanner, fed `stream` in pieces of `sizes` (cycled), each match's rest handed back.
-fn scanner(
-    set: &PatternSet,
-    active: &Active,
-    numeric: bool,
-    stream: &[u8],
-    sizes: &[usize],
-) -> Vec<Found> {
+fn scanner(set: &PatternSet, active: &Active, numeric: bool, stream: &[u8], sizes: &[usize]) -> Vec<Found> {
     let mut scanner = Scanner::new();
     let mut found = Vec::new();
     let mut offset = 0;
@@ -251,17 +219,8 @@ fn scanner(
         let mut piece = &stream[offset..stream.len().min(offset + size)];
         let mut at = offset;
         offset += piece.len();
-        while let Scan::Match {
-            pattern,
-            consumed,
-            captures,
-        } = scanner.scan(set, active, numeric, piece)
-        {
-            assert!(
-                consumed > 0 && consumed <= piece.len(),
-                "consumed {consumed} of {}",
-                piece.len()
-            );
+        while let Scan::Match { pattern, consumed, captures } = scanner.scan(set, active, numeric, piece) {
+            assert!(consumed > 0 && consumed <= piece.len(), "consumed {consumed} of {}", piece.len());
             found.push((pattern, at + consumed - 1, captures));
             piece = &piece[consumed..];
             at += consumed;
@@ -276,18 +235,12 @@ pub fn matcher(data: &[u8]) {
     let patterns: Vec<Pattern> = (0..count).map(|_| pattern(&mut input)).collect();
     let ids: Vec<u32> = (0..input.below(8)).map(|_| input.below(8) as u32).collect();
     let numeric = input.flag();
-    let sizes: Vec<usize> = (0..input.below(4) + 1)
-        .map(|_| input.below(64) + 1)
-        .collect();
+    let sizes: Vec<usize> = (0..input.below(4) + 1).map(|_| input.below(64) + 1).collect();
     // A stream long enough to overrun a capture: each byte may repeat the one before.
     let mut stream = Vec::new();
     while !input.is_empty() && stream.len() < 2048 {
         let b = letter(&mut input);
-        let times = if input.below(8) == 0 {
-            input.below(160) + 1
-        } else {
-            1
-        };
+        let times = if input.below(8) == 0 { input.below(160) + 1 } else { 1 };
         stream.extend(std::iter::repeat(b).take(times));
     }
     let set = match PatternSet::new(&patterns) {
@@ -297,14 +250,21 @@ pub fn matcher(data: &[u8]) {
             return;
         }
     };
-    assert!(
-        patterns.iter().all(valid),
-        "invalid patterns accepted: {patterns:?}"
-    );
+    assert!(patterns.iter().all(valid), "invalid patterns accepted: {patterns:?}");
     let active = Active::new(&set, &ids);
     let expected = reference(&patterns, &ids, numeric, &Stream::new(&stream));
     let whole = scanner(&set, &active, numeric, &stream, &[stream.len().max(1)]);
-    assert_eq!(whole, expected, "the scanner and the reference disagree\npatterns {patterns:?}\nids {ids:?} numeric {numeric}\nstream {:?}", String::from_utf8_lossy(&stream));
+    assert_eq!(
+        whole,
+        expected,
+        "the scanner and the reference disagree\npatterns {patterns:?}\nids {ids:?} numeric {numeric}\nstream {:?}",
+        String::from_utf8_lossy(&stream)
+    );
     let pieces = scanner(&set, &active, numeric, &stream, &sizes);
-    assert_eq!(pieces, expected, "reads of {sizes:?} change the matches\npatterns {patterns:?}\nids {ids:?} numeric {numeric}\nstream {:?}", String::from_utf8_lossy(&stream));
+    assert_eq!(
+        pieces,
+        expected,
+        "reads of {sizes:?} change the matches\npatterns {patterns:?}\nids {ids:?} numeric {numeric}\nstream {:?}",
+        String::from_utf8_lossy(&stream)
+    );
 }

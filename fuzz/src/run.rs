@@ -9,7 +9,7 @@ use atchat::driver::{self, Transcript};
 use atchat::port::sim::{SimClock, SimPort};
 use atchat::port::{Port, PortError};
 use atchat::sim::{Modem, Profile, Scenario};
-use atchat::vm::{Machine, ExitStatus};
+use atchat::vm::{ExitStatus, Machine};
 use indexmap::IndexMap;
 
 /// Port operations one run may perform before it is stopped. Scripts may legitimately loop
@@ -49,9 +49,7 @@ impl BudgetPort {
             // The handler only sets the driver's stop flag (installed in `run_program`).
             // SAFETY: raising a signal whose handler is async-signal-safe.
             unsafe { libc::raise(libc::SIGTERM) };
-            return Err(PortError::Closed {
-                port: self.inner.name().to_string(),
-            });
+            return Err(PortError::Closed { port: self.inner.name().to_string() });
         }
         self.left -= 1;
         Ok(())
@@ -110,11 +108,7 @@ static HANDLERS: Once = Once::new();
 /// Runs `program` with `params` on `port` to its end; `None` when the machine cannot be set
 /// up (a missing param: exit 1 in the CLI). Transcript and `say` output are captured, not
 /// printed, but are produced: masking and formatting run as in `atchat run -v`.
-pub fn run_program(
-    program: Program,
-    params: &IndexMap<String, String>,
-    port: &mut BudgetPort,
-) -> Option<ExitStatus> {
+pub fn run_program(program: Program, params: &IndexMap<String, String>, port: &mut BudgetPort) -> Option<ExitStatus> {
     HANDLERS.call_once(driver::install_signal_handlers);
     // A stop flag left over from an earlier run must not stop this one.
     let _ = driver::take_signal();

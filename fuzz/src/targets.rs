@@ -44,10 +44,7 @@ pub fn check(data: &[u8]) {
         Ok(p) => p,
         Err(e) => panic!("the verifier rejects the compiler's output: {e}"),
     };
-    assert!(
-        encoding::encode(&decoded) == bytes,
-        "encode(decode(encode(p))) differs from encode(p)"
-    );
+    assert!(encoding::encode(&decoded) == bytes, "encode(decode(encode(p))) differs from encode(p)");
 }
 
 /// `bytecode`: any bytes as a `.atcb` file → decode and verify; a file that passes is
@@ -62,10 +59,7 @@ pub fn bytecode(data: &[u8]) {
     };
     let _ = disassembler::disassemble(&program);
     let bytes = encoding::encode(&program);
-    assert!(
-        encoding::decode(&bytes).is_ok(),
-        "a verified program does not survive encode → decode"
-    );
+    assert!(encoding::decode(&bytes).is_ok(), "a verified program does not survive encode → decode");
     let params = params_for(&program);
     // Fewer operations than for scripts: a program that loops without waiting gets a port
     // operation only every 65,536 instructions (the VM's turn for the driver).
@@ -86,11 +80,7 @@ fn chat_config(timeout: i64, flags: u8) -> Config {
         show: flags & 4 != 0,
         timeout,
         pace: flags & 8 != 0,
-        subst: Subst {
-            phone: (flags & 16 != 0).then(|| b"5551234".to_vec()),
-            phone2: None,
-            env: None,
-        },
+        subst: Subst { phone: (flags & 16 != 0).then(|| b"5551234".to_vec()), phone2: None, env: None },
         name: "fuzz.chat".to_string(),
     }
 }
@@ -111,10 +101,7 @@ pub fn chat(data: &[u8]) {
     let _ = disassembler::disassemble(&program);
     let mut port = BudgetPort::new(Profile::Hayes);
     let outcome = run_program(program, &IndexMap::new(), &mut port);
-    assert!(
-        outcome.is_some(),
-        "a compiled chat script has no params to miss"
-    );
+    assert!(outcome.is_some(), "a compiled chat script has no params to miss");
 }
 
 const IMPORT_TIMEOUT: i64 = 3;
@@ -130,9 +117,7 @@ fn documented_difference(tokens: &Tokens) -> bool {
     tokens.tokens.iter().any(|t| {
         let high = t.text.iter().any(|&b| b >= 0x80)
             || t.text.windows(4).any(|w| {
-                w[0] == b'\\'
-                    && matches!(w[1], b'2' | b'3')
-                    && w[2..].iter().all(|b| (b'0'..=b'7').contains(b))
+                w[0] == b'\\' && matches!(w[1], b'2' | b'3') && w[2..].iter().all(|b| (b'0'..=b'7').contains(b))
             });
         let delays = t.text.windows(2).filter(|w| *w == b"\\d").count() as i64;
         let write_ms = t.text.len() as i64 * 10 + delays * 1000;
@@ -150,11 +135,7 @@ pub fn import(data: &[u8]) {
         return;
     }
     // chat -t 3 (short, for speed), the same for both.
-    let options = ImportOptions {
-        env: false,
-        name: "fuzz.chat".to_string(),
-        timeout: Some(IMPORT_TIMEOUT),
-    };
+    let options = ImportOptions { env: false, name: "fuzz.chat".to_string(), timeout: Some(IMPORT_TIMEOUT) };
     // A script the import refuses (a timeout the language cannot write) is refused with a
     // reason; there is no native script to compare.
     let text = match atchat::chat::import::import(&tokens, &options) {
@@ -181,11 +162,10 @@ pub fn import(data: &[u8]) {
         return;
     }
     let mut chat_port = BudgetPort::new(Profile::Hayes);
-    let chat_outcome =
-        run_program(chat, &IndexMap::new(), &mut chat_port).expect("chat has no params");
+    let chat_outcome = run_program(chat, &IndexMap::new(), &mut chat_port).expect("chat has no params");
     let mut native_port = BudgetPort::new(Profile::Hayes);
-    let native_outcome = run_program(native, &IndexMap::new(), &mut native_port)
-        .expect("an imported script's params all have defaults");
+    let native_outcome =
+        run_program(native, &IndexMap::new(), &mut native_port).expect("an imported script's params all have defaults");
     if chat_port.exhausted() || native_port.exhausted() {
         return;
     }
@@ -209,11 +189,7 @@ const MAX_STEP: Duration = Duration::from_secs(300);
 /// of the line. The engine must never panic and its output must stay proportionate.
 pub fn sim(data: &[u8]) {
     let mut input = Input::new(data);
-    let profile = if input.flag() {
-        Profile::Gsm
-    } else {
-        Profile::Hayes
-    };
+    let profile = if input.flag() { Profile::Gsm } else { Profile::Hayes };
     let scenario = Scenario::parse(&String::from_utf8_lossy(input.sized())).unwrap_or_default();
     let mut modem = Modem::new(profile, scenario);
     let mut now = Duration::ZERO;
@@ -248,11 +224,7 @@ pub fn sim(data: &[u8]) {
         modem.poll_output(now, &mut out);
         // What the modem says is bounded by what it was asked and for how long: a byte of
         // input never makes it send megabytes.
-        assert!(
-            out.len() < 1 << 20,
-            "the modem produced {} bytes",
-            out.len()
-        );
+        assert!(out.len() < 1 << 20, "the modem produced {} bytes", out.len());
         out.clear();
         let _ = modem.carrier();
     }

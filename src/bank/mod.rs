@@ -43,8 +43,13 @@ pub struct Member {
 /// sorted order), then each line of the ports file (likewise). `common` are the params of
 /// every port, which a line's own params override. A glob that matches nothing, a port named
 /// twice (but `sim:`, a new simulated modem each time) or an unreadable ports file is an error.
-pub fn members(ports: &[String], file: Option<&Path>, common: &IndexMap<String, String>) -> Result<Vec<Member>, String> {
-    let mut lines: Vec<(String, IndexMap<String, String>)> = ports.iter().map(|p| (p.clone(), IndexMap::new())).collect();
+pub fn members(
+    ports: &[String],
+    file: Option<&Path>,
+    common: &IndexMap<String, String>,
+) -> Result<Vec<Member>, String> {
+    let mut lines: Vec<(String, IndexMap<String, String>)> =
+        ports.iter().map(|p| (p.clone(), IndexMap::new())).collect();
     if let Some(file) = file {
         let text = read_ports_file(file)?;
         let parsed = ports_file::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -159,9 +164,7 @@ pub fn file_names(template: &Path, ports: &[&str]) -> Result<Vec<PathBuf>, Strin
 fn port_in_file_name(port: &str) -> String {
     let port = port.strip_prefix("/dev/").unwrap_or(port);
     let port = if port.starts_with("sim:") { port.split('?').next().unwrap_or(port) } else { port };
-    port.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
-        .collect()
+    port.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect()
 }
 
 /// Runs every session at once, each on its own thread with its own port, and returns their

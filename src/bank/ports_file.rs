@@ -102,7 +102,10 @@ mod tests {
         assert_eq!(parse("sim:hayes number\n").unwrap_err(), "line 1: `number` is not NAME=VALUE");
         assert_eq!(parse("\nsim:hayes a=\"x\n").unwrap_err(), "line 2: a quote is not closed");
         assert_eq!(parse("sim:hayes a=1 a=2\n").unwrap_err(), "line 1: param `a` is given twice");
-        assert_eq!(parse("number=1 sim:hayes\n").unwrap_err(), "line 1: `number=1` looks like a param; each line starts with a port");
+        assert_eq!(
+            parse("number=1 sim:hayes\n").unwrap_err(),
+            "line 1: `number=1` looks like a param; each line starts with a port"
+        );
         assert_eq!(parse("sim:hayes -x=1\n").unwrap_err(), "line 1: `-x` is not a param name");
     }
 }

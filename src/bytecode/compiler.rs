@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::opcode::{Comparison, DurArg, Op, VarRef};
+use super::pattern::{End, Pattern as MatchPattern, Segment};
 use super::program::*;
 use crate::lang::result_code;
 use crate::syntax::ast::*;
 use crate::syntax::scope::{assigned_names, Names};
 use crate::syntax::Sources;
-use super::pattern::{End, Pattern as MatchPattern, Segment};
 
 /// Default duration of `break` without a duration.
 pub const DEFAULT_BREAK: Duration = Duration::from_millis(250);
@@ -159,13 +159,7 @@ impl<'a> Compiler<'a> {
         for f in &sources.files {
             match &f.script {
                 Ok(s) => scripts.push(s),
-                Err(e) => {
-                    return Err(CompileError {
-                        file: f.name.clone(),
-                        span: e.span,
-                        message: e.message(),
-                    })
-                }
+                Err(e) => return Err(CompileError { file: f.name.clone(), span: e.span, message: e.message() }),
             }
         }
         if scripts.is_empty() {
@@ -227,8 +221,7 @@ impl<'a> Compiler<'a> {
                             None => None,
                         };
                         let slot = self.global(file, &name.text);
-                        self.program.globals[slot as usize].param =
-                            Some(ParamInfo { default, secret: *secret });
+                        self.program.globals[slot as usize].param = Some(ParamInfo { default, secret: *secret });
                     }
                     _ => {}
                 }
@@ -285,11 +278,7 @@ impl<'a> Compiler<'a> {
     fn resolve_proc(&self, call: &Call) -> Result<u32, CompileError> {
         let file = match &call.module {
             None => Some(self.file),
-            Some(m) => self.sources.files[self.file]
-                .uses
-                .iter()
-                .find(|u| u.module == m.text)
-                .and_then(|u| u.file),
+            Some(m) => self.sources.files[self.file].uses.iter().find(|u| u.module == m.text).and_then(|u| u.file),
         };
         file.and_then(|f| self.procs.get(&(f, call.name.text.clone())).copied())
             .ok_or_else(|| self.error(call.span, format!("unknown procedure `{}`", call.name.text)))
@@ -347,9 +336,7 @@ impl<'a> Compiler<'a> {
                 None => return Err(self.error(s.span, "a default must be a constant")),
             },
             Expr::Int(i) => Const::Int(i.value.ok_or_else(|| self.error(i.span, "number too large"))?),
-            Expr::Duration(d) => {
-                Const::Duration(d.value.ok_or_else(|| self.error(d.span, "bad duration"))?)
-            }
+            Expr::Duration(d) => Const::Duration(d.value.ok_or_else(|| self.error(d.span, "bad duration"))?),
             other => return Err(self.error(other.span(), "a default must be a constant")),
         };
         Ok(self.constant(value))
@@ -452,10 +439,14 @@ impl<'a> Compiler<'a> {
                 self.expect(expect, stmt.span, Some(settle))?;
             }
             StmtKind::Final(s) => {
-                let bytes = s.parts.iter().flat_map(|p| match p {
-                    StrPart::Text(t) => t.clone(),
-                    StrPart::Hole(_) => Vec::new(),
-                }).collect();
+                let bytes = s
+                    .parts
+                    .iter()
+                    .flat_map(|p| match p {
+                        StrPart::Text(t) => t.clone(),
+                        StrPart::Hole(_) => Vec::new(),
+                    })
+                    .collect();
                 let k = self.constant(Const::Str(bytes));
                 self.emit(Op::DeclareFinal(k));
             }
@@ -632,9 +623,7 @@ impl<'a> Compiler<'a> {
                     self.file = saved;
                     self.emit(Op::Const(k?));
                 }
-                (None, None) => {
-                    return Err(self.error(call.span, format!("missing argument `{}`", p.name.text)))
-                }
+                (None, None) => return Err(self.error(call.span, format!("missing argument `{}`", p.name.text))),
             }
         }
         self.emit(Op::Call(index));
@@ -823,7 +812,8 @@ impl<'a> Compiler<'a> {
         let mut jumps = Vec::new();
         // An `on timeout` handler goes on at the instruction after `Expect`: that must lead
         // to the end, not into the first arm's action.
-        let has_actions = e.arms.iter().map(|a| &a.action).chain(e.on_timeout.iter()).any(|a| a.kind != ActionKind::Ignore);
+        let has_actions =
+            e.arms.iter().map(|a| &a.action).chain(e.on_timeout.iter()).any(|a| a.kind != ActionKind::Ignore);
         if has_actions {
             jumps.push(self.emit(Op::Jump(0)));
         }
@@ -864,7 +854,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// Emits an action. Arm actions that fall through push their final `Jump` into `jumps`.
-    fn action(&mut self, action: &Action, site: ActionSite, jumps: &mut Vec<u32>, span: Span) -> Result<(), CompileError> {
+    fn action(
+        &mut self,
+        action: &Action,
+        site: ActionSite,
+        jumps: &mut Vec<u32>,
+        span: Span,
+    ) -> Result<(), CompileError> {
         let line = self.line_of(span);
         let default_code = match site {
             ActionSite::Handler { index } => 4u32.saturating_add(index).min(255) as u8,
@@ -978,7 +974,13 @@ impl<'a> Compiler<'a> {
         while i < self.deferred.len() {
             let d = std::mem::replace(
                 &mut self.deferred[i],
-                Deferred { handler: 0, file: 0, frame: None, action: Action { kind: ActionKind::Ignore, span: Span::default() }, fail_message: String::new() },
+                Deferred {
+                    handler: 0,
+                    file: 0,
+                    frame: None,
+                    action: Action { kind: ActionKind::Ignore, span: Span::default() },
+                    fail_message: String::new(),
+                },
             );
             self.file = d.file;
             self.frame = d.frame.map(|slots| LocalSlots { slots });

@@ -341,9 +341,7 @@ impl Listing<'_> {
         let mut lines: Vec<String> = t
             .arms
             .iter()
-            .map(|arm| {
-                format!("{} → {}{}", self.pattern(arm.pattern), arm.target, self.vars(Some(pc), &arm.captures))
-            })
+            .map(|arm| format!("{} → {}{}", self.pattern(arm.pattern), arm.target, self.vars(Some(pc), &arm.captures)))
             .collect();
         lines.push(match t.timeout_target {
             Some(target) => format!("timeout → {target}"),

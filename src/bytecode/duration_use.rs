@@ -159,8 +159,7 @@ pub fn duration_globals(program: &Program) -> Vec<(usize, DurationUse)> {
     let states = flow(program).states;
     // Per procedure: its parameters' uses as a duration (the pc of the use), and which of
     // them the procedure assigns (those are never claimed).
-    let mut params: Vec<Vec<Option<u32>>> =
-        program.procs.iter().map(|p| vec![None; usize::from(p.params)]).collect();
+    let mut params: Vec<Vec<Option<u32>>> = program.procs.iter().map(|p| vec![None; usize::from(p.params)]).collect();
     let mut assigned: Vec<Vec<bool>> = program.procs.iter().map(|p| vec![false; usize::from(p.params)]).collect();
     let mut globals: Vec<(usize, DurationUse)> = Vec::new();
     let note_global = |globals: &mut Vec<(usize, DurationUse)>, g: usize, why: DurationUse| {

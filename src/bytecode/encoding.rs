@@ -118,24 +118,21 @@ impl std::fmt::Display for DecodeError {
                 "bytecode format version {found} is newer than this atchat reads (version {supported}); \
                  recompile the script or upgrade atchat"
             ),
-            UnsupportedVersion { found, supported } => write!(
-                f,
-                "unknown bytecode format version {found} (this atchat reads version {supported})"
-            ),
+            UnsupportedVersion { found, supported } => {
+                write!(f, "unknown bytecode format version {found} (this atchat reads version {supported})")
+            }
             FileTooLarge { size, limit } => {
                 write!(f, "bytecode file of {size} bytes is larger than the limit of {limit} bytes")
             }
             Truncated { section, offset } => {
                 write!(f, "bytecode ends early: {section} section cut off at byte {offset}")
             }
-            WrongSection { expected, name, found, offset } => write!(
-                f,
-                "expected the {name} section (tag {expected}) at byte {offset}, found tag {found}"
-            ),
-            SectionTooLong { section, declared, remaining } => write!(
-                f,
-                "{section} section declares {declared} bytes but only {remaining} remain"
-            ),
+            WrongSection { expected, name, found, offset } => {
+                write!(f, "expected the {name} section (tag {expected}) at byte {offset}, found tag {found}")
+            }
+            SectionTooLong { section, declared, remaining } => {
+                write!(f, "{section} section declares {declared} bytes but only {remaining} remain")
+            }
             ItemCount { section, count, expected } => {
                 write!(f, "{section} section holds {count} items, expected {expected}")
             }
@@ -152,10 +149,9 @@ impl std::fmt::Display for DecodeError {
             BadUtf8 { section, offset } => {
                 write!(f, "{section} section: text at byte {offset} is not UTF-8")
             }
-            BadDuration { section, nanos, offset } => write!(
-                f,
-                "{section} section: duration at byte {offset} has {nanos} nanoseconds (at most 999999999)"
-            ),
+            BadDuration { section, nanos, offset } => {
+                write!(f, "{section} section: duration at byte {offset} has {nanos} nanoseconds (at most 999999999)")
+            }
             TrailingBytes { section, count, offset } => {
                 write!(f, "{section} section: {count} unexpected bytes at byte {offset}")
             }
@@ -428,9 +424,7 @@ pub fn decode(bytes: &[u8]) -> Result<Program, DecodeError> {
         patterns: r.section(2, "patterns", Reader::pattern)?,
         pattern_text: r.section(3, "pattern texts", Reader::string)?,
         waits: r.section(4, "waits", |r| {
-            let arms = r.list("arms", |r| {
-                Ok(ArmInfo { pattern: r.u32()?, captures: r.vars()?, target: r.u32()? })
-            })?;
+            let arms = r.list("arms", |r| Ok(ArmInfo { pattern: r.u32()?, captures: r.vars()?, target: r.u32()? }))?;
             Ok(WaitTable {
                 arms,
                 timeout_target: r.option(Reader::u32)?,
@@ -522,7 +516,13 @@ impl<'a> Reader<'a> {
         let count = self.u32()?;
         let n = count as usize;
         if n > self.remaining() {
-            return Err(DecodeError::CountTooLarge { section: self.section, what, count, remaining: self.remaining(), offset: at });
+            return Err(DecodeError::CountTooLarge {
+                section: self.section,
+                what,
+                count,
+                remaining: self.remaining(),
+                offset: at,
+            });
         }
         self.items_left = self
             .items_left
@@ -535,7 +535,13 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let len = self.u32()?;
         if len as usize > self.remaining() {
-            return Err(DecodeError::CountTooLarge { section: self.section, what, count: len, remaining: self.remaining(), offset: at });
+            return Err(DecodeError::CountTooLarge {
+                section: self.section,
+                what,
+                count: len,
+                remaining: self.remaining(),
+                offset: at,
+            });
         }
         Ok(self.take(len as usize)?.to_vec())
     }

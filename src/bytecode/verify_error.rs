@@ -45,7 +45,10 @@ pub enum Site {
     /// A constant.
     Constant(u32),
     /// A wait table, or one of its arms.
-    Wait { wait: u32, arm: Option<u32> },
+    Wait {
+        wait: u32,
+        arm: Option<u32>,
+    },
     Handler(u32),
     Retry(u32),
     Procedure(u32),
@@ -120,11 +123,9 @@ impl std::fmt::Display for VerifyError {
             FallsOffEnd { pc, op } => {
                 write!(f, "code ends with `{op}` at pc {pc}, which would run past the last instruction")
             }
-            OutOfRange { table: Table::Code, index, site, len } => write!(
-                f,
-                "target {index} out of range {site} (program has {})",
-                plural(*len, "instruction")
-            ),
+            OutOfRange { table: Table::Code, index, site, len } => {
+                write!(f, "target {index} out of range {site} (program has {})", plural(*len, "instruction"))
+            }
             OutOfRange { table, index, site, len } => write!(
                 f,
                 "{} index {index} out of range {site} (program has {})",
@@ -143,12 +144,9 @@ impl std::fmt::Display for VerifyError {
                 }
             }
             BadPattern { pattern, problem } => write!(f, "pattern {pattern} is invalid: {problem}"),
-            PatternTextCount { patterns, texts } => write!(
-                f,
-                "program has {} but {}",
-                plural(*patterns, "pattern"),
-                plural(*texts, "pattern text")
-            ),
+            PatternTextCount { patterns, texts } => {
+                write!(f, "program has {} but {}", plural(*patterns, "pattern"), plural(*texts, "pattern text"))
+            }
             CaptureCount { site, pattern: Some(p), expected, found } => write!(
                 f,
                 "{site}: pattern {p} makes {} but {} given",
@@ -186,10 +184,9 @@ impl std::fmt::Display for VerifyError {
                 "stack underflow at pc {pc}: `{op}` pops {} but the stack holds {has}",
                 plural(*needs as usize, "value")
             ),
-            StackMismatch { pc, first, second } => write!(
-                f,
-                "stack height at pc {pc} is {first} on one path and {second} on another"
-            ),
+            StackMismatch { pc, first, second } => {
+                write!(f, "stack height at pc {pc} is {first} on one path and {second} on another")
+            }
             DurationTooLong { site, duration } => write!(
                 f,
                 "duration {} {site} is longer than a script may wait (at most a year, {} days)",

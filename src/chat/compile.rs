@@ -16,8 +16,8 @@ use std::time::Duration;
 use super::escape::{c_str, clean, send_items, split_subexpects, SendItem, Subst};
 use super::options::{atoi, DEFAULT_TIMEOUT};
 use super::token::{Keyword, Tokens};
-use crate::bytecode::{ArmInfo, Const, DurArg, LineEntry, Op, Program, WaitTable};
 use crate::bytecode::pattern::{End, Pattern, Segment};
+use crate::bytecode::{ArmInfo, Const, DurArg, LineEntry, Op, Program, WaitTable};
 use crate::vm::monitor::visible;
 
 /// chat's ABORT and REPORT tables hold this many strings.
@@ -57,8 +57,6 @@ pub struct Config {
     pub name: String,
 }
 
-
-
 /// Compiles a tokenized script. Never fails: whatever chat would reject at some point
 /// becomes code that logs chat's message and exits with its code at that point.
 pub fn compile(tokens: &Tokens, config: &Config) -> Program {
@@ -80,10 +78,7 @@ pub fn compile(tokens: &Tokens, config: &Config) -> Program {
     c.program.files = vec![config.name.clone()];
     c.emit(Op::MaskInput(0x7F));
     if config.verbose || config.show {
-        c.emit(Op::Trace {
-            show: config.show,
-            log: config.verbose,
-        });
+        c.emit(Op::Trace { show: config.show, log: config.verbose });
     }
     if config.echo {
         c.emit(Op::Echo(true));
@@ -171,9 +166,7 @@ impl Compiler<'_> {
             end: End::Here,
             numeric: None,
         });
-        self.program
-            .pattern_text
-            .push(String::from_utf8_lossy(&visible(bytes)).into_owned());
+        self.program.pattern_text.push(String::from_utf8_lossy(&visible(bytes)).into_owned());
         self.patterns.insert(bytes.to_vec(), p);
         p
     }
@@ -181,10 +174,7 @@ impl Compiler<'_> {
     /// A line chat always logs (syslog at info level, stderr with `-s`).
     fn log(&mut self, line: &[u8]) {
         let message = self.konst(line);
-        self.emit(Op::Log {
-            message,
-            error: false,
-        });
+        self.emit(Op::Log { message, error: false });
     }
 
     /// A line chat logs only with `-v`.
@@ -197,10 +187,7 @@ impl Compiler<'_> {
     /// chat's `fatal()`: an error message, then the end.
     fn fatal(&mut self, code: u8, message: &[u8]) {
         let message = self.konst(message);
-        self.emit(Op::Log {
-            message,
-            error: true,
-        });
+        self.emit(Op::Log { message, error: true });
         self.emit(Op::EndReport);
         self.emit(Op::Exit(code));
         self.done = true;
@@ -279,25 +266,14 @@ impl Compiler<'_> {
     /// A wait for `expect` with the ABORT strings in force.
     fn wait(&mut self, expect: &[u8]) -> usize {
         let w = self.program.waits.len();
-        let mut arms = vec![ArmInfo {
-            pattern: self.pattern(expect),
-            captures: Vec::new(),
-            target: 0,
-        }];
+        let mut arms = vec![ArmInfo { pattern: self.pattern(expect), captures: Vec::new(), target: 0 }];
         for (index, abort) in self.aborts.clone().into_iter().enumerate() {
             // An empty ABORT string matches as soon as any byte is read.
-            let patterns: Vec<Vec<u8>> = if abort.is_empty() {
-                (0u8..=0x7F).map(|b| vec![b]).collect()
-            } else {
-                vec![abort.clone()]
-            };
+            let patterns: Vec<Vec<u8>> =
+                if abort.is_empty() { (0u8..=0x7F).map(|b| vec![b]).collect() } else { vec![abort.clone()] };
             for p in patterns {
                 self.abort_arms.push((w, arms.len(), abort.clone(), index));
-                arms.push(ArmInfo {
-                    pattern: self.pattern(&p),
-                    captures: Vec::new(),
-                    target: 0,
-                });
+                arms.push(ArmInfo { pattern: self.pattern(&p), captures: Vec::new(), target: 0 });
             }
         }
         self.program.waits.push(WaitTable {
@@ -418,12 +394,7 @@ impl Compiler<'_> {
         let s1 = self.clean(s, false).bytes;
         let s1 = c_str(&s1).to_vec();
         if s1.len() > s.len() || s1.len() > MAX_ABORT_LEN {
-            let message = [
-                format!("Illegal or too-long {what} string ('").as_bytes(),
-                &visible(s),
-                b"')",
-            ]
-            .concat();
+            let message = [format!("Illegal or too-long {what} string ('").as_bytes(), &visible(s), b"')"].concat();
             self.fatal(1, &message);
             return None;
         }
@@ -434,16 +405,12 @@ impl Compiler<'_> {
     fn put(&mut self, s: &[u8]) {
         let mut s = s.to_vec();
         if let Some(path) = s.strip_prefix(b"@").filter(|p| !p.is_empty()) {
-            let start = path
-                .iter()
-                .position(|&b| b != b' ' && b != b'\t')
-                .unwrap_or(path.len());
+            let start = path.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(path.len());
             let path = String::from_utf8_lossy(&path[start..]).into_owned();
             // Only what chat reads is read: `@/dev/zero` must not read forever.
             let read = std::fs::File::open(&path).and_then(|f| {
                 let mut data = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::Read::take(f, AT_FILE_MAX as u64), &mut data)
-                    .map(|_| data)
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, AT_FILE_MAX as u64), &mut data).map(|_| data)
             });
             match read {
                 Ok(mut data) => {
@@ -473,11 +440,8 @@ impl Compiler<'_> {
         // second (interrupting a sleep, logging `alarm`), and the next byte is not written.
         // Sleeps are counted here; a write the modem does not take (XOFF) is cut at run time.
         self.emit(Op::Alarm(self.timeout.map(Duration::from_secs)));
-        let mut clock = SendClock {
-            elapsed: Duration::ZERO,
-            next_alarm: self.timeout.map(Duration::from_secs),
-            alarmed: false,
-        };
+        let mut clock =
+            SendClock { elapsed: Duration::ZERO, next_alarm: self.timeout.map(Duration::from_secs), alarmed: false };
         let mut run = Vec::new();
         let mut timed_out = false;
         for item in send_items(&cleaned.bytes) {
@@ -495,11 +459,7 @@ impl Compiler<'_> {
                 }
                 SendItem::Delay | SendItem::Pause => {
                     self.write(&mut run);
-                    let d = if item == SendItem::Delay {
-                        DELAY
-                    } else {
-                        SHORT_PAUSE
-                    };
+                    let d = if item == SendItem::Delay { DELAY } else { SHORT_PAUSE };
                     self.emit(Op::Pause(d));
                     if clock.sleep(d) {
                         self.vlog(b"alarm");
@@ -593,12 +553,10 @@ mod tests {
         let w = &p.waits[0];
         assert_eq!(w.arms.len(), 3);
         let exit_of = |arm: &ArmInfo| {
-            p.code[arm.target as usize..]
-                .iter()
-                .find_map(|op| match op {
-                    Op::Exit(c) => Some(*c),
-                    _ => None,
-                })
+            p.code[arm.target as usize..].iter().find_map(|op| match op {
+                Op::Exit(c) => Some(*c),
+                _ => None,
+            })
         };
         assert_eq!(exit_of(&w.arms[2]), Some(5));
     }

@@ -95,11 +95,7 @@ pub fn clean(s: &[u8], sending: bool, subst: &Subst) -> Cleaned {
                 out.push(c);
             }
             b'T' | b'U' => {
-                let value = if c == b'T' {
-                    &subst.phone
-                } else {
-                    &subst.phone2
-                };
+                let value = if c == b'T' { &subst.phone } else { &subst.phone2 };
                 match value {
                     Some(v) if sending => out.extend(v.iter().take_while(|&&b| b != 0)),
                     _ => out.extend_from_slice(&[b'\\', c]),
@@ -283,29 +279,17 @@ mod tests {
 
     #[test]
     fn t_and_u_only_in_sends() {
-        let subst = Subst {
-            phone: Some(b"123".to_vec()),
-            ..Subst::default()
-        };
+        let subst = Subst { phone: Some(b"123".to_vec()), ..Subst::default() };
         assert_eq!(clean(b"ATD\\T", true, &subst).bytes, b"ATD123\r");
         assert_eq!(clean(b"ATD\\T", false, &subst).bytes, b"ATD\\T");
         // Without -T the escape stays, and put_string writes a bare T.
-        assert_eq!(
-            send_items(&send("\\T")),
-            vec![SendItem::Byte(b'T'), SendItem::Byte(b'\r')]
-        );
+        assert_eq!(send_items(&send("\\T")), vec![SendItem::Byte(b'T'), SendItem::Byte(b'\r')]);
     }
 
     #[test]
     fn environment_with_e() {
-        let subst = Subst {
-            env: Some(Box::new(|n: &str| (n == "APN").then(|| b"inet".to_vec()))),
-            ..Subst::default()
-        };
-        assert_eq!(
-            clean(b"a$APN,$NOPE,${APN},$", false, &subst).bytes,
-            b"ainet,,{APN},"
-        );
+        let subst = Subst { env: Some(Box::new(|n: &str| (n == "APN").then(|| b"inet".to_vec()))), ..Subst::default() };
+        assert_eq!(clean(b"a$APN,$NOPE,${APN},$", false, &subst).bytes, b"ainet,,{APN},");
         assert_eq!(clean(b"$APN", false, &Subst::default()).bytes, b"$APN");
     }
 
@@ -318,24 +302,12 @@ mod tests {
     #[test]
     fn subexpects_split_like_strtok() {
         let s = |t: &str| -> Vec<Option<String>> {
-            split_subexpects(t.as_bytes())
-                .into_iter()
-                .map(|p| p.map(|p| String::from_utf8(p).unwrap()))
-                .collect()
+            split_subexpects(t.as_bytes()).into_iter().map(|p| p.map(|p| String::from_utf8(p).unwrap())).collect()
         };
-        assert_eq!(
-            s("ogin:--ogin:"),
-            [Some("ogin:"), Some(""), Some("ogin:"), None].map(|o| o.map(String::from))
-        );
+        assert_eq!(s("ogin:--ogin:"), [Some("ogin:"), Some(""), Some("ogin:"), None].map(|o| o.map(String::from)));
         assert_eq!(s("OK-"), [Some("OK"), None].map(|o| o.map(String::from)));
-        assert_eq!(
-            s("~--"),
-            [Some("~"), Some(""), None].map(|o| o.map(String::from))
-        );
-        assert_eq!(
-            s("a\\-b"),
-            [Some("a\\-b"), None].map(|o| o.map(String::from))
-        );
+        assert_eq!(s("~--"), [Some("~"), Some(""), None].map(|o| o.map(String::from)));
+        assert_eq!(s("a\\-b"), [Some("a\\-b"), None].map(|o| o.map(String::from)));
         assert_eq!(s(""), [None]);
     }
 }

@@ -33,19 +33,15 @@ const ENV_CLOSE: u8 = 0x03;
 
 /// The native language's keywords, which cannot name a param.
 const KEYWORDS: &[&str] = &[
-    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
-    "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
-    "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "baud", "flush",
-    "sleep", "say", "print", "exit",
+    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw", "pace", "expect",
+    "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if", "else", "and", "or", "not", "dtr",
+    "rts", "break", "hangup", "escape", "wait", "baud", "flush", "sleep", "say", "print", "exit",
 ];
 
 /// The param a `$NAME` of chat's environment becomes (for `ATCHAT_<param>`).
 pub fn env_param(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
-    if lower.is_empty()
-        || lower.starts_with(|c: char| c.is_ascii_digit())
-        || KEYWORDS.contains(&lower.as_str())
-    {
+    if lower.is_empty() || lower.starts_with(|c: char| c.is_ascii_digit()) || KEYWORDS.contains(&lower.as_str()) {
         format!("env_{lower}")
     } else {
         lower
@@ -62,8 +58,6 @@ pub struct ImportOptions {
     /// chat's `-t` the script runs with (`None`: chat's default; 0 or below: no timeout).
     pub timeout: Option<i64>,
 }
-
-
 
 /// A chat script the native language cannot say the same way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,17 +121,11 @@ fn any_byte() -> Vec<String> {
 /// Imports a tokenized chat script.
 pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, ImportError> {
     let env: Option<super::escape::EnvLookup> = if options.env {
-        Some(Box::new(|name: &str| {
-            Some([ENV_OPEN, name.as_bytes(), &[ENV_CLOSE]].concat())
-        }))
+        Some(Box::new(|name: &str| Some([ENV_OPEN, name.as_bytes(), &[ENV_CLOSE]].concat())))
     } else {
         None
     };
-    let subst = Subst {
-        phone: Some(PHONE.to_vec()),
-        phone2: Some(PHONE2.to_vec()),
-        env,
-    };
+    let subst = Subst { phone: Some(PHONE.to_vec()), phone2: Some(PHONE2.to_vec()), env };
     // ABORT strings become arms of each expect, not handlers, where handlers would differ:
     // CLR_ABORT removes strings and renumbers the rest; an empty string matches any byte,
     // and a handler watched during a send's `\d` would fail there, where chat reads nothing
@@ -160,15 +148,10 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
     let mut body = String::new();
     std::mem::swap(&mut im.out, &mut body);
     match options.timeout {
-        None => im.line(
-            0,
-            &format!(
-                "timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"
-            ),
-        ),
-        Some(t) if t > 0 && t <= max_timeout() => {
-            im.line(0, &format!("timeout {t}s    # chat -t {t}"))
+        None => {
+            im.line(0, &format!("timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"))
         }
+        Some(t) if t > 0 && t <= max_timeout() => im.line(0, &format!("timeout {t}s    # chat -t {t}")),
         Some(t) => {
             let what = if t > 0 { "longer than a year" } else { "no timeout at all" };
             return Err(ImportError {
@@ -220,10 +203,7 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
     let mut head = String::new();
     let name = comment(options.name.as_bytes());
     let _ = writeln!(head, "# Imported from {name} by `atchat import`.");
-    let _ = writeln!(
-        head,
-        "# Runs like `atchat chat -f {name}`; differences: input is not stripped to 7 bits, and"
-    );
+    let _ = writeln!(head, "# Runs like `atchat chat -f {name}`; differences: input is not stripped to 7 bits, and");
     let _ = writeln!(head, "# a send is not cut short by the timeout.");
     for p in &im.params {
         if let Some((_, note)) = im.notes.iter().find(|(n, _)| n == p) {
@@ -273,14 +253,8 @@ impl Importer {
             } else if rest.starts_with(PHONE2) {
                 Some((PHONE2.len(), "phone2".to_string()))
             } else if rest.starts_with(ENV_OPEN) {
-                let end = rest
-                    .iter()
-                    .position(|&b| b == ENV_CLOSE)
-                    .unwrap_or(rest.len() - 1);
-                Some((
-                    end + 1,
-                    String::from_utf8_lossy(&rest[ENV_OPEN.len()..end]).into_owned(),
-                ))
+                let end = rest.iter().position(|&b| b == ENV_CLOSE).unwrap_or(rest.len() - 1);
+                Some((end + 1, String::from_utf8_lossy(&rest[ENV_OPEN.len()..end]).into_owned()))
             } else {
                 None
             };
@@ -359,16 +333,12 @@ impl Importer {
                     i += 1;
                 }
                 self.aborts = slots.into_iter().flatten().collect();
-                self.line(
-                    0,
-                    &format!("# CLR_ABORT {raw}: later expects list the ABORT strings left"),
-                );
+                self.line(0, &format!("# CLR_ABORT {raw}: later expects list the ABORT strings left"));
             }
             Keyword::Timeout => {
                 let t = atoi(&cleaned);
                 if cleaned.starts_with(ENV_OPEN) && cleaned.ends_with(&[ENV_CLOSE]) {
-                    let name = String::from_utf8_lossy(&cleaned[ENV_OPEN.len()..cleaned.len() - 1])
-                        .into_owned();
+                    let name = String::from_utf8_lossy(&cleaned[ENV_OPEN.len()..cleaned.len() - 1]).into_owned();
                     let name = self.param(&name);
                     self.line(0, &format!("timeout {name}"));
                 } else if t > max_timeout() {
@@ -406,12 +376,7 @@ impl Importer {
                     _ => {}
                 }
                 let name = format!("{k:?}").to_uppercase();
-                self.line(
-                    0,
-                    &format!(
-                        "# {name} {raw}: not imported (`atchat run -v` shows what the modem says)"
-                    ),
-                );
+                self.line(0, &format!("# {name} {raw}: not imported (`atchat run -v` shows what the modem says)"));
             }
         }
     }
@@ -421,17 +386,9 @@ impl Importer {
             // chat reads the file when it gets here (often a FIFO fed by a helper); the
             // native script takes its contents as a param.
             let raw = comment(&s[1..]).trim_start().to_string();
-            let name = format!(
-                "at_file{}",
-                self.params
-                    .iter()
-                    .filter(|p| p.starts_with("at_file"))
-                    .count()
-                    + 1
-            );
+            let name = format!("at_file{}", self.params.iter().filter(|p| p.starts_with("at_file")).count() + 1);
             self.params.push(name.clone());
-            self.notes
-                .push((name.clone(), format!("  # what chat's @{raw} would read")));
+            self.notes.push((name.clone(), format!("  # what chat's @{raw} would read")));
             self.line(indent, &format!("send raw pace 10ms \"{{{name}}}\\r\""));
             return;
         }
@@ -480,11 +437,7 @@ impl Importer {
         }
         let pattern = self.literal(&cleaned, false);
         let reply = pieces.get(k + 1).cloned().flatten();
-        let aborts = if self.arms_mode {
-            self.aborts.clone()
-        } else {
-            Vec::new()
-        };
+        let aborts = if self.arms_mode { self.aborts.clone() } else { Vec::new() };
         if reply.is_none() && aborts.is_empty() {
             self.line(indent, &format!("expect {pattern}"));
             return;

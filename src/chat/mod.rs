@@ -32,15 +32,8 @@ use std::os::unix::ffi::OsStringExt;
 /// decided before any other parsing.
 pub fn dispatch(argv: &[OsString]) -> Option<u8> {
     let argv0 = argv.first()?;
-    let base = std::path::Path::new(argv0)
-        .file_name()
-        .map(|b| b.to_os_string())
-        .unwrap_or_default();
-    let bytes = |args: &[OsString]| {
-        args.iter()
-            .map(|a| a.clone().into_vec())
-            .collect::<Vec<_>>()
-    };
+    let base = std::path::Path::new(argv0).file_name().map(|b| b.to_os_string()).unwrap_or_default();
+    let bytes = |args: &[OsString]| args.iter().map(|a| a.clone().into_vec()).collect::<Vec<_>>();
     if base == "chat" {
         return Some(run::main(&argv0.to_string_lossy(), &bytes(&argv[1..])));
     }

@@ -165,12 +165,7 @@ mod tests {
     use super::*;
 
     fn p(args: &[&str]) -> Result<ChatArgs, Usage> {
-        parse(
-            &args
-                .iter()
-                .map(|a| a.as_bytes().to_vec())
-                .collect::<Vec<_>>(),
-        )
+        parse(&args.iter().map(|a| a.as_bytes().to_vec()).collect::<Vec<_>>())
     }
 
     #[test]

@@ -66,12 +66,7 @@ fn date() -> Vec<u8> {
         let now = libc::time(std::ptr::null_mut());
         let mut tm: libc::tm = std::mem::zeroed();
         libc::localtime_r(&now, &mut tm);
-        libc::strftime(
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            c"%b %d %H:%M:%S ".as_ptr(),
-            &tm,
-        )
+        libc::strftime(buf.as_mut_ptr().cast(), buf.len(), c"%b %d %H:%M:%S ".as_ptr(), &tm)
     };
     buf[..n].to_vec()
 }
@@ -95,11 +90,7 @@ pub fn main(program: &str, args: &[Vec<u8>]) -> u8 {
     for (path, verbose) in &args.report_files {
         report = None;
         let name = String::from_utf8_lossy(path).into_owned();
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&name)
-        {
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).open(&name) {
             if *verbose {
                 let _ = writeln!(f, "Opening \"{name}\"...");
             }
@@ -110,24 +101,13 @@ pub fn main(program: &str, args: &[Vec<u8>]) -> u8 {
     if !args.no_syslog {
         // SAFETY: a static identifier; openlog keeps the pointer.
         unsafe {
-            libc::openlog(
-                c"chat".as_ptr(),
-                libc::LOG_PID | libc::LOG_NDELAY,
-                libc::LOG_LOCAL2,
-            );
-            let top = if args.verbose {
-                libc::LOG_INFO
-            } else {
-                libc::LOG_WARNING
-            };
+            libc::openlog(c"chat".as_ptr(), libc::LOG_PID | libc::LOG_NDELAY, libc::LOG_LOCAL2);
+            let top = if args.verbose { libc::LOG_INFO } else { libc::LOG_WARNING };
             libc::setlogmask((1 << (top + 1)) - 1);
         }
     }
-    let logger = Rc::new(RefCell::new(Logger {
-        syslog: !args.no_syslog,
-        stderr: args.stderr,
-        report: report.map(|(f, _)| f),
-    }));
+    let logger =
+        Rc::new(RefCell::new(Logger { syslog: !args.no_syslog, stderr: args.stderr, report: report.map(|(f, _)| f) }));
     let code = run(&args, program, &logger);
     let mut logger = logger.borrow_mut();
     if let (Some(f), Some(name)) = (&mut logger.report, &report_name) {
@@ -150,10 +130,7 @@ fn run(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u8 {
     let code = run_script(args, program, logger);
     match restore(&saved) {
         Ok(()) => code,
-        Err(e) => fatal(
-            2,
-            format!("Can't restore terminal parameters: {}", os_error_text(&e)),
-        ),
+        Err(e) => fatal(2, format!("Can't restore terminal parameters: {}", os_error_text(&e))),
     }
 }
 
@@ -181,9 +158,7 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
         None => (from_args(&args.script), "<args>".to_string()),
     };
     let env: Option<super::escape::EnvLookup> = if args.env {
-        Some(Box::new(|name: &str| {
-            std::env::var_os(name).map(std::os::unix::ffi::OsStringExt::into_vec)
-        }))
+        Some(Box::new(|name: &str| std::env::var_os(name).map(std::os::unix::ffi::OsStringExt::into_vec)))
     } else {
         None
     };
@@ -193,11 +168,7 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
         show: args.show,
         timeout: args.timeout,
         pace: args.pace,
-        subst: Subst {
-            phone: args.phone.clone(),
-            phone2: args.phone2.clone(),
-            env,
-        },
+        subst: Subst { phone: args.phone.clone(), phone2: args.phone2.clone(), env },
         name,
     };
     let program = compile(&tokens, &config);
@@ -217,9 +188,7 @@ fn run_script(args: &ChatArgs, program: &str, logger: &Rc<RefCell<Logger>>) -> u
     let outcome = driver::run(&mut vm, &mut port, &mut transcript);
     if outcome.code == 2 {
         match outcome.message.as_deref() {
-            Some(signal @ ("SIGINT" | "SIGTERM" | "SIGHUP")) => {
-                return fatal(2, signal.to_string())
-            }
+            Some(signal @ ("SIGINT" | "SIGTERM" | "SIGHUP")) => return fatal(2, signal.to_string()),
             // The script's own `Exit(2)` (too many ABORT strings): already logged.
             Some(m) if m.ends_with(": exit 2") => {}
             // A write the modem did not take by the send's alarm (XOFF, CTS): chat's write()

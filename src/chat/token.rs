@@ -39,10 +39,7 @@ pub fn tokenize(data: &[u8]) -> Tokens {
     while !rest.is_empty() {
         // fgets: up to LINE_BUFFER - 1 bytes, through a newline.
         let max = rest.len().min(LINE_BUFFER - 1);
-        let len = rest[..max]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(max, |p| p + 1);
+        let len = rest[..max].iter().position(|&b| b == b'\n').map_or(max, |p| p + 1);
         let mut buf = &rest[..len];
         rest = &rest[len..];
         line += 1;
@@ -98,19 +95,9 @@ pub fn tokenize(data: &[u8]) -> Tokens {
 
 /// Argv mode: every argument is a token as it is.
 pub fn from_args(args: &[Vec<u8>]) -> Tokens {
-    let tokens = args
-        .iter()
-        .enumerate()
-        .map(|(i, a)| Token {
-            text: a.clone(),
-            line: i as u32 + 1,
-            quoted: false,
-        })
-        .collect();
-    Tokens {
-        tokens,
-        ..Tokens::default()
-    }
+    let tokens =
+        args.iter().enumerate().map(|(i, a)| Token { text: a.clone(), line: i as u32 + 1, quoted: false }).collect();
+    Tokens { tokens, ..Tokens::default() }
 }
 
 #[cfg(test)]
@@ -118,19 +105,12 @@ mod tests {
     use super::*;
 
     fn texts(data: &str) -> Vec<String> {
-        tokenize(data.as_bytes())
-            .tokens
-            .into_iter()
-            .map(|t| String::from_utf8(t.text).unwrap())
-            .collect()
+        tokenize(data.as_bytes()).tokens.into_iter().map(|t| String::from_utf8(t.text).unwrap()).collect()
     }
 
     #[test]
     fn quotes_comments_and_blanks() {
-        assert_eq!(
-            texts("# c\n  # x\n'' AT\nOK 'it\\'s' \"a'b c\""),
-            ["#", "x", "", "AT", "OK", "it\\'s", "a'b c"]
-        );
+        assert_eq!(texts("# c\n  # x\n'' AT\nOK 'it\\'s' \"a'b c\""), ["#", "x", "", "AT", "OK", "it\\'s", "a'b c"]);
         assert_eq!(texts("'abc'def AT+X=\"IP\""), ["abc", "def", "AT+X=\"IP\""]);
     }
 

@@ -20,47 +20,23 @@ pub struct CheckError {
 pub enum CheckErrorKind {
     /// A file that does not parse, in the words of `explain`; a help only where there is
     /// something specific to say.
-    Syntax {
-        message: String,
-        help: Option<String>,
-    },
+    Syntax { message: String, help: Option<String> },
     /// A name that nothing visible assigns.
-    UnknownName {
-        name: String,
-        suggestion: Option<String>,
-    },
+    UnknownName { name: String, suggestion: Option<String> },
     /// A call of a procedure that does not exist (in this file, or in the named module).
-    UnknownProc {
-        name: String,
-        module: Option<String>,
-        suggestion: Option<String>,
-    },
+    UnknownProc { name: String, module: Option<String>, suggestion: Option<String> },
     /// `mod.proc()` where the file has no `use mod`.
-    UnknownCallModule {
-        module: String,
-        suggestion: Option<String>,
-    },
+    UnknownCallModule { module: String, suggestion: Option<String> },
     /// `dial(numbr: "1")`
-    UnknownArgument {
-        proc: String,
-        name: String,
-        suggestion: Option<String>,
-    },
+    UnknownArgument { proc: String, name: String, suggestion: Option<String> },
     /// More positional arguments than the procedure has parameters.
-    TooManyArguments {
-        proc: String,
-        expected: usize,
-        given: usize,
-    },
+    TooManyArguments { proc: String, expected: usize, given: usize },
     /// A parameter without a default that the call does not give.
     MissingArgument { proc: String, name: String },
     /// The same parameter given twice (by position and name, or by name twice).
     DuplicateArgument { proc: String, name: String },
     /// `use NAME` with no `NAME.atc` beside the script and none in the stdlib.
-    UnknownModule {
-        module: String,
-        suggestion: Option<String>,
-    },
+    UnknownModule { module: String, suggestion: Option<String> },
     /// `NAME.atc` beside the script exists but cannot be read: larger than the limit for
     /// scripts, not UTF-8, no permission.
     UnreadableModule { module: String, reason: String },
@@ -79,11 +55,7 @@ pub enum CheckErrorKind {
     /// `proc p` twice in one file.
     DuplicateProc { name: String, first: Span },
     /// `proc p(a, a)`
-    DuplicateProcParam {
-        proc: String,
-        name: String,
-        first: Span,
-    },
+    DuplicateProcParam { proc: String, name: String, first: Span },
     /// `use` or `proc` inside a block.
     NestedDeclaration { keyword: &'static str },
     /// `port` anywhere but the top level of the main script.
@@ -109,10 +81,7 @@ pub enum CheckErrorKind {
     /// `fail CODE` outside 4–255.
     FailCodeRange { text: String },
     /// A bare pattern that is not a known result code.
-    UnknownResultCode {
-        name: String,
-        suggestion: Option<String>,
-    },
+    UnknownResultCode { name: String, suggestion: Option<String> },
     /// `expect ""`
     EmptyPattern,
     /// `"{x} OK"`
@@ -124,10 +93,7 @@ pub enum CheckErrorKind {
     /// `return` outside a procedure.
     ReturnOutsideProc,
     /// Statements after one that never falls through.
-    Unreachable {
-        after: &'static str,
-        terminator: Span,
-    },
+    Unreachable { after: &'static str, terminator: Span },
     /// Two `timeout =>` arms in one expect.
     DuplicateTimeoutArm { first: Span },
     /// `"\q"`, `"\x4"`
@@ -144,10 +110,7 @@ pub enum CheckErrorKind {
     /// A required param that was not given (`-D name=value` or the environment).
     MissingParam { name: String },
     /// A given param that the script does not declare.
-    UnknownParam {
-        name: String,
-        suggestion: Option<String>,
-    },
+    UnknownParam { name: String, suggestion: Option<String> },
 }
 
 /// Where a misplaced `param` is.
@@ -293,9 +256,7 @@ impl CheckErrorKind {
             K::DuplicateParam { .. } | K::DuplicateProc { .. } | K::DuplicateProcParam { .. } => {
                 "declared again here".into()
             }
-            K::NestedDeclaration { .. } | K::MisplacedPort | K::ModuleStatement { .. } => {
-                "not allowed here".into()
-            }
+            K::NestedDeclaration { .. } | K::MisplacedPort | K::ModuleStatement { .. } => "not allowed here".into(),
             K::UnknownDurationUnit { unit, .. } => format!("unknown unit `{unit}`"),
             K::DurationTooLong { .. } => "more than a year".into(),
             K::ZeroDuration { .. } => "zero".into(),
@@ -328,12 +289,10 @@ impl CheckErrorKind {
         use CheckErrorKind as K;
         match self {
             K::DuplicateUse { first, .. } => Some((*first, "first used here")),
-            K::DuplicateParam { first, .. }
-            | K::DuplicateProc { first, .. }
-            | K::DuplicateProcParam { first, .. } => Some((*first, "first declared here")),
-            K::Unreachable { terminator, .. } => {
-                Some((*terminator, "control never gets past this"))
+            K::DuplicateParam { first, .. } | K::DuplicateProc { first, .. } | K::DuplicateProcParam { first, .. } => {
+                Some((*first, "first declared here"))
             }
+            K::Unreachable { terminator, .. } => Some((*terminator, "control never gets past this")),
             K::DuplicateTimeoutArm { first, .. } => Some((*first, "first timeout arm")),
             K::ShadowedArm { first } => Some((*first, "takes every line first")),
             _ => None,
@@ -419,9 +378,7 @@ impl CheckErrorKind {
 /// when nothing specific can be said.
 pub(super) fn syntax_help(expected: &[String], keyword: Option<&str>) -> Option<String> {
     let mentions = |what: &str| expected.iter().any(|e| e.contains(what));
-    Some(if let Some(k) =
-        keyword.filter(|_| mentions("name") || mentions("argument") || mentions("parameter"))
-    {
+    Some(if let Some(k) = keyword.filter(|_| mentions("name") || mentions("argument") || mentions("parameter")) {
         format!("`{k}` is a keyword and cannot be used as a name; choose another name")
     } else if mentions("times") {
         "retry clauses take literal values: `retry 3 times every 30s within 5m { ... }`".into()
@@ -437,10 +394,7 @@ pub(super) fn syntax_help(expected: &[String], keyword: Option<&str>) -> Option<
 }
 
 fn stdlib_list() -> String {
-    let names: Vec<String> = crate::syntax::loader::STDLIB
-        .iter()
-        .map(|(n, _)| format!("`{n}`"))
-        .collect();
+    let names: Vec<String> = crate::syntax::loader::STDLIB.iter().map(|(n, _)| format!("`{n}`")).collect();
     names.join(", ")
 }
 
@@ -464,29 +418,17 @@ impl fmt::Display for CheckErrorKind {
         match self {
             K::Syntax { message, .. } => write!(f, "syntax error: {message}"),
             K::UnknownName { name, .. } => write!(f, "unknown name `{name}`"),
-            K::UnknownProc {
-                name,
-                module: Some(m),
-                ..
-            } => {
+            K::UnknownProc { name, module: Some(m), .. } => {
                 write!(f, "unknown procedure `{m}.{name}`")
             }
-            K::UnknownProc {
-                name, module: None, ..
-            } => write!(f, "unknown procedure `{name}`"),
+            K::UnknownProc { name, module: None, .. } => write!(f, "unknown procedure `{name}`"),
             K::UnknownCallModule { module, .. } => write!(f, "unknown module `{module}`"),
             K::UnknownArgument { proc, name, .. } => {
                 write!(f, "`{proc}` has no parameter `{name}`")
             }
-            K::TooManyArguments {
-                proc,
-                expected,
-                given,
-            } => write!(
-                f,
-                "too many arguments: `{proc}` takes {}, {given} given",
-                plural(*expected, "argument")
-            ),
+            K::TooManyArguments { proc, expected, given } => {
+                write!(f, "too many arguments: `{proc}` takes {}, {given} given", plural(*expected, "argument"))
+            }
             K::MissingArgument { proc, name } => {
                 write!(f, "missing argument `{name}` in call of `{proc}`")
             }
@@ -497,10 +439,9 @@ impl fmt::Display for CheckErrorKind {
             K::UnreadableModule { module, reason } => {
                 write!(f, "module `{module}` cannot be read: {reason}")
             }
-            K::TooDeep { limit } => write!(
-                f,
-                "blocks, parentheses and `else if` are nested more than {limit} levels deep"
-            ),
+            K::TooDeep { limit } => {
+                write!(f, "blocks, parentheses and `else if` are nested more than {limit} levels deep")
+            }
             K::ImportCycle { chain } => {
                 let chain: Vec<String> = chain.iter().map(|m| format!("`{m}`")).collect();
                 write!(f, "import cycle: {}", chain.join(" → "))
@@ -512,10 +453,7 @@ impl fmt::Display for CheckErrorKind {
                     Place::Module => "in a module",
                     Place::Block => "inside a block",
                 };
-                write!(
-                    f,
-                    "`param {name}` {place}: params belong at the top level of the main script"
-                )
+                write!(f, "`param {name}` {place}: params belong at the top level of the main script")
             }
             K::NonConstantDefault { name } => {
                 write!(f, "the default of `{name}` must be a constant")
@@ -529,10 +467,7 @@ impl fmt::Display for CheckErrorKind {
                 write!(f, "`{keyword}` is only allowed at the top level of a file")
             }
             K::MisplacedPort => {
-                write!(
-                    f,
-                    "`port` is only allowed at the top level of the main script"
-                )
+                write!(f, "`port` is only allowed at the top level of the main script")
             }
             K::ModuleStatement { statement } => {
                 write!(f, "{statement} is not allowed at the top level of a module")
@@ -554,10 +489,7 @@ impl fmt::Display for CheckErrorKind {
                 write!(f, "pattern begins with the capture `{{{name}}}`")
             }
             K::AdjacentCaptures { first, second } => {
-                write!(
-                    f,
-                    "captures `{{{first}}}` and `{{{second}}}` have nothing between them"
-                )
+                write!(f, "captures `{{{first}}}` and `{{{second}}}` have nothing between them")
             }
             K::RetryOutsideBlock { .. } => write!(f, "`retry` outside a retry block"),
             K::ReturnOutsideProc => write!(f, "`return` outside a procedure"),
@@ -565,7 +497,9 @@ impl fmt::Display for CheckErrorKind {
             K::DuplicateTimeoutArm { .. } => write!(f, "expect has two `timeout` arms"),
             K::UnknownEscape { escape } => write!(f, "unknown escape `{escape}`"),
             K::SettleOutsideCommand => write!(f, "`settle` applies to a `command` only"),
-            K::LineBreakInCommandArm => write!(f, "a `command` arm holds a line break only as `\\n{{name}}` at its end"),
+            K::LineBreakInCommandArm => {
+                write!(f, "a `command` arm holds a line break only as `\\n{{name}}` at its end")
+            }
             K::BadFinal { text, .. } => write!(f, "`final \"{text}\"` cannot be a final result code"),
             K::ShadowedArm { .. } => write!(f, "this arm can never match"),
             K::MissingParam { name } => write!(f, "missing required param `{name}`"),

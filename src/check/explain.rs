@@ -21,9 +21,9 @@ pub struct Explanation {
 
 /// Keywords that start a statement: the candidates for "did you mean" at a statement's start.
 const STATEMENT_KEYWORDS: &[&str] = &[
-    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send",
-    "expect", "on", "fail", "retry", "if", "dtr", "rts", "break", "hangup", "escape", "wait",
-    "baud", "flush", "sleep", "say", "print", "exit", "command", "final",
+    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "expect", "on", "fail",
+    "retry", "if", "dtr", "rts", "break", "hangup", "escape", "wait", "baud", "flush", "sleep", "say", "print", "exit",
+    "command", "final",
 ];
 
 pub fn explain(source: &str, error: &SyntaxError) -> Explanation {
@@ -136,7 +136,8 @@ fn statement_word(source: &str, at: usize) -> Option<Span> {
     while start < bytes.len() && matches!(bytes[start], b' ' | b'\t' | b'\r') {
         start += 1;
     }
-    let len = bytes[start..].iter().position(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).unwrap_or(bytes.len() - start);
+    let len =
+        bytes[start..].iter().position(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).unwrap_or(bytes.len() - start);
     if len == 0 || !bytes[start].is_ascii_alphabetic() {
         return None;
     }

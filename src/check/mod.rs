@@ -73,14 +73,8 @@ fn params(sources: &Sources, given: &[String]) -> Vec<CheckError> {
     let mut errors = Vec::new();
     for (name, has_default) in &declared {
         if !has_default && !given.contains(&name.text) {
-            let kind = CheckErrorKind::MissingParam {
-                name: name.text.clone(),
-            };
-            errors.push(CheckError {
-                file: 0,
-                span: name.span,
-                kind,
-            });
+            let kind = CheckErrorKind::MissingParam { name: name.text.clone() };
+            errors.push(CheckError { file: 0, span: name.span, kind });
         }
     }
     let mut reported: Vec<&str> = Vec::new();
@@ -90,15 +84,8 @@ fn params(sources: &Sources, given: &[String]) -> Vec<CheckError> {
         }
         reported.push(name);
         let suggestion = text::suggest(name, declared.iter().map(|(d, _)| d.text.as_str()));
-        let kind = CheckErrorKind::UnknownParam {
-            name: name.clone(),
-            suggestion,
-        };
-        errors.push(CheckError {
-            file: 0,
-            span: Span::default(),
-            kind,
-        });
+        let kind = CheckErrorKind::UnknownParam { name: name.clone(), suggestion };
+        errors.push(CheckError { file: 0, span: Span::default(), kind });
     }
     errors
 }

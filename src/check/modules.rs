@@ -15,15 +15,8 @@ pub(super) fn check_uses(sources: &Sources) -> Vec<CheckError> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for u in &source.uses {
             if let Some(&first) = seen.get(u.module.as_str()) {
-                let kind = K::DuplicateUse {
-                    module: u.module.clone(),
-                    first,
-                };
-                errors.push(CheckError {
-                    file,
-                    span: u.span,
-                    kind,
-                });
+                let kind = K::DuplicateUse { module: u.module.clone(), first };
+                errors.push(CheckError { file, span: u.span, kind });
                 continue;
             }
             seen.insert(&u.module, u.span);
@@ -32,15 +25,8 @@ pub(super) fn check_uses(sources: &Sources) -> Vec<CheckError> {
                 errors.push(CheckError { file, span: u.span, kind });
             } else if u.file.is_none() {
                 let suggestion = suggest(&u.module, STDLIB.iter().map(|(n, _)| *n));
-                let kind = K::UnknownModule {
-                    module: u.module.clone(),
-                    suggestion,
-                };
-                errors.push(CheckError {
-                    file,
-                    span: u.span,
-                    kind,
-                });
+                let kind = K::UnknownModule { module: u.module.clone(), suggestion };
+                errors.push(CheckError { file, span: u.span, kind });
             }
         }
     }
@@ -52,19 +38,13 @@ pub(super) fn check_uses(sources: &Sources) -> Vec<CheckError> {
 /// was first `use`d by.
 fn module_name(sources: &Sources, file: usize) -> String {
     if file != 0 {
-        let used_as = sources
-            .files
-            .iter()
-            .flat_map(|f| &f.uses)
-            .find(|u| u.file == Some(file));
+        let used_as = sources.files.iter().flat_map(|f| &f.uses).find(|u| u.file == Some(file));
         if let Some(u) = used_as {
             return u.module.clone();
         }
     }
     let name = &sources.files[file].name;
-    std::path::Path::new(name)
-        .file_stem()
-        .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned())
+    std::path::Path::new(name).file_stem().map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -87,13 +67,7 @@ fn cycles(sources: &Sources) -> Vec<CheckError> {
     errors
 }
 
-fn visit(
-    sources: &Sources,
-    file: usize,
-    marks: &mut [Mark],
-    path: &mut Vec<usize>,
-    errors: &mut Vec<CheckError>,
-) {
+fn visit(sources: &Sources, file: usize, marks: &mut [Mark], path: &mut Vec<usize>, errors: &mut Vec<CheckError>) {
     marks[file] = Mark::OnPath;
     path.push(file);
     for u in &sources.files[file].uses {
@@ -102,16 +76,9 @@ fn visit(
             Mark::New => visit(sources, next, marks, path, errors),
             Mark::OnPath => {
                 let from = path.iter().position(|&f| f == next).unwrap_or(0);
-                let mut chain: Vec<String> = path[from..]
-                    .iter()
-                    .map(|&f| module_name(sources, f))
-                    .collect();
+                let mut chain: Vec<String> = path[from..].iter().map(|&f| module_name(sources, f)).collect();
                 chain.push(module_name(sources, next));
-                errors.push(CheckError {
-                    file,
-                    span: u.span,
-                    kind: K::ImportCycle { chain },
-                });
+                errors.push(CheckError { file, span: u.span, kind: K::ImportCycle { chain } });
             }
             Mark::Done => {}
         }

@@ -25,9 +25,7 @@ fn distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -36,10 +34,9 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// The keywords of the language (`keyword` in grammar/atchat.pest).
 pub const KEYWORDS: &[&str] = &[
-    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
-    "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
-    "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "baud", "flush",
-    "sleep", "say", "print", "exit",
+    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw", "pace", "expect",
+    "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if", "else", "and", "or", "not", "dtr",
+    "rts", "break", "hangup", "escape", "wait", "baud", "flush", "sleep", "say", "print", "exit",
 ];
 
 /// The keyword that starts at byte `at` of `source`, if a whole word there is one.
@@ -47,10 +44,7 @@ pub fn keyword_at(source: &str, at: usize) -> Option<&'static str> {
     let rest = source.get(at..)?;
     let end = rest.bytes().position(|b| !is_word(b)).unwrap_or(rest.len());
     let before_is_word = at > 0 && source.as_bytes().get(at - 1).is_some_and(|&b| is_word(b));
-    KEYWORDS
-        .iter()
-        .copied()
-        .find(|k| !before_is_word && *k == &rest[..end])
+    KEYWORDS.iter().copied().find(|k| !before_is_word && *k == &rest[..end])
 }
 
 /// Unknown escapes in the string literal at `span`: `(escape as written, its span)`.

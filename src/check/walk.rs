@@ -56,9 +56,7 @@ pub(super) fn proc_tables(sources: &Sources) -> Vec<Option<ProcTable<'_>>> {
                         .stmts
                         .iter()
                         .filter_map(|s| match &s.kind {
-                            StmtKind::Proc { name, params, .. } => {
-                                Some((name.text.as_str(), params.as_slice()))
-                            }
+                            StmtKind::Proc { name, params, .. } => Some((name.text.as_str(), params.as_slice())),
                             _ => None,
                         })
                         .collect(),
@@ -70,10 +68,7 @@ pub(super) fn proc_tables(sources: &Sources) -> Vec<Option<ProcTable<'_>>> {
 
 /// Whether a statement is a declaration rather than code (never unreachable).
 fn is_declaration(kind: &StmtKind) -> bool {
-    matches!(
-        kind,
-        StmtKind::Proc { .. } | StmtKind::Use(_) | StmtKind::Param { .. }
-    )
+    matches!(kind, StmtKind::Proc { .. } | StmtKind::Use(_) | StmtKind::Param { .. })
 }
 
 /// The keyword of a statement that never falls through.
@@ -170,11 +165,7 @@ impl<'a> FileChecker<'a> {
     }
 
     fn error(&mut self, span: Span, kind: K) {
-        self.errors.push(CheckError {
-            file: self.file,
-            span,
-            kind,
-        });
+        self.errors.push(CheckError { file: self.file, span, kind });
     }
 
     /// The first line of a statement: enough to point at without drawing a whole block.
@@ -185,10 +176,7 @@ impl<'a> FileChecker<'a> {
     }
 
     fn slice(&self, span: Span) -> String {
-        self.text
-            .get(span.start..span.end)
-            .unwrap_or("")
-            .to_string()
+        self.text.get(span.start..span.end).unwrap_or("").to_string()
     }
 
     /// Duplicate top-level procs, and duplicate params of the main script.
@@ -198,31 +186,17 @@ impl<'a> FileChecker<'a> {
         for stmt in &script.stmts {
             match &stmt.kind {
                 StmtKind::Proc { name, .. } => match procs.get(name.text.as_str()) {
-                    Some(&first) => self.error(
-                        name.span,
-                        K::DuplicateProc {
-                            name: name.text.clone(),
-                            first,
-                        },
-                    ),
+                    Some(&first) => self.error(name.span, K::DuplicateProc { name: name.text.clone(), first }),
                     None => {
                         procs.insert(&name.text, name.span);
                     }
                 },
-                StmtKind::Param { name, .. } if self.file == 0 => {
-                    match params.get(name.text.as_str()) {
-                        Some(&first) => self.error(
-                            name.span,
-                            K::DuplicateParam {
-                                name: name.text.clone(),
-                                first,
-                            },
-                        ),
-                        None => {
-                            params.insert(&name.text, name.span);
-                        }
+                StmtKind::Param { name, .. } if self.file == 0 => match params.get(name.text.as_str()) {
+                    Some(&first) => self.error(name.span, K::DuplicateParam { name: name.text.clone(), first }),
+                    None => {
+                        params.insert(&name.text, name.span);
                     }
-                }
+                },
                 _ => {}
             }
         }
@@ -252,9 +226,7 @@ impl<'a> FileChecker<'a> {
         let head = self.head(stmt.span);
         match &stmt.kind {
             StmtKind::Use(_) if !top => self.error(head, K::NestedDeclaration { keyword: "use" }),
-            StmtKind::Proc { .. } if !top => {
-                self.error(head, K::NestedDeclaration { keyword: "proc" })
-            }
+            StmtKind::Proc { .. } if !top => self.error(head, K::NestedDeclaration { keyword: "proc" }),
             StmtKind::Param { name, .. } if !top || self.file != 0 => {
                 let place = if module_top {
                     Place::Module
@@ -263,30 +235,17 @@ impl<'a> FileChecker<'a> {
                 } else {
                     Place::Block
                 };
-                self.error(
-                    head,
-                    K::MisplacedParam {
-                        name: name.text.clone(),
-                        place,
-                    },
-                );
+                self.error(head, K::MisplacedParam { name: name.text.clone(), place });
             }
             StmtKind::Port(_) if !top || self.file != 0 => self.error(head, K::MisplacedPort),
-            StmtKind::Final(_) if !top => {
-                self.error(head, K::NestedDeclaration { keyword: "final" })
-            }
+            StmtKind::Final(_) if !top => self.error(head, K::NestedDeclaration { keyword: "final" }),
             StmtKind::Use(_)
             | StmtKind::Proc { .. }
             | StmtKind::Let { .. }
             | StmtKind::Param { .. }
             | StmtKind::Final(_)
             | StmtKind::Port(_) => {}
-            kind if module_top => self.error(
-                head,
-                K::ModuleStatement {
-                    statement: describe(kind),
-                },
-            ),
+            kind if module_top => self.error(head, K::ModuleStatement { statement: describe(kind) }),
             _ => {}
         }
     }
@@ -294,11 +253,7 @@ impl<'a> FileChecker<'a> {
     fn stmt(&mut self, stmt: &Stmt) {
         match &stmt.kind {
             StmtKind::Use(_) | StmtKind::Results { .. } => {}
-            StmtKind::Dtr(_)
-            | StmtKind::Rts(_)
-            | StmtKind::Hangup
-            | StmtKind::Escape
-            | StmtKind::Flush => {}
+            StmtKind::Dtr(_) | StmtKind::Rts(_) | StmtKind::Hangup | StmtKind::Escape | StmtKind::Flush => {}
             StmtKind::Param { name, default, .. } => {
                 if let Some(d) = default {
                     self.default(name, d);
@@ -358,11 +313,7 @@ impl<'a> FileChecker<'a> {
                     self.error(span, K::RetryOutsideBlock { handler: false });
                 }
             }
-            StmtKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
+            StmtKind::If { cond, then, otherwise } => {
                 self.cond(cond);
                 self.stmts(&then.stmts, false);
                 if let Some(other) = otherwise {
@@ -407,11 +358,7 @@ impl<'a> FileChecker<'a> {
             match seen.get(p.name.text.as_str()) {
                 Some(&first) => self.error(
                     p.name.span,
-                    K::DuplicateProcParam {
-                        proc: name.text.clone(),
-                        name: p.name.text.clone(),
-                        first,
-                    },
+                    K::DuplicateProcParam { proc: name.text.clone(), name: p.name.text.clone(), first },
                 ),
                 None => {
                     seen.insert(&p.name.text, p.name.span);
@@ -448,7 +395,8 @@ impl<'a> FileChecker<'a> {
                 }
                 continue;
             };
-            let breaks = s.parts.iter().any(|p| matches!(p, StrPart::Text(t) if t.contains(&b'\r') || t.contains(&b'\n')));
+            let breaks =
+                s.parts.iter().any(|p| matches!(p, StrPart::Text(t) if t.contains(&b'\r') || t.contains(&b'\n')));
             if breaks && !takes_next_line(s) {
                 self.error(span, K::LineBreakInCommandArm);
             }
@@ -485,10 +433,14 @@ impl<'a> FileChecker<'a> {
         let reason = if s.parts.iter().any(|p| matches!(p, StrPart::Hole(_))) {
             Some("a capture")
         } else {
-            let bytes: Vec<u8> = s.parts.iter().flat_map(|p| match p {
-                StrPart::Text(t) => t.clone(),
-                StrPart::Hole(_) => Vec::new(),
-            }).collect();
+            let bytes: Vec<u8> = s
+                .parts
+                .iter()
+                .flat_map(|p| match p {
+                    StrPart::Text(t) => t.clone(),
+                    StrPart::Hole(_) => Vec::new(),
+                })
+                .collect();
             let line = String::from_utf8_lossy(&bytes);
             if line.trim().is_empty() {
                 Some("empty")
@@ -600,12 +552,7 @@ impl<'a> FileChecker<'a> {
             Expr::Duration(d) => {
                 self.duration(d);
             }
-            other => self.error(
-                other.span(),
-                K::NonConstantDefault {
-                    name: name.text.clone(),
-                },
-            ),
+            other => self.error(other.span(), K::NonConstantDefault { name: name.text.clone() }),
         }
     }
 
@@ -646,23 +593,12 @@ impl<'a> FileChecker<'a> {
     }
 
     fn read(&mut self, name: &Name) {
-        if self.locals.as_ref().is_some_and(|l| l.contains(&name.text))
-            || self.globals.contains(&name.text)
-        {
+        if self.locals.as_ref().is_some_and(|l| l.contains(&name.text)) || self.globals.contains(&name.text) {
             return;
         }
         let locals = self.locals.iter().flat_map(Names::iter);
-        let suggestion = suggest(
-            &name.text,
-            locals.chain(self.globals.iter()).map(String::as_str),
-        );
-        self.error(
-            name.span,
-            K::UnknownName {
-                name: name.text.clone(),
-                suggestion,
-            },
-        );
+        let suggestion = suggest(&name.text, locals.chain(self.globals.iter()).map(String::as_str));
+        self.error(name.span, K::UnknownName { name: name.text.clone(), suggestion });
     }
 
     fn escapes(&mut self, s: &StringLit) {
@@ -681,20 +617,12 @@ impl<'a> FileChecker<'a> {
 
     fn duration(&mut self, d: &DurationLit) -> Option<Duration> {
         if d.value.is_none() {
-            let split = d
-                .text
-                .find(|c: char| c.is_ascii_alphabetic())
-                .unwrap_or(d.text.len());
+            let split = d.text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(d.text.len());
             let unit = &d.text[split..];
             let kind = if duration_unit(unit).is_some() {
-                K::DurationTooLong {
-                    text: d.text.clone(),
-                }
+                K::DurationTooLong { text: d.text.clone() }
             } else {
-                K::UnknownDurationUnit {
-                    text: d.text.clone(),
-                    unit: unit.to_string(),
-                }
+                K::UnknownDurationUnit { text: d.text.clone(), unit: unit.to_string() }
             };
             self.error(d.span, kind);
         }
@@ -711,13 +639,7 @@ impl<'a> FileChecker<'a> {
 
     fn nonzero(&mut self, clause: &'static str, d: &DurationLit) {
         if self.duration(d) == Some(Duration::ZERO) {
-            self.error(
-                d.span,
-                K::ZeroDuration {
-                    clause,
-                    text: d.text.clone(),
-                },
-            );
+            self.error(d.span, K::ZeroDuration { clause, text: d.text.clone() });
         }
     }
 
@@ -732,13 +654,7 @@ impl<'a> FileChecker<'a> {
             Pattern::Code { name, span } => {
                 if !is_result_code(name) {
                     let suggestion = suggest(name, result_code::words());
-                    self.error(
-                        *span,
-                        K::UnknownResultCode {
-                            name: name.clone(),
-                            suggestion,
-                        },
-                    );
+                    self.error(*span, K::UnknownResultCode { name: name.clone(), suggestion });
                 }
             }
             Pattern::Text(s) => {
@@ -746,22 +662,14 @@ impl<'a> FileChecker<'a> {
                 match s.parts.first() {
                     None => self.error(s.span, K::EmptyPattern),
                     Some(StrPart::Hole(_)) if command => {}
-                    Some(StrPart::Hole(n)) => self.error(
-                        n.span,
-                        K::LeadingCapture {
-                            name: n.text.clone(),
-                        },
-                    ),
+                    Some(StrPart::Hole(n)) => self.error(n.span, K::LeadingCapture { name: n.text.clone() }),
                     Some(StrPart::Text(_)) => {}
                 }
                 for pair in s.parts.windows(2) {
                     if let [StrPart::Hole(a), StrPart::Hole(b)] = pair {
                         self.error(
                             Span::new(a.span.start, b.span.end),
-                            K::AdjacentCaptures {
-                                first: a.text.clone(),
-                                second: b.text.clone(),
-                            },
+                            K::AdjacentCaptures { first: a.text.clone(), second: b.text.clone() },
                         );
                     }
                 }
@@ -786,13 +694,7 @@ impl<'a> FileChecker<'a> {
                 },
                 None => {
                     let suggestion = suggest(&m.text, uses.iter().map(|u| u.module.as_str()));
-                    self.error(
-                        m.span,
-                        K::UnknownCallModule {
-                            module: m.text.clone(),
-                            suggestion,
-                        },
-                    );
+                    self.error(m.span, K::UnknownCallModule { module: m.text.clone(), suggestion });
                     return;
                 }
             },
@@ -808,38 +710,21 @@ impl<'a> FileChecker<'a> {
         let Some(params) = table.params(&call.name.text) else {
             let suggestion = suggest(&call.name.text, table.names());
             let module = call.module.as_ref().map(|m| m.text.clone());
-            self.error(
-                call.name.span,
-                K::UnknownProc {
-                    name: call.name.text.clone(),
-                    module,
-                    suggestion,
-                },
-            );
+            self.error(call.name.span, K::UnknownProc { name: call.name.text.clone(), module, suggestion });
             return;
         };
         let given = call.args.iter().filter(|a| a.name.is_none()).count();
         let mut bound = vec![false; params.len()];
         let mut positional = 0;
         for arg in &call.args {
-            let start = arg
-                .name
-                .as_ref()
-                .map_or(arg.value.span().start, |n| n.span.start);
+            let start = arg.name.as_ref().map_or(arg.value.span().start, |n| n.span.start);
             let span = Span::new(start, arg.value.span().end);
             let slot = match &arg.name {
                 None => {
                     positional += 1;
                     if positional > params.len() {
                         if positional == params.len() + 1 {
-                            self.error(
-                                span,
-                                K::TooManyArguments {
-                                    proc: proc.clone(),
-                                    expected: params.len(),
-                                    given,
-                                },
-                            );
+                            self.error(span, K::TooManyArguments { proc: proc.clone(), expected: params.len(), given });
                         }
                         continue;
                     }
@@ -848,40 +733,20 @@ impl<'a> FileChecker<'a> {
                 Some(n) => match params.iter().position(|p| p.name.text == n.text) {
                     Some(slot) => slot,
                     None => {
-                        let suggestion =
-                            suggest(&n.text, params.iter().map(|p| p.name.text.as_str()));
-                        self.error(
-                            n.span,
-                            K::UnknownArgument {
-                                proc: proc.clone(),
-                                name: n.text.clone(),
-                                suggestion,
-                            },
-                        );
+                        let suggestion = suggest(&n.text, params.iter().map(|p| p.name.text.as_str()));
+                        self.error(n.span, K::UnknownArgument { proc: proc.clone(), name: n.text.clone(), suggestion });
                         continue;
                     }
                 },
             };
             if bound[slot] {
-                self.error(
-                    span,
-                    K::DuplicateArgument {
-                        proc: proc.clone(),
-                        name: params[slot].name.text.clone(),
-                    },
-                );
+                self.error(span, K::DuplicateArgument { proc: proc.clone(), name: params[slot].name.text.clone() });
             }
             bound[slot] = true;
         }
         for (p, given) in params.iter().zip(&bound) {
             if !given && p.default.is_none() {
-                self.error(
-                    call.span,
-                    K::MissingArgument {
-                        proc: proc.clone(),
-                        name: p.name.text.clone(),
-                    },
-                );
+                self.error(call.span, K::MissingArgument { proc: proc.clone(), name: p.name.text.clone() });
             }
         }
     }

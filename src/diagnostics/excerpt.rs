@@ -56,15 +56,10 @@ impl Excerpt {
     /// The excerpt of `text` (named `name`) showing `spans`, and each span translated into
     /// the excerpt's offsets. A span is cut at the end of its first line.
     pub fn new(name: &str, text: &str, spans: &[Span]) -> (Excerpt, Vec<SourceSpan>) {
-        let lines: Vec<Line> = spans
-            .iter()
-            .map(|s| line_at(text, s.start.min(text.len())))
-            .collect();
+        let lines: Vec<Line> = spans.iter().map(|s| line_at(text, s.start.min(text.len()))).collect();
         // Line ranges to show, joined when close.
-        let mut ranges: Vec<(usize, usize)> = lines
-            .iter()
-            .map(|l| (l.number.saturating_sub(CONTEXT), l.number + CONTEXT))
-            .collect();
+        let mut ranges: Vec<(usize, usize)> =
+            lines.iter().map(|l| (l.number.saturating_sub(CONTEXT), l.number + CONTEXT)).collect();
         ranges.sort_unstable();
         let mut joined: Vec<(usize, usize)> = Vec::new();
         for (a, b) in ranges {
@@ -73,28 +68,16 @@ impl Excerpt {
                 _ => joined.push((a, b)),
             }
         }
-        let mut excerpt = Excerpt {
-            name: name.to_string(),
-            segments: Vec::new(),
-        };
+        let mut excerpt = Excerpt { name: name.to_string(), segments: Vec::new() };
         let mut mapped = vec![SourceSpan::from((0, 0)); spans.len()];
         let mut base = 0;
         for (first, last) in joined {
-            let mut segment = Segment {
-                base,
-                text: String::new(),
-                first_line: first,
-                columns: Vec::new(),
-            };
+            let mut segment = Segment { base, text: String::new(), first_line: first, columns: Vec::new() };
             let mut line = nth_line(text, lines.iter().copied(), first);
             loop {
                 // Where this line's labels are; the window follows the first of them.
-                let here: Vec<usize> = (0..spans.len())
-                    .filter(|&i| lines[i].number == line.number)
-                    .collect();
-                let focus = here
-                    .first()
-                    .map_or(line.start, |&i| spans[i].start.min(line.end));
+                let here: Vec<usize> = (0..spans.len()).filter(|&i| lines[i].number == line.number).collect();
+                let focus = here.first().map_or(line.start, |&i| spans[i].start.min(line.end));
                 let shown = Shown::new(&text[line.start..line.end], focus - line.start);
                 let offset = base + segment.text.len();
                 for &i in &here {
@@ -142,10 +125,7 @@ impl SourceCode for Excerpt {
             Some(&(_, column)) if before == 0 => column,
             _ => contents.column(),
         };
-        let at = SourceSpan::from((
-            contents.span().offset() + segment.base,
-            contents.span().len(),
-        ));
+        let at = SourceSpan::from((contents.span().offset() + segment.base, contents.span().len()));
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             contents.data(),
@@ -167,15 +147,8 @@ struct Shown {
 impl Shown {
     fn new(line: &str, focus: usize) -> Shown {
         let plain = line.len() <= MAX_LINE && !line.chars().any(needs_escape);
-        let (from, to) = if line.len() <= MAX_LINE {
-            (0, line.len())
-        } else {
-            window(line, focus)
-        };
-        let mut shown = Shown {
-            text: String::new(),
-            map: Vec::new(),
-        };
+        let (from, to) = if line.len() <= MAX_LINE { (0, line.len()) } else { window(line, focus) };
+        let mut shown = Shown { text: String::new(), map: Vec::new() };
         if plain {
             shown.text.push_str(line);
             return shown;
@@ -217,24 +190,12 @@ impl Shown {
 /// `focus`, shifted to fit the line.
 fn window(line: &str, focus: usize) -> (usize, usize) {
     let focus = floor_char(line, focus.min(line.len()));
-    let before: Vec<usize> = line[..focus]
-        .char_indices()
-        .rev()
-        .take(BEFORE)
-        .map(|(i, _)| i)
-        .collect();
+    let before: Vec<usize> = line[..focus].char_indices().rev().take(BEFORE).map(|(i, _)| i).collect();
     let from = before.last().copied().unwrap_or(focus);
-    let to = line[from..]
-        .char_indices()
-        .nth(WINDOW)
-        .map_or(line.len(), |(i, _)| from + i);
+    let to = line[from..].char_indices().nth(WINDOW).map_or(line.len(), |(i, _)| from + i);
     if to == line.len() {
         // Near the end: show a full window ending there.
-        let from = line
-            .char_indices()
-            .rev()
-            .nth(WINDOW - 1)
-            .map_or(0, |(i, _)| i);
+        let from = line.char_indices().rev().nth(WINDOW - 1).map_or(0, |(i, _)| i);
         return (from.min(focus), to);
     }
     (from, to)
@@ -284,29 +245,18 @@ fn line_at(text: &str, at: usize) -> Line {
         }
         i += 1;
     }
-    let end = bytes[start..]
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .map_or(bytes.len(), |p| start + p);
+    let end = bytes[start..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |p| start + p);
     let next = match bytes.get(end..) {
         Some([b'\r', b'\n', ..]) => end + 2,
         Some([_, ..]) => end + 1,
         _ => end,
     };
-    Line {
-        number,
-        start,
-        end,
-        next,
-    }
+    Line { number, start, end, next }
 }
 
 /// Line number `n` (from 0), walking from a line already found before it if any.
 fn nth_line(text: &str, known: impl Iterator<Item = Line>, n: usize) -> Line {
-    let mut line = known
-        .filter(|l| l.number <= n)
-        .max_by_key(|l| l.number)
-        .unwrap_or_else(|| line_at(text, 0));
+    let mut line = known.filter(|l| l.number <= n).max_by_key(|l| l.number).unwrap_or_else(|| line_at(text, 0));
     while line.number < n && line.next < text.len() {
         line = line_at_from(text, line);
     }
@@ -357,10 +307,7 @@ mod tests {
         let (excerpt, spans) = Excerpt::new("t", &text, &[Span::new(70_000, 70_004)]);
         let shown = &excerpt.segments[0].text;
         assert!(shown.chars().count() < WINDOW + 5, "{shown:?}");
-        assert!(
-            shown.starts_with(MORE) && shown.ends_with("junk\n"),
-            "{shown:?}"
-        );
+        assert!(shown.starts_with(MORE) && shown.ends_with("junk\n"), "{shown:?}");
         let at = spans[0];
         assert_eq!(&shown[at.offset()..at.offset() + at.len()], "junk");
         let contents = excerpt.read_span(&at, 0, 0).unwrap();
@@ -373,21 +320,14 @@ mod tests {
         let (excerpt, spans) = Excerpt::new("t", text, &[Span::new(9, 10)]);
         assert_eq!(excerpt.segments[0].text, "say \"\\e[2J\\x07\"\n");
         let at = spans[0];
-        assert_eq!(
-            &excerpt.segments[0].text[at.offset()..at.offset() + at.len()],
-            "\\x07"
-        );
+        assert_eq!(&excerpt.segments[0].text[at.offset()..at.offset() + at.len()], "\\x07");
     }
 
     #[test]
     fn distant_labels_get_separate_segments() {
         let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
         let second = text.find("line 90").unwrap();
-        let (excerpt, spans) = Excerpt::new(
-            "t",
-            &text,
-            &[Span::new(0, 4), Span::new(second, second + 4)],
-        );
+        let (excerpt, spans) = Excerpt::new("t", &text, &[Span::new(0, 4), Span::new(second, second + 4)]);
         assert_eq!(excerpt.segments.len(), 2);
         assert_eq!(excerpt.segments[1].first_line, 89);
         let contents = excerpt.read_span(&spans[1], 1, 1).unwrap();

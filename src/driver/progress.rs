@@ -101,9 +101,17 @@ fn width() -> usize {
     // SAFETY: TIOCGWINSZ fills a winsize, which is plain data, on success.
     let columns = unsafe {
         let mut size: libc::winsize = std::mem::zeroed();
-        if libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) == 0 { size.ws_col } else { 0 }
+        if libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) == 0 {
+            size.ws_col
+        } else {
+            0
+        }
     };
-    if columns == 0 { 80 } else { usize::from(columns) }
+    if columns == 0 {
+        80
+    } else {
+        usize::from(columns)
+    }
 }
 
 /// What a wait is doing, as the line says it; `None` for chat's report tail, which only
@@ -183,9 +191,18 @@ mod tests {
     #[test]
     fn a_line_says_what_where_and_how_long() {
         let now = Duration::from_millis(103_240);
-        assert_eq!(shown(&awaiting("expect", "OK or ERROR", Some(60)), now, 80), "waiting for OK or ERROR (dial.atc:12)  3.2s / 60s");
-        assert_eq!(shown(&awaiting("wait carrier", "carrier", None), now, 80), "waiting for carrier (dial.atc:12)  3.2s");
-        assert_eq!(shown(&awaiting("retry pause", "", Some(30)), now, 80), "pausing before the next attempt (dial.atc:12)  3.2s / 30s");
+        assert_eq!(
+            shown(&awaiting("expect", "OK or ERROR", Some(60)), now, 80),
+            "waiting for OK or ERROR (dial.atc:12)  3.2s / 60s"
+        );
+        assert_eq!(
+            shown(&awaiting("wait carrier", "carrier", None), now, 80),
+            "waiting for carrier (dial.atc:12)  3.2s"
+        );
+        assert_eq!(
+            shown(&awaiting("retry pause", "", Some(30)), now, 80),
+            "pausing before the next attempt (dial.atc:12)  3.2s / 30s"
+        );
         assert_eq!(what(&awaiting("report", "", Some(1))), None);
     }
 

@@ -59,10 +59,7 @@ pub fn decode_escape(text: &str) -> Option<(u8, usize)> {
         c @ ('\\' | '"' | '{' | '}') => c as u8,
         'x' => {
             let hex = text.get(2..4)?;
-            return hex
-                .bytes()
-                .all(|h| h.is_ascii_hexdigit())
-                .then(|| (u8::from_str_radix(hex, 16).unwrap_or(0), 4));
+            return hex.bytes().all(|h| h.is_ascii_hexdigit()).then(|| (u8::from_str_radix(hex, 16).unwrap_or(0), 4));
         }
         _ => return None,
     };
@@ -152,12 +149,7 @@ mod tests {
     fn quote_and_unquote_are_inverses() {
         let all: Vec<u8> = (0..=255).collect();
         for bytes in [&b""[..], b"ATZ\r", b"{x} \"q\" \\ \x00\x1b\x7f\xff", &all] {
-            assert_eq!(
-                unquote(&quote(bytes)).as_deref(),
-                Some(bytes),
-                "{}",
-                quote(bytes)
-            );
+            assert_eq!(unquote(&quote(bytes)).as_deref(), Some(bytes), "{}", quote(bytes));
         }
         assert_eq!(quote(b"AT{x}\r"), r#""AT\{x\}\r""#);
         assert_eq!(quote(b"a\"b\\c\n\t\x1a\xff"), r#""a\"b\\c\n\t\x1a\xff""#);
@@ -184,13 +176,7 @@ mod tests {
         assert_eq!(parse_duration("2min"), Some(Duration::from_secs(120)));
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(parse_duration("99999h"), None);
-        for (ms, text) in [
-            (250, "250ms"),
-            (5000, "5s"),
-            (120_000, "2m"),
-            (1500, "1500ms"),
-            (0, "0s"),
-        ] {
+        for (ms, text) in [(250, "250ms"), (5000, "5s"), (120_000, "2m"), (1500, "1500ms"), (0, "0s")] {
             let d = Duration::from_millis(ms);
             assert_eq!(format_duration(d), text);
             assert_eq!(parse_duration(text), Some(d));

@@ -70,9 +70,9 @@ pub const RESULT_CODES: &[ResultCode] = &[
 /// vendors). A `+` one is also the information text of the command that asks for it
 /// (`+CREG: 0,1` answers `AT+CREG?`).
 pub const UNSOLICITED: &[&str] = &[
-    "RING", "+CRING", "+CLIP", "+CCWA", "+CMTI", "+CMT", "+CDSI", "+CDS", "+CBM", "+CREG",
-    "+CGREG", "+CEREG", "+CUSD", "+CIEV", "+CGEV", "+CTZV", "+CTZE", "RDY", "+WIND", "^RSSI",
-    "^MODE", "^BOOT", "+PBREADY", "+CFUN", "+QIND", "+CPIN",
+    "RING", "+CRING", "+CLIP", "+CCWA", "+CMTI", "+CMT", "+CDSI", "+CDS", "+CBM", "+CREG", "+CGREG", "+CEREG", "+CUSD",
+    "+CIEV", "+CGEV", "+CTZV", "+CTZE", "RDY", "+WIND", "^RSSI", "^MODE", "^BOOT", "+PBREADY", "+CFUN", "+QIND",
+    "+CPIN",
 ];
 
 /// Whether `name` is a result code the language accepts as a bare pattern.
@@ -93,10 +93,7 @@ pub fn numbered(number: &str) -> Option<&'static ResultCode> {
 /// The codes that are words, not `+NAME`: what a message lists, since every `+NAME` is a
 /// result code.
 pub fn words() -> impl Iterator<Item = &'static str> {
-    RESULT_CODES
-        .iter()
-        .map(|c| c.text)
-        .filter(|t| !t.starts_with('+'))
+    RESULT_CODES.iter().map(|c| c.text).filter(|t| !t.starts_with('+'))
 }
 
 /// The code a line from the modem (verbose, trimmed) is, if any: see [`ResultCode::is`].
@@ -155,10 +152,7 @@ mod tests {
     fn codes_by_name_number_and_line() {
         assert_eq!(numbered("3").map(|c| c.text), Some("NO CARRIER"));
         assert_eq!(named("BUSY").and_then(|c| c.number), Some("7"));
-        assert_eq!(
-            of_line("+CME ERROR: 10").map(|c| c.text),
-            Some("+CME ERROR")
-        );
+        assert_eq!(of_line("+CME ERROR: 10").map(|c| c.text), Some("+CME ERROR"));
         assert!(is_result_code("+CMTI") && is_result_code("NO ANSWER") && !is_result_code("OKK"));
         assert!(words().all(|w| !w.starts_with('+')));
     }

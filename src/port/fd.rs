@@ -23,11 +23,7 @@ pub(crate) const WRITE_STALL_LIMIT: Duration = Duration::from_secs(10);
 fn poll_once(fd: RawFd, events: libc::c_short, timeout: Duration) -> io::Result<libc::c_short> {
     let reading = events == libc::POLLIN;
     let mask = super::wake::wait_mask();
-    let mut pfd = libc::pollfd {
-        fd,
-        events,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd, events, revents: 0 };
     let deadline = Instant::now().checked_add(timeout);
     loop {
         let left = match deadline {
@@ -57,16 +53,8 @@ fn poll_once(fd: RawFd, events: libc::c_short, timeout: Duration) -> io::Result<
 
 /// One `ppoll` for `events`, for at most `timeout` (`None`: no limit), that a signal ends
 /// with `Interrupted`: the driver then stops on the signal before anything else happens.
-fn poll_interruptible(
-    fd: RawFd,
-    events: libc::c_short,
-    timeout: Option<Duration>,
-) -> io::Result<libc::c_short> {
-    let mut pfd = libc::pollfd {
-        fd,
-        events,
-        revents: 0,
-    };
+fn poll_interruptible(fd: RawFd, events: libc::c_short, timeout: Option<Duration>) -> io::Result<libc::c_short> {
+    let mut pfd = libc::pollfd { fd, events, revents: 0 };
     let ts = timeout.map(|left| libc::timespec {
         tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t,
         tv_nsec: left.subsec_nanos() as libc::c_long,
@@ -83,20 +71,11 @@ fn poll_interruptible(
 /// Reads what is available on `fd` within `timeout`: `Ok(0)` when nothing came, an error
 /// as soon as the other end is gone (hang-up, EOF, EIO), so a vanished device is noticed
 /// on the next read instead of being mistaken for silence.
-pub(crate) fn read_timeout(
-    fd: RawFd,
-    buf: &mut [u8],
-    timeout: Duration,
-    port: &str,
-) -> Result<usize, PortError> {
+pub(crate) fn read_timeout(fd: RawFd, buf: &mut [u8], timeout: Duration, port: &str) -> Result<usize, PortError> {
     if buf.is_empty() {
         return Ok(0);
     }
-    let io_err = |source| PortError::Io {
-        port: port.to_string(),
-        op: "read",
-        source,
-    };
+    let io_err = |source| PortError::Io { port: port.to_string(), op: "read", source };
     let deadline = Instant::now().checked_add(timeout);
     loop {
         let left = deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
@@ -124,17 +103,13 @@ pub(crate) fn read_timeout(
                      the pty closed, or carrier dropped without CLOCAL)",
                 )));
             }
-            return Err(PortError::Closed {
-                port: port.to_string(),
-            });
+            return Err(PortError::Closed { port: port.to_string() });
         }
         let err = io::Error::last_os_error();
         match err.kind() {
             io::ErrorKind::Interrupted => continue,
             io::ErrorKind::WouldBlock if revents & (libc::POLLHUP | libc::POLLERR) != 0 => {
-                return Err(PortError::Closed {
-                    port: port.to_string(),
-                })
+                return Err(PortError::Closed { port: port.to_string() })
             }
             // A spurious wake-up: another reader took the bytes. Wait out the rest.
             io::ErrorKind::WouldBlock => {
@@ -166,17 +141,8 @@ pub(crate) fn write_all(fd: RawFd, bytes: &[u8], port: &str) -> Result<(), PortE
 }
 
 /// Writes all of `bytes` to `fd`, waiting for it as `wait` says.
-pub(crate) fn write_all_waiting(
-    fd: RawFd,
-    mut bytes: &[u8],
-    port: &str,
-    wait: WriteWait,
-) -> Result<(), PortError> {
-    let io_err = |source| PortError::Io {
-        port: port.to_string(),
-        op: "write",
-        source,
-    };
+pub(crate) fn write_all_waiting(fd: RawFd, mut bytes: &[u8], port: &str, wait: WriteWait) -> Result<(), PortError> {
+    let io_err = |source| PortError::Io { port: port.to_string(), op: "write", source };
     while !bytes.is_empty() {
         let revents = match wait {
             WriteWait::Stall(limit) => poll_once(fd, libc::POLLOUT, limit),
@@ -212,11 +178,7 @@ pub(crate) fn write_all_waiting(
         let err = io::Error::last_os_error();
         match err.kind() {
             io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock => {}
-            _ if err.raw_os_error() == Some(libc::EPIPE) => {
-                return Err(PortError::Closed {
-                    port: port.to_string(),
-                })
-            }
+            _ if err.raw_os_error() == Some(libc::EPIPE) => return Err(PortError::Closed { port: port.to_string() }),
             _ => return Err(io_err(err)),
         }
     }
@@ -268,19 +230,9 @@ pub(crate) fn control_error(port: &str, op: &'static str, err: io::Error) -> Por
         }
         Some(libc::EINVAL) => format!("{err} (EINVAL: the driver does not offer this)"),
         Some(ENOIOCTLCMD) => format!("{err} (the driver does not offer this)"),
-        _ => {
-            return PortError::Io {
-                port: port.to_string(),
-                op,
-                source: err,
-            }
-        }
+        _ => return PortError::Io { port: port.to_string(), op, source: err },
     };
-    PortError::Unsupported {
-        port: port.to_string(),
-        op,
-        reason,
-    }
+    PortError::Unsupported { port: port.to_string(), op, reason }
 }
 
 fn check(ret: libc::c_int) -> io::Result<()> {
@@ -326,12 +278,8 @@ pub(crate) fn flush_input(fd: RawFd) -> io::Result<()> {
 
 /// Changes only the line speed of the terminal on `fd`, leaving every other setting alone.
 pub(crate) fn set_baud(fd: RawFd, baud: u32) -> io::Result<()> {
-    let speed = speed_constant(baud).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{baud} is not a standard line speed"),
-        )
-    })?;
+    let speed = speed_constant(baud)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{baud} is not a standard line speed")))?;
     let mut tio = std::mem::MaybeUninit::<libc::termios>::uninit();
     // SAFETY: tcgetattr fills the termios on success; it is used only then.
     check(unsafe { libc::tcgetattr(fd, tio.as_mut_ptr()) })?;

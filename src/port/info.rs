@@ -70,9 +70,8 @@ const MAX_DEPTH: usize = 8;
 /// `ttyS10`). Fails only when `root/sys/class/tty` cannot be read at all.
 pub fn list(root: &Path) -> std::io::Result<Vec<PortInfo>> {
     let class = root.join("sys/class/tty");
-    let entries = std::fs::read_dir(&class).map_err(|e| {
-        std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", class.display()))
-    })?;
+    let entries = std::fs::read_dir(&class)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", class.display())))?;
     let by_id = by_id_links(&root.join("dev/serial/by-id"));
     let mut ports: Vec<PortInfo> = entries
         .filter_map(|entry| {
@@ -195,9 +194,18 @@ pub fn table(ports: &[PortInfo]) -> String {
     let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0);
     let widths = [width(0), width(1), width(2)];
     let line = |cells: [&str; 4]| {
-        format!("{:w0$}  {:w1$}  {:w2$}  {}", cells[0], cells[1], cells[2], cells[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])
-            .trim_end()
-            .to_string()
+        format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        )
+        .trim_end()
+        .to_string()
             + "\n"
     };
     let mut out = line(headers);

@@ -36,9 +36,7 @@ pub fn lock_name(device: &Path) -> String {
     let text = device.to_string_lossy();
     let tail = match text.strip_prefix("/dev/") {
         Some(rest) => rest.to_string(),
-        None => device
-            .file_name()
-            .map_or_else(|| text.to_string(), |n| n.to_string_lossy().into_owned()),
+        None => device.file_name().map_or_else(|| text.to_string(), |n| n.to_string_lossy().into_owned()),
     };
     format!("LCK..{}", tail.replace('/', "_"))
 }
@@ -85,12 +83,7 @@ impl LockFile {
                 // link() is atomic and fails if the lock exists, and the temp file is complete,
                 // so no reader ever sees an empty or half-written lock.
                 match fs::hard_link(&temp, &path) {
-                    Ok(()) => {
-                        return Ok(Some(LockFile {
-                            path: path.clone(),
-                            created: true,
-                        }))
-                    }
+                    Ok(()) => return Ok(Some(LockFile { path: path.clone(), created: true })),
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                     Err(e) => return Err(open_err("create", e)),
                 }
@@ -101,24 +94,13 @@ impl LockFile {
                         Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                         Err(e) => return Err(open_err("remove stale", e)),
                     },
-                    Holder::Pid(pid) if pid == me => {
-                        return Ok(Some(LockFile {
-                            path: path.clone(),
-                            created: false,
-                        }))
-                    }
+                    Holder::Pid(pid) if pid == me => return Ok(Some(LockFile { path: path.clone(), created: false })),
                     Holder::Pid(pid) => {
-                        return Err(PortError::Locked {
-                            port: port.to_string(),
-                            holder: describe(pid, &path),
-                        })
+                        return Err(PortError::Locked { port: port.to_string(), holder: describe(pid, &path) })
                     }
                 }
             }
-            Err(open_err(
-                "create",
-                io::Error::other("it keeps changing under us"),
-            ))
+            Err(open_err("create", io::Error::other("it keeps changing under us")))
         })();
         let _ = fs::remove_file(&temp);
         result
@@ -134,9 +116,7 @@ impl Drop for LockFile {
     fn drop(&mut self) {
         // Only remove a lock that is still ours: if it was judged stale and taken over by
         // another process while we ran, deleting it would unlock their device.
-        if self.created
-            && matches!(holder(&self.path), Holder::Pid(pid) if pid == std::process::id())
-        {
+        if self.created && matches!(holder(&self.path), Holder::Pid(pid) if pid == std::process::id()) {
             let _ = fs::remove_file(&self.path);
         }
     }
@@ -146,15 +126,8 @@ impl Drop for LockFile {
 fn write_temp(dir: &Path, pid: u32) -> io::Result<PathBuf> {
     static SEQ: AtomicU32 = AtomicU32::new(0);
     loop {
-        let temp = dir.join(format!(
-            "LTMP.{pid}.{}",
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut file = match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-        {
+        let temp = dir.join(format!("LTMP.{pid}.{}", SEQ.fetch_add(1, Ordering::Relaxed)));
+        let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&temp) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
@@ -200,10 +173,7 @@ fn parse_pid(content: &[u8]) -> Option<u32> {
         }
     }
     // Text that is not a number is garbage, not a binary PID.
-    if content
-        .iter()
-        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
-    {
+    if content.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
         return None;
     }
     let bytes: [u8; 4] = content.try_into().ok()?;
@@ -250,10 +220,7 @@ fn exited(pid: u32) -> bool {
 /// "process 1234 `minicom` (lock file /var/lock/LCK..ttyUSB0)".
 fn describe(pid: u32, path: &Path) -> String {
     if pid == 0 {
-        return format!(
-            "another process (lock file {} is unreadable)",
-            path.display()
-        );
+        return format!("another process (lock file {} is unreadable)", path.display());
     }
     let name = fs::read_to_string(format!("/proc/{pid}/comm")).ok();
     match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
@@ -270,9 +237,7 @@ mod tests {
 
     /// A PID that is certainly not running: a child that has been waited for.
     fn dead_pid() -> u32 {
-        let mut child = std::process::Command::new("true")
-            .spawn()
-            .expect("spawn true");
+        let mut child = std::process::Command::new("true").spawn().expect("spawn true");
         let pid = child.id();
         child.wait().expect("wait");
         pid
@@ -308,10 +273,7 @@ mod tests {
     #[test]
     fn live_lock_is_reported_with_its_pid_and_file() {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .expect("spawn");
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().expect("spawn");
         let path = dir.path().join("LCK..ttyATCHATTEST0");
         fs::write(&path, format!("{:>10}\n", child.id())).unwrap();
         let result = acquire(dir.path());
@@ -320,14 +282,8 @@ mod tests {
         match result {
             Err(PortError::Locked { port, holder }) => {
                 assert_eq!(port, DEV);
-                assert!(
-                    holder.starts_with(&format!("process {} ", child.id())),
-                    "{holder}"
-                );
-                assert!(
-                    holder.contains(&format!("lock file {}", path.display())),
-                    "{holder}"
-                );
+                assert!(holder.starts_with(&format!("process {} ", child.id())), "{holder}");
+                assert!(holder.contains(&format!("lock file {}", path.display())), "{holder}");
             }
             other => panic!("expected Locked, got {other:?}"),
         }
@@ -349,10 +305,7 @@ mod tests {
             fs::write(&path, &content).unwrap();
             let lock = acquire(dir.path()).unwrap_or_else(|e| panic!("{content:?}: {e}"));
             assert!(lock.is_some(), "{content:?}");
-            assert_eq!(
-                fs::read_to_string(&path).unwrap(),
-                format!("{:>10}\n", std::process::id())
-            );
+            assert_eq!(fs::read_to_string(&path).unwrap(), format!("{:>10}\n", std::process::id()));
         }
     }
 
@@ -419,10 +372,7 @@ mod tests {
         let first = acquire(dir.path()).unwrap().expect("first lock");
         let second = acquire(dir.path()).unwrap().expect("own lock accepted");
         drop(second);
-        assert!(
-            path.exists(),
-            "the second handle must not remove the first one's lock"
-        );
+        assert!(path.exists(), "the second handle must not remove the first one's lock");
         drop(first);
         assert!(!path.exists());
     }

@@ -127,13 +127,16 @@ impl ReplayPort {
             return Err(too_large());
         }
         let mut text = Vec::with_capacity(size as usize);
-        file.take(MAX_FILE + 1)
-            .read_to_end(&mut text)
-            .map_err(|source| PortError::Io { port: name.clone(), op: "read", source })?;
+        file.take(MAX_FILE + 1).read_to_end(&mut text).map_err(|source| PortError::Io {
+            port: name.clone(),
+            op: "read",
+            source,
+        })?;
         if text.len() as u64 > MAX_FILE {
             return Err(too_large());
         }
-        let recording = Recording::parse(&text).map_err(|e| bad(format!("{}:{}: {}", path.display(), e.line, e.message)))?;
+        let recording =
+            Recording::parse(&text).map_err(|e| bad(format!("{}:{}: {}", path.display(), e.line, e.message)))?;
         Ok(ReplayPort::new(name, recording))
     }
 
@@ -520,12 +523,14 @@ impl Port for ReplayPort {
         match self.carrier.clone().or_else(|| self.carrier_ahead()) {
             Some(Ok(up)) => Ok(up),
             Some(Err(refusal)) => {
-                let line = self.recording.entries.iter().find(|e| matches!(e.event, Event::Carrier(_))).map_or(0, |e| e.line);
+                let line =
+                    self.recording.entries.iter().find(|e| matches!(e.event, Event::Carrier(_))).map_or(0, |e| e.line);
                 Err(self.refused("read carrier (DCD)", &refusal, line))
             }
             None => {
                 let line = self.recording.entries.get(self.next).map_or_else(|| self.last_line(), |e| e.line);
-                Err(self.diverge(line, "the script asks for carrier (DCD), but the recording has no `carrier` line".into()))
+                Err(self
+                    .diverge(line, "the script asks for carrier (DCD), but the recording has no `carrier` line".into()))
             }
         }
     }
@@ -801,7 +806,8 @@ mod tests {
 
     #[test]
     fn line_operations_are_compared_and_recorded_refusals_replayed() {
-        let mut p = port("dtr off unsupported \"a pty has no DTR\"\nflush\n> \"+++\"\n1.0 < \"OK\"\nbreak 250ms\nbaud 9600\n");
+        let mut p =
+            port("dtr off unsupported \"a pty has no DTR\"\nflush\n> \"+++\"\n1.0 < \"OK\"\nbreak 250ms\nbaud 9600\n");
         let e = p.set_dtr(false).unwrap_err();
         assert!(matches!(e, PortError::Unsupported { .. }), "{e:?}");
         assert!(e.to_string().contains("a pty has no DTR (as recorded at line 2)"), "{e}");

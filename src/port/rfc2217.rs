@@ -89,23 +89,7 @@ impl Telnet {
             self.options[option as usize].asked_them = true;
         }
         self.options[OPT_COM_PORT as usize].asked_us = true;
-        vec![
-            IAC,
-            WILL,
-            OPT_BINARY,
-            IAC,
-            DO,
-            OPT_BINARY,
-            IAC,
-            WILL,
-            OPT_SGA,
-            IAC,
-            DO,
-            OPT_SGA,
-            IAC,
-            WILL,
-            OPT_COM_PORT,
-        ]
+        vec![IAC, WILL, OPT_BINARY, IAC, DO, OPT_BINARY, IAC, WILL, OPT_SGA, IAC, DO, OPT_SGA, IAC, WILL, OPT_COM_PORT]
     }
 
     /// Whether the server agreed to COM-PORT-OPTION; `None` while it has not answered.
@@ -224,18 +208,9 @@ pub struct Rfc2217Port {
 
 impl Rfc2217Port {
     /// Connects to `host:port`, negotiates COM-PORT-OPTION and applies the line settings.
-    pub fn connect(
-        host: &str,
-        port: u16,
-        name: &str,
-        opts: &SerialOptions,
-    ) -> Result<Self, PortError> {
+    pub fn connect(host: &str, port: u16, name: &str, opts: &SerialOptions) -> Result<Self, PortError> {
         let stream = connect_stream(host, port, name, CONNECT_TIMEOUT)?;
-        let mut port = Rfc2217Port {
-            name: name.to_string(),
-            stream,
-            telnet: Telnet::default(),
-        };
+        let mut port = Rfc2217Port { name: name.to_string(), stream, telnet: Telnet::default() };
         let greeting = port.telnet.greeting();
         port.send(&greeting)?;
         // Wait for the server's DO COM-PORT-OPTION before sending commands it would ignore.
@@ -308,24 +283,12 @@ impl Rfc2217Port {
     }
 
     /// Sends a COM-PORT command and waits for the server's answer to it.
-    fn command(
-        &mut self,
-        op: &'static str,
-        command: u8,
-        value: &[u8],
-    ) -> Result<Vec<u8>, PortError> {
-        self.telnet
-            .com_port
-            .retain(|m| m[0] != command + SERVER_OFFSET);
+    fn command(&mut self, op: &'static str, command: u8, value: &[u8]) -> Result<Vec<u8>, PortError> {
+        self.telnet.com_port.retain(|m| m[0] != command + SERVER_OFFSET);
         self.send(&com_port_command(command, value))?;
         let deadline = Instant::now() + REPLY_TIMEOUT;
         loop {
-            if let Some(i) = self
-                .telnet
-                .com_port
-                .iter()
-                .position(|m| m[0] == command + SERVER_OFFSET)
-            {
+            if let Some(i) = self.telnet.com_port.iter().position(|m| m[0] == command + SERVER_OFFSET) {
                 return Ok(self.telnet.com_port.remove(i).split_off(1));
             }
             let left = deadline.saturating_duration_since(Instant::now());
@@ -421,10 +384,7 @@ impl Port for Rfc2217Port {
                 self.pump(left)?;
             }
         }
-        Ok(self
-            .telnet
-            .modem_state
-            .is_some_and(|s| s & MODEMSTATE_DCD != 0))
+        Ok(self.telnet.modem_state.is_some_and(|s| s & MODEMSTATE_DCD != 0))
     }
 
     fn set_baud(&mut self, baud: u32) -> Result<(), PortError> {
@@ -436,8 +396,7 @@ impl Port for Rfc2217Port {
                 reason: "0 is not a line speed (to hang up, drop DTR)".into(),
             });
         }
-        self.command("set the line speed", SET_BAUDRATE, &baud.to_be_bytes())
-            .map(drop)
+        self.command("set the line speed", SET_BAUDRATE, &baud.to_be_bytes()).map(drop)
     }
 
     fn discard_input(&mut self) -> Result<(), PortError> {
@@ -457,14 +416,8 @@ mod tests {
         let mut t = Telnet::default();
         t.greeting();
         t.feed(&[IAC, WILL, OPT_BINARY]);
-        t.feed(&[
-            b'O', IAC, IAC, b'K', IAC, 241, /* NOP */
-            b'\r', 0, b'\n',
-        ]);
-        assert_eq!(
-            t.data.iter().copied().collect::<Vec<_>>(),
-            [b'O', 255, b'K', b'\r', 0, b'\n']
-        );
+        t.feed(&[b'O', IAC, IAC, b'K', IAC, 241 /* NOP */, b'\r', 0, b'\n']);
+        assert_eq!(t.data.iter().copied().collect::<Vec<_>>(), [b'O', 255, b'K', b'\r', 0, b'\n']);
         assert!(t.replies.is_empty());
     }
 
@@ -486,10 +439,7 @@ mod tests {
         let mut out = Vec::new();
         t.encode_data(&[1, IAC, b'\r'], &mut out);
         assert_eq!(out, [1, IAC, IAC, b'\r']);
-        assert_eq!(
-            com_port_command(SET_BAUDRATE, &[0, 0, 0xFF, 0]),
-            [IAC, SB, 44, 1, 0, 0, IAC, IAC, 0, IAC, SE]
-        );
+        assert_eq!(com_port_command(SET_BAUDRATE, &[0, 0, 0xFF, 0]), [IAC, SB, 44, 1, 0, 0, IAC, IAC, 0, IAC, SE]);
     }
 
     #[test]
@@ -498,17 +448,7 @@ mod tests {
         t.greeting();
         assert_eq!(t.com_port_accepted(), None);
         // Agreement to what we asked is not answered again.
-        t.feed(&[
-            IAC,
-            DO,
-            OPT_BINARY,
-            IAC,
-            WILL,
-            OPT_BINARY,
-            IAC,
-            DO,
-            OPT_COM_PORT,
-        ]);
+        t.feed(&[IAC, DO, OPT_BINARY, IAC, WILL, OPT_BINARY, IAC, DO, OPT_COM_PORT]);
         assert!(t.replies.is_empty(), "{:?}", t.replies);
         assert_eq!(t.com_port_accepted(), Some(true));
         // A request we did not make is answered once.
@@ -526,14 +466,7 @@ mod tests {
         t.feed(&[IAC, SB, 44, 101, 0, 0, 0x25, 0x80, IAC, SE, b'x']);
         t.feed(&[IAC, SB, 44, NOTIFY_MODEMSTATE, 0xB0, IAC, SE]);
         t.feed(&[IAC, SB, 44, 105, IAC, IAC, IAC, SE]);
-        assert_eq!(
-            t.com_port,
-            vec![
-                vec![101, 0, 0, 0x25, 0x80],
-                vec![NOTIFY_MODEMSTATE, 0xB0],
-                vec![105, IAC]
-            ]
-        );
+        assert_eq!(t.com_port, vec![vec![101, 0, 0, 0x25, 0x80], vec![NOTIFY_MODEMSTATE, 0xB0], vec![105, IAC]]);
         assert_eq!(t.modem_state, Some(0xB0));
         assert_eq!(t.data, [b'x']);
     }

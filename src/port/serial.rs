@@ -41,11 +41,7 @@ const DRAIN_ON_CLOSE: Duration = Duration::from_millis(500);
 impl SerialPort {
     /// Opens `path` with the line settings in `opts`, taking a UUCP lock in `lock_dir` first
     /// (no lock if that directory does not exist). The port is named `path` as given.
-    pub fn open(
-        path: &Path,
-        opts: &SerialOptions,
-        lock_dir: &Path,
-    ) -> Result<SerialPort, PortError> {
+    pub fn open(path: &Path, opts: &SerialOptions, lock_dir: &Path) -> Result<SerialPort, PortError> {
         let name = path.display().to_string();
         if opts.baud == 0 {
             return Err(PortError::BadSpec {
@@ -91,16 +87,8 @@ impl SerialPort {
         drop(probe);
         // The crate leaves the descriptor blocking; a blocking write under flow control could
         // outlast any timeout, so writes wait in poll instead.
-        fd::set_nonblocking(tty.as_raw_fd()).map_err(|source| PortError::Open {
-            port: name.clone(),
-            source,
-        })?;
-        Ok(SerialPort {
-            name,
-            tty,
-            found,
-            _lock: lock,
-        })
+        fd::set_nonblocking(tty.as_raw_fd()).map_err(|source| PortError::Open { port: name.clone(), source })?;
+        Ok(SerialPort { name, tty, found, _lock: lock })
     }
 
     fn raw(&self) -> RawFd {
@@ -146,16 +134,10 @@ fn open_error(name: &str, e: serialport::Error) -> PortError {
     if e.kind() == serialport::ErrorKind::NoDevice {
         return PortError::Locked {
             port: name.to_string(),
-            holder: format!(
-                "another program that opened it exclusively ({})",
-                e.description
-            ),
+            holder: format!("another program that opened it exclusively ({})", e.description),
         };
     }
-    PortError::Open {
-        port: name.to_string(),
-        source: e.into(),
-    }
+    PortError::Open { port: name.to_string(), source: e.into() }
 }
 
 impl Port for SerialPort {

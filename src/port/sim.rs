@@ -13,17 +13,14 @@ use std::time::Duration;
 
 use super::{monotonic_now, Port, PortError};
 use crate::sim::{
-    LinkEvent, LinkRequest, Modem, ModemProfile, ProfileError, Scenario, ScenarioError,
-    MAX_PROFILE_BYTES,
+    LinkEvent, LinkRequest, Modem, ModemProfile, ProfileError, Scenario, ScenarioError, MAX_PROFILE_BYTES,
 };
 
 /// Reads and parses a scenario file. The engine only parses text; the file is read here,
 /// at the edge, for `sim:` ports and for `atchat sim --scenario`.
 pub fn read_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = crate::input::read_to_string(path, crate::input::SCENARIO).map_err(|source| ScenarioError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = crate::input::read_to_string(path, crate::input::SCENARIO)
+        .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
     Scenario::parse(&text)
 }
 
@@ -35,17 +32,12 @@ pub fn load_profile(name_or_file: &str) -> Result<Arc<ModemProfile>, ProfileErro
     if !(name_or_file.contains('/') || name_or_file.ends_with(".toml")) {
         return ModemProfile::bundled_shared(name_or_file);
     }
-    let read_error = |source| ProfileError::Read {
-        path: name_or_file.to_string(),
-        source,
-    };
+    let read_error = |source| ProfileError::Read { path: name_or_file.to_string(), source };
     let file = std::fs::File::open(name_or_file).map_err(read_error)?;
     // Read one byte past the limit, so a larger file is told apart without reading it all.
     let mut text = String::new();
     use std::io::Read as _;
-    file.take(MAX_PROFILE_BYTES as u64 + 1)
-        .read_to_string(&mut text)
-        .map_err(read_error)?;
+    file.take(MAX_PROFILE_BYTES as u64 + 1).read_to_string(&mut text).map_err(read_error)?;
     ModemProfile::parse(name_or_file, &text).map(Arc::new)
 }
 
@@ -81,10 +73,7 @@ impl SimPort {
     /// over `clock`: a dry run of a script whose waits take no real time, and transcripts
     /// whose times tests can state exactly).
     pub fn open(spec: &str, mut clock: SimClock) -> Result<SimPort, PortError> {
-        let bad = |reason: String| PortError::BadSpec {
-            spec: format!("sim:{spec}"),
-            reason,
-        };
+        let bad = |reason: String| PortError::BadSpec { spec: format!("sim:{spec}"), reason };
         let (profile, query) = spec.split_once('?').unwrap_or((spec, ""));
         let profile = load_profile(profile).map_err(|e| bad(e.to_string()))?;
         let mut scenario = Scenario::default();
@@ -96,8 +85,7 @@ impl SimPort {
                 }
                 Some(("pin", digits)) => {
                     let text = format!("pin {digits}");
-                    let parsed = Scenario::parse(&text)
-                        .map_err(|_| bad(format!("`{digits}` is not a PIN")))?;
+                    let parsed = Scenario::parse(&text).map_err(|_| bad(format!("`{digits}` is not a PIN")))?;
                     pin = parsed.pin;
                 }
                 Some(("clock", "virtual")) => clock = SimClock::Virtual,
@@ -177,10 +165,8 @@ fn recorded_name(name: &str) -> String {
     let Some((head, query)) = name.split_once('?') else {
         return name.to_string();
     };
-    let pairs: Vec<&str> = query
-        .split('&')
-        .map(|pair| if pair.starts_with("pin=") { "pin=***" } else { pair })
-        .collect();
+    let pairs: Vec<&str> =
+        query.split('&').map(|pair| if pair.starts_with("pin=") { "pin=***" } else { pair }).collect();
     format!("{head}?{}", pairs.join("&"))
 }
 

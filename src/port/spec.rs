@@ -42,16 +42,11 @@ impl FromStr for PortSpec {
     type Err = PortError;
 
     fn from_str(spec: &str) -> Result<Self, PortError> {
-        let bad = |reason: String| PortError::BadSpec {
-            spec: spec.to_string(),
-            reason,
-        };
+        let bad = |reason: String| PortError::BadSpec { spec: spec.to_string(), reason };
         if spec.is_empty() {
-            return Err(bad(
-                "the port is empty; give a device path, `-`, tcp://host:port, \
+            return Err(bad("the port is empty; give a device path, `-`, tcp://host:port, \
                             rfc2217://host:port or sim:hayes"
-                    .into(),
-            ));
+                .into()));
         }
         if spec == "-" {
             return Ok(PortSpec::Stdio);
@@ -66,9 +61,7 @@ impl FromStr for PortSpec {
         }
         if let Some(rest) = spec.strip_prefix("sim:") {
             if rest.is_empty() {
-                return Err(bad(
-                    "the simulator needs a profile, e.g. `sim:hayes` or `sim:gsm`".into(),
-                ));
+                return Err(bad("the simulator needs a profile, e.g. `sim:hayes` or `sim:gsm`".into()));
             }
             return Ok(PortSpec::Sim(rest.to_string()));
         }
@@ -98,9 +91,7 @@ impl FromStr for PortSpec {
             }
             if let Some((host, port)) = spec.rsplit_once(':') {
                 if !host.is_empty() && port.parse::<u16>().is_ok() {
-                    return Err(bad(format!(
-                        "did you mean `tcp://{spec}` or `rfc2217://{spec}`?"
-                    )));
+                    return Err(bad(format!("did you mean `tcp://{spec}` or `rfc2217://{spec}`?")));
                 }
             }
         }
@@ -116,25 +107,18 @@ fn parse_host_port(rest: &str, scheme: &str) -> Result<(String, u16), String> {
     let example = format!("e.g. {scheme}://127.0.0.1:2000 or {scheme}://[::1]:2000");
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.contains('/') || rest.contains('?') || rest.contains('@') {
-        return Err(format!(
-            "expected only host:port after `{scheme}://`, {example}"
-        ));
+        return Err(format!("expected only host:port after `{scheme}://`, {example}"));
     }
     let (host, port) = if let Some(bracketed) = rest.strip_prefix('[') {
-        let (host, after) = bracketed
-            .split_once(']')
-            .ok_or_else(|| format!("missing `]` after the IPv6 address, {example}"))?;
-        let port = after
-            .strip_prefix(':')
-            .ok_or_else(|| format!("missing `:port` after `[{host}]`, {example}"))?;
+        let (host, after) =
+            bracketed.split_once(']').ok_or_else(|| format!("missing `]` after the IPv6 address, {example}"))?;
+        let port = after.strip_prefix(':').ok_or_else(|| format!("missing `:port` after `[{host}]`, {example}"))?;
         if host.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(format!("`{host}` is not an IPv6 address, {example}"));
         }
         (host, port)
     } else {
-        let (host, port) = rest
-            .rsplit_once(':')
-            .ok_or_else(|| format!("missing `:port`, {example}"))?;
+        let (host, port) = rest.rsplit_once(':').ok_or_else(|| format!("missing `:port`, {example}"))?;
         if host.contains(':') {
             return Err(format!("write an IPv6 address in brackets, {example}"));
         }
@@ -144,11 +128,7 @@ fn parse_host_port(rest: &str, scheme: &str) -> Result<(String, u16), String> {
         return Err(format!("missing host, {example}"));
     }
     let port = match port.parse::<u16>() {
-        Ok(0) | Err(_) => {
-            return Err(format!(
-                "`{port}` is not a TCP port number (1 to 65535), {example}"
-            ))
-        }
+        Ok(0) | Err(_) => return Err(format!("`{port}` is not a TCP port number (1 to 65535), {example}")),
         Ok(port) => port,
     };
     Ok((host.to_string(), port))
@@ -157,12 +137,7 @@ fn parse_host_port(rest: &str, scheme: &str) -> Result<(String, u16), String> {
 impl fmt::Display for PortSpec {
     /// The spec as the user would write it; `parse` of this text gives the spec back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn host_port(
-            f: &mut fmt::Formatter<'_>,
-            scheme: &str,
-            host: &str,
-            port: u16,
-        ) -> fmt::Result {
+        fn host_port(f: &mut fmt::Formatter<'_>, scheme: &str, host: &str, port: u16) -> fmt::Result {
             if host.contains(':') {
                 write!(f, "{scheme}://[{host}]:{port}")
             } else {
@@ -221,11 +196,7 @@ pub struct OptionError {
 
 impl fmt::Display for OptionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` is not a valid {}; expected {}",
-            self.value, self.option, self.expected
-        )
+        write!(f, "`{}` is not a valid {}; expected {}", self.value, self.option, self.expected)
     }
 }
 
@@ -332,11 +303,7 @@ mod tests {
     fn ok(spec: &str, expected: PortSpec) {
         let parsed: PortSpec = spec.parse().unwrap_or_else(|e| panic!("{spec}: {e}"));
         assert_eq!(parsed, expected, "{spec}");
-        assert_eq!(
-            parsed.to_string().parse::<PortSpec>().ok(),
-            Some(expected),
-            "round trip of {spec}"
-        );
+        assert_eq!(parsed.to_string().parse::<PortSpec>().ok(), Some(expected), "round trip of {spec}");
     }
 
     #[track_caller]
@@ -344,20 +311,14 @@ mod tests {
         match spec.parse::<PortSpec>() {
             Err(PortError::BadSpec { spec: s, reason }) => {
                 assert_eq!(s, spec);
-                assert!(
-                    reason.contains(reason_contains),
-                    "{spec}: reason was {reason:?}"
-                );
+                assert!(reason.contains(reason_contains), "{spec}: reason was {reason:?}");
             }
             other => panic!("{spec}: expected BadSpec, got {other:?}"),
         }
     }
 
     fn tcp(host: &str, port: u16) -> PortSpec {
-        PortSpec::Tcp {
-            host: host.into(),
-            port,
-        }
+        PortSpec::Tcp { host: host.into(), port }
     }
 
     #[test]
@@ -371,18 +332,9 @@ mod tests {
         ok("tcp://[::1]:2000", tcp("::1", 2000));
         ok("tcp://modem.example:23", tcp("modem.example", 23));
         ok("tcp://localhost:2000/", tcp("localhost", 2000));
-        ok(
-            "rfc2217://[::1]:7000",
-            PortSpec::Rfc2217 {
-                host: "::1".into(),
-                port: 7000,
-            },
-        );
+        ok("rfc2217://[::1]:7000", PortSpec::Rfc2217 { host: "::1".into(), port: 7000 });
         ok("sim:hayes", PortSpec::Sim("hayes".into()));
-        ok(
-            "sim:gsm?scenario=x.scn",
-            PortSpec::Sim("gsm?scenario=x.scn".into()),
-        );
+        ok("sim:gsm?scenario=x.scn", PortSpec::Sim("gsm?scenario=x.scn".into()));
         ok("replay:bug.transcript", PortSpec::Replay("bug.transcript".into()));
         ok("replay:/tmp/a b.transcript", PortSpec::Replay("/tmp/a b.transcript".into()));
     }
@@ -425,10 +377,7 @@ mod tests {
         assert_eq!(DataBits::Five.to_string(), "5");
         assert_eq!(DataBits::Seven.bits(), 7);
         let err = "9".parse::<DataBits>().unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "`9` is not a valid --data-bits; expected 5, 6, 7 or 8"
-        );
+        assert_eq!(err.to_string(), "`9` is not a valid --data-bits; expected 5, 6, 7 or 8");
         assert!("3".parse::<StopBits>().is_err());
         assert!("mark".parse::<Parity>().is_err());
         assert!("cts".parse::<FlowControl>().is_err());
@@ -440,12 +389,7 @@ mod tests {
         assert_eq!(o.baud, 115_200);
         assert_eq!(
             (o.flow, o.parity, o.data_bits, o.stop_bits),
-            (
-                FlowControl::None,
-                Parity::None,
-                DataBits::Eight,
-                StopBits::One
-            )
+            (FlowControl::None, Parity::None, DataBits::Eight, StopBits::One)
         );
     }
 }

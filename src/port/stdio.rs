@@ -34,10 +34,7 @@ impl StdioPort {
             // SAFETY: dup of a descriptor we only read the number of; the new one is ours.
             let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
             if new < 0 {
-                return Err(PortError::Open {
-                    port: STDIO_NAME.to_string(),
-                    source: std::io::Error::last_os_error(),
-                });
+                return Err(PortError::Open { port: STDIO_NAME.to_string(), source: std::io::Error::last_os_error() });
             }
             // SAFETY: `new` is a fresh descriptor owned by nobody else.
             Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(new) })
@@ -74,11 +71,7 @@ impl StdioPort {
         }
     }
 
-    fn control(
-        &self,
-        op: &'static str,
-        f: impl FnOnce(RawFd) -> std::io::Result<()>,
-    ) -> Result<(), PortError> {
+    fn control(&self, op: &'static str, f: impl FnOnce(RawFd) -> std::io::Result<()>) -> Result<(), PortError> {
         let fd = self.tty_fd(op)?;
         f(fd).map_err(|e| fd::control_error(&self.name, op, e))
     }
@@ -126,20 +119,16 @@ impl Port for StdioPort {
     fn carrier(&mut self) -> Result<bool, PortError> {
         let op = "read carrier (DCD)";
         let fd = self.tty_fd(op)?;
-        fd::modem_bits(fd)
-            .map(|bits| bits & libc::TIOCM_CAR != 0)
-            .map_err(|e| fd::control_error(&self.name, op, e))
+        fd::modem_bits(fd).map(|bits| bits & libc::TIOCM_CAR != 0).map_err(|e| fd::control_error(&self.name, op, e))
     }
 
     fn set_baud(&mut self, baud: u32) -> Result<(), PortError> {
         let op = "set the line speed";
         let fd = self.tty_fd(op)?;
         fd::set_baud(fd, baud).map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidInput => PortError::Unsupported {
-                port: self.name.clone(),
-                op,
-                reason: e.to_string(),
-            },
+            std::io::ErrorKind::InvalidInput => {
+                PortError::Unsupported { port: self.name.clone(), op, reason: e.to_string() }
+            }
             _ => fd::control_error(&self.name, op, e),
         })
     }

@@ -27,42 +27,24 @@ impl TcpPort {
     /// messages.
     pub fn connect(host: &str, port: u16, name: &str) -> Result<TcpPort, PortError> {
         let stream = connect_stream(host, port, name, CONNECT_TIMEOUT)?;
-        Ok(TcpPort {
-            name: name.to_string(),
-            stream,
-        })
+        Ok(TcpPort { name: name.to_string(), stream })
     }
 
     /// Wraps an already connected stream (a test's or another port's).
     pub fn from_stream(stream: TcpStream, name: &str) -> Result<TcpPort, PortError> {
         configure(&stream, name)?;
-        Ok(TcpPort {
-            name: name.to_string(),
-            stream,
-        })
+        Ok(TcpPort { name: name.to_string(), stream })
     }
 
     fn unsupported(&self, op: &'static str) -> PortError {
-        PortError::Unsupported {
-            port: self.name.clone(),
-            op,
-            reason: NO_CONTROL.into(),
-        }
+        PortError::Unsupported { port: self.name.clone(), op, reason: NO_CONTROL.into() }
     }
 }
 
 /// Resolves `host` and connects to the first address that answers within `timeout` overall,
 /// with the socket set up for a chat: no Nagle delay, bounded writes.
-pub(crate) fn connect_stream(
-    host: &str,
-    port: u16,
-    name: &str,
-    timeout: Duration,
-) -> Result<TcpStream, PortError> {
-    let open_err = |source| PortError::Open {
-        port: name.to_string(),
-        source,
-    };
+pub(crate) fn connect_stream(host: &str, port: u16, name: &str, timeout: Duration) -> Result<TcpStream, PortError> {
+    let open_err = |source| PortError::Open { port: name.to_string(), source };
     let addrs: Vec<_> = (host, port).to_socket_addrs().map_err(open_err)?.collect();
     let deadline = Instant::now() + timeout;
     let mut last = io::Error::new(io::ErrorKind::NotFound, format!("`{host}` has no address"));
@@ -76,9 +58,7 @@ pub(crate) fn connect_stream(
                 configure(&stream, name)?;
                 return Ok(stream);
             }
-            Err(e)
-                if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock =>
-            {
+            Err(e) if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock => {
                 last = io::Error::new(
                     io::ErrorKind::TimedOut,
                     format!("no answer from {addr} within {} s", timeout.as_secs()),
@@ -95,41 +75,25 @@ fn configure(stream: &TcpStream, name: &str) -> Result<(), PortError> {
     stream
         .set_nodelay(true)
         .and_then(|()| stream.set_write_timeout(Some(fd::WRITE_STALL_LIMIT)))
-        .map_err(|source| PortError::Open {
-            port: name.to_string(),
-            source,
-        })
+        .map_err(|source| PortError::Open { port: name.to_string(), source })
 }
 
 /// Writes through the socket API rather than `write(2)`: std sends with MSG_NOSIGNAL, so a
 /// peer that went away is an EPIPE error and not a SIGPIPE even in a host without Rust's
 /// SIGPIPE handling.
-pub(crate) fn stream_write_all(
-    stream: &mut TcpStream,
-    bytes: &[u8],
-    name: &str,
-) -> Result<(), PortError> {
+pub(crate) fn stream_write_all(stream: &mut TcpStream, bytes: &[u8], name: &str) -> Result<(), PortError> {
     use io::Write;
     stream.write_all(bytes).map_err(|e| match e.kind() {
-        io::ErrorKind::BrokenPipe => PortError::Closed {
-            port: name.to_string(),
-        },
+        io::ErrorKind::BrokenPipe => PortError::Closed { port: name.to_string() },
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => PortError::Io {
             port: name.to_string(),
             op: "write",
             source: io::Error::new(
                 io::ErrorKind::TimedOut,
-                format!(
-                    "the other end accepted nothing for {} s",
-                    fd::WRITE_STALL_LIMIT.as_secs()
-                ),
+                format!("the other end accepted nothing for {} s", fd::WRITE_STALL_LIMIT.as_secs()),
             ),
         },
-        _ => PortError::Io {
-            port: name.to_string(),
-            op: "write",
-            source: e,
-        },
+        _ => PortError::Io { port: name.to_string(), op: "write", source: e },
     })
 }
 

@@ -70,11 +70,7 @@ impl Decoder {
     /// A decoder at the start of a stream, reading a stray IAC in a subnegotiation as
     /// `stray_iac` says.
     pub fn new(stray_iac: StrayIac) -> Decoder {
-        Decoder {
-            state: State::Data,
-            sub: Vec::new(),
-            stray_iac,
-        }
+        Decoder { state: State::Data, sub: Vec::new(), stray_iac }
     }
 
     /// Takes one byte from the peer; returns the event it completes, if any.
@@ -152,12 +148,7 @@ mod tests {
     #[test]
     fn data_commands_and_subnegotiations_are_told_apart() {
         let mut d = Decoder::new(StrayIac::KeepByte);
-        let events = decode(
-            &mut d,
-            &[
-                b'A', IAC, IAC, IAC, 241, IAC, DO, 44, IAC, SB, 44, 1, IAC, IAC, IAC, SE, b'B',
-            ],
-        );
+        let events = decode(&mut d, &[b'A', IAC, IAC, IAC, 241, IAC, DO, 44, IAC, SB, 44, 1, IAC, IAC, IAC, SE, b'B']);
         assert_eq!(
             events,
             [
@@ -195,10 +186,7 @@ mod tests {
         assert!(decode(&mut d, &input).is_empty());
         assert_eq!(d.push(IAC), None);
         let event = d.push(SE);
-        assert!(
-            matches!(event, Some(Event::Subnegotiation(sub)) if sub.len() == MAX_SUB),
-            "{event:?}"
-        );
+        assert!(matches!(event, Some(Event::Subnegotiation(sub)) if sub.len() == MAX_SUB), "{event:?}");
     }
 
     #[test]

@@ -49,9 +49,7 @@ pub fn register() -> Registration {
     install();
     // SAFETY: pthread_self has no preconditions.
     let me = unsafe { libc::pthread_self() } as u64;
-    let slot = THREADS
-        .iter()
-        .position(|t| t.compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+    let slot = THREADS.iter().position(|t| t.compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst).is_ok());
     if slot.is_some() {
         set_blocked(true);
     }

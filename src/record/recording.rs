@@ -275,7 +275,11 @@ impl<'a> Cursor<'a> {
                 "off" => Event::Carrier(Ok(false)),
                 "failed" => Event::Carrier(Err(Refusal { unsupported: false, message: self.message()? })),
                 "unsupported" => Event::Carrier(Err(Refusal { unsupported: true, message: self.message()? })),
-                other => return Err(format!("`carrier` takes on, off, failed \"...\" or unsupported \"...\", not `{other}`")),
+                other => {
+                    return Err(format!(
+                        "`carrier` takes on, off, failed \"...\" or unsupported \"...\", not `{other}`"
+                    ))
+                }
             },
             "end" => {
                 let exit = match self.word() {
@@ -422,15 +426,23 @@ mod tests {
         assert_eq!(
             events,
             [
-                (4, 0, Event::Write {
-                    data: vec![Piece::Bytes(b"AT+CPIN=\"".to_vec()), Piece::Masked, Piece::Bytes(b"\"\r".to_vec())],
-                    result: Ok(())
-                }),
+                (
+                    4,
+                    0,
+                    Event::Write {
+                        data: vec![Piece::Bytes(b"AT+CPIN=\"".to_vec()), Piece::Masked, Piece::Bytes(b"\"\r".to_vec())],
+                        result: Ok(())
+                    }
+                ),
                 (5, 4, Event::Read(Ok(b"AT+CPIN=\"***\"\r\r\nOK\r\n".to_vec()))),
-                (6, 4, Event::Action {
-                    action: Action::Dtr(false),
-                    result: Err(Refusal { unsupported: true, message: "a pty has no DTR".into() })
-                }),
+                (
+                    6,
+                    4,
+                    Event::Action {
+                        action: Action::Dtr(false),
+                        result: Err(Refusal { unsupported: true, message: "a pty has no DTR".into() })
+                    }
+                ),
                 (7, 1500, Event::Action { action: Action::Break(Duration::from_millis(250)), result: Ok(()) }),
                 (8, 2000, Event::Action { action: Action::Baud(9600), result: Ok(()) }),
                 (9, 2000, Event::Action { action: Action::Flush, result: Ok(()) }),

@@ -59,22 +59,16 @@ impl Debuggee {
     /// Loads, checks and compiles `file`; errors come back rendered.
     pub fn load(file: &Path, params: IndexMap<String, String>) -> Result<Debuggee, String> {
         if file.extension().is_some_and(|e| e == "atcb") {
-            return Err(format!(
-                "cannot debug `{}`: the debugger needs the script's source (.atc)\n",
-                file.display()
-            ));
+            return Err(format!("cannot debug `{}`: the debugger needs the script's source (.atc)\n", file.display()));
         }
         let sources = Sources::load(file).map_err(|e| format!("{e}\n"))?;
-        let options = CheckOptions {
-            params: Some(params.keys().cloned().collect()),
-        };
+        let options = CheckOptions { params: Some(params.keys().cloned().collect()) };
         let errors = check::check(&sources, &options);
         if !errors.is_empty() {
             return Err(diagnostics::render_plain(&sources, &errors));
         }
-        let program = compiler::compile(&sources).map_err(|e| {
-            diagnostics::render_report_plain(&diagnostics::compile_report(&sources, &e))
-        })?;
+        let program = compiler::compile(&sources)
+            .map_err(|e| diagnostics::render_report_plain(&diagnostics::compile_report(&sources, &e)))?;
         Ok(Debuggee {
             file: file.to_path_buf(),
             sources,
@@ -116,9 +110,6 @@ impl Debuggee {
 
     /// The lines of the main script where a statement starts, for checking breakpoints.
     pub fn has_statement(&self, line: u32) -> bool {
-        self.program
-            .lines
-            .iter()
-            .any(|e| e.file == 0 && e.line == line)
+        self.program.lines.iter().any(|e| e.file == 0 && e.line == line)
     }
 }

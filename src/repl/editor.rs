@@ -17,8 +17,8 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustyline::completion::{Completer, Pair};
@@ -30,8 +30,8 @@ use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use super::session::{is_at_line, open_braces};
-use crate::lang::result_code;
 use super::table;
+use crate::lang::result_code;
 
 /// What the reader thread hands the REPL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,12 +106,7 @@ impl Reader {
             }
             let _ = tx.send(Input::Eof);
         });
-        Reader {
-            lines: rx,
-            prompts: None,
-            prompting: false,
-            shown: Arc::default(),
-        }
+        Reader { lines: rx, prompts: None, prompting: false, shown: Arc::default() }
     }
 
     /// rustyline on the terminal, with the history in `history` (created if missing).
@@ -163,15 +158,8 @@ impl Reader {
                 }
             }
         });
-        setup_rx
-            .recv()
-            .map_err(|_| "the line editor stopped".to_string())??;
-        Ok(Reader {
-            lines: rx,
-            prompts: Some(prompt_tx),
-            prompting: false,
-            shown,
-        })
+        setup_rx.recv().map_err(|_| "the line editor stopped".to_string())??;
+        Ok(Reader { lines: rx, prompts: Some(prompt_tx), prompting: false, shown })
     }
 
     /// Shows `prompt` (on a terminal) and starts reading the next entry.
@@ -210,11 +198,7 @@ impl Reader {
 /// Reads one entry: a line, and while a block is open the lines that close it, each after
 /// the continuation prompt (Python's `...`). Ctrl-C drops the whole entry; so does Ctrl-D
 /// inside a block (it leaves only at the first prompt).
-fn read_entry(
-    editor: &mut Editor<EntryHelper, DefaultHistory>,
-    prompt: &str,
-    shown: &Mutex<String>,
-) -> Input {
+fn read_entry(editor: &mut Editor<EntryHelper, DefaultHistory>, prompt: &str, shown: &Mutex<String>) -> Input {
     let mut entry = String::new();
     loop {
         let this = if entry.is_empty() { prompt } else { CONTINUATION };
@@ -269,51 +253,28 @@ impl Hint for Note {
 impl Completer for EntryHelper {
     type Candidate = Pair;
 
-    fn complete(
-        &self,
-        line: &str,
-        pos: usize,
-        _ctx: &Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
         let typed = &line[..pos];
         if typed.starts_with(':') && !typed.contains(' ') {
             let found = COMMANDS.iter().filter(|c| c.starts_with(typed));
-            return Ok((
-                0,
-                found
-                    .map(|c| Pair {
-                        display: c.to_string(),
-                        replacement: format!("{c} "),
-                    })
-                    .collect(),
-            ));
+            return Ok((0, found.map(|c| Pair { display: c.to_string(), replacement: format!("{c} ") }).collect()));
         }
         let indent = typed.len() - typed.trim_start().len();
         if !is_at_line(typed.trim_start()) {
             let (start, words) = complete_statement(typed);
             let pairs = words
                 .into_iter()
-                .map(|(word, what)| Pair {
-                    display: format!("{word:<12} {what}"),
-                    replacement: format!("{word} "),
-                })
+                .map(|(word, what)| Pair { display: format!("{word:<12} {what}"), replacement: format!("{word} ") })
                 .collect();
             return Ok((start, pairs));
         }
         // The command being typed is the last one on the line: after a `;`, or all of it.
         let start = typed.rfind(';').map_or(indent, |i| i + 1);
         let word = &typed[start..];
-        let (prefix, strip) = if start == indent {
-            (word.to_string(), 0)
-        } else {
-            (format!("AT{word}"), 2)
-        };
+        let (prefix, strip) = if start == indent { (word.to_string(), 0) } else { (format!("AT{word}"), 2) };
         let pairs = table::complete(&prefix)
             .into_iter()
-            .map(|c| Pair {
-                display: format!("{:<12} {}", c.name, c.hint),
-                replacement: c.name[strip..].to_string(),
-            })
+            .map(|c| Pair { display: format!("{:<12} {}", c.name, c.hint), replacement: c.name[strip..].to_string() })
             .collect();
         Ok((start, pairs))
     }
@@ -327,11 +288,7 @@ impl Hinter for EntryHelper {
             return None;
         }
         let last = line.rsplit(';').next().unwrap_or(line).trim_start();
-        let command = if line.contains(';') && !is_at_line(last) {
-            format!("AT{last}")
-        } else {
-            last.to_string()
-        };
+        let command = if line.contains(';') && !is_at_line(last) { format!("AT{last}") } else { last.to_string() };
         table::describe(&command).map(|c| Note(format!("   # {}", c.hint)))
     }
 }
@@ -401,13 +358,9 @@ pub const STATEMENTS: &[(&str, &str)] = &[
 /// statement's keyword; after `expect`, `on` and `final`-like words a result code; after
 /// `use` a stdlib module.
 pub fn complete_statement(typed: &str) -> (usize, Vec<(String, String)>) {
-    let statement_start = typed
-        .rfind(['{', '}', ';', '\n'])
-        .map_or(0, |i| i + 1);
-    let word_start = typed
-        .rfind(|c: char| c.is_whitespace() || "{};".contains(c))
-        .map_or(0, |i| i + 1)
-        .max(statement_start);
+    let statement_start = typed.rfind(['{', '}', ';', '\n']).map_or(0, |i| i + 1);
+    let word_start =
+        typed.rfind(|c: char| c.is_whitespace() || "{};".contains(c)).map_or(0, |i| i + 1).max(statement_start);
     let word = &typed[word_start..];
     let statement = &typed[statement_start..];
     let keyword = statement.split_whitespace().next().unwrap_or("");
@@ -427,9 +380,7 @@ pub fn complete_statement(typed: &str) -> (usize, Vec<(String, String)>) {
     }
     let words: Vec<(String, String)> = match keyword {
         "expect" | "on" if after_keyword.starts_with(' ') && is_code(code) => {
-            let codes = result_code::RESULT_CODES
-                .iter()
-                .map(|c| (c.text, kind_text(c.kind)));
+            let codes = result_code::RESULT_CODES.iter().map(|c| (c.text, kind_text(c.kind)));
             // A handler is as often for what the modem says unasked.
             let unsolicited = result_code::UNSOLICITED
                 .iter()
@@ -465,10 +416,9 @@ fn kind_text(kind: Option<result_code::Kind>) -> &'static str {
 
 /// Language keywords, highlighted at the prompt.
 const KEYWORDS: &[&str] = &[
-    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw",
-    "pace", "expect", "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if",
-    "else", "and", "or", "not", "dtr", "rts", "break", "hangup", "escape", "wait", "carrier",
-    "baud", "flush", "sleep", "say", "print", "exit",
+    "use", "secret", "param", "let", "timeout", "results", "port", "proc", "return", "send", "raw", "pace", "expect",
+    "within", "idle", "on", "fail", "retry", "ignore", "times", "every", "if", "else", "and", "or", "not", "dtr",
+    "rts", "break", "hangup", "escape", "wait", "carrier", "baud", "flush", "sleep", "say", "print", "exit",
 ];
 
 /// ANSI colours for an entry: AT lines cyan, `:` commands magenta; in statements keywords
@@ -518,9 +468,7 @@ pub fn highlight(text: &str) -> String {
                 let color = if KEYWORDS.contains(&word) {
                     Some("34")
                 } else if word.len() > 1
-                    && word
-                        .chars()
-                        .all(|d| d.is_ascii_uppercase() || d == '+' || d.is_ascii_digit())
+                    && word.chars().all(|d| d.is_ascii_uppercase() || d == '+' || d.is_ascii_digit())
                 {
                     Some("33")
                 } else {

@@ -12,10 +12,10 @@
 pub mod debugger;
 pub mod editor;
 pub mod passthrough;
-pub mod transcript;
 pub mod session;
 pub mod session_recording;
 pub mod table;
+pub mod transcript;
 
 /// A line on stderr. A stderr that cannot be written must not end the session with a panic.
 macro_rules! stderr_line {
@@ -39,9 +39,9 @@ use crate::vm::{Control, Machine, Value};
 use debugger::{Debuggee, StopAt};
 use editor::{Input, Reader};
 use passthrough::{Action, Keys, RawStdin};
-use transcript::{Class, Lines, Style};
 use session::{Ended, Entry, Session};
 use session_recording::SessionRecording;
+use transcript::{Class, Lines, Style};
 
 /// How long the loop listens to the modem between looks at the keyboard.
 const IDLE_SLICE: Duration = Duration::from_millis(50);
@@ -103,9 +103,7 @@ pub fn run(options: Options) -> u8 {
     if let Some(file) = &options.debug {
         if repl.port.is_none() {
             // The script may name its port; `--port` wins.
-            let named = Debuggee::load(file, options.params.clone())
-                .ok()
-                .and_then(|d| d.program.port);
+            let named = Debuggee::load(file, options.params.clone()).ok().and_then(|d| d.program.port);
             if let Some(spec) = named {
                 if let Err(e) = repl.open(&spec) {
                     stderr_line!("atchat: {e}");
@@ -122,9 +120,7 @@ pub fn run(options: Options) -> u8 {
         }
         repl.debug(StopAt::AnyLine);
     } else if tty {
-        repl.out.print(
-            "atchat repl: AT lines go to the modem, statements run live; :help for more".into(),
-        );
+        repl.out.print("atchat repl: AT lines go to the modem, statements run live; :help for more".into());
     }
     loop {
         let prompt = repl.prompt();
@@ -395,11 +391,7 @@ impl Repl {
                 Some(Debuggee { vm: Some(vm), .. }) if debugging => vm,
                 _ => &mut self.session.vm,
             };
-            let mut watch = Watching {
-                out: &mut self.out,
-                stop: StopAt::Never,
-                breaks: &breaks,
-            };
+            let mut watch = Watching { out: &mut self.out, stop: StopAt::Never, breaks: &breaks };
             driver::poll_watched(Some(vm), port.as_mut(), &mut watch, &mut buf, IDLE_SLICE)
         };
         self.buf = buf;
@@ -413,9 +405,7 @@ impl Repl {
                 }
             }
             Err(e) => {
-                self.message(format!(
-                    "error: {e}; the port is closed (:port P opens another)"
-                ));
+                self.message(format!("error: {e}; the port is closed (:port P opens another)"));
                 self.port_name = None;
             }
         }
@@ -453,9 +443,7 @@ impl Repl {
     /// Runs `entry` in the session: a typed one, or the REPL's own wait while idle.
     fn run(&mut self, entry: &Entry) {
         let Some(mut port) = self.port.take() else {
-            self.message(
-                "error: no port open; `:port P` opens one (a device, tcp://host:port, sim:hayes)",
-            );
+            self.message("error: no port open; `:port P` opens one (a device, tcp://host:port, sim:hayes)");
             return;
         };
         if let Err(rejected) = self.session.start(entry) {
@@ -465,11 +453,7 @@ impl Repl {
         }
         self.out.lines.numeric = self.session.vm.numeric();
         let breaks = BTreeSet::new();
-        let mut watch = Watching {
-            out: &mut self.out,
-            stop: StopAt::Never,
-            breaks: &breaks,
-        };
+        let mut watch = Watching { out: &mut self.out, stop: StopAt::Never, breaks: &breaks };
         let stopped = driver::run_watched(&mut self.session.vm, port.as_mut(), &mut watch, false);
         self.port = Some(port);
         self.flush_lines();
@@ -477,12 +461,7 @@ impl Repl {
             Stopped::Done(o) => Some(o),
             Stopped::Paused | Stopped::Interrupted => None,
         };
-        let result = self
-            .out
-            .lines
-            .last_result
-            .clone()
-            .filter(|_| entry.at.is_some());
+        let result = self.out.lines.last_result.clone().filter(|_| entry.at.is_some());
         match self.session.finish(entry, outcome, result.as_deref()) {
             Ended::Completed => {}
             Ended::Dropped(o) if !entry.keep => {
@@ -491,10 +470,7 @@ impl Repl {
             }
             Ended::Dropped(o) => {
                 let what = o.message.unwrap_or_else(|| format!("exit {}", o.code));
-                self.message(format!(
-                    "{what} (exit {}; the entry is not kept in the session)",
-                    o.code
-                ));
+                self.message(format!("{what} (exit {}; the entry is not kept in the session)", o.code));
             }
         }
     }
@@ -507,9 +483,7 @@ impl Repl {
     }
 
     fn command(&mut self, command: &str) -> Flow {
-        let (name, arg) = command
-            .split_once(char::is_whitespace)
-            .unwrap_or((command, ""));
+        let (name, arg) = command.split_once(char::is_whitespace).unwrap_or((command, ""));
         let arg = arg.trim();
         match name {
             "quit" | "q" | "exit" => return Flow::Quit,
@@ -526,11 +500,7 @@ impl Repl {
             }
             "step" | "s" => self.debug(StopAt::AnyLine),
             "next" | "n" => {
-                let depth = self
-                    .debuggee
-                    .as_ref()
-                    .and_then(|d| d.vm.as_ref())
-                    .map_or(1, |vm| vm.depth());
+                let depth = self.debuggee.as_ref().and_then(|d| d.vm.as_ref()).map_or(1, |vm| vm.depth());
                 self.debug(StopAt::Depth(depth));
             }
             "continue" | "c" => self.debug(StopAt::Breakpoints),
@@ -559,10 +529,7 @@ impl Repl {
             "term" => return self.terminal(),
             "port" => {
                 if arg.is_empty() {
-                    let name = self
-                        .port_name
-                        .clone()
-                        .unwrap_or_else(|| "no port open".into());
+                    let name = self.port_name.clone().unwrap_or_else(|| "no port open".into());
                     self.message(name);
                 } else if let Err(e) = {
                     // A transcript is of one modem: another port ends it.
@@ -592,7 +559,9 @@ impl Repl {
             return Flow::Go;
         }
         self.flush_lines();
-        self.message("terminal mode: keys go to the modem as typed; Ctrl-T q returns to the prompt, Ctrl-T ? lists the keys");
+        self.message(
+            "terminal mode: keys go to the modem as typed; Ctrl-T q returns to the prompt, Ctrl-T ? lists the keys",
+        );
         let raw = match RawStdin::enter() {
             Ok(raw) => raw,
             Err(e) => {
@@ -704,15 +673,9 @@ impl Repl {
         }
         match Debuggee::load(Path::new(file), params) {
             Ok(d) => {
-                let lines = d
-                    .sources
-                    .files
-                    .first()
-                    .map_or(0, |f| f.text.lines().count());
+                let lines = d.sources.files.first().map_or(0, |f| f.text.lines().count());
                 self.debuggee = Some(d);
-                self.message(format!(
-                    "loaded {file} ({lines} lines): :break LINE, :step or :run"
-                ));
+                self.message(format!("loaded {file} ({lines} lines): :break LINE, :step or :run"));
             }
             Err(e) => self.message(e),
         }
@@ -736,11 +699,7 @@ impl Repl {
         };
         let Some(vm) = d.vm.as_mut() else { return };
         self.out.lines.numeric = vm.numeric();
-        let mut watch = Watching {
-            out: &mut self.out,
-            stop,
-            breaks: &d.breaks,
-        };
+        let mut watch = Watching { out: &mut self.out, stop, breaks: &d.breaks };
         let stopped = driver::run_watched(vm, port.as_mut(), &mut watch, d.paused);
         self.port = Some(port);
         d.paused = stopped == Stopped::Paused;
@@ -748,9 +707,7 @@ impl Repl {
         self.flush_lines();
         match stopped {
             Stopped::Paused => self.message(format!("stopped at {location}")),
-            Stopped::Interrupted => {
-                self.message(format!("interrupted at {location}; :continue goes on"))
-            }
+            Stopped::Interrupted => self.message(format!("interrupted at {location}; :continue goes on")),
             Stopped::Done(o) => {
                 let what = o.message.map(|m| format!(": {m}")).unwrap_or_default();
                 self.message(format!("script ended with exit {}{what}", o.code));
@@ -765,11 +722,8 @@ impl Repl {
         };
         if arg.is_empty() {
             let list: Vec<String> = d.breaks.iter().map(u32::to_string).collect();
-            let text = if list.is_empty() {
-                "no breakpoints".to_string()
-            } else {
-                format!("breakpoints: {}", list.join(" "))
-            };
+            let text =
+                if list.is_empty() { "no breakpoints".to_string() } else { format!("breakpoints: {}", list.join(" ")) };
             self.message(text);
             return;
         }
@@ -794,9 +748,7 @@ impl Repl {
             self.message(format!("breakpoint at line {line}"));
         } else {
             let file = d.file.display().to_string();
-            self.message(format!(
-                "error: no statement starts on line {line} of {file}"
-            ));
+            self.message(format!("error: no statement starts on line {line} of {file}"));
         }
     }
 
@@ -826,10 +778,7 @@ impl Repl {
     }
 
     fn pending(&mut self) {
-        let now = self
-            .port
-            .as_ref()
-            .map_or_else(port::monotonic_now, |p| p.now());
+        let now = self.port.as_ref().map_or_else(port::monotonic_now, |p| p.now());
         let vm = self.inspected();
         let handlers = vm.handlers_in_force();
         let mut text = String::new();
@@ -838,35 +787,18 @@ impl Repl {
                 let patterns: Vec<String> = p
                     .patterns
                     .iter()
-                    .map(|(t, by_handler)| {
-                        if *by_handler {
-                            format!("{t} (on)")
-                        } else {
-                            t.clone()
-                        }
-                    })
+                    .map(|(t, by_handler)| if *by_handler { format!("{t} (on)") } else { t.clone() })
                     .collect();
                 let deadline = match p.deadline {
-                    Some(d) if d > now => format!(
-                        ", {} left",
-                        format_duration(Duration::from_millis((d - now).as_millis() as u64))
-                    ),
+                    Some(d) if d > now => {
+                        format!(", {} left", format_duration(Duration::from_millis((d - now).as_millis() as u64)))
+                    }
                     Some(_) => ", deadline passed".to_string(),
                     None => String::new(),
                 };
-                let idle = p
-                    .idle
-                    .map(|i| format!(", idle {}", format_duration(i)))
-                    .unwrap_or_default();
-                let what = if patterns.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", patterns.join(" | "))
-                };
-                text.push_str(&format!(
-                    "line {}: {}{what}{deadline}{idle}\n",
-                    p.line, p.kind
-                ));
+                let idle = p.idle.map(|i| format!(", idle {}", format_duration(i))).unwrap_or_default();
+                let what = if patterns.is_empty() { String::new() } else { format!(": {}", patterns.join(" | ")) };
+                text.push_str(&format!("line {}: {}{what}{deadline}{idle}\n", p.line, p.kind));
             }
             None => text.push_str("nothing awaited\n"),
         }
@@ -898,10 +830,7 @@ impl Repl {
         }
         let script = self.session.script(self.port_name.as_deref());
         match std::fs::write(arg, script) {
-            Ok(()) => self.message(format!(
-                "saved {} entries to {arg}",
-                self.session.saved.len()
-            )),
+            Ok(()) => self.message(format!("saved {} entries to {arg}", self.session.saved.len())),
             Err(e) => self.message(format!("error: cannot write `{arg}`: {e}")),
         }
     }
@@ -928,9 +857,7 @@ impl Repl {
         match SessionRecording::start(Path::new(arg), &port.recorded_name(), port.now()) {
             Ok(r) => {
                 self.out.record = Some(r);
-                self.message(format!(
-                    "recording to {arg}; `:record` stops (play it back with --port replay:{arg})"
-                ));
+                self.message(format!("recording to {arg}; `:record` stops (play it back with --port replay:{arg})"));
             }
             Err(e) => self.message(format!("error: cannot write `{arg}`: {e}")),
         }

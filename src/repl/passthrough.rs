@@ -157,12 +157,7 @@ mod tests {
         assert_eq!(k.feed(b"x\x14\x14y"), [Send(b"x\x14y".to_vec())]);
         assert_eq!(
             k.feed(b"ab\x14b cd\x14q ef"),
-            [
-                Send(b"ab".to_vec()),
-                C(Command::Break),
-                Send(b" cd".to_vec()),
-                C(Command::Quit)
-            ]
+            [Send(b"ab".to_vec()), C(Command::Break), Send(b" cd".to_vec()), C(Command::Quit)]
         );
         // The escape key at the end of one read, its command at the start of the next.
         assert_eq!(k.feed(b"z\x14"), [Send(b"z".to_vec())]);

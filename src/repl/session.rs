@@ -70,24 +70,14 @@ impl Entry {
         } else {
             input.trim_end().to_string()
         };
-        Entry {
-            input: input.to_string(),
-            code,
-            at: at.then(|| line.to_string()),
-            keep: true,
-        }
+        Entry { input: input.to_string(), code, at: at.then(|| line.to_string()), keep: true }
     }
 
     /// The entry the REPL runs by itself when the modem speaks while nobody types and `on`
     /// handlers are in force: a wait of no time, which runs the handlers whose patterns the
     /// new input matches and leaves the rest unread for the next `expect`.
     pub fn idle() -> Entry {
-        Entry {
-            input: String::new(),
-            code: "sleep 0s".to_string(),
-            at: None,
-            keep: false,
-        }
+        Entry { input: String::new(), code: "sleep 0s".to_string(), at: None, keep: false }
     }
 
     /// The entry as `:save` writes it, given the result code its AT line got.
@@ -133,9 +123,7 @@ fn at_code(line: &str) -> String {
     for arm in replies.chain([quote(b"> ")]) {
         code.push_str(&format!("    {arm} => ignore\n"));
     }
-    code.push_str(&format!(
-        "    timeout => say \"no final result code within {wait}\"\n}} within {wait}"
-    ));
+    code.push_str(&format!("    timeout => say \"no final result code within {wait}\"\n}} within {wait}"));
     code
 }
 
@@ -178,12 +166,8 @@ impl Session {
     /// An empty session; modules are looked for in `dir`, then the stdlib.
     pub fn new(dir: Option<PathBuf>) -> Result<Session, Rejected> {
         let sources = Sources::from_text(NAME, "", dir.as_deref());
-        let program = compiler::compile(&sources).map_err(|e| Rejected {
-            message: e.to_string(),
-        })?;
-        let vm = Machine::new(program, &IndexMap::new()).map_err(|e| Rejected {
-            message: e.to_string(),
-        })?;
+        let program = compiler::compile(&sources).map_err(|e| Rejected { message: e.to_string() })?;
+        let vm = Machine::new(program, &IndexMap::new()).map_err(|e| Rejected { message: e.to_string() })?;
         Ok(Session {
             text: String::new(),
             dir,
@@ -210,23 +194,14 @@ impl Session {
         if !errors.is_empty() {
             // Shown in the lines that were typed, not in the session's hidden script.
             return Err(Rejected {
-                message: diagnostics::render_plain_from(
-                    &sources,
-                    &errors,
-                    self.text.len(),
-                    INPUT,
-                ),
+                message: diagnostics::render_plain_from(&sources, &errors, self.text.len(), INPUT),
             });
         }
         let mut program = compiler::compile(&sources).map_err(|e| Rejected {
             message: diagnostics::render_report_plain(&diagnostics::compile_report(&sources, &e)),
         })?;
         self.relabel(&mut program);
-        self.vm
-            .continue_with(program, self.end, self.handlers)
-            .map_err(|e| Rejected {
-                message: format!("{e}\n"),
-            })?;
+        self.vm.continue_with(program, self.end, self.handlers).map_err(|e| Rejected { message: format!("{e}\n") })?;
         self.running = Some(candidate);
         Ok(())
     }
@@ -266,12 +241,7 @@ impl Session {
 
     /// Records how the entry started by [`Session::start`] ended. `result` is the final
     /// result code an AT line got, for `:save`.
-    pub fn finish(
-        &mut self,
-        entry: &Entry,
-        outcome: Option<ExitStatus>,
-        result: Option<&str>,
-    ) -> Ended {
+    pub fn finish(&mut self, entry: &Entry, outcome: Option<ExitStatus>, result: Option<&str>) -> Ended {
         let candidate = self.running.take().unwrap_or_else(|| self.text.clone());
         // Only the `Halt` at the very end means the entry ran to its end: `exit 0` is success
         // too but leaves code after it that the next entry cannot follow.
@@ -279,10 +249,7 @@ impl Session {
         let ended = match outcome {
             Some(o) if o.code == 0 && halted => Ended::Completed,
             Some(o) => Ended::Dropped(o),
-            None => Ended::Dropped(ExitStatus {
-                code: 2,
-                message: Some("interrupted".into()),
-            }),
+            None => Ended::Dropped(ExitStatus { code: 2, message: Some("interrupted".into()) }),
         };
         if !entry.keep {
             return ended;
@@ -290,20 +257,13 @@ impl Session {
         match &ended {
             Ended::Completed => {
                 let first = entry.input.trim().lines().next().unwrap_or("");
-                self.starts
-                    .push((self.text.lines().count() as u32, short(first)));
+                self.starts.push((self.text.lines().count() as u32, short(first)));
                 self.text = candidate;
                 self.end = main_end(self.vm.program());
                 self.handlers = self.vm.handler_count();
-                self.saved.push(Saved {
-                    text: entry.saved(result),
-                    completed: true,
-                });
+                self.saved.push(Saved { text: entry.saved(result), completed: true });
             }
-            Ended::Dropped(_) => self.saved.push(Saved {
-                text: entry.saved(result),
-                completed: false,
-            }),
+            Ended::Dropped(_) => self.saved.push(Saved { text: entry.saved(result), completed: false }),
         }
         ended
     }
@@ -373,19 +333,9 @@ mod tests {
         assert!(!is_at_line("attach()"));
         assert!(!is_at_line("send \"ATI\""));
         let e = Entry::new("AT+CMGS=\"123\"");
-        assert!(
-            e.code.starts_with("send \"AT+CMGS=\\\"123\\\"\"\nexpect {"),
-            "{}",
-            e.code
-        );
-        assert_eq!(
-            e.saved(Some("\"> \"")),
-            "send \"AT+CMGS=\\\"123\\\"\"\nexpect \"> \""
-        );
-        assert_eq!(
-            Entry::new("ATDT5551234").saved(Some("CONNECT")),
-            "send \"ATDT5551234\"\nexpect CONNECT within 60s"
-        );
+        assert!(e.code.starts_with("send \"AT+CMGS=\\\"123\\\"\"\nexpect {"), "{}", e.code);
+        assert_eq!(e.saved(Some("\"> \"")), "send \"AT+CMGS=\\\"123\\\"\"\nexpect \"> \"");
+        assert_eq!(Entry::new("ATDT5551234").saved(Some("CONNECT")), "send \"ATDT5551234\"\nexpect CONNECT within 60s");
         assert_eq!(Entry::new("+++").code, "escape");
     }
 

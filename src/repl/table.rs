@@ -12,24 +12,16 @@ pub struct Command {
 
 /// Every entry of the table, in file order.
 pub fn commands() -> impl Iterator<Item = Command> {
-    TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let (name, hint) = l.split_once('\t')?;
-            Some(Command {
-                name: name.trim(),
-                hint: hint.trim(),
-            })
-        })
+    TABLE.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).filter_map(|l| {
+        let (name, hint) = l.split_once('\t')?;
+        Some(Command { name: name.trim(), hint: hint.trim() })
+    })
 }
 
 /// The commands whose names start with `typed` (any case): completions of `AT+CMG`.
 pub fn complete(typed: &str) -> Vec<Command> {
     let upper = typed.to_ascii_uppercase();
-    commands()
-        .filter(|c| c.name.starts_with(&upper) && c.name.len() > upper.len())
-        .collect()
+    commands().filter(|c| c.name.starts_with(&upper) && c.name.len() > upper.len()).collect()
 }
 
 /// The command an AT line names: the longest table name the line starts with, where the
@@ -61,13 +53,8 @@ mod tests {
 
     #[test]
     fn every_line_has_a_name_and_a_hint() {
-        for line in TABLE
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-        {
-            let (name, hint) = line
-                .split_once('\t')
-                .unwrap_or_else(|| panic!("no tab in {line:?}"));
+        for line in TABLE.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let (name, hint) = line.split_once('\t').unwrap_or_else(|| panic!("no tab in {line:?}"));
             assert!(!name.is_empty() && !hint.is_empty(), "{line:?}");
             assert_eq!(name, name.to_ascii_uppercase(), "{line:?}");
         }
@@ -84,10 +71,7 @@ mod tests {
 
     #[test]
     fn describes_registers_and_commands() {
-        assert_eq!(
-            describe("ATS7").map(|c| c.hint),
-            Some("wait for carrier, seconds")
-        );
+        assert_eq!(describe("ATS7").map(|c| c.hint), Some("wait for carrier, seconds"));
         assert_eq!(describe("ats7=60").map(|c| c.name), Some("ATS7"));
         assert_eq!(describe("ATS70").map(|c| c.name), Some("ATS"));
         assert_eq!(describe("AT+CMGF=1").map(|c| c.name), Some("AT+CMGF"));

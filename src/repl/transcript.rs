@@ -160,19 +160,14 @@ impl Lines {
             Some(Kind::Intermediate) => {
                 if awaiting {
                     self.command = None;
-                    self.last_result = Some(if code == ">" {
-                        quote(b"> ")
-                    } else {
-                        "CONNECT".into()
-                    });
+                    self.last_result = Some(if code == ">" { quote(b"> ") } else { "CONNECT".into() });
                 }
                 Class::Intermediate
             }
             Some(Kind::Unsolicited) => {
                 // `+CREG: 0,1` answers `AT+CREG?`; the same line unasked is unsolicited.
                 let head = result_code::head(code);
-                let asked = head.starts_with('+')
-                    && self.command.as_ref().is_some_and(|c| c.contains(head));
+                let asked = head.starts_with('+') && self.command.as_ref().is_some_and(|c| c.contains(head));
                 if asked {
                     Class::Info
                 } else {
@@ -203,9 +198,7 @@ impl Style {
     /// `   1.234 < final  OK`
     pub fn line(self, at: f64, class: Class, text: &str) -> String {
         let color = match class {
-            Class::Final if text.contains("ERROR") || text.starts_with("NO ") || text == "BUSY" => {
-                "31"
-            }
+            Class::Final if text.contains("ERROR") || text.starts_with("NO ") || text == "BUSY" => "31",
             Class::Final => "32",
             Class::Intermediate => "36",
             Class::Unsolicited => "33",
@@ -224,20 +217,12 @@ impl Style {
     /// `   1.230 > ATI`
     pub fn sent(self, at: f64, bytes: &[u8]) -> String {
         let body = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        format!(
-            "{} > {}",
-            self.paint("2", &format!("{at:>8.3}")),
-            self.paint("1", &visible(body))
-        )
+        format!("{} > {}", self.paint("2", &format!("{at:>8.3}")), self.paint("1", &visible(body)))
     }
 
     /// A `say`, a control operation or a debugger message.
     pub fn note(self, at: f64, mark: char, text: &str) -> String {
-        format!(
-            "{} {mark} {}",
-            self.paint("2", &format!("{at:>8.3}")),
-            self.paint("35", text)
-        )
+        format!("{} {mark} {}", self.paint("2", &format!("{at:>8.3}")), self.paint("35", text))
     }
 }
 
@@ -248,16 +233,8 @@ pub fn hex_dump(bytes: &[u8]) -> Vec<String> {
         .enumerate()
         .map(|(i, chunk)| {
             let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-            let ascii: String = chunk
-                .iter()
-                .map(|&b| {
-                    if b.is_ascii_graphic() || b == b' ' {
-                        b as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect();
+            let ascii: String =
+                chunk.iter().map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' }).collect();
             format!("         {:04x}  {:<48} {ascii}", i * 16, hex.join(" "))
         })
         .collect()
@@ -276,33 +253,20 @@ mod tests {
         let mut l = Lines::default();
         l.sent(b"ATI\r");
         let got = classes(&mut l, b"ATI\r\r\nHayes\r\n\r\nOK\r\n");
-        assert_eq!(
-            got,
-            vec![
-                (Class::Echo, "ATI".into()),
-                (Class::Info, "Hayes".into()),
-                (Class::Final, "OK".into())
-            ]
-        );
+        assert_eq!(got, vec![(Class::Echo, "ATI".into()), (Class::Info, "Hayes".into()), (Class::Final, "OK".into())]);
         assert_eq!(l.last_result.as_deref(), Some("OK"));
     }
 
     #[test]
     fn unsolicited_codes_and_asked_ones() {
         let mut l = Lines::default();
-        assert_eq!(
-            classes(&mut l, b"\r\nRING\r\n+CMTI: \"SM\",3\r\n")[1].0,
-            Class::Unsolicited
-        );
+        assert_eq!(classes(&mut l, b"\r\nRING\r\n+CMTI: \"SM\",3\r\n")[1].0, Class::Unsolicited);
         l.sent(b"AT+CREG?\r");
         let got = classes(&mut l, b"\r\n+CREG: 0,1\r\n\r\nOK\r\n");
         assert_eq!(got[0].0, Class::Info);
         assert_eq!(
             classes(&mut l, b"\r\n+CREG: 5\r\nNO CARRIER\r\n"),
-            vec![
-                (Class::Unsolicited, "+CREG: 5".into()),
-                (Class::Unsolicited, "NO CARRIER".into())
-            ]
+            vec![(Class::Unsolicited, "+CREG: 5".into()), (Class::Unsolicited, "NO CARRIER".into())]
         );
     }
 
@@ -310,21 +274,12 @@ mod tests {
     fn errors_connect_prompt_and_numeric() {
         let mut l = Lines::default();
         l.sent(b"AT+CPIN?\r");
-        assert_eq!(
-            classes(&mut l, b"\r\n+CME ERROR: 10\r\n")[0].0,
-            Class::Final
-        );
+        assert_eq!(classes(&mut l, b"\r\n+CME ERROR: 10\r\n")[0].0, Class::Final);
         assert_eq!(l.last_result.as_deref(), Some("+CME ERROR"));
         l.sent(b"ATDT5551234\r");
-        assert_eq!(
-            classes(&mut l, b"\r\nCONNECT 9600\r\n")[0].0,
-            Class::Intermediate
-        );
+        assert_eq!(classes(&mut l, b"\r\nCONNECT 9600\r\n")[0].0, Class::Intermediate);
         l.sent(b"AT+CMGS=\"123\"\r");
-        assert_eq!(
-            classes(&mut l, b"\r\n> "),
-            vec![(Class::Intermediate, "> ".into())]
-        );
+        assert_eq!(classes(&mut l, b"\r\n> "), vec![(Class::Intermediate, "> ".into())]);
         l.sent(b"ATV0\r");
         assert_eq!(l.received(b"0\r"), vec![(Class::Final, "0".into())]);
         assert_eq!(l.last_result.as_deref(), Some("OK"));
@@ -335,31 +290,19 @@ mod tests {
     fn the_ok_after_the_escape_is_its_final_code() {
         let mut l = Lines::default();
         l.sent(b"+++");
-        assert_eq!(
-            classes(&mut l, b"\r\nOK\r\n"),
-            vec![(Class::Final, "OK".into())]
-        );
+        assert_eq!(classes(&mut l, b"\r\nOK\r\n"), vec![(Class::Final, "OK".into())]);
         // Without the escape just sent, an OK out of the blue is not a reply to anything.
         assert_eq!(classes(&mut l, b"OK\r\n")[0].0, Class::Unsolicited);
         assert!(!is_escape(b"AAA") && !is_escape(b"++") && is_escape(b"---"));
         l.sent(b"A/");
-        assert_eq!(
-            classes(&mut l, b"A/\r\nOK\r\n"),
-            vec![(Class::Echo, "A/".into()), (Class::Final, "OK".into())]
-        );
+        assert_eq!(classes(&mut l, b"A/\r\nOK\r\n"), vec![(Class::Echo, "A/".into()), (Class::Final, "OK".into())]);
     }
 
     #[test]
     fn lines_show_quotes_as_they_are() {
         let mut l = Lines::default();
-        assert_eq!(
-            classes(&mut l, b"+CMTI: \"SM\",1\r\n"),
-            vec![(Class::Unsolicited, "+CMTI: \"SM\",1".into())]
-        );
+        assert_eq!(classes(&mut l, b"+CMTI: \"SM\",1\r\n"), vec![(Class::Unsolicited, "+CMTI: \"SM\",1".into())]);
         assert_eq!(visible(b"a\\b\x1b\"\r"), "a\\\\b\\x1b\"\\r");
-        assert_eq!(
-            Style { color: false }.sent(0.0, b"AT+CMGS=\"123\"\r"),
-            "   0.000 > AT+CMGS=\"123\""
-        );
+        assert_eq!(Style { color: false }.sent(0.0, b"AT+CMGS=\"123\"\r"), "   0.000 > AT+CMGS=\"123\"");
     }
 }

@@ -80,9 +80,7 @@ pub fn run(args: &SimArgs) -> ExitCode {
     let mut phonebook = HashMap::new();
     for entry in &args.phonebook {
         let parsed = match entry.split_once('=') {
-            Some((number, target)) if !number.is_empty() => {
-                Target::parse(target).map(|t| (number.to_string(), t))
-            }
+            Some((number, target)) if !number.is_empty() => Target::parse(target).map(|t| (number.to_string(), t)),
             _ => Err(format!("`{entry}` is not NUMBER=TARGET")),
         };
         match parsed {
@@ -123,24 +121,13 @@ pub fn run(args: &SimArgs) -> ExitCode {
         Target::Sim(addr) => Some(*addr),
         Target::Tcp(_) => None,
     });
-    let addresses = [args.tcp, args.rfc2217, args.listen]
-        .into_iter()
-        .flatten()
-        .chain(sims);
+    let addresses = [args.tcp, args.rfc2217, args.listen].into_iter().flatten().chain(sims);
     for addr in addresses {
         if !args.allow_remote && !addr.ip().is_loopback() {
-            return fail(
-                1,
-                format!("`{addr}` is not a loopback address; add --allow-remote to use it"),
-            );
+            return fail(1, format!("`{addr}` is not a loopback address; add --allow-remote to use it"));
         }
     }
-    let network = Network {
-        phonebook,
-        packet_data,
-        allow_remote: args.allow_remote,
-        caller_id: String::new(),
-    };
+    let network = Network { phonebook, packet_data, allow_remote: args.allow_remote, caller_id: String::new() };
     let mut announce = |line: &str| {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{line}");

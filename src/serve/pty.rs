@@ -19,21 +19,13 @@ impl Pty {
     pub fn open() -> io::Result<Pty> {
         let (mut master, mut slave): (libc::c_int, libc::c_int) = (-1, -1);
         // SAFETY: openpty writes two descriptors; the name/termios/winsize pointers may be null.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
+        let rc =
+            unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
         if rc != 0 {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: openpty succeeded, so both descriptors are open and owned by nobody else.
-        let (master, slave) =
-            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         let mut name = [0 as libc::c_char; 128];
         // SAFETY: the buffer is writable for its whole length.
         let rc = unsafe { libc::ttyname_r(slave.as_raw_fd(), name.as_mut_ptr(), name.len()) };
@@ -41,9 +33,7 @@ impl Pty {
             return Err(io::Error::from_raw_os_error(rc));
         }
         // SAFETY: ttyname_r succeeded and wrote a NUL-terminated string into `name`.
-        let path = unsafe { CStr::from_ptr(name.as_ptr()) }
-            .to_string_lossy()
-            .into_owned();
+        let path = unsafe { CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned();
         // Raw mode, so bytes pass unchanged even before a client sets its own termios.
         // SAFETY: termios is plain data, filled by tcgetattr before use.
         unsafe {
@@ -53,17 +43,11 @@ impl Pty {
                 libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &t);
             }
             let flags = libc::fcntl(master.as_raw_fd(), libc::F_GETFL);
-            if flags < 0
-                || libc::fcntl(master.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) < 0
-            {
+            if flags < 0 || libc::fcntl(master.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
                 return Err(io::Error::last_os_error());
             }
         }
-        Ok(Pty {
-            master,
-            slave,
-            path,
-        })
+        Ok(Pty { master, slave, path })
     }
 
     /// The slave's path (`/dev/pts/N`), what clients open.
@@ -109,10 +93,7 @@ impl Pty {
             (libc::B460800, 460_800),
             (libc::B921600, 921_600),
         ];
-        SPEEDS
-            .iter()
-            .find(|(s, _)| *s == speed)
-            .map(|(_, baud)| *baud)
+        SPEEDS.iter().find(|(s, _)| *s == speed).map(|(_, baud)| *baud)
     }
 }
 

@@ -6,9 +6,7 @@
 //! through [`Rfc2217Server::encode_data`] (IAC doubled) and carrier changes through
 //! [`Rfc2217Server::modem_state`].
 
-use crate::port::telnet::{
-    escape_iac, Decoder, Event, StrayIac, DO, DONT, IAC, SB, SE, WILL, WONT,
-};
+use crate::port::telnet::{escape_iac, Decoder, Event, StrayIac, DO, DONT, IAC, SB, SE, WILL, WONT};
 
 const BINARY: u8 = 0;
 const SGA: u8 = 3;
@@ -107,13 +105,7 @@ impl Rfc2217Server {
 
     /// Decodes bytes from the client: data goes to `data`, line changes to `controls`,
     /// answers for the client to `reply`.
-    pub fn decode(
-        &mut self,
-        input: &[u8],
-        data: &mut Vec<u8>,
-        controls: &mut Vec<LineControl>,
-        reply: &mut Vec<u8>,
-    ) {
+    pub fn decode(&mut self, input: &[u8], data: &mut Vec<u8>, controls: &mut Vec<LineControl>, reply: &mut Vec<u8>) {
         for &b in input {
             match self.decoder.push(b) {
                 None => {}
@@ -313,17 +305,8 @@ mod tests {
         input.extend_from_slice(&[IAC, SB, COM_PORT, SET_CONTROL, 9, IAC, SE]);
         let (data, controls, reply) = decode(&mut s, &input);
         assert!(data.is_empty());
-        assert_eq!(
-            controls,
-            vec![LineControl::Baud(9600), LineControl::Dtr(false)]
-        );
-        assert_eq!(
-            reply,
-            [
-                IAC, SB, COM_PORT, 101, 0, 0, 0x25, 0x80, IAC, SE, IAC, SB, COM_PORT, 105, 9, IAC,
-                SE
-            ]
-        );
+        assert_eq!(controls, vec![LineControl::Baud(9600), LineControl::Dtr(false)]);
+        assert_eq!(reply, [IAC, SB, COM_PORT, 101, 0, 0, 0x25, 0x80, IAC, SE, IAC, SB, COM_PORT, 105, 9, IAC, SE]);
     }
 
     #[test]
@@ -344,10 +327,7 @@ mod tests {
         let mut s = Rfc2217Server::new();
         let junk: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
         let _ = decode(&mut s, &junk);
-        let long_sb: Vec<u8> = [IAC, SB, COM_PORT]
-            .into_iter()
-            .chain(std::iter::repeat(7).take(1000))
-            .collect();
+        let long_sb: Vec<u8> = [IAC, SB, COM_PORT].into_iter().chain(std::iter::repeat(7).take(1000)).collect();
         let _ = decode(&mut s, &long_sb);
     }
 }

@@ -117,10 +117,7 @@ impl Network {
             return Some(Target::Tcp(service.to_string()));
         }
         let addr = number.strip_prefix("sim:").unwrap_or(number);
-        let addr = addr
-            .to_socket_addrs()
-            .ok()?
-            .find(|a| a.is_ipv4() || self.allow_remote)?;
+        let addr = addr.to_socket_addrs().ok()?.find(|a| a.is_ipv4() || self.allow_remote)?;
         Some(Target::Sim(addr))
     }
 
@@ -132,15 +129,9 @@ impl Network {
         let allowed = |a: &SocketAddr| !checked || self.allow_remote || a.ip().is_loopback();
         let (addrs, timeout): (Vec<SocketAddr>, _) = match target {
             Target::Sim(addr) => (vec![*addr], CONNECT_TIMEOUT),
-            Target::Tcp(service) => (
-                service.to_socket_addrs().ok()?.collect(),
-                SERVICE_CONNECT_TIMEOUT,
-            ),
+            Target::Tcp(service) => (service.to_socket_addrs().ok()?.collect(), SERVICE_CONNECT_TIMEOUT),
         };
-        let stream = addrs
-            .iter()
-            .filter(|a| allowed(a))
-            .find_map(|a| TcpStream::connect_timeout(a, timeout).ok())?;
+        let stream = addrs.iter().filter(|a| allowed(a)).find_map(|a| TcpStream::connect_timeout(a, timeout).ok())?;
         stream.set_nonblocking(true).ok()?;
         let _ = stream.set_nodelay(true);
         Some(stream)
@@ -284,11 +275,7 @@ impl Server {
         let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
         if rc < 0 {
             let err = io::Error::last_os_error();
-            return if err.kind() == io::ErrorKind::Interrupted {
-                Ok(())
-            } else {
-                Err(err)
-            };
+            return if err.kind() == io::ErrorKind::Interrupted { Ok(()) } else { Err(err) };
         }
         self.read_pty()?;
         self.accept_client();
@@ -382,12 +369,7 @@ impl Server {
                 continue;
             }
             let _ = stream.set_nodelay(true);
-            let mut client = Client {
-                stream,
-                telnet: None,
-                out: Vec::new(),
-                break_started: None,
-            };
+            let mut client = Client { stream, telnet: None, out: Vec::new(), break_started: None };
             if self.rfc2217 {
                 let mut telnet = Rfc2217Server::new();
                 client.out = telnet.greeting();
@@ -459,12 +441,9 @@ impl Server {
         match request {
             LinkRequest::Dial(number) => {
                 self.peer = None;
-                let configured = self.network.phonebook.contains_key(&number)
-                    || is_packet_data(&number);
+                let configured = self.network.phonebook.contains_key(&number) || is_packet_data(&number);
                 let target = self.network.resolve(&number);
-                let stream = target
-                    .as_ref()
-                    .and_then(|t| self.network.connect(t, !configured));
+                let stream = target.as_ref().and_then(|t| self.network.connect(t, !configured));
                 match (target, stream) {
                     (Some(Target::Sim(_)), Some(stream)) => {
                         let out = format!("ATCHAT-CALL {}\n", self.network.caller_id).into_bytes();
@@ -533,17 +512,10 @@ impl Server {
             peer.line.extend_from_slice(&rest[..nl]);
             rest = &rest[nl + 1..];
             let line = String::from_utf8_lossy(&std::mem::take(&mut peer.line)).into_owned();
-            match (
-                &peer.role,
-                line.split_once(' ').map_or(line.as_str(), |(w, _)| w),
-            ) {
+            match (&peer.role, line.split_once(' ').map_or(line.as_str(), |(w, _)| w)) {
                 (Role::Callee, "ATCHAT-CALL") if !peer.called => {
                     peer.called = true;
-                    let from = line
-                        .split_once(' ')
-                        .map_or("unknown", |(_, f)| f)
-                        .trim()
-                        .to_string();
+                    let from = line.split_once(' ').map_or("unknown", |(_, f)| f).trim().to_string();
                     events.push(LinkEvent::Incoming(from));
                 }
                 (Role::Caller, "ATCHAT-ANSWER") => {
@@ -573,13 +545,7 @@ impl Server {
         if let Some(pty) = &self.pty {
             while !self.pty_out.is_empty() {
                 // SAFETY: the pointer and length describe the initialised buffer.
-                let n = unsafe {
-                    libc::write(
-                        pty.master(),
-                        self.pty_out.as_ptr().cast(),
-                        self.pty_out.len(),
-                    )
-                };
+                let n = unsafe { libc::write(pty.master(), self.pty_out.as_ptr().cast(), self.pty_out.len()) };
                 if n <= 0 {
                     break;
                 }
@@ -604,11 +570,7 @@ impl Server {
 }
 
 fn pollfd(fd: RawFd, events: libc::c_short) -> libc::pollfd {
-    libc::pollfd {
-        fd,
-        events,
-        revents: 0,
-    }
+    libc::pollfd { fd, events, revents: 0 }
 }
 
 fn append(buffer: &mut Vec<u8>, bytes: &[u8]) {

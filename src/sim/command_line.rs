@@ -105,12 +105,7 @@ impl<'a> CommandLine<'a> {
         while let Some(b) = self.peek().filter(u8::is_ascii_digit) {
             self.pos += 1;
             // Saturating: an absurd number is refused later as out of range, not a panic.
-            value = Some(
-                value
-                    .unwrap_or(0)
-                    .saturating_mul(10)
-                    .saturating_add(u32::from(b - b'0')),
-            );
+            value = Some(value.unwrap_or(0).saturating_mul(10).saturating_add(u32::from(b - b'0')));
         }
         value
     }
@@ -203,20 +198,14 @@ impl<'a> CommandLine<'a> {
                 Some(b'"') => {
                     self.pos += 1;
                     let start = self.pos;
-                    let len = self.body[start..]
-                        .iter()
-                        .position(|&b| b == b'"')
-                        .ok_or(())?;
+                    let len = self.body[start..].iter().position(|&b| b == b'"').ok_or(())?;
                     self.pos = start + len + 1;
-                    Arg::Quoted(
-                        String::from_utf8_lossy(&self.body[start..start + len]).into_owned(),
-                    )
+                    Arg::Quoted(String::from_utf8_lossy(&self.body[start..start + len]).into_owned())
                 }
                 Some(b',') | Some(b';') | None => Arg::Empty,
                 Some(_) => {
                     let mut s = String::new();
-                    while let Some(b) = self.peek().filter(|&b| b != b',' && b != b';' && b != b'"')
-                    {
+                    while let Some(b) = self.peek().filter(|&b| b != b',' && b != b';' && b != b'"') {
                         self.pos += 1;
                         s.push(char::from(b));
                     }
@@ -259,10 +248,7 @@ impl DialString {
                 }
                 _ => address.to_string(),
             };
-            return DialString {
-                number,
-                duration: Duration::ZERO,
-            };
+            return DialString { number, duration: Duration::ZERO };
         }
         let mut number = String::new();
         let mut duration = Duration::ZERO;
@@ -342,18 +328,9 @@ mod tests {
                         Arg::Quoted("Internet".into())
                     ])
                 }),
-                Ok(Command::Extended {
-                    name: "+CMGF".into(),
-                    op: ExtendedOp::Read
-                }),
-                Ok(Command::Extended {
-                    name: "+CMEE".into(),
-                    op: ExtendedOp::Test
-                }),
-                Ok(Command::Extended {
-                    name: "+CSQ".into(),
-                    op: ExtendedOp::Execute
-                }),
+                Ok(Command::Extended { name: "+CMGF".into(), op: ExtendedOp::Read }),
+                Ok(Command::Extended { name: "+CMEE".into(), op: ExtendedOp::Test }),
+                Ok(Command::Extended { name: "+CSQ".into(), op: ExtendedOp::Execute }),
             ]
         );
     }
@@ -362,13 +339,7 @@ mod tests {
     fn dial_keeps_case_and_stops_at_semicolon() {
         assert_eq!(
             all("DT localhost:99;H"),
-            vec![
-                Ok(Command::Dial {
-                    number: "Tlocalhost:99".into(),
-                    voice: true
-                }),
-                Ok(Command::Basic(b'H', None)),
-            ]
+            vec![Ok(Command::Dial { number: "Tlocalhost:99".into(), voice: true }), Ok(Command::Basic(b'H', None)),]
         );
     }
 
@@ -378,10 +349,7 @@ mod tests {
         assert_eq!(all("+=1"), vec![Err(())]);
         assert_eq!(all("+X=\"open"), vec![Err(())]);
         assert_eq!(all("&"), vec![Err(())]);
-        assert_eq!(
-            all("S99999999999999=1"),
-            vec![Ok(Command::SetRegister(u32::MAX, 1))]
-        );
+        assert_eq!(all("S99999999999999=1"), vec![Ok(Command::SetRegister(u32::MAX, 1))]);
     }
 
     #[test]
@@ -389,10 +357,7 @@ mod tests {
         let d = DialString::parse("T555,,1234!W@", 2);
         assert_eq!(d.number, "5551234");
         assert_eq!(d.duration, Duration::from_millis(4500));
-        assert_eq!(
-            DialString::parse("T127.0.0.1:4000", 2).number,
-            "127.0.0.1:4000"
-        );
+        assert_eq!(DialString::parse("T127.0.0.1:4000", 2).number, "127.0.0.1:4000");
         assert_eq!(DialString::parse("*99***1#", 2).number, "*99***1#");
     }
 

@@ -87,12 +87,7 @@ pub(crate) enum Call {
     /// Answering; CONNECT comes when the handshake timer fires.
     Answering { link: bool },
     /// An incoming call is ringing.
-    Ringing {
-        caller: String,
-        voice: bool,
-        link: bool,
-        rings: u32,
-    },
+    Ringing { caller: String, voice: bool, link: bool, rings: u32 },
     /// A data call is up.
     Connected { link: bool, sent: u64 },
     /// A voice call is up (or off hook after `ATD...;`): command state, no carrier.
@@ -404,26 +399,18 @@ impl Engine {
                 }
             }
             LinkEvent::Data(bytes) => {
-                if matches!(self.call, Call::Connected { link: true, .. })
-                    && self.mode == Mode::Online
-                {
+                if matches!(self.call, Call::Connected { link: true, .. }) && self.mode == Mode::Online {
                     self.push_out(now, bytes, false);
                 }
             }
             LinkEvent::Busy => {
                 if self.call == (Call::Dialing { link: true }) {
-                    let code = if self.settings.x >= 3 {
-                        ResultCode::Busy
-                    } else {
-                        ResultCode::NoCarrier
-                    };
+                    let code = if self.settings.x >= 3 { ResultCode::Busy } else { ResultCode::NoCarrier };
                     self.end_call(now, Some(code), false);
                 }
             }
             LinkEvent::Hangup => match self.call {
-                Call::Dialing { link: true }
-                | Call::Answering { link: true }
-                | Call::Connected { link: true, .. } => {
+                Call::Dialing { link: true } | Call::Answering { link: true } | Call::Connected { link: true, .. } => {
                     self.end_call(now, Some(ResultCode::NoCarrier), false);
                 }
                 Call::Ringing { link: true, .. } => self.end_call(now, None, false),
@@ -475,11 +462,7 @@ impl Engine {
 
     pub(crate) fn schedule(&mut self, at: Duration, kind: TimerKind) {
         self.timer_seq += 1;
-        self.timers.push(Timer {
-            at,
-            seq: self.timer_seq,
-            kind,
-        });
+        self.timers.push(Timer { at, seq: self.timer_seq, kind });
     }
 
     fn fire(&mut self, at: Duration, kind: TimerKind) {
@@ -493,9 +476,7 @@ impl Engine {
                 Outcome::Fail(code) => self.end_call(at, Some(code), false),
             },
             TimerKind::Escape { gen }
-                if gen == self.escape.gen
-                    && self.escape.count == 3
-                    && self.mode == Mode::Online =>
+                if gen == self.escape.gen && self.escape.count == 3 && self.mode == Mode::Online =>
             {
                 self.escape.count = 0;
                 self.mode = Mode::Command;
@@ -535,11 +516,7 @@ impl Engine {
         if self.silent || bytes.is_empty() {
             return;
         }
-        let delay = if response {
-            self.scenario.latency
-        } else {
-            Duration::ZERO
-        };
+        let delay = if response { self.scenario.latency } else { Duration::ZERO };
         let due = now.saturating_add(delay).max(self.last_due);
         self.last_due = due;
         let bytes = self.add_noise(bytes);
@@ -746,10 +723,7 @@ impl Engine {
         self.new_call(Call::Connected { link, sent: 0 });
         self.mode = Mode::Online;
         self.last_rx = now;
-        self.escape = Escape {
-            gen: self.escape.gen + 1,
-            ..Escape::default()
-        };
+        self.escape = Escape { gen: self.escape.gen + 1, ..Escape::default() };
         if let Some(CarrierLoss::AfterTime(after)) = self.scenario.carrier_loss {
             let gen = self.call_gen;
             self.schedule(now.saturating_add(after), TimerKind::CarrierLost { gen });
@@ -789,12 +763,7 @@ impl Engine {
     }
 
     pub(crate) fn start_ringing(&mut self, now: Duration, caller: String, voice: bool, link: bool) {
-        self.new_call(Call::Ringing {
-            caller,
-            voice,
-            link,
-            rings: 0,
-        });
+        self.new_call(Call::Ringing { caller, voice, link, rings: 0 });
         self.settings.set_reg(1, 0);
         self.ring(now);
     }
@@ -802,13 +771,7 @@ impl Engine {
     /// One RING (with `+CLIP` when enabled); auto-answer once S1 reaches S0, unless DTR is
     /// off under &D2/&D3 (V.250: auto-answer is disabled while DTR is off).
     fn ring(&mut self, now: Duration) {
-        let Call::Ringing {
-            caller,
-            voice,
-            link,
-            rings,
-        } = &mut self.call
-        else {
+        let Call::Ringing { caller, voice, link, rings } = &mut self.call else {
             return;
         };
         *rings += 1;
@@ -823,11 +786,7 @@ impl Engine {
         self.result(now, ResultCode::Ring);
         if self.clip {
             let kind = if caller.starts_with('+') { "145" } else { "129" };
-            let line = self
-                .vendor
-                .clip
-                .replace("{number}", &caller)
-                .replace("{type}", kind);
+            let line = self.vendor.clip.replace("{number}", &caller).replace("{type}", kind);
             self.unsolicited(now, &line);
         }
         let s0 = self.settings.reg(0);
@@ -849,10 +808,7 @@ impl Engine {
         }
         self.new_call(Call::Answering { link });
         let gen = self.call_gen;
-        self.schedule(
-            now.saturating_add(self.scenario.ring_delay),
-            TimerKind::Answered { gen },
-        );
+        self.schedule(now.saturating_add(self.scenario.ring_delay), TimerKind::Answered { gen });
         false
     }
 

@@ -237,34 +237,20 @@ impl Engine {
         let (at, outcome) = if k <= self.scenario.no_dialtone {
             if x == 2 || x == 4 {
                 let s6 = Duration::from_secs(u64::from(self.settings.reg(6)));
-                (
-                    now.saturating_add(s6),
-                    Outcome::Fail(ResultCode::NoDialtone),
-                )
+                (now.saturating_add(s6), Outcome::Fail(ResultCode::NoDialtone))
             } else {
                 (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
             }
         } else if k <= self.scenario.no_dialtone.saturating_add(self.scenario.busy) {
             if x >= 3 {
-                (
-                    dialed.saturating_add(self.scenario.ring_delay),
-                    Outcome::Fail(ResultCode::Busy),
-                )
+                (dialed.saturating_add(self.scenario.ring_delay), Outcome::Fail(ResultCode::Busy))
             } else {
                 (now.saturating_add(s7), Outcome::Fail(ResultCode::NoCarrier))
             }
         } else if k
-            <= self
-                .scenario
-                .no_dialtone
-                .saturating_add(self.scenario.busy)
-                .saturating_add(self.scenario.no_answer)
+            <= self.scenario.no_dialtone.saturating_add(self.scenario.busy).saturating_add(self.scenario.no_answer)
         {
-            let code = if x == 4 {
-                ResultCode::NoAnswer
-            } else {
-                ResultCode::NoCarrier
-            };
+            let code = if x == 4 { ResultCode::NoAnswer } else { ResultCode::NoCarrier };
             (now.saturating_add(s7), Outcome::Fail(code))
         } else if voice {
             (dialed, Outcome::Voice)

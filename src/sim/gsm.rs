@@ -69,26 +69,13 @@ pub(crate) struct Gsm {
 impl Gsm {
     pub fn new(scenario: &Scenario) -> Gsm {
         let mut store = BTreeMap::new();
-        for (i, sms) in scenario
-            .stored_sms
-            .iter()
-            .take(STORE_SIZE as usize)
-            .enumerate()
-        {
-            let stored = Stored {
-                read: false,
-                from: sms.from.clone(),
-                text: sms.text.clone(),
-                at: sms.at,
-            };
+        for (i, sms) in scenario.stored_sms.iter().take(STORE_SIZE as usize).enumerate() {
+            let stored = Stored { read: false, from: sms.from.clone(), text: sms.text.clone(), at: sms.at };
             store.insert(i as u32 + 1, stored);
         }
         Gsm {
             sim: match &scenario.pin {
-                Some(pin) => Sim::Pin {
-                    pin: pin.clone(),
-                    attempts: 3,
-                },
+                Some(pin) => Sim::Pin { pin: pin.clone(), attempts: 3 },
                 None => Sim::Ready,
             },
             reg_stat: 0,
@@ -124,13 +111,7 @@ fn creg_index(name: &str) -> usize {
 fn timestamp(at: Duration) -> String {
     let secs = at.as_secs().saturating_add(12 * 3600);
     let (days, rest) = (secs / 86_400, secs % 86_400);
-    format!(
-        "\"24/01/{:02},{:02}:{:02}:{:02}+00\"",
-        (days % 28) + 1,
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
+    format!("\"24/01/{:02},{:02}:{:02}:{:02}+00\"", (days % 28) + 1, rest / 3600, rest / 60 % 60, rest % 60)
 }
 
 impl Gsm {
@@ -141,10 +122,7 @@ impl Gsm {
         }
         for i in 0..engine.scenario.registration_changes.len() {
             let (at, stat) = engine.scenario.registration_changes[i];
-            engine.schedule(
-                at,
-                TimerKind::Profile(ProfileTimer::Registration { stat, gen: ANY_GEN }),
-            );
+            engine.schedule(at, TimerKind::Profile(ProfileTimer::Registration { stat, gen: ANY_GEN }));
         }
     }
 
@@ -152,9 +130,7 @@ impl Gsm {
     pub(crate) fn fire(&mut self, engine: &mut Engine, at: Duration, timer: ProfileTimer) {
         match timer {
             ProfileTimer::IncomingSms(i) => self.sms_arrives(engine, at, i),
-            ProfileTimer::Registration { stat, gen }
-                if gen == ANY_GEN || gen == self.unlock_gen =>
-            {
+            ProfileTimer::Registration { stat, gen } if gen == ANY_GEN || gen == self.unlock_gen => {
                 self.set_registration(engine, at, stat);
             }
             ProfileTimer::Registration { .. } => {}
@@ -171,10 +147,7 @@ impl Gsm {
             self.set_registration(engine, now, 2);
             let gen = self.unlock_gen;
             let at = now.saturating_add(engine.scenario.register_after);
-            engine.schedule(
-                at,
-                TimerKind::Profile(ProfileTimer::Registration { stat: 1, gen }),
-            );
+            engine.schedule(at, TimerKind::Profile(ProfileTimer::Registration { stat: 1, gen }));
         }
     }
 
@@ -189,11 +162,7 @@ impl Gsm {
             match self.creg[i] {
                 1 => engine.unsolicited(now, &format!("{name}: {stat}")),
                 2 => {
-                    let cell = if matches!(stat, 1 | 5) {
-                        engine.vendor.cell.clone()
-                    } else {
-                        String::new()
-                    };
+                    let cell = if matches!(stat, 1 | 5) { engine.vendor.cell.clone() } else { String::new() };
                     engine.unsolicited(now, &format!("{name}: {stat}{cell}"));
                 }
                 _ => {}
@@ -209,12 +178,7 @@ impl Gsm {
         let Some(index) = (1..=STORE_SIZE).find(|n| !self.store.contains_key(n)) else {
             return;
         };
-        let stored = Stored {
-            read: false,
-            from: sms.from,
-            text: sms.text,
-            at: now,
-        };
+        let stored = Stored { read: false, from: sms.from, text: sms.text, at: now };
         self.store.insert(index, stored);
         if self.cnmi_mt >= 1 {
             engine.unsolicited(now, &format!("+CMTI: \"SM\",{index}"));
@@ -237,13 +201,7 @@ impl Gsm {
     /// `D` on the GSM profile: `*99...#` starts packet data (CONNECT), `<n>;` a voice call
     /// (OK), `<n>` without `;` a circuit data call that the network refuses (NO CARRIER),
     /// as real GSM modules answer.
-    pub(crate) fn dial(
-        &mut self,
-        engine: &mut Engine,
-        now: Duration,
-        dial: &str,
-        voice: bool,
-    ) -> Flow {
+    pub(crate) fn dial(&mut self, engine: &mut Engine, now: Duration, dial: &str, voice: bool) -> Flow {
         if engine.call != Call::Idle {
             return Flow::Done(ResultCode::Error);
         }
@@ -299,24 +257,14 @@ impl Gsm {
         engine.new_call(Call::Dialing { link: false });
         let gen = engine.call_gen;
         let at = now.saturating_add(engine.scenario.ring_delay);
-        engine.schedule(
-            at,
-            TimerKind::DialResult {
-                gen,
-                outcome: Outcome::Connect,
-            },
-        );
+        engine.schedule(at, TimerKind::DialResult { gen, outcome: Outcome::Connect });
         Flow::Pending
     }
 
     /// One byte of SMS text after the `> ` prompt: Ctrl-Z sends, ESC cancels (answered
     /// OK, nothing sent), CR starts a new line with a new prompt.
     pub(crate) fn text_byte(&mut self, engine: &mut Engine, now: Duration, b: u8) {
-        let (s3, s4, s5) = (
-            engine.settings.reg(3),
-            engine.settings.reg(4),
-            engine.settings.reg(5),
-        );
+        let (s3, s4, s5) = (engine.settings.reg(3), engine.settings.reg(4), engine.settings.reg(5));
         let echo = engine.settings.echo;
         let Mode::SmsText { to, text } = &mut engine.mode else {
             return;
@@ -361,13 +309,7 @@ impl Gsm {
     }
 
     /// An extended (`+`) command on the GSM profile.
-    pub(crate) fn command(
-        &mut self,
-        engine: &mut Engine,
-        now: Duration,
-        name: &str,
-        op: ExtendedOp,
-    ) -> Flow {
+    pub(crate) fn command(&mut self, engine: &mut Engine, now: Duration, name: &str, op: ExtendedOp) -> Flow {
         use ExtendedOp::{Execute, Read, Set, Test};
         let num = |args: &[Arg], i: usize| args.get(i).and_then(Arg::number);
         let bad = Flow::Done(ResultCode::Cme(50));
@@ -388,9 +330,7 @@ impl Gsm {
             }
             ("+CPIN", Set(a)) => return self.enter_pin(engine, now, a),
             ("+CPIN", Test) => {}
-            ("+CSQ", Execute) => {
-                engine.info(now, &[format!("+CSQ: {},99", engine.scenario.signal)])
-            }
+            ("+CSQ", Execute) => engine.info(now, &[format!("+CSQ: {},99", engine.scenario.signal)]),
             ("+CSQ", Test) => engine.info(now, &["+CSQ: (0-31,99),(0-7,99)"]),
             ("+CREG" | "+CGREG" | "+CEREG", Set(a)) => match num(a, 0).filter(|&n| n <= 2) {
                 Some(n) => self.creg[creg_index(name)] = n as u8,
@@ -399,11 +339,7 @@ impl Gsm {
             ("+CREG" | "+CGREG" | "+CEREG", Read) => {
                 let n = self.creg[creg_index(name)];
                 let stat = self.reg_stat;
-                let cell = if n == 2 && matches!(stat, 1 | 5) {
-                    engine.vendor.cell.clone()
-                } else {
-                    String::new()
-                };
+                let cell = if n == 2 && matches!(stat, 1 | 5) { engine.vendor.cell.clone() } else { String::new() };
                 engine.info(now, &[format!("{name}: {n},{stat}{cell}")]);
             }
             ("+CREG" | "+CGREG" | "+CEREG", Test) => engine.info(now, &[format!("{name}: (0-2)")]),
@@ -470,11 +406,7 @@ impl Gsm {
                 }
             }
             ("+CGACT", Read) => {
-                let lines: Vec<String> = self
-                    .contexts
-                    .keys()
-                    .map(|cid| format!("+CGACT: {cid},0"))
-                    .collect();
+                let lines: Vec<String> = self.contexts.keys().map(|cid| format!("+CGACT: {cid},0")).collect();
                 if !lines.is_empty() {
                     engine.info(now, &lines);
                 }
@@ -491,9 +423,7 @@ impl Gsm {
                 let number = cid.map_or("*99#".to_string(), |c| format!("*99***{c}#"));
                 return self.packet_data(engine, now, number);
             }
-            ("+CMGS" | "+CMGL" | "+CMGR" | "+CMGD" | "+CPMS", _) => {
-                return self.sms_command(engine, now, name, &op)
-            }
+            ("+CMGS" | "+CMGL" | "+CMGR" | "+CMGD" | "+CPMS", _) => return self.sms_command(engine, now, name, &op),
             ("+CGMI" | "+CGMM" | "+CGMR" | "+CGSN" | "+GMI" | "+GMM" | "+GMR" | "+GSN", _) => {
                 return engine.identification(now, name, &op)
             }
@@ -512,14 +442,7 @@ impl Gsm {
                     self.start_registration(engine, now);
                     Flow::Next
                 } else {
-                    self.sim = if attempts <= 1 {
-                        Sim::Puk
-                    } else {
-                        Sim::Pin {
-                            pin,
-                            attempts: attempts - 1,
-                        }
-                    };
+                    self.sim = if attempts <= 1 { Sim::Puk } else { Sim::Pin { pin, attempts: attempts - 1 } };
                     Flow::Done(ResultCode::Cme(16))
                 }
             }
@@ -545,12 +468,9 @@ impl Gsm {
                 engine.info(now, &[line]);
             }
             ExtendedOp::Read => engine.info(now, &["+COPS: 0"]),
-            ExtendedOp::Test => engine.info(
-                now,
-                &[format!(
-                    "+COPS: (2,\"{operator}\",\"{operator}\",\"00101\",7),,(0-4),(0-2)"
-                )],
-            ),
+            ExtendedOp::Test => {
+                engine.info(now, &[format!("+COPS: (2,\"{operator}\",\"{operator}\",\"00101\",7),,(0-4),(0-2)")])
+            }
             ExtendedOp::Set(a) if a.first().and_then(Arg::number).is_some_and(|m| m <= 4) => {}
             _ => return Flow::Done(ResultCode::Cme(50)),
         }
@@ -560,11 +480,7 @@ impl Gsm {
     fn cgdcont(&mut self, engine: &mut Engine, now: Duration, op: &ExtendedOp) -> Flow {
         match op {
             ExtendedOp::Set(a) => {
-                let Some(cid) = a
-                    .first()
-                    .and_then(Arg::number)
-                    .filter(|c| (1..=16).contains(c))
-                else {
+                let Some(cid) = a.first().and_then(Arg::number).filter(|c| (1..=16).contains(c)) else {
                     return Flow::Done(ResultCode::Cme(50));
                 };
                 if a.len() == 1 {
@@ -582,9 +498,7 @@ impl Gsm {
                 let lines: Vec<String> = self
                     .contexts
                     .iter()
-                    .map(|(cid, (kind, apn))| {
-                        format!("+CGDCONT: {cid},\"{kind}\",\"{apn}\",\"0.0.0.0\",0,0")
-                    })
+                    .map(|(cid, (kind, apn))| format!("+CGDCONT: {cid},\"{kind}\",\"{apn}\",\"0.0.0.0\",0,0"))
                     .collect();
                 if !lines.is_empty() {
                     engine.info(now, &lines);
@@ -597,28 +511,15 @@ impl Gsm {
     }
 
     /// `+CMGS`, `+CMGL`, `+CMGR`, `+CMGD`, `+CPMS` (27.005, text mode only).
-    fn sms_command(
-        &mut self,
-        engine: &mut Engine,
-        now: Duration,
-        name: &str,
-        op: &ExtendedOp,
-    ) -> Flow {
+    fn sms_command(&mut self, engine: &mut Engine, now: Duration, name: &str, op: &ExtendedOp) -> Flow {
         if let ExtendedOp::Test = op {
             if name == "+CMGL" {
-                engine.info(
-                    now,
-                    &["+CMGL: (\"REC UNREAD\",\"REC READ\",\"STO UNSENT\",\"STO SENT\",\"ALL\")"],
-                );
+                engine.info(now, &["+CMGL: (\"REC UNREAD\",\"REC READ\",\"STO UNSENT\",\"STO SENT\",\"ALL\")"]);
             }
             return Flow::Next;
         }
         if self.sim != Sim::Ready {
-            return Flow::Done(ResultCode::Cms(if self.sim == Sim::Puk {
-                316
-            } else {
-                311
-            }));
+            return Flow::Done(ResultCode::Cms(if self.sim == Sim::Puk { 316 } else { 311 }));
         }
         if self.cmgf != 1 && name != "+CPMS" && name != "+CMGD" {
             // PDU mode is not simulated.
@@ -637,20 +538,13 @@ impl Gsm {
                 if !self.registered() {
                     return Flow::Done(ResultCode::Cms(331));
                 }
-                engine.mode = Mode::SmsText {
-                    to,
-                    text: Vec::new(),
-                };
+                engine.mode = Mode::SmsText { to, text: Vec::new() };
                 let (s3, s4) = (engine.settings.reg(3), engine.settings.reg(4));
                 engine.raw_response(now, vec![s3, s4, b'>', b' ']);
                 Flow::Pending
             }
             ("+CMGL", ExtendedOp::Set(_) | ExtendedOp::Execute) => {
-                let filter = args
-                    .first()
-                    .and_then(Arg::text)
-                    .unwrap_or("REC UNREAD")
-                    .to_string();
+                let filter = args.first().and_then(Arg::text).unwrap_or("REC UNREAD").to_string();
                 let wanted: fn(&Stored) -> bool = match filter.as_str() {
                     "ALL" => |_| true,
                     "REC UNREAD" => |m| !m.read,
@@ -661,11 +555,7 @@ impl Gsm {
                 let mut lines = Vec::new();
                 for (i, m) in self.store.iter_mut().filter(|(_, m)| wanted(m)) {
                     let stat = if m.read { "REC READ" } else { "REC UNREAD" };
-                    lines.push(format!(
-                        "+CMGL: {i},\"{stat}\",\"{}\",,{}",
-                        m.from,
-                        timestamp(m.at)
-                    ));
+                    lines.push(format!("+CMGL: {i},\"{stat}\",\"{}\",,{}", m.from, timestamp(m.at)));
                     lines.push(m.text.clone());
                     m.read = true;
                 }
@@ -679,10 +569,7 @@ impl Gsm {
                     return Flow::Done(ResultCode::Cms(321));
                 };
                 let stat = if m.read { "REC READ" } else { "REC UNREAD" };
-                let lines = [
-                    format!("+CMGR: \"{stat}\",\"{}\",,{}", m.from, timestamp(m.at)),
-                    m.text.clone(),
-                ];
+                let lines = [format!("+CMGR: \"{stat}\",\"{}\",,{}", m.from, timestamp(m.at)), m.text.clone()];
                 m.read = true;
                 engine.info(now, &lines);
                 Flow::Next
@@ -704,10 +591,7 @@ impl Gsm {
             ("+CPMS", ExtendedOp::Read) => {
                 let n = self.store.len();
                 let used = format!("{n},{STORE_SIZE}");
-                engine.info(
-                    now,
-                    &[format!("+CPMS: \"SM\",{used},\"SM\",{used},\"SM\",{used}")],
-                );
+                engine.info(now, &[format!("+CPMS: \"SM\",{used},\"SM\",{used},\"SM\",{used}")]);
                 Flow::Next
             }
             ("+CPMS", ExtendedOp::Set(_)) => {
@@ -727,14 +611,8 @@ mod tests {
 
     #[test]
     fn timestamps_count_from_the_epoch() {
-        assert_eq!(
-            timestamp(Duration::from_secs(7)),
-            "\"24/01/01,12:00:07+00\""
-        );
-        assert_eq!(
-            timestamp(Duration::from_secs(13 * 3600)),
-            "\"24/01/02,01:00:00+00\""
-        );
+        assert_eq!(timestamp(Duration::from_secs(7)), "\"24/01/01,12:00:07+00\"");
+        assert_eq!(timestamp(Duration::from_secs(13 * 3600)), "\"24/01/02,01:00:00+00\"");
         // Absurd times wrap the day of month instead of overflowing.
         let _ = timestamp(Duration::MAX);
     }

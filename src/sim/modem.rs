@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use super::command_line::{Command, CommandLine};
 use super::engine::{Call, Engine, LinkEvent, LinkRequest, Mode};
-use super::modem_profile::Profile;
 use super::execute::Flow;
 use super::gsm::Gsm;
+use super::modem_profile::Profile;
 use super::modem_profile::{canonical, name_of, ModemProfile};
 use super::result::ResultCode;
 use super::scenario::Scenario;
@@ -50,10 +50,7 @@ impl Modem {
         let profile = profile.into();
         let gsm = Gsm::new(&scenario);
         let base = profile.base;
-        let mut modem = Modem {
-            engine: Engine::new(profile, scenario),
-            gsm,
-        };
+        let mut modem = Modem { engine: Engine::new(profile, scenario), gsm };
         if base == Profile::Gsm {
             modem.gsm.boot(&mut modem.engine);
         }
@@ -158,8 +155,7 @@ impl Modem {
     /// Brings the modem up to `now`: the profile's timers go to the profile.
     fn advance(&mut self, now: Duration) -> Duration {
         let gsm = &mut self.gsm;
-        self.engine
-            .advance(now, |engine, at, timer| gsm.fire(engine, at, timer))
+        self.engine.advance(now, |engine, at, timer| gsm.fire(engine, at, timer))
     }
 
     /// Runs the commands of one line in order; the first failure stops the line and only
@@ -226,20 +222,12 @@ impl Modem {
             || matches!(&command, Command::Extended { name, .. } if name == "+CHUP");
         let in_call = matches!(self.engine.call, Call::Voice | Call::Outgoing { .. });
         let ringing = match &self.engine.call {
-            Call::Ringing {
-                caller,
-                voice: true,
-                ..
-            } => Some(caller.clone()),
+            Call::Ringing { caller, voice: true, .. } => Some(caller.clone()),
             _ => None,
         };
         let flow = match (gsm, command) {
-            (true, Command::Dial { number, voice }) => {
-                self.gsm.dial(&mut self.engine, now, &number, voice)
-            }
-            (true, Command::Extended { name, op }) => {
-                self.gsm.command(&mut self.engine, now, &name, op)
-            }
+            (true, Command::Dial { number, voice }) => self.gsm.dial(&mut self.engine, now, &number, voice),
+            (true, Command::Extended { name, op }) => self.gsm.command(&mut self.engine, now, &name, op),
             (_, command) => self.engine.execute(now, command),
         };
         if ends_call && in_call && self.engine.call == Call::Idle {

@@ -46,10 +46,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("qualcomm", include_str!("profiles/qualcomm.toml")),
     ("quectel-ec25", include_str!("profiles/quectel-ec25.toml")),
     ("simcom-sim800", include_str!("profiles/simcom-sim800.toml")),
-    (
-        "simcom-sim7600",
-        include_str!("profiles/simcom-sim7600.toml"),
-    ),
+    ("simcom-sim7600", include_str!("profiles/simcom-sim7600.toml")),
     ("ublox", include_str!("profiles/ublox.toml")),
     ("telit", include_str!("profiles/telit.toml")),
     ("sierra", include_str!("profiles/sierra.toml")),
@@ -208,21 +205,14 @@ impl fmt::Display for ProfileError {
             ProfileError::Read { path, source } => {
                 write!(f, "cannot read profile `{path}`: {source}")
             }
-            ProfileError::Invalid {
-                origin,
-                line: Some(line),
-                message,
-            } => write!(f, "profile `{origin}`, line {line}: {message}"),
-            ProfileError::Invalid {
-                origin, message, ..
-            } => write!(f, "profile `{origin}`: {message}"),
+            ProfileError::Invalid { origin, line: Some(line), message } => {
+                write!(f, "profile `{origin}`, line {line}: {message}")
+            }
+            ProfileError::Invalid { origin, message, .. } => write!(f, "profile `{origin}`: {message}"),
             ProfileError::Unknown(name) => write!(
                 f,
                 "unknown profile `{name}`; the bundled profiles are {}, or give a .toml file",
-                ModemProfile::names()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                ModemProfile::names().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
             ),
         }
     }
@@ -356,11 +346,7 @@ impl Origin<'_> {
             let end = s.start.min(self.text.len());
             self.text[..end].matches('\n').count() + 1
         });
-        ProfileError::Invalid {
-            origin: self.name.to_string(),
-            line,
-            message,
-        }
+        ProfileError::Invalid { origin: self.name.to_string(), line, message }
     }
 }
 
@@ -418,10 +404,7 @@ impl ModemProfile {
     fn parse_depth(origin: &str, text: &str, depth: usize) -> Result<ModemProfile, ProfileError> {
         let at = Origin { name: origin, text };
         if text.len() > MAX_PROFILE_BYTES {
-            return Err(at.error(
-                None,
-                format!("the file is larger than {MAX_PROFILE_BYTES} bytes"),
-            ));
+            return Err(at.error(None, format!("the file is larger than {MAX_PROFILE_BYTES} bytes")));
         }
         let file: File = toml::from_str(text).map_err(|e| {
             // The crate's message says what is wrong but not always where: name the field
@@ -435,18 +418,17 @@ impl ModemProfile {
             at.error(e.span(), message)
         })?;
         let parent = match (&file.inherit, &file.engine) {
-            (Some(_), Some(engine)) => return Err(at.error(
-                Some(engine.span()),
-                "`engine` and `inherit` exclude each other: an inherited profile has its engine"
-                    .to_string(),
-            )),
+            (Some(_), Some(engine)) => {
+                return Err(at.error(
+                    Some(engine.span()),
+                    "`engine` and `inherit` exclude each other: an inherited profile has its engine".to_string(),
+                ))
+            }
             (Some(inherit), None) => {
                 if depth >= MAX_INHERIT_DEPTH {
                     return Err(at.error(
                         Some(inherit.span()),
-                        format!(
-                            "`inherit` chains deeper than {MAX_INHERIT_DEPTH} profiles (a loop?)"
-                        ),
+                        format!("`inherit` chains deeper than {MAX_INHERIT_DEPTH} profiles (a loop?)"),
                     ));
                 }
                 let name = inherit.get_ref();
@@ -465,10 +447,8 @@ impl ModemProfile {
                 "hayes" => ModemProfile::fallback(Profile::Hayes),
                 "gsm" => ModemProfile::fallback(Profile::Gsm),
                 other => {
-                    return Err(at.error(
-                        Some(engine.span()),
-                        format!("`engine` must be \"hayes\" or \"gsm\", not \"{other}\""),
-                    ))
+                    return Err(at
+                        .error(Some(engine.span()), format!("`engine` must be \"hayes\" or \"gsm\", not \"{other}\"")))
                 }
             },
             (None, None) => {
@@ -480,10 +460,7 @@ impl ModemProfile {
                 ))
             }
         };
-        let stem = std::path::Path::new(origin)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or(origin);
+        let stem = std::path::Path::new(origin).file_stem().and_then(|s| s.to_str()).unwrap_or(origin);
         let name = file.name.clone().unwrap_or_else(|| stem.to_string());
         file.apply(parent, name, &at)
     }
@@ -549,12 +526,7 @@ impl ModemProfile {
 
 impl File {
     /// This file's settings over `p`, the profile it builds on.
-    fn apply(
-        self,
-        mut p: ModemProfile,
-        name: String,
-        at: &Origin<'_>,
-    ) -> Result<ModemProfile, ProfileError> {
+    fn apply(self, mut p: ModemProfile, name: String, at: &Origin<'_>) -> Result<ModemProfile, ProfileError> {
         p.name = name;
         if let Some(d) = self.description {
             p.description = d;
@@ -567,10 +539,7 @@ impl File {
         }
         if let Some(cmee) = self.defaults.cmee {
             if *cmee.get_ref() > 2 {
-                return Err(at.error(
-                    Some(cmee.span()),
-                    "`defaults.cmee` must be 0, 1 or 2".to_string(),
-                ));
+                return Err(at.error(Some(cmee.span()), "`defaults.cmee` must be 0, 1 or 2".to_string()));
             }
             p.cmee = cmee.into_inner();
         }
@@ -584,11 +553,7 @@ impl File {
             Ok::<(), ProfileError>(())
         };
         let id = self.identity;
-        field(
-            "identity.manufacturer",
-            id.manufacturer,
-            &mut p.manufacturer,
-        )?;
+        field("identity.manufacturer", id.manufacturer, &mut p.manufacturer)?;
         field("identity.model", id.model, &mut p.model)?;
         field("identity.revision", id.revision, &mut p.revision)?;
         field("identity.serial", id.serial, &mut p.serial)?;
@@ -599,12 +564,7 @@ impl File {
                 let span = key.span();
                 let key = key.into_inner();
                 let n: u32 = key.parse().ok().filter(|n| *n <= 255).ok_or_else(|| {
-                    at.error(
-                        Some(span),
-                        format!(
-                            "`identity.ati`: key \"{key}\" is not a number 0-255 (ATI0 is \"0\")"
-                        ),
-                    )
+                    at.error(Some(span), format!("`identity.ati`: key \"{key}\" is not a number 0-255 (ATI0 is \"0\")"))
                 })?;
                 let lines = checked_lines(at, &format!("identity.ati.{key}"), text.lines())?;
                 let lines = with_version(lines);
@@ -627,10 +587,8 @@ impl File {
                     Some(e) => final_code(at, "sim.locked_error", &e)?,
                     None => Some(ResultCode::Cme(11)),
                 };
-                let allow = allow
-                    .iter()
-                    .map(|c| command_name(at, "sim.locked_allow", c))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let allow =
+                    allow.iter().map(|c| command_name(at, "sim.locked_allow", c)).collect::<Result<Vec<_>, _>>()?;
                 p.locked = Some(Locked { allow, error });
             }
             (None, Some(e)) => {
@@ -651,25 +609,22 @@ impl File {
                 other => {
                     return Err(at.error(
                         Some(ok.span()),
-                        format!(
-                            "`voice.ok` must be \"at-dial\", \"on-answer\" or \"never\", not \"{other}\""
-                        ),
+                        format!("`voice.ok` must be \"at-dial\", \"on-answer\" or \"never\", not \"{other}\""),
                     ))
                 }
             };
         }
         if let Some(answer) = v.answer {
-            p.voice.answer =
-                match answer.get_ref().as_str() {
-                    "ring-delay" => Answer::RingDelay,
-                    "at-once" => Answer::AtOnce,
-                    other => return Err(at.error(
+            p.voice.answer = match answer.get_ref().as_str() {
+                "ring-delay" => Answer::RingDelay,
+                "at-once" => Answer::AtOnce,
+                other => {
+                    return Err(at.error(
                         Some(answer.span()),
-                        format!(
-                            "`voice.answer` must be \"ring-delay\" or \"at-once\", not \"{other}\""
-                        ),
-                    )),
-                };
+                        format!("`voice.answer` must be \"ring-delay\" or \"at-once\", not \"{other}\""),
+                    ))
+                }
+            };
         }
         let voice = &mut p.voice;
         for (name, given, slot) in [
@@ -679,16 +634,8 @@ impl File {
             ("voice.busy", v.busy, &mut voice.busy),
             ("voice.no_answer", v.no_answer, &mut voice.no_answer),
             ("voice.rejected", v.rejected, &mut voice.rejected),
-            (
-                "voice.remote_hangup",
-                v.remote_hangup,
-                &mut voice.remote_hangup,
-            ),
-            (
-                "voice.local_hangup",
-                v.local_hangup,
-                &mut voice.local_hangup,
-            ),
+            ("voice.remote_hangup", v.remote_hangup, &mut voice.remote_hangup),
+            ("voice.local_hangup", v.local_hangup, &mut voice.local_hangup),
         ] {
             if let Some(lines) = given {
                 *slot = checked_lines(at, name, lines)?;
@@ -716,11 +663,7 @@ impl File {
                 Some(f) => final_code(at, "reply.final", &f)?,
                 None => Some(ResultCode::Ok),
             };
-            replies.push(Reply {
-                command,
-                lines,
-                final_code,
-            });
+            replies.push(Reply { command, lines, final_code });
         }
         replies.append(&mut p.replies);
         replies.truncate(MAX_ENTRIES);
@@ -753,33 +696,20 @@ fn field_at(text: &str, offset: usize) -> Option<String> {
 
 /// `{version}` in identification text is atchat's version (the built-in profiles use it).
 fn with_version(lines: Vec<String>) -> Vec<String> {
-    lines
-        .into_iter()
-        .map(|l| l.replace("{version}", env!("CARGO_PKG_VERSION")))
-        .collect()
+    lines.into_iter().map(|l| l.replace("{version}", env!("CARGO_PKG_VERSION"))).collect()
 }
 
 /// Checks a list of lines the modem will send: bounded, printable, no line breaks.
-fn checked_lines(
-    at: &Origin<'_>,
-    field: &str,
-    lines: Vec<String>,
-) -> Result<Vec<String>, ProfileError> {
+fn checked_lines(at: &Origin<'_>, field: &str, lines: Vec<String>) -> Result<Vec<String>, ProfileError> {
     if lines.len() > MAX_LINES {
         return Err(at.error(None, format!("`{field}` has more than {MAX_LINES} lines")));
     }
     for line in &lines {
         if line.len() > MAX_LINE_LEN {
-            return Err(at.error(
-                None,
-                format!("`{field}`: a line is longer than {MAX_LINE_LEN} bytes"),
-            ));
+            return Err(at.error(None, format!("`{field}`: a line is longer than {MAX_LINE_LEN} bytes")));
         }
         if line.chars().any(|c| c == '\r' || c == '\n') {
-            return Err(at.error(
-                None,
-                format!("`{field}`: give each line as its own string, without \\r or \\n"),
-            ));
+            return Err(at.error(None, format!("`{field}`: give each line as its own string, without \\r or \\n")));
         }
     }
     Ok(lines)
@@ -789,10 +719,9 @@ fn checked_lines(
 fn final_code(at: &Origin<'_>, field: &str, text: &Spanned<String>) -> Result<Final, ProfileError> {
     let t = text.get_ref().trim();
     if t.is_empty() || t.len() > MAX_LINE_LEN || t.contains(['\r', '\n']) {
-        return Err(at.error(
-            Some(text.span()),
-            format!("`{field}` must be a result code such as \"ERROR\", or \"none\""),
-        ));
+        return Err(
+            at.error(Some(text.span()), format!("`{field}` must be a result code such as \"ERROR\", or \"none\""))
+        );
     }
     Ok(parse_final(t))
 }
@@ -815,16 +744,9 @@ pub(crate) fn parse_final(text: &str) -> Final {
 
 /// A command written as it is typed after `AT` (`+CPIN?`, `+CNMI=2,1,0,2`), in the one
 /// canonical form the modem compares against.
-fn command_key(
-    at: &Origin<'_>,
-    field: &str,
-    text: &Spanned<String>,
-) -> Result<String, ProfileError> {
+fn command_key(at: &Origin<'_>, field: &str, text: &Spanned<String>) -> Result<String, ProfileError> {
     let body = text.get_ref().trim();
-    let body = body
-        .strip_prefix("AT")
-        .or_else(|| body.strip_prefix("at"))
-        .unwrap_or(body);
+    let body = body.strip_prefix("AT").or_else(|| body.strip_prefix("at")).unwrap_or(body);
     let mut line = CommandLine::new(body.as_bytes());
     match (line.next_command(), line.next_command()) {
         (Some(Ok(command)), None) => match canonical(&command) {
@@ -844,32 +766,19 @@ fn command_key(
     }
 }
 
-fn command_keys(
-    at: &Origin<'_>,
-    field: &str,
-    list: &[Spanned<String>],
-) -> Result<Vec<String>, ProfileError> {
+fn command_keys(at: &Origin<'_>, field: &str, list: &[Spanned<String>]) -> Result<Vec<String>, ProfileError> {
     if list.len() > MAX_ENTRIES {
-        return Err(at.error(
-            None,
-            format!("`{field}` lists more than {MAX_ENTRIES} commands"),
-        ));
+        return Err(at.error(None, format!("`{field}` lists more than {MAX_ENTRIES} commands")));
     }
     list.iter().map(|c| command_key(at, field, c)).collect()
 }
 
 /// A command's name as a locked SIM's allow list names it: `+CPIN`, `E`, `&F`, `D`.
-fn command_name(
-    at: &Origin<'_>,
-    field: &str,
-    text: &Spanned<String>,
-) -> Result<String, ProfileError> {
+fn command_name(at: &Origin<'_>, field: &str, text: &Spanned<String>) -> Result<String, ProfileError> {
     let name = text.get_ref().trim().to_ascii_uppercase();
     let ok = match name.as_bytes() {
         [b'&', l] | [l] => l.is_ascii_uppercase(),
-        [p, rest @ ..] if is_extended_prefix(*p) && !rest.is_empty() => {
-            rest.iter().all(u8::is_ascii_alphanumeric)
-        }
+        [p, rest @ ..] if is_extended_prefix(*p) && !rest.is_empty() => rest.iter().all(u8::is_ascii_alphanumeric),
         _ => false,
     };
     if ok {
@@ -877,10 +786,7 @@ fn command_name(
     } else {
         Err(at.error(
             Some(text.span()),
-            format!(
-                "`{field}`: \"{}\" is not a command name such as \"+CPIN\", \"E\" or \"&F\"",
-                text.get_ref()
-            ),
+            format!("`{field}`: \"{}\" is not a command name such as \"+CPIN\", \"E\" or \"&F\"", text.get_ref()),
         ))
     }
 }
@@ -943,24 +849,19 @@ mod tests {
 
     #[test]
     fn mistakes_name_the_line_and_the_field() {
-        let e = ModemProfile::parse("x.toml", "engine = \"gsm\"\n[voice]\nok = \"sometimes\"\n")
-            .unwrap_err()
-            .to_string();
+        let e =
+            ModemProfile::parse("x.toml", "engine = \"gsm\"\n[voice]\nok = \"sometimes\"\n").unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("voice.ok"), "{e}");
-        let e = ModemProfile::parse("x.toml", "engine = \"gsm\"\n\n[identity]\nmodle = \"X\"\n")
-            .unwrap_err()
-            .to_string();
+        let e =
+            ModemProfile::parse("x.toml", "engine = \"gsm\"\n\n[identity]\nmodle = \"X\"\n").unwrap_err().to_string();
         assert!(e.contains("line 4") && e.contains("modle"), "{e}");
-        let e = ModemProfile::parse("x.toml", "inherit = \"nope\"\n")
-            .unwrap_err()
-            .to_string();
+        let e = ModemProfile::parse("x.toml", "inherit = \"nope\"\n").unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("nope"), "{e}");
     }
 
     #[test]
     fn command_keys_are_canonical() {
-        let text =
-            "engine = \"gsm\"\n[[reply]]\ncommand = \"at+cnmi=2, 1,0,2\"\nfinal = \"ERROR\"\n";
+        let text = "engine = \"gsm\"\n[[reply]]\ncommand = \"at+cnmi=2, 1,0,2\"\nfinal = \"ERROR\"\n";
         let p = ModemProfile::parse("x", text).unwrap();
         assert_eq!(p.replies[0].command, "+CNMI=2,1,0,2");
         assert_eq!(p.replies[0].final_code, Some(ResultCode::Error));

@@ -146,10 +146,7 @@ mod tests {
         let s = Settings::factory();
         assert_eq!(ResultCode::Cme(11).render(&s, 0, false), b"\r\nERROR\r\n");
         assert_eq!(ResultCode::Cme(11).render(&s, 1, false), b"\r\n+CME ERROR: 11\r\n");
-        assert_eq!(
-            ResultCode::Cme(11).render(&s, 2, false),
-            b"\r\n+CME ERROR: SIM PIN required\r\n"
-        );
+        assert_eq!(ResultCode::Cme(11).render(&s, 2, false), b"\r\n+CME ERROR: SIM PIN required\r\n");
     }
 
     #[test]

@@ -172,14 +172,11 @@ impl Scenario {
         let mut scenario = Scenario::default();
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
-            let words =
-                split_words(raw).map_err(|message| ScenarioError::Syntax { line, message })?;
+            let words = split_words(raw).map_err(|message| ScenarioError::Syntax { line, message })?;
             if words.is_empty() {
                 continue;
             }
-            scenario
-                .apply(&words)
-                .map_err(|message| ScenarioError::Syntax { line, message })?;
+            scenario.apply(&words).map_err(|message| ScenarioError::Syntax { line, message })?;
         }
         Ok(scenario)
     }
@@ -196,26 +193,21 @@ impl Scenario {
             "reject" => self.reject = count_or_always(args)?,
             "carrier-lost" => {
                 let [Word::Bare(after), amount, rest @ ..] = args else {
-                    return Err(
-                        "expected `carrier-lost after N bytes` or `carrier-lost after 5s`".into(),
-                    );
+                    return Err("expected `carrier-lost after N bytes` or `carrier-lost after 5s`".into());
                 };
                 if after != "after" {
                     return Err(format!("expected `after`, found `{after}`"));
                 }
                 self.carrier_loss = Some(match rest {
-                    [Word::Bare(unit)] if unit == "bytes" => {
-                        CarrierLoss::AfterBytes(number(amount)?)
-                    }
+                    [Word::Bare(unit)] if unit == "bytes" => CarrierLoss::AfterBytes(number(amount)?),
                     [] => CarrierLoss::AfterTime(duration(amount)?),
                     _ => return Err("expected `N bytes` or a duration after `after`".into()),
                 });
             }
             "latency" => self.latency = duration(one(args)?)?,
             "noise" => {
-                let p: f64 = bare(one(args)?)?
-                    .parse()
-                    .map_err(|_| "`noise` takes a probability such as 0.01".to_string())?;
+                let p: f64 =
+                    bare(one(args)?)?.parse().map_err(|_| "`noise` takes a probability such as 0.01".to_string())?;
                 if !(0.0..=1.0).contains(&p) {
                     return Err("`noise` probability must be between 0 and 1".into());
                 }
@@ -254,10 +246,7 @@ impl Scenario {
                 };
                 keyword(at, "at")?;
                 keyword(from, "from")?;
-                self.incoming_calls.push(IncomingCall {
-                    at: duration(when)?,
-                    from: phone(who)?,
-                });
+                self.incoming_calls.push(IncomingCall { at: duration(when)?, from: phone(who)? });
             }
             "incoming-sms" => {
                 let [Word::Bare(at), when, Word::Bare(from), who, body] = args else {
@@ -265,22 +254,14 @@ impl Scenario {
                 };
                 keyword(at, "at")?;
                 keyword(from, "from")?;
-                self.incoming_sms.push(IncomingSms {
-                    at: duration(when)?,
-                    from: phone(who)?,
-                    text: text(body)?.0,
-                });
+                self.incoming_sms.push(IncomingSms { at: duration(when)?, from: phone(who)?, text: text(body)?.0 });
             }
             "sms" => {
                 let [Word::Bare(from), who, body] = args else {
                     return Err("expected `sms from \"+1555\" \"text\"`".into());
                 };
                 keyword(from, "from")?;
-                self.stored_sms.push(IncomingSms {
-                    at: Duration::ZERO,
-                    from: phone(who)?,
-                    text: text(body)?.0,
-                });
+                self.stored_sms.push(IncomingSms { at: Duration::ZERO, from: phone(who)?, text: text(body)?.0 });
             }
             "register-after" => self.register_after = duration(one(args)?)?,
             "registration" => {
@@ -292,8 +273,7 @@ impl Scenario {
                 if stat > 5 {
                     return Err("a +CREG status is 0 to 5".into());
                 }
-                self.registration_changes
-                    .push((duration(when)?, stat as u8));
+                self.registration_changes.push((duration(when)?, stat as u8));
             }
             "signal" => {
                 let s = count(one(args)?)?;
@@ -399,8 +379,7 @@ fn keyword(found: &str, wanted: &str) -> Result<(), String> {
 
 fn number(w: &Word) -> Result<u64, String> {
     let s = bare(w)?;
-    s.parse()
-        .map_err(|_| format!("`{s}` is not a whole number"))
+    s.parse().map_err(|_| format!("`{s}` is not a whole number"))
 }
 
 fn count(w: &Word) -> Result<u32, String> {
@@ -427,9 +406,7 @@ fn duration(w: &Word) -> Result<Duration, String> {
     } else {
         return Err(format!("`{s}` needs a unit: ms, s or m"));
     };
-    let value: f64 = digits
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration"))?;
+    let value: f64 = digits.parse().map_err(|_| format!("`{s}` is not a duration"))?;
     let secs = value * scale;
     if !secs.is_finite() || secs < 0.0 || secs > MAX_DURATION.as_secs_f64() {
         return Err(format!("`{s}` is out of range"));
@@ -472,12 +449,7 @@ fn text(w: &Word) -> Result<Text, String> {
 
 fn phone(w: &Word) -> Result<String, String> {
     let s = text(w)?.0;
-    if s.is_empty()
-        || s.len() > 32
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'+' || b == b'*' || b == b'#')
-    {
+    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_digit() || b == b'+' || b == b'*' || b == b'#') {
         return Err(format!("`{s}` is not a phone number"));
     }
     Ok(s)
@@ -512,10 +484,7 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let err = Scenario::parse("busy 1\nbusy x\n").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "scenario line 2: `x` is not a whole number"
-        );
+        assert_eq!(err.to_string(), "scenario line 2: `x` is not a whole number");
         for bad in [
             "frobnicate",
             "latency 5",

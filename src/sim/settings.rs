@@ -110,10 +110,7 @@ impl Settings {
             self.flow,
             self.dsr_mode
         );
-        let regs: Vec<String> = KNOWN_REGISTERS
-            .iter()
-            .map(|&n| format!("S{n:02}:{:03}", self.reg(n)))
-            .collect();
+        let regs: Vec<String> = KNOWN_REGISTERS.iter().map(|&n| format!("S{n:02}:{:03}", self.reg(n))).collect();
         let mut lines = vec![flags];
         for chunk in regs.chunks(7) {
             lines.push(chunk.join(" "));

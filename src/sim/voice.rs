@@ -44,11 +44,7 @@ impl VoiceCalls {
         let voice = engine.vendor.voice.clone();
         engine.new_call(Call::Outgoing { alerting: false });
         let gen = engine.call_gen;
-        self.call = Some(VoiceCall {
-            number: dial.number.clone(),
-            outgoing: true,
-            answered_at: None,
-        });
+        self.call = Some(VoiceCall { number: dial.number.clone(), outgoing: true, answered_at: None });
         let dialing = self.expand(&voice.dialing, now);
         if !dialing.is_empty() {
             // Due now, so it goes out after the OK this line may still send.
@@ -66,10 +62,7 @@ impl VoiceCalls {
             };
         }
         if fault != Some(VoiceStep::Busy) {
-            engine.schedule(
-                dialed.saturating_add(ring / 2),
-                voice_timer(gen, VoiceStep::Alerting),
-            );
+            engine.schedule(dialed.saturating_add(ring / 2), voice_timer(gen, VoiceStep::Alerting));
         }
         let (at, step) = match fault {
             None => (dialed.saturating_add(ring), VoiceStep::Answered),
@@ -137,20 +130,13 @@ impl VoiceCalls {
         // A scenario's `carrier-lost after` is the far end hanging up, for a voice call.
         if let Some(CarrierLoss::AfterTime(after)) = engine.scenario.carrier_loss {
             let gen = engine.call_gen;
-            engine.schedule(
-                at.saturating_add(after),
-                voice_timer(gen, VoiceStep::RemoteHangup),
-            );
+            engine.schedule(at.saturating_add(after), voice_timer(gen, VoiceStep::RemoteHangup));
         }
     }
 
     /// The DTE answered a ringing voice call from `caller`.
     pub(crate) fn incoming_answered(&mut self, caller: String, at: Duration) {
-        self.call = Some(VoiceCall {
-            number: caller,
-            outgoing: false,
-            answered_at: Some(at),
-        });
+        self.call = Some(VoiceCall { number: caller, outgoing: false, answered_at: Some(at) });
     }
 
     /// `H` or `+CHUP` ended the call: the profile's report, before the command's OK (as
@@ -175,11 +161,7 @@ impl VoiceCalls {
                 let dir = u8::from(!known.is_some_and(|c| c.outgoing));
                 vec![line(dir, 0, number)]
             }
-            Call::Ringing {
-                caller,
-                voice: true,
-                ..
-            } => vec![line(1, 4, caller)],
+            Call::Ringing { caller, voice: true, .. } => vec![line(1, 4, caller)],
             _ => Vec::new(),
         }
     }

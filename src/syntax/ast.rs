@@ -197,7 +197,11 @@ pub struct Retry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
     /// `a == b`, `rssi < 10`
-    Compare { left: Expr, op: CompareOp, right: Expr },
+    Compare {
+        left: Expr,
+        op: CompareOp,
+        right: Expr,
+    },
     /// A value on its own: true unless empty, `0` or unset.
     Truthy(Expr),
     Not(Box<Cond>),

@@ -13,10 +13,8 @@ use super::ast::{Script, Span, StmtKind};
 use super::{parse, SyntaxError};
 
 /// The bundled standard library: module name → source.
-pub const STDLIB: &[(&str, &str)] = &[
-    ("hayes", include_str!("../../stdlib/hayes.atc")),
-    ("gsm", include_str!("../../stdlib/gsm.atc")),
-];
+pub const STDLIB: &[(&str, &str)] =
+    &[("hayes", include_str!("../../stdlib/hayes.atc")), ("gsm", include_str!("../../stdlib/gsm.atc"))];
 
 /// One loaded file.
 #[derive(Debug, Clone)]
@@ -167,12 +165,7 @@ type Found = Option<(String, String, String)>;
 /// Finds module `name`, `None` if there is no such module, or why `NAME.atc` beside the
 /// script could not be read. A module already loaded (`loaded`) is not read again; a new one
 /// may have at most `budget` bytes.
-fn resolve(
-    name: &str,
-    dir: Option<&Path>,
-    loaded: &HashMap<String, usize>,
-    budget: usize,
-) -> Result<Found, String> {
+fn resolve(name: &str, dir: Option<&Path>, loaded: &HashMap<String, usize>, budget: usize) -> Result<Found, String> {
     use crate::input::{self, Limit};
     if let Some(dir) = dir {
         let path = dir.join(format!("{name}.atc"));

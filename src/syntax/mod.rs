@@ -40,9 +40,7 @@ impl SyntaxError {
     /// "expected a statement, or a newline"
     pub fn message(&self) -> String {
         if let Some(limit) = self.too_deep {
-            return format!(
-                "blocks, parentheses and `else if` are nested more than {limit} levels deep"
-            );
+            return format!("blocks, parentheses and `else if` are nested more than {limit} levels deep");
         }
         match self.expected.as_slice() {
             [] => "unexpected text".to_string(),
@@ -57,11 +55,20 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
     use parser::Rule as R;
     Some(match rule {
         R::EOI => "the end of the file",
-        R::stmt | R::use_stmt | R::param_stmt | R::let_stmt | R::send_stmt | R::expect_stmt
-        | R::command_stmt | R::final_stmt
-        | R::on_stmt | R::retry_stmt | R::if_stmt | R::proc_stmt | R::call_stmt | R::call => {
-            "a statement"
-        }
+        R::stmt
+        | R::use_stmt
+        | R::param_stmt
+        | R::let_stmt
+        | R::send_stmt
+        | R::expect_stmt
+        | R::command_stmt
+        | R::final_stmt
+        | R::on_stmt
+        | R::retry_stmt
+        | R::if_stmt
+        | R::proc_stmt
+        | R::call_stmt
+        | R::call => "a statement",
         R::block => "a block `{ ... }`",
         R::expr => "a value (a string, number, duration or name)",
         R::string => "a string in double quotes",
@@ -75,9 +82,7 @@ fn friendly(rule: parser::Rule) -> Option<&'static str> {
         R::arms => "`{` and expect arms",
         R::limit | R::within | R::idle | R::kw_within | R::kw_idle => "`within` or `idle`",
         R::settle | R::kw_settle => "`settle`",
-        R::retry_clause | R::times | R::every | R::kw_every | R::kw_times => {
-            "`N times`, `every DUR` or `within DUR`"
-        }
+        R::retry_clause | R::times | R::every | R::kw_every | R::kw_times => "`N times`, `every DUR` or `within DUR`",
         R::condition | R::comparison | R::negation | R::conjunct => "a condition",
         R::compare_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
         R::on_off => "`on` or `off`",

@@ -4,8 +4,8 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 use super::ast::*;
-use crate::lang::literal::{parse_duration, unescape};
 use super::SyntaxError;
+use crate::lang::literal::{parse_duration, unescape};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/atchat.pest"]
@@ -20,11 +20,7 @@ pub fn parse(source: &str) -> Result<Script, SyntaxError> {
     }
     let mut pairs = Grammar::parse(Rule::file, source).map_err(SyntaxError::from_pest)?;
     let file = pairs.next().expect("the `file` rule always yields one pair");
-    let stmts = file
-        .into_inner()
-        .filter(|p| p.as_rule() != Rule::EOI)
-        .map(stmt)
-        .collect();
+    let stmts = file.into_inner().filter(|p| p.as_rule() != Rule::EOI).map(stmt).collect();
     Ok(Script { stmts })
 }
 
@@ -71,9 +67,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             StmtKind::Let { name: n, value: expr(inner.next().unwrap()) }
         }
         Rule::timeout_stmt => StmtKind::Timeout(dur_value(inner.last().unwrap())),
-        Rule::results_stmt => {
-            StmtKind::Results { numeric: inner.next().unwrap().as_str() == "numeric" }
-        }
+        Rule::results_stmt => StmtKind::Results { numeric: inner.next().unwrap().as_str() == "numeric" },
         Rule::port_stmt => StmtKind::Port(string(inner.next().unwrap())),
         Rule::proc_stmt => {
             let n = name(inner.next().unwrap());
@@ -130,8 +124,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             StmtKind::On(Handler { pattern, action: action(action_pair) })
         }
         Rule::retry_stmt => {
-            let mut retry =
-                Retry { times: None, every: None, within: None, body: Block { stmts: vec![], span: sp } };
+            let mut retry = Retry { times: None, every: None, within: None, body: Block { stmts: vec![], span: sp } };
             for p in inner {
                 match p.as_rule() {
                     Rule::retry_clause => {
@@ -286,8 +279,7 @@ fn action(pair: Pair<Rule>) -> Action {
     let inner = first_inner(pair);
     let kind = match inner.as_rule() {
         Rule::fail_action => {
-            let (code, message) =
-                fail_parts(inner.into_inner().filter(|p| p.as_rule() != Rule::kw_fail).collect());
+            let (code, message) = fail_parts(inner.into_inner().filter(|p| p.as_rule() != Rule::kw_fail).collect());
             ActionKind::Fail { code, message }
         }
         Rule::kw_retry => ActionKind::Retry,

@@ -64,14 +64,8 @@ pub fn assigned_names(stmt: &Stmt, out: &mut Names) {
                 assigned_names(s, out);
             }
         }
-        StmtKind::If {
-            then, otherwise, ..
-        } => {
-            for s in then
-                .stmts
-                .iter()
-                .chain(otherwise.iter().flat_map(|b| b.stmts.iter()))
-            {
+        StmtKind::If { then, otherwise, .. } => {
+            for s in then.stmts.iter().chain(otherwise.iter().flat_map(|b| b.stmts.iter())) {
                 assigned_names(s, out);
             }
         }

@@ -17,8 +17,8 @@ use super::matcher::{Active, PatternSet, Scan, Scanner};
 use super::monitor::Monitor;
 use super::redact::{self, Redactor, SecretText};
 use super::value::Value;
-use crate::lang::literal::{escape_bytes, format_duration};
 use crate::bytecode::{DurArg, Op, Program, VarRef};
+use crate::lang::literal::{escape_bytes, format_duration};
 
 /// The opcodes of the chat(8) front end, kept apart from the language's.
 mod chat;
@@ -27,8 +27,8 @@ mod frames;
 mod transaction;
 mod wait;
 
-pub use transaction::{MAX_LINE, REFUSED};
 use transaction::Txn;
+pub use transaction::{MAX_LINE, REFUSED};
 
 pub use debug::{main_end, Pending};
 
@@ -182,7 +182,6 @@ struct Wait {
     strict: bool,
     /// For `Await`: the line begun in input already scanned.
     line: Vec<u8>,
-
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -611,10 +610,8 @@ impl Machine {
                 let pieces: Vec<Value> = self.stack.drain(at..).collect();
                 let length: usize = pieces.iter().map(Value::byte_len).sum();
                 if length > MAX_STRING {
-                    let message = format!(
-                        "a string longer than {} KiB, the longest a script can build",
-                        MAX_STRING / 1024
-                    );
+                    let message =
+                        format!("a string longer than {} KiB, the longest a script can build", MAX_STRING / 1024);
                     return Some(self.runtime_error(message));
                 }
                 self.stack.push(Value::concat(pieces));
@@ -680,7 +677,8 @@ impl Machine {
                 // A retry's `within` is a total budget: a sleep in its body (a back-off
                 // between attempts, as in `hayes.dial`) ends when the budget does, so a long
                 // pause never carries the block far past it.
-                let budget_end = self.retries.iter().filter_map(|r| r.budget.map(|b| r.first_start.saturating_add(b))).min();
+                let budget_end =
+                    self.retries.iter().filter_map(|r| r.budget.map(|b| r.first_start.saturating_add(b))).min();
                 let end = budget_end.map_or(now.saturating_add(d), |b| now.saturating_add(d).min(b.max(now)));
                 self.start_wait(WaitKind::Sleep, pc, now, Some(end), true)
             }
@@ -875,8 +873,7 @@ impl Machine {
                     let rest = &body[i + 1..];
                     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
                     if rest.get(digits) == Some(&b'=') {
-                        let value_digits =
-                            rest[digits + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                        let value_digits = rest[digits + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
                         let reg = std::str::from_utf8(&rest[..digits]).ok().and_then(|s| s.parse::<u32>().ok());
                         let value = std::str::from_utf8(&rest[digits + 1..digits + 1 + value_digits])
                             .ok()

@@ -136,9 +136,7 @@ impl PatternSet {
     /// Checks and compiles `patterns`. Adjacent literal segments are joined.
     pub fn new(patterns: &[Pattern]) -> Result<PatternSet, MatcherError> {
         if u32::try_from(patterns.len()).is_err() {
-            return Err(MatcherError::TooManyPatterns {
-                count: patterns.len(),
-            });
+            return Err(MatcherError::TooManyPatterns { count: patterns.len() });
         }
         let mut compiled = Vec::with_capacity(patterns.len());
         let mut verbose = Vec::new();
@@ -150,24 +148,10 @@ impl PatternSet {
             if pattern.line_start {
                 for eol in [b'\r', b'\n'] {
                     let text = [&[eol], anchor.as_slice()].concat();
-                    verbose.push((
-                        text,
-                        AnchorUse {
-                            pattern: id,
-                            numeric: false,
-                            eol: true,
-                        },
-                    ));
+                    verbose.push((text, AnchorUse { pattern: id, numeric: false, eol: true }));
                 }
             } else {
-                verbose.push((
-                    anchor,
-                    AnchorUse {
-                        pattern: id,
-                        numeric: false,
-                        eol: false,
-                    },
-                ));
+                verbose.push((anchor, AnchorUse { pattern: id, numeric: false, eol: false }));
             }
             if let Some(digits) = &pattern.numeric {
                 if digits.is_empty() {
@@ -177,14 +161,7 @@ impl PatternSet {
                 // numeric match, and a rare one.
                 for eol in [b'\r', b'\n'] {
                     let text = [&[eol], digits.as_slice(), b"\r"].concat();
-                    numeric.push((
-                        text,
-                        AnchorUse {
-                            pattern: id,
-                            numeric: true,
-                            eol: true,
-                        },
-                    ));
+                    numeric.push((text, AnchorUse { pattern: id, numeric: true, eol: true }));
                 }
             }
             compiled.push(c);
@@ -242,10 +219,7 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
         match s {
             Segment::Literal(text) => {
                 if text.is_empty() {
-                    return Err(MatcherError::EmptyLiteral {
-                        pattern: index,
-                        segment,
-                    });
+                    return Err(MatcherError::EmptyLiteral { pattern: index, segment });
                 }
                 match parts.last_mut() {
                     Some(Some(prev)) => prev.extend_from_slice(text),
@@ -255,12 +229,7 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
             Segment::Capture => {
                 match parts.last() {
                     None => return Err(MatcherError::CaptureFirst { pattern: index }),
-                    Some(None) => {
-                        return Err(MatcherError::AdjacentCaptures {
-                            pattern: index,
-                            segment,
-                        })
-                    }
+                    Some(None) => return Err(MatcherError::AdjacentCaptures { pattern: index, segment }),
                     Some(Some(_)) => {}
                 }
                 parts.push(None);
@@ -281,11 +250,7 @@ fn compile(index: usize, pattern: &Pattern) -> Result<(Vec<u8>, Compiled), Match
             Some(text) => after.push(text),
         }
     }
-    let c = Compiled {
-        after,
-        captures,
-        end: pattern.end,
-    };
+    let c = Compiled { after, captures, end: pattern.end };
     Ok((anchor, c))
 }
 
@@ -313,10 +278,7 @@ impl Active {
 
     /// Priority of pattern `id` (lower wins), or `None` when it is not listened for.
     fn rank(&self, id: u32) -> Option<u32> {
-        self.rank
-            .get(id as usize)
-            .copied()
-            .filter(|&r| r != u32::MAX)
+        self.rank.get(id as usize).copied().filter(|&r| r != u32::MAX)
     }
 }
 
@@ -373,11 +335,7 @@ impl Echo {
             end += 1;
             pos += 1;
         }
-        let next = if pos >= self.line.len() {
-            None
-        } else {
-            Some(pos)
-        };
+        let next = if pos >= self.line.len() { None } else { Some(pos) };
         (Some(start..end), next)
     }
 }
@@ -483,14 +441,7 @@ impl Scanner {
     /// The modem will next echo `line` (E1): matches that end inside the echoed bytes are ignored.
     /// Echo tracking begins at the first input byte equal to line[0] and stops as soon as input diverges.
     pub fn expect_echo(&mut self, line: &[u8]) {
-        self.echo = if line.is_empty() {
-            None
-        } else {
-            Some(Echo {
-                line: line.to_vec(),
-                pos: 0,
-            })
-        };
+        self.echo = if line.is_empty() { None } else { Some(Echo { line: line.to_vec(), pos: 0 }) };
     }
 
     /// Bytes held on the heap by partial matches and carried input: bounded by the pattern
@@ -512,24 +463,14 @@ impl Scanner {
             return Scan::NoMatch;
         }
         let echo = self.echo.as_ref().and_then(|e| e.track(input).0);
-        let ctx = Ctx {
-            set,
-            active,
-            numeric,
-            input,
-            echo,
-        };
+        let ctx = Ctx { set, active, numeric, input, echo };
         let table = set.table(numeric);
         self.find_junction_hits(set, table, input);
 
         let mut main_cursor = table.cursor();
         let mut next_main = || -> Option<Hit> {
             let (anchor, end) = table.next(input, &mut main_cursor)?;
-            Some(Hit {
-                anchor,
-                virtual_eol: false,
-                end,
-            })
+            Some(Hit { anchor, virtual_eol: false, end })
         };
         let mut main_peek = next_main();
         let mut junction_next = 0;
@@ -595,11 +536,7 @@ impl Scanner {
         // the last match) gets a virtual one, so that line-start anchors, which begin with
         // the break, still find it. When the tail was cut short the real break before it is
         // too far back for any anchor through it to reach the input, so this is harmless.
-        let line_start = if self.tail.is_empty() {
-            self.line_start
-        } else {
-            self.tail_line_start
-        };
+        let line_start = if self.tail.is_empty() { self.line_start } else { self.tail_line_start };
         if tail.is_empty() && !line_start {
             return;
         }
@@ -610,17 +547,12 @@ impl Scanner {
         }
         self.junction.extend_from_slice(tail);
         let before = self.junction.len();
-        self.junction
-            .extend_from_slice(input.get(..keep).unwrap_or(input));
+        self.junction.extend_from_slice(input.get(..keep).unwrap_or(input));
         let hits = &mut self.junction_hits;
         table.each_in_short(&self.junction, |anchor, end| {
             let start = end.saturating_sub(table.anchor_len(anchor));
             if start < before && end > before {
-                hits.push(Hit {
-                    anchor,
-                    virtual_eol: prefix == 1 && start == 0,
-                    end: end - before,
-                });
+                hits.push(Hit { anchor, virtual_eol: prefix == 1 && start == 0, end: end - before });
             }
         });
     }
@@ -635,24 +567,18 @@ impl Scanner {
         for (i, &b) in bytes.iter().enumerate() {
             let last = from + i;
             let mut win: Option<Win> = None;
-            self.inflight
-                .feed(&ctx.set.compiled, b, |pattern, captures| {
-                    let Some(rank) = ctx.accept(pattern, false, last) else {
-                        return;
-                    };
-                    let Some(c) = ctx.set.compiled.get(pattern as usize) else {
-                        return;
-                    };
-                    let w = Win {
-                        last,
-                        rank,
-                        pattern,
-                        captures: full_captures(c, captures),
-                    };
-                    if w.beats(&win) {
-                        win = Some(w);
-                    }
-                });
+            self.inflight.feed(&ctx.set.compiled, b, |pattern, captures| {
+                let Some(rank) = ctx.accept(pattern, false, last) else {
+                    return;
+                };
+                let Some(c) = ctx.set.compiled.get(pattern as usize) else {
+                    return;
+                };
+                let w = Win { last, rank, pattern, captures: full_captures(c, captures) };
+                if w.beats(&win) {
+                    win = Some(w);
+                }
+            });
             if win.is_some() {
                 return win;
             }
@@ -692,12 +618,7 @@ impl Scanner {
             if let Some(captures) = done {
                 let last = hit.end.saturating_sub(1);
                 if let Some(rank) = ctx.accept(u.pattern, u.numeric, last) {
-                    let w = Win {
-                        last,
-                        rank,
-                        pattern: u.pattern,
-                        captures,
-                    };
+                    let w = Win { last, rank, pattern: u.pattern, captures };
                     if w.beats(win) {
                         *win = Some(w);
                     }
@@ -714,11 +635,7 @@ impl Scanner {
         self.tail.clear();
         self.inflight.clear();
         self.track_echo(used);
-        Scan::Match {
-            pattern: w.pattern,
-            consumed,
-            captures: w.captures,
-        }
+        Scan::Match { pattern: w.pattern, consumed, captures: w.captures }
     }
 
     /// Ends a scan that consumed all of `input` without a match.
@@ -731,15 +648,12 @@ impl Scanner {
                 Some(i) => input.get(i).copied().is_some_and(is_eol),
             };
             self.tail.clear();
-            self.tail
-                .extend_from_slice(input.get(start..).unwrap_or(&[]));
+            self.tail.extend_from_slice(input.get(start..).unwrap_or(&[]));
         } else {
             if self.tail.is_empty() {
                 self.tail_line_start = self.line_start;
             }
-            let drop = (self.tail.len() + input.len())
-                .saturating_sub(keep)
-                .min(self.tail.len());
+            let drop = (self.tail.len() + input.len()).saturating_sub(keep).min(self.tail.len());
             if drop > 0 {
                 self.tail_line_start = self.tail.get(drop - 1).copied().is_some_and(is_eol);
                 self.tail.drain(..drop);

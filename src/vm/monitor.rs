@@ -127,10 +127,7 @@ impl Monitor {
         }
         match &mut self.gathering {
             None => {
-                let fired = self
-                    .reports
-                    .iter_mut()
-                    .find(|r| r.as_ref().is_some_and(|t| self.window.ends_with(t)));
+                let fired = self.reports.iter_mut().find(|r| r.as_ref().is_some_and(|t| self.window.ends_with(t)));
                 if let Some(slot) = fired {
                     self.gathering = slot.take();
                 }

@@ -156,9 +156,7 @@ impl SecretText {
 
 impl std::fmt::Debug for SecretText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("SecretText")
-            .field(&String::from_utf8_lossy(&self.shown()))
-            .finish()
+        f.debug_tuple("SecretText").field(&String::from_utf8_lossy(&self.shown())).finish()
     }
 }
 
@@ -222,10 +220,7 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new() -> Redactor {
-        Redactor {
-            line_start: true,
-            ..Redactor::default()
-        }
+        Redactor { line_start: true, ..Redactor::default() }
     }
 
     /// A line is being written to the modem; `secret` says which of its bytes are secret.
@@ -280,16 +275,9 @@ impl Redactor {
         let mut masked: Vec<bool> = self.held.iter().map(|&(_, m)| m).collect();
         for a in &self.attempts {
             if let Some(e) = self.echo(a.echo) {
-                for (i, _) in e
-                    .secret
-                    .iter()
-                    .enumerate()
-                    .take(a.matched)
-                    .filter(|(_, s)| **s)
-                {
-                    if let Some(m) = (a.start + i as u64)
-                        .checked_sub(self.held_from)
-                        .and_then(|k| masked.get_mut(k as usize))
+                for (i, _) in e.secret.iter().enumerate().take(a.matched).filter(|(_, s)| **s) {
+                    if let Some(m) =
+                        (a.start + i as u64).checked_sub(self.held_from).and_then(|k| masked.get_mut(k as usize))
                     {
                         *m = true;
                     }
@@ -344,21 +332,13 @@ impl Redactor {
         for a in completed {
             self.complete(a);
         }
-        let starts: Vec<u64> = self
-            .echoes
-            .iter()
-            .filter(|e| e.line[0] == b && e.may_start(at, self.line_start))
-            .map(|e| e.id)
-            .collect();
+        let starts: Vec<u64> =
+            self.echoes.iter().filter(|e| e.line[0] == b && e.may_start(at, self.line_start)).map(|e| e.id).collect();
         for id in starts {
             if self.attempts.len() >= MAX_ATTEMPTS {
                 break;
             }
-            let a = Attempt {
-                echo: id,
-                start: at,
-                matched: 1,
-            };
+            let a = Attempt { echo: id, start: at, matched: 1 };
             if self.echo(id).is_some_and(|e| e.line.len() == 1) {
                 self.complete(a);
             } else {
@@ -368,20 +348,13 @@ impl Redactor {
         self.line_start = is_eol(b);
         // An echo past its window with nothing under way will not come any more.
         let attempts = &self.attempts;
-        self.echoes.retain(|e| {
-            at - e.sent_at.min(at) < ECHO_WINDOW || attempts.iter().any(|a| a.echo == e.id)
-        });
+        self.echoes.retain(|e| at - e.sent_at.min(at) < ECHO_WINDOW || attempts.iter().any(|a| a.echo == e.id));
     }
 
     /// The whole line arrived: its secret bytes are masked and the echo is done.
     fn complete(&mut self, a: Attempt) {
         self.settle(a, End::Complete);
-        let others: Vec<Attempt> = self
-            .attempts
-            .iter()
-            .filter(|o| o.echo == a.echo)
-            .copied()
-            .collect();
+        let others: Vec<Attempt> = self.attempts.iter().filter(|o| o.echo == a.echo).copied().collect();
         self.attempts.retain(|o| o.echo != a.echo);
         for o in others {
             self.settle(o, End::Diverged);
@@ -391,12 +364,7 @@ impl Redactor {
 
     /// Gives up echo `id` (too many lines sent since): what is under way is masked.
     fn give_up(&mut self, id: u64) {
-        let under_way: Vec<Attempt> = self
-            .attempts
-            .iter()
-            .filter(|a| a.echo == id)
-            .copied()
-            .collect();
+        let under_way: Vec<Attempt> = self.attempts.iter().filter(|a| a.echo == id).copied().collect();
         self.attempts.retain(|a| a.echo != id);
         for a in under_way {
             self.settle(a, End::Unknown);
@@ -416,9 +384,7 @@ impl Redactor {
                 i += 1;
                 continue;
             }
-            let run_end = (i..e.line.len())
-                .find(|&k| !e.secret[k])
-                .unwrap_or(e.line.len());
+            let run_end = (i..e.line.len()).find(|&k| !e.secret[k]).unwrap_or(e.line.len());
             let whole = run_end <= matched;
             if whole || end != End::Diverged || damaged_echo {
                 marks.extend(i..run_end.min(matched));
@@ -536,11 +502,7 @@ mod tests {
         for size in 1..=echo.len() {
             let mut r = sent("AT+CPIN={}\r", "SEK\"RET9876");
             let pieces: Vec<&[u8]> = echo.chunks(size).collect();
-            assert_eq!(
-                shown(&mut r, &pieces),
-                "AT+CPIN=***\r\r\nOK\r\n",
-                "pieces of {size}"
-            );
+            assert_eq!(shown(&mut r, &pieces), "AT+CPIN=***\r\r\nOK\r\n", "pieces of {size}");
         }
     }
 
@@ -561,28 +523,18 @@ mod tests {
             "\r\nRING\r\nAT+CPIN=***\r\r\nOK\r\n"
         );
         let mut r = sent("AT+CPIN={}\r", "9876");
-        assert_eq!(
-            shown(&mut r, &[b"noiseAT+CPIN=9876\r"]),
-            "noiseAT+CPIN=***\r",
-            "context finds it mid-line"
-        );
+        assert_eq!(shown(&mut r, &[b"noiseAT+CPIN=9876\r"]), "noiseAT+CPIN=***\r", "context finds it mid-line");
     }
 
     #[test]
     fn unrelated_text_is_never_masked() {
         // pin=1: `100`, and text after the echo, stay as they are.
         let mut r = sent("AT+CPIN={}\r", "1");
-        assert_eq!(
-            shown(&mut r, &[b"AT+CPIN=1\r\r\nOK 100 10.000\r\n"]),
-            "AT+CPIN=***\r\r\nOK 100 10.000\r\n"
-        );
+        assert_eq!(shown(&mut r, &[b"AT+CPIN=1\r\r\nOK 100 10.000\r\n"]), "AT+CPIN=***\r\r\nOK 100 10.000\r\n");
         // No echo at all (E0): nothing is masked.
         let mut r = sent("AT+CPIN={}\r", "1234");
         assert_eq!(
-            shown(
-                &mut r,
-                &[b"\r\n+CLIP: \"+15551234\",145\r\n1234 is not it\r\n"]
-            ),
+            shown(&mut r, &[b"\r\n+CLIP: \"+15551234\",145\r\n1234 is not it\r\n"]),
             "\r\n+CLIP: \"+15551234\",145\r\n1234 is not it\r\n"
         );
     }
@@ -594,11 +546,7 @@ mod tests {
         let mut r = sent("{}\r", "1234");
         assert_eq!(shown(&mut r, &[b"\r\nxx\r\n1234\r"]), "\r\nxx\r\n***\r");
         let mut r = sent("{}\r", "1234");
-        assert_eq!(
-            shown(&mut r, &[b"1", b"234\r\n$ "]),
-            "***\r\n$ ",
-            "the first byte after the send"
-        );
+        assert_eq!(shown(&mut r, &[b"1", b"234\r\n$ "]), "***\r\n$ ", "the first byte after the send");
     }
 
     #[test]
@@ -608,10 +556,7 @@ mod tests {
         assert_eq!(shown(&mut r, &[b"12", b"x\r\n"]), "12x\r\n");
         // `AT+CPIN=12` then garbage: the echo of the PIN, damaged: masked.
         let mut r = sent("AT+CPIN={}\r", "1234");
-        assert_eq!(
-            shown(&mut r, &[b"AT+CPIN=12", b"x\r\n"]),
-            "AT+CPIN=***x\r\n"
-        );
+        assert_eq!(shown(&mut r, &[b"AT+CPIN=12", b"x\r\n"]), "AT+CPIN=***x\r\n");
         // A whole secret echoed is masked even if the rest of the line differs.
         let mut r = sent("{}\r", "1234");
         assert_eq!(shown(&mut r, &[b"1234\n"]), "***\n");
@@ -646,14 +591,7 @@ mod tests {
         let (second, s2) = line("AT+CPIN={}\r", "9999");
         r.sent(&second, &s2);
         assert_eq!(
-            shown(
-                &mut r,
-                &[
-                    b"AT+CPWD=\"SC\",11",
-                    b"11,2222\r\r\nOK\r\nAT+CPIN=99",
-                    b"99\r"
-                ]
-            ),
+            shown(&mut r, &[b"AT+CPWD=\"SC\",11", b"11,2222\r\r\nOK\r\nAT+CPIN=99", b"99\r"]),
             "AT+CPWD=\"SC\",***,***\r\r\nOK\r\nAT+CPIN=***\r"
         );
     }

@@ -39,13 +39,34 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("chat", BELOW_FRONT_ENDS),
     ("serve", BELOW_FRONT_ENDS),
     ("repl", BELOW_FRONT_ENDS),
-    ("cli", &["chat", "serve", "repl", "session", "bank", "lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"]),
+    (
+        "cli",
+        &[
+            "chat",
+            "serve",
+            "repl",
+            "session",
+            "bank",
+            "lang",
+            "input",
+            "syntax",
+            "check",
+            "bytecode",
+            "vm",
+            "sim",
+            "record",
+            "port",
+            "driver",
+            "diagnostics",
+        ],
+    ),
     ("main", &["cli"]),
     // The crate root re-exports the library's public face.
     ("lib", &["session", "driver", "vm"]),
 ];
 
-const BELOW_FRONT_ENDS: &[&str] = &["lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"];
+const BELOW_FRONT_ENDS: &[&str] =
+    &["lang", "input", "syntax", "check", "bytecode", "vm", "sim", "record", "port", "driver", "diagnostics"];
 
 /// Imports the layering refuses, allowed on purpose: (stage, path under `crate::`, why).
 /// None today: `vm/` never sees a port (a failed port operation reaches it as a `Failure`).
@@ -72,19 +93,13 @@ struct Rule {
 const NETWORK: Rule = Rule {
     what: "uses the network",
     uses: &["std::net", "TcpStream", "TcpListener", "UdpSocket"],
-    allowed: &[
-        ("src/port/", "TCP and RFC 2217 ports"),
-        ("src/serve/", "the simulator served over TCP and RFC 2217"),
-    ],
+    allowed: &[("src/port/", "TCP and RFC 2217 ports"), ("src/serve/", "the simulator served over TCP and RFC 2217")],
 };
 
 const PTY: Rule = Rule {
     what: "opens a pseudo-terminal",
     uses: &["openpty", "posix_openpt", "grantpt", "unlockpt", "ptsname"],
-    allowed: &[
-        ("src/port/", "devices are opened in port/"),
-        ("src/serve/", "the simulator served on a pty"),
-    ],
+    allowed: &[("src/port/", "devices are opened in port/"), ("src/serve/", "the simulator served on a pty")],
 };
 
 const TERMIOS: Rule = Rule {
@@ -386,11 +401,8 @@ fn use_tree(tokens: &[(usize, Token)], at: &mut usize, prefix: Vec<String>, out:
 
 /// The module a file is: `src/vm/machine.rs` is `vm::machine`, `src/vm/mod.rs` is `vm`.
 fn module_of(relative: &Path) -> Vec<String> {
-    let mut parts: Vec<String> = relative
-        .iter()
-        .skip(1)
-        .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_string())
-        .collect();
+    let mut parts: Vec<String> =
+        relative.iter().skip(1).map(|p| p.to_string_lossy().trim_end_matches(".rs").to_string()).collect();
     if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
         parts.pop();
     }
@@ -521,13 +533,7 @@ fn sources() -> Vec<Source> {
                 .nth(1)
                 .map(|s| s.to_string_lossy().trim_end_matches(".rs").to_string())
                 .unwrap_or_default();
-            Source {
-                path: relative.display().to_string(),
-                stage,
-                paths: mentions(&code, &module),
-                module,
-                comments,
-            }
+            Source { path: relative.display().to_string(), stage, paths: mentions(&code, &module), module, comments }
         })
         .collect()
 }
@@ -637,9 +643,8 @@ fn each_stage_imports_only_the_stages_below_it() {
         let Some((_, allowed)) = MAY_IMPORT.iter().find(|(s, _)| *s == source.stage) else { continue };
         may.insert(source.path.clone(), allowed);
         for (line, target, path) in imports(source, &stages) {
-            let excused = ALLOWED_IMPORTS
-                .iter()
-                .any(|(from, prefix, _)| *from == source.stage && path.starts_with(prefix));
+            let excused =
+                ALLOWED_IMPORTS.iter().any(|(from, prefix, _)| *from == source.stage && path.starts_with(prefix));
             if !allowed.contains(&target.as_str()) && !excused {
                 let paths = found.entry((source.path.clone(), line)).or_default().entry(target).or_default();
                 paths.push(format!("`crate::{path}`"));
@@ -744,7 +749,9 @@ fn no_circle_between_the_files_of_folders_that_say_so() {
     for (folder, why) in ACYCLIC_FILES {
         let files: Vec<&Source> = sources.iter().filter(|s| s.path.starts_with(folder)).collect();
         // The file a crate path leads to: the one whose module is its longest prefix.
-        let file_of = |path: &[String]| files.iter().copied().filter(|s| path.starts_with(&s.module)).max_by_key(|s| s.module.len());
+        let file_of = |path: &[String]| {
+            files.iter().copied().filter(|s| path.starts_with(&s.module)).max_by_key(|s| s.module.len())
+        };
         // A path as written in `source`, under `crate::`; a relative path counts when it
         // starts with a child module (`use engine::Profile` in mod.rs).
         let resolve_in = |source: &Source, m: &Mention| -> Option<Vec<String>> {
@@ -763,11 +770,7 @@ fn no_circle_between_the_files_of_folders_that_say_so() {
                 if target.path.ends_with("/mod.rs") {
                     let name = path.get(target.module.len());
                     let index = target;
-                    let origin = index
-                        .paths
-                        .iter()
-                        .filter_map(|r| resolve_in(index, r))
-                        .find(|r| r.last() == name);
+                    let origin = index.paths.iter().filter_map(|r| resolve_in(index, r)).find(|r| r.last() == name);
                     match origin.as_deref().and_then(file_of) {
                         Some(file) if !file.path.ends_with("/mod.rs") => target = file,
                         _ => continue,
@@ -902,10 +905,8 @@ use self::inner::Thing;
     assert_eq!(comments.len(), 2, "{comments:?}");
     assert_eq!(comments[1].0, 9);
     let module = vec!["vm".to_string(), "machine".to_string()];
-    let found: Vec<(usize, String)> = mentions(&blanked, &module)
-        .into_iter()
-        .filter_map(|m| Some((m.line, m.resolved?.join("::"))))
-        .collect();
+    let found: Vec<(usize, String)> =
+        mentions(&blanked, &module).into_iter().filter_map(|m| Some((m.line, m.resolved?.join("::")))).collect();
     let want: Vec<(usize, String)> = [
         (3, "bytecode"),
         (3, "bytecode::Op"),

@@ -59,7 +59,16 @@ fn each_port_runs_with_its_own_params_and_the_first_failure_sets_the_exit_status
 fn a_port_that_cannot_open_fails_alone() {
     let out = Test::new()
         .in_repo()
-        .args(["run", "examples/hayes-dial.atc", "-D", "number=1", "--port", "/nonexistent/ttyUSB9", "--port", "sim:hayes"])
+        .args([
+            "run",
+            "examples/hayes-dial.atc",
+            "-D",
+            "number=1",
+            "--port",
+            "/nonexistent/ttyUSB9",
+            "--port",
+            "sim:hayes",
+        ])
         .status(2)
         .stderr_has("1 of 2 ports succeeded")
         .run();

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use atchat::bytecode::disassembler::{disassemble, instruction};
 use atchat::bytecode::encoding::{decode, encode, DecodeError, FORMAT_VERSION, MAX_FILE_SIZE, MAX_ITEMS};
+use atchat::bytecode::pattern::{End, Pattern, PatternProblem, Segment};
+use atchat::bytecode::verify::{verify, Site, Table, VerifyError};
 use atchat::bytecode::{
     ArmInfo, Comparison, Const, DurArg, GlobalInfo, HandlerInfo, LineEntry, Op, ParamInfo, ProcInfo, Program,
     RetryTable, VarRef, WaitTable,
 };
 use atchat::syntax::Sources;
-use atchat::bytecode::pattern::{End, Pattern, PatternProblem, Segment};
-use atchat::bytecode::verify::{verify, Site, Table, VerifyError};
 use proptest::prelude::*;
 
 use crate::support::golden;
@@ -103,11 +103,26 @@ fn every_opcode_round_trips() {
     code.extend([Op::Const(0), Op::Send { raw: false, pace: None }, Op::SendEscape]);
     let expect_at = code.len() as u32;
     code.extend([Op::Expect(0), Op::Sleep(DurArg::Fixed(d)), Op::Sleep(DurArg::Var(g)), Op::Guard, Op::Pause(d)]);
-    code.extend([Op::SetTimeout(DurArg::Fixed(d)), Op::Numeric(true), Op::AddHandler(0), Op::ScopeEnter, Op::ScopeExit]);
+    code.extend([
+        Op::SetTimeout(DurArg::Fixed(d)),
+        Op::Numeric(true),
+        Op::AddHandler(0),
+        Op::ScopeEnter,
+        Op::ScopeExit,
+    ]);
     let retry_at = code.len() as u32;
     code.extend([Op::RetryBegin(0), Op::RetryEnd, Op::Dtr(false), Op::DropDtrOr(retry_at + 4), Op::Rts(true)]);
     code.extend([Op::Break(d), Op::Baud(115_200), Op::Flush, Op::WaitCarrier(None)]);
-    code.extend([Op::WaitCarrier(Some(DurArg::Var(g))), Op::Const(0), Op::Say, Op::Const(0), Op::Print, Op::Const(0), Op::Call(0), Op::Pop]);
+    code.extend([
+        Op::WaitCarrier(Some(DurArg::Var(g))),
+        Op::Const(0),
+        Op::Say,
+        Op::Const(0),
+        Op::Print,
+        Op::Const(0),
+        Op::Call(0),
+        Op::Pop,
+    ]);
     code.extend([Op::MaskInput(0x7F), Op::Trace { show: true, log: false }, Op::Echo(true), Op::Report(0)]);
     code.extend([Op::ClearReport(0), Op::EndReport, Op::Log { message: 0, error: true }, Op::Const(0), Op::SayRaw]);
     code.extend([Op::IgnoreHangup(true), Op::TryBreak(d), Op::Await(0), Op::DeclareFinal(0)]);
@@ -317,10 +332,7 @@ fn rejects_bad_patterns() {
     }
     let mut p = base();
     p.patterns[0].numeric = Some(Vec::new());
-    assert_eq!(
-        verify(&p).unwrap_err().to_string(),
-        "pattern 0 is invalid: its numeric form is empty"
-    );
+    assert_eq!(verify(&p).unwrap_err().to_string(), "pattern 0 is invalid: its numeric form is empty");
 }
 
 #[test]
@@ -330,7 +342,12 @@ fn rejects_captures_that_do_not_match_the_pattern() {
     let e = verify(&p).unwrap_err();
     assert_eq!(
         e,
-        VerifyError::CaptureCount { site: Site::Wait { wait: 0, arm: Some(0) }, pattern: Some(0), expected: 1, found: 2 }
+        VerifyError::CaptureCount {
+            site: Site::Wait { wait: 0, arm: Some(0) },
+            pattern: Some(0),
+            expected: 1,
+            found: 2
+        }
     );
     assert_eq!(e.to_string(), "in arm 0 of wait table 0: pattern 0 makes 1 capture but 2 variables are given");
 }
@@ -339,7 +356,10 @@ fn rejects_captures_that_do_not_match_the_pattern() {
 fn rejects_table_indexes_out_of_range() {
     let mut p = base();
     p.handlers[0].target = 5000;
-    assert!(matches!(verify(&p), Err(VerifyError::OutOfRange { table: Table::Code, index: 5000, site: Site::Handler(0), .. })));
+    assert!(matches!(
+        verify(&p),
+        Err(VerifyError::OutOfRange { table: Table::Code, index: 5000, site: Site::Handler(0), .. })
+    ));
 
     let mut p = base();
     p.globals[0].param = Some(ParamInfo { default: Some(77), secret: false });
@@ -351,11 +371,17 @@ fn rejects_table_indexes_out_of_range() {
     let mut p = base();
     let at = pc_of(&p, |op| matches!(op, Op::Await(_)));
     p.code[at] = Op::Await(12);
-    assert_eq!(verify(&p).unwrap_err().to_string(), format!("wait table index 12 out of range at pc {at} (program has 1 wait table)"));
+    assert_eq!(
+        verify(&p).unwrap_err().to_string(),
+        format!("wait table index 12 out of range at pc {at} (program has 1 wait table)")
+    );
 
     let mut p = base();
     p.lines[0].file = 9;
-    assert!(matches!(verify(&p), Err(VerifyError::OutOfRange { table: Table::File, index: 9, site: Site::Line(0), .. })));
+    assert!(matches!(
+        verify(&p),
+        Err(VerifyError::OutOfRange { table: Table::File, index: 9, site: Site::Line(0), .. })
+    ));
 
     let mut p = base();
     p.pattern_text.pop();
@@ -422,7 +448,13 @@ fn rejects_locals_outside_a_procedure() {
     let mut p = compile_text("proc f(a) { say a }\nf(\"1\")\n");
     let at = pc_of(&p, |op| matches!(op, Op::Load(VarRef::Local(0))));
     p.code[at] = Op::Load(VarRef::Local(1));
-    p.procs.push(ProcInfo { name: "g".into(), entry: 0, params: 0, locals: 2, local_names: vec!["x".into(), "y".into()] });
+    p.procs.push(ProcInfo {
+        name: "g".into(),
+        entry: 0,
+        params: 0,
+        locals: 2,
+        local_names: vec!["x".into(), "y".into()],
+    });
     assert!(matches!(verify(&p), Err(VerifyError::LocalOutOfRange { slot: 1, locals: 1, .. })));
 }
 
@@ -524,9 +556,8 @@ fn rejects_bad_tags_and_durations() {
 /// Encodings of the compile cases, to corrupt.
 fn samples() -> &'static [Vec<u8>] {
     static SAMPLES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    SAMPLES.get_or_init(|| {
-        compile_cases().paths().iter().map(|(_, path)| encode(&compile_file(path).unwrap())).collect()
-    })
+    SAMPLES
+        .get_or_init(|| compile_cases().paths().iter().map(|(_, path)| encode(&compile_file(path).unwrap())).collect())
 }
 
 fn arb_duration() -> impl Strategy<Value = Duration> {
@@ -543,46 +574,44 @@ fn arb_dur_arg() -> impl Strategy<Value = DurArg> {
 
 /// Any opcode with small operands: indexes are sometimes in range, sometimes not.
 fn arb_op() -> impl Strategy<Value = Op> {
-    (0u8..37, 0u32..8, arb_var(), any::<bool>(), arb_duration(), arb_dur_arg()).prop_map(|(k, n, v, b, d, a)| {
-        match k {
-            0 => Op::Const(n),
-            1 => Op::Load(v),
-            2 => Op::Store(v),
-            3 => Op::Concat(n as u16),
-            4 => Op::Compare([Comparison::Eq, Comparison::Lt, Comparison::Ge][n as usize % 3]),
-            5 => Op::Not,
-            6 => Op::JumpIfFalse(n),
-            7 => Op::Jump(n),
-            8 => Op::Pop,
-            9 => Op::Send { raw: b, pace: b.then_some(d) },
-            10 => Op::SendEscape,
-            11 => Op::Expect(n),
-            12 => Op::Sleep(a),
-            13 => Op::Guard,
-            14 => Op::Pause(d),
-            15 => Op::SetTimeout(a),
-            16 => Op::Numeric(b),
-            17 => Op::AddHandler(n),
-            18 => Op::ScopeEnter,
-            19 => Op::ScopeExit,
-            20 => Op::Resume,
-            21 => Op::RetryBegin(n),
-            22 => Op::RetryEnd,
-            23 => Op::RetryNow { code: n as u8, message: n },
-            24 => Op::Dtr(b),
-            25 => Op::DropDtrOr(n),
-            26 => Op::Rts(b),
-            27 => Op::Break(d),
-            28 => Op::Baud(n),
-            29 => Op::Flush,
-            30 => Op::WaitCarrier(b.then_some(a)),
-            31 => Op::Say,
-            32 => Op::Fail { code: n as u8, message: b },
-            33 => Op::Exit(n as u8),
-            34 => Op::Call(n),
-            35 => Op::Return { value: b },
-            _ => Op::Halt,
-        }
+    (0u8..37, 0u32..8, arb_var(), any::<bool>(), arb_duration(), arb_dur_arg()).prop_map(|(k, n, v, b, d, a)| match k {
+        0 => Op::Const(n),
+        1 => Op::Load(v),
+        2 => Op::Store(v),
+        3 => Op::Concat(n as u16),
+        4 => Op::Compare([Comparison::Eq, Comparison::Lt, Comparison::Ge][n as usize % 3]),
+        5 => Op::Not,
+        6 => Op::JumpIfFalse(n),
+        7 => Op::Jump(n),
+        8 => Op::Pop,
+        9 => Op::Send { raw: b, pace: b.then_some(d) },
+        10 => Op::SendEscape,
+        11 => Op::Expect(n),
+        12 => Op::Sleep(a),
+        13 => Op::Guard,
+        14 => Op::Pause(d),
+        15 => Op::SetTimeout(a),
+        16 => Op::Numeric(b),
+        17 => Op::AddHandler(n),
+        18 => Op::ScopeEnter,
+        19 => Op::ScopeExit,
+        20 => Op::Resume,
+        21 => Op::RetryBegin(n),
+        22 => Op::RetryEnd,
+        23 => Op::RetryNow { code: n as u8, message: n },
+        24 => Op::Dtr(b),
+        25 => Op::DropDtrOr(n),
+        26 => Op::Rts(b),
+        27 => Op::Break(d),
+        28 => Op::Baud(n),
+        29 => Op::Flush,
+        30 => Op::WaitCarrier(b.then_some(a)),
+        31 => Op::Say,
+        32 => Op::Fail { code: n as u8, message: b },
+        33 => Op::Exit(n as u8),
+        34 => Op::Call(n),
+        35 => Op::Return { value: b },
+        _ => Op::Halt,
     })
 }
 
@@ -637,14 +666,9 @@ fn arb_program() -> impl Strategy<Value = Program> {
         .prop_map(|(times, every, within, body, end)| RetryTable { times, every, within, body, end });
     let procedure = ("[a-z.]{1,6}", 0u32..12, 0u16..3, 0u16..3, proptest::collection::vec("[a-z]{1,3}", 0..3))
         .prop_map(|(name, entry, params, locals, local_names)| ProcInfo { name, entry, params, locals, local_names });
-    let global = (
-        "[a-z\\n]{1,6}",
-        proptest::option::of((proptest::option::of(0u32..4), any::<bool>())),
-    )
-        .prop_map(|(name, param)| GlobalInfo {
-            name,
-            param: param.map(|(default, secret)| ParamInfo { default, secret }),
-        });
+    let global = ("[a-z\\n]{1,6}", proptest::option::of((proptest::option::of(0u32..4), any::<bool>()))).prop_map(
+        |(name, param)| GlobalInfo { name, param: param.map(|(default, secret)| ParamInfo { default, secret }) },
+    );
     let line = (0u32..12, 0u16..2, 0u32..100).prop_map(|(pc, file, line)| LineEntry { pc, file, line });
     (
         (
@@ -664,9 +688,27 @@ fn arb_program() -> impl Strategy<Value = Program> {
             proptest::option::of("\\PC{0,8}"),
         ),
     )
-        .prop_map(|((code, consts, patterns, pattern_text, waits), (handlers, retries, procs, globals, lines, files, port))| {
-            Program { code, consts, patterns, pattern_text, waits, handlers, retries, procs, globals, lines, files, port }
-        })
+        .prop_map(
+            |(
+                (code, consts, patterns, pattern_text, waits),
+                (handlers, retries, procs, globals, lines, files, port),
+            )| {
+                Program {
+                    code,
+                    consts,
+                    patterns,
+                    pattern_text,
+                    waits,
+                    handlers,
+                    retries,
+                    procs,
+                    globals,
+                    lines,
+                    files,
+                    port,
+                }
+            },
+        )
 }
 
 proptest! {

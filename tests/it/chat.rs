@@ -57,9 +57,7 @@ struct Case {
 /// `"..."` with `\r \n \t \\ \" \xHH`.
 fn quoted(s: &str) -> Result<(Vec<u8>, &str), String> {
     let s = s.trim_start();
-    let body = s
-        .strip_prefix('"')
-        .ok_or_else(|| format!("expected a quoted string at `{s}`"))?;
+    let body = s.strip_prefix('"').ok_or_else(|| format!("expected a quoted string at `{s}`"))?;
     let mut out = Vec::new();
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -71,9 +69,7 @@ fn quoted(s: &str) -> Result<(Vec<u8>, &str), String> {
                 Some('t') => out.push(b'\t'),
                 Some('x') => {
                     let hex: String = chars.by_ref().take(2).map(|(_, c)| c).collect();
-                    out.push(
-                        u8::from_str_radix(&hex, 16).map_err(|e| format!("bad \\x{hex}: {e}"))?,
-                    );
+                    out.push(u8::from_str_radix(&hex, 16).map_err(|e| format!("bad \\x{hex}: {e}"))?);
                 }
                 Some(c) => out.extend_from_slice(c.to_string().as_bytes()),
                 None => return Err("backslash at the end".into()),
@@ -92,17 +88,13 @@ fn words(s: &str) -> Vec<Vec<u8>> {
     for c in s.chars() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur
-                .get_or_insert_with(Vec::new)
-                .extend_from_slice(c.to_string().as_bytes()),
+            (Some(_), c) => cur.get_or_insert_with(Vec::new).extend_from_slice(c.to_string().as_bytes()),
             (None, '\'' | '"') => {
                 quote = Some(c);
                 cur.get_or_insert_with(Vec::new);
             }
             (None, ' ' | '\t') => out.extend(cur.take()),
-            (None, c) => cur
-                .get_or_insert_with(Vec::new)
-                .extend_from_slice(c.to_string().as_bytes()),
+            (None, c) => cur.get_or_insert_with(Vec::new).extend_from_slice(c.to_string().as_bytes()),
         }
     }
     out.extend(cur);
@@ -110,10 +102,7 @@ fn words(s: &str) -> Vec<Vec<u8>> {
 }
 
 fn seconds(s: &str) -> Result<Duration, String> {
-    s.trim()
-        .parse::<f64>()
-        .map(Duration::from_secs_f64)
-        .map_err(|e| format!("bad time `{s}`: {e}"))
+    s.trim().parse::<f64>().map(Duration::from_secs_f64).map_err(|e| format!("bad time `{s}`: {e}"))
 }
 
 fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
@@ -123,10 +112,7 @@ fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
         return Ok(());
     }
     if let Some(rest) = line.strip_prefix("at ") {
-        let (time, action) = rest
-            .trim()
-            .split_once(' ')
-            .ok_or("`at` needs a time and an action")?;
+        let (time, action) = rest.trim().split_once(' ').ok_or("`at` needs a time and an action")?;
         let at = seconds(time)?;
         let action = action.trim();
         let timed = match action {
@@ -140,10 +126,7 @@ fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
         return Ok(());
     }
     let (trigger, rest) = quoted(line)?;
-    let rest = rest
-        .trim_start()
-        .strip_prefix("=>")
-        .ok_or("expected `=>`")?;
+    let rest = rest.trim_start().strip_prefix("=>").ok_or("expected `=>`")?;
     let (line, rest) = match rest.strip_prefix('*') {
         Some(rest) => (true, rest),
         None => (false, rest),
@@ -154,12 +137,7 @@ fn parse_modem(line: &str, modem: &mut Modem) -> Result<(), String> {
         None if rest.trim().is_empty() => Duration::ZERO,
         None => return Err(format!("unexpected `{rest}`")),
     };
-    modem.rules.push(Rule {
-        trigger,
-        reply,
-        delay,
-        line,
-    });
+    modem.rules.push(Rule { trigger, reply, delay, line });
     Ok(())
 }
 
@@ -168,11 +146,7 @@ const KEYS: &[&str] = &["args", "env", "stdin", "report", "script-file", "write"
 
 fn parse_case(file: &support::case::Case) -> Result<Case, String> {
     let header = &file.header;
-    let mut case = Case {
-        name: file.name.clone(),
-        tty: true,
-        ..Case::default()
-    };
+    let mut case = Case { name: file.name.clone(), tty: true, ..Case::default() };
     case.args = header.one("args")?.map(words).unwrap_or_default();
     for value in header.all("env") {
         let (k, v) = value.split_once('=').ok_or("env needs NAME=value")?;
@@ -215,10 +189,8 @@ fn normalize(bytes: &[u8]) -> String {
     let mut out = String::new();
     for line in text.split_inclusive('\n') {
         // A report line starts a line, or follows a SAY (which ends in CR, not LF).
-        if let Some(at) = line
-            .match_indices("chat:  ")
-            .map(|(at, _)| at)
-            .find(|&at| at == 0 || line[..at].ends_with('\r'))
+        if let Some(at) =
+            line.match_indices("chat:  ").map(|(at, _)| at).find(|&at| at == 0 || line[..at].ends_with('\r'))
         {
             // "Nov 21 22:16:15 " is 16 characters.
             let rest = &line[at + "chat:  ".len()..];
@@ -255,29 +227,9 @@ fn run_one(case: &Case, program: &Path, prefix: &[&str]) -> Observed {
     }
     let mut args: Vec<Vec<u8>> = prefix.iter().map(|a| a.as_bytes().to_vec()).collect();
     args.extend(case.args.iter().cloned());
-    let Run {
-        code,
-        written,
-        stderr,
-    } = peer::run(
-        program,
-        &args,
-        dir.path(),
-        &case.env,
-        &case.modem,
-        case.tty,
-        LIMIT,
-    );
-    let report = case
-        .report
-        .as_ref()
-        .map(|r| normalize(&std::fs::read(dir.path().join(r)).unwrap_or_default()));
-    Observed {
-        code,
-        written: format!("{:?}", String::from_utf8_lossy(&written)),
-        stderr: normalize(&stderr),
-        report,
-    }
+    let Run { code, written, stderr } = peer::run(program, &args, dir.path(), &case.env, &case.modem, case.tty, LIMIT);
+    let report = case.report.as_ref().map(|r| normalize(&std::fs::read(dir.path().join(r)).unwrap_or_default()));
+    Observed { code, written: format!("{:?}", String::from_utf8_lossy(&written)), stderr: normalize(&stderr), report }
 }
 
 /// The cases of `tests/data/chat/SUB` (`SUB` empty for the folder itself).
@@ -298,10 +250,7 @@ fn differences(real: &Observed, ours: &Observed, name: &str) -> Result<(), Strin
         wrong.push_str(&format!("written to the modem:\n  chat(8) {}\n  {name:7} {}\n", real.written, ours.written));
     }
     if real.stderr != ours.stderr {
-        wrong.push_str(&format!(
-            "stderr (- chat(8), + {name}):\n{}",
-            diff::lines(&real.stderr, &ours.stderr)
-        ));
+        wrong.push_str(&format!("stderr (- chat(8), + {name}):\n{}", diff::lines(&real.stderr, &ours.stderr)));
     }
     if real.report != ours.report {
         wrong.push_str(&format!(
@@ -319,10 +268,7 @@ fn differences(real: &Observed, ours: &Observed, name: &str) -> Result<(), Strin
 /// Runs every case of `layer` under chat(8) and `atchat chat EXTRA...`, side by side.
 #[track_caller]
 fn check_cases(layer: Layer, extra: &[&str]) {
-    assert!(
-        Path::new(REAL_CHAT).exists(),
-        "the real chat(8) is needed: apt-get install ppp (.ci/test does)"
-    );
+    assert!(Path::new(REAL_CHAT).exists(), "the real chat(8) is needed: apt-get install ppp (.ci/test does)");
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
     layer.run(|file| {
         let case = parse_case(file)?;
@@ -352,11 +298,7 @@ fn every_rule_agrees_with_real_chat() {
 /// there agrees with the real chat, paced as chat paces.
 fn check_script_dir(dir: &str) {
     let layer = layer(dir);
-    let scripts: Vec<Vec<u8>> = layer
-        .cases()
-        .iter()
-        .filter_map(|c| parse_case(c).ok()?.script)
-        .collect();
+    let scripts: Vec<Vec<u8>> = layer.cases().iter().filter_map(|c| parse_case(c).ok()?.script).collect();
     for (_, script) in Layer::new(&format!("tests/data/chat/{dir}"), "chat").paths() {
         let text = std::fs::read(&script).unwrap();
         assert!(scripts.contains(&text), "{} has no case", script.display());
@@ -382,25 +324,10 @@ fn the_binary_named_chat_is_chat() {
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_atchat"), &link).unwrap();
     let case = case_from_text("symlink", "# args: -t 1 '' AT OK ''\n# modem: \"AT\\r\" => \"OK\\r\\n\"\n");
     let run = peer::run(&link, &case.args, dir.path(), &[], &case.modem, true, LIMIT);
-    assert_eq!(
-        (run.code, run.written.as_slice()),
-        (Some(0), &b"AT\r\r"[..])
-    );
-    let bad = peer::run(
-        &link,
-        &[b"-x".to_vec()],
-        dir.path(),
-        &[],
-        &Modem::default(),
-        true,
-        LIMIT,
-    );
+    assert_eq!((run.code, run.written.as_slice()), (Some(0), &b"AT\r\r"[..]));
+    let bad = peer::run(&link, &[b"-x".to_vec()], dir.path(), &[], &Modem::default(), true, LIMIT);
     assert_eq!(bad.code, Some(1));
-    assert!(
-        String::from_utf8_lossy(&bad.stderr).starts_with("Usage: "),
-        "{:?}",
-        bad.stderr
-    );
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("Usage: "), "{:?}", bad.stderr);
 }
 
 #[test]
@@ -410,56 +337,31 @@ fn pacing_is_ten_milliseconds_a_byte_unless_no_pace() {
     let args = |extra: &[&str]| {
         let mut a: Vec<Vec<u8>> = vec![b"chat".to_vec()];
         a.extend(extra.iter().map(|s| s.as_bytes().to_vec()));
-        a.extend([
-            b"".to_vec(),
-            b"0123456789012345678901234567890123456789\\c".to_vec(),
-        ]);
+        a.extend([b"".to_vec(), b"0123456789012345678901234567890123456789\\c".to_vec()]);
         a
     };
     let t = Instant::now();
-    let paced = peer::run(
-        &atchat,
-        &args(&[]),
-        dir.path(),
-        &[],
-        &Modem::default(),
-        true,
-        LIMIT,
-    );
+    let paced = peer::run(&atchat, &args(&[]), dir.path(), &[], &Modem::default(), true, LIMIT);
     let paced_time = t.elapsed();
     let t = Instant::now();
-    let fast = peer::run(
-        &atchat,
-        &args(&["--no-pace"]),
-        dir.path(),
-        &[],
-        &Modem::default(),
-        true,
-        LIMIT,
-    );
+    let fast = peer::run(&atchat, &args(&["--no-pace"]), dir.path(), &[], &Modem::default(), true, LIMIT);
     let fast_time = t.elapsed();
     assert_eq!(paced.written, fast.written);
-    assert!(
-        paced_time >= Duration::from_millis(400),
-        "40 bytes took {paced_time:?}"
-    );
-    assert!(
-        fast_time < paced_time,
-        "--no-pace took {fast_time:?}, paced {paced_time:?}"
-    );
+    assert!(paced_time >= Duration::from_millis(400), "40 bytes took {paced_time:?}");
+    assert!(fast_time < paced_time, "--no-pace took {fast_time:?}, paced {paced_time:?}");
 }
 
 /// The native script `atchat import` writes for a corpus case, run with `atchat run --port -`
 /// against the same modem: (exit code, bytes written).
 fn run_imported(case: &Case) -> (Option<i32>, String) {
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
-    let uses_env = case
-        .args
-        .iter()
-        .any(|a| a.starts_with(b"-") && !a.starts_with(b"--") && a.contains(&b'E'));
-    let mut import = Test::new()
-        .file("script.chat", case.script.as_deref().unwrap_or_default())
-        .args(["import", "script.chat", "-o", "script.atc"]);
+    let uses_env = case.args.iter().any(|a| a.starts_with(b"-") && !a.starts_with(b"--") && a.contains(&b'E'));
+    let mut import = Test::new().file("script.chat", case.script.as_deref().unwrap_or_default()).args([
+        "import",
+        "script.chat",
+        "-o",
+        "script.atc",
+    ]);
     if uses_env {
         import = import.arg("-E");
     }
@@ -469,26 +371,14 @@ fn run_imported(case: &Case) -> (Option<i32>, String) {
     let dir = import.run().dir;
     let mut env: Vec<(String, String)> = vec![("ATCHAT_at_file1".into(), "x".into())];
     for (name, value) in &case.env {
-        env.push((
-            format!("ATCHAT_{}", atchat::chat::import::env_param(name)),
-            value.clone(),
-        ));
+        env.push((format!("ATCHAT_{}", atchat::chat::import::env_param(name)), value.clone()));
     }
     if let Some(i) = case.args.iter().position(|a| a == b"-T") {
-        env.push((
-            "ATCHAT_phone".into(),
-            String::from_utf8_lossy(&case.args[i + 1]).into_owned(),
-        ));
+        env.push(("ATCHAT_phone".into(), String::from_utf8_lossy(&case.args[i + 1]).into_owned()));
     }
-    let args: Vec<Vec<u8>> = ["run", "script.atc", "--port", "-"]
-        .iter()
-        .map(|a| a.as_bytes().to_vec())
-        .collect();
+    let args: Vec<Vec<u8>> = ["run", "script.atc", "--port", "-"].iter().map(|a| a.as_bytes().to_vec()).collect();
     let run = peer::run(&atchat, &args, dir.path(), &env, &case.modem, true, LIMIT);
-    (
-        run.code,
-        format!("{:?}", String::from_utf8_lossy(&run.written)),
-    )
+    (run.code, format!("{:?}", String::from_utf8_lossy(&run.written)))
 }
 
 fn check_imported(dir: &str) {
@@ -509,10 +399,7 @@ fn check_imported_cases(layer: &Layer, cases: &[support::case::Case]) {
         if (real.code, &real.written) == (ours.0, &ours.1) {
             return Ok(());
         }
-        Err(format!(
-            "chat(8): {:?} {}\nimport:  {:?} {}",
-            real.code, real.written, ours.0, ours.1
-        ))
+        Err(format!("chat(8): {:?} {}\nimport:  {:?} {}", real.code, real.written, ours.0, ours.1))
     });
 }
 
@@ -531,33 +418,16 @@ fn imported_wild_scripts_give_the_same_outcome_and_bytes() {
 #[test]
 fn import_takes_chats_timeout_option() {
     let atchat = PathBuf::from(env!("CARGO_BIN_EXE_atchat"));
-    let imported = Test::new()
-        .file("s.chat", "'' AT OK ATDT\n")
-        .args(["import", "s.chat", "-t", "1", "-o", "s.atc"])
-        .run();
+    let imported =
+        Test::new().file("s.chat", "'' AT OK ATDT\n").args(["import", "s.chat", "-t", "1", "-o", "s.atc"]).run();
     let dir = imported.dir;
     let text = std::fs::read_to_string(dir.path().join("s.atc")).unwrap();
     assert!(text.contains("timeout 1s"), "{text}");
-    let args: Vec<Vec<u8>> = ["run", "s.atc", "--port", "-"]
-        .iter()
-        .map(|a| a.as_bytes().to_vec())
-        .collect();
+    let args: Vec<Vec<u8>> = ["run", "s.atc", "--port", "-"].iter().map(|a| a.as_bytes().to_vec()).collect();
     let started = Instant::now();
-    let run = peer::run(
-        &atchat,
-        &args,
-        dir.path(),
-        &[],
-        &Modem::default(),
-        true,
-        LIMIT,
-    );
+    let run = peer::run(&atchat, &args, dir.path(), &[], &Modem::default(), true, LIMIT);
     assert_eq!((run.code, run.written.as_slice()), (Some(3), &b"AT\r"[..]));
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }
 
 /// Where chat gives up on its own limits, the imported script gives up at the same point with

@@ -24,9 +24,7 @@ fn layer() -> Layer {
 fn checked(case: &Case) -> Result<(Sources, Vec<CheckError>), String> {
     let sources = Sources::load(Path::new(&shown(&case.path))).map_err(|e| e.to_string())?;
     let given = case.header.one("given")?;
-    let options = CheckOptions {
-        params: given.map(|g| g.split_whitespace().map(str::to_string).collect()),
-    };
+    let options = CheckOptions { params: given.map(|g| g.split_whitespace().map(str::to_string).collect()) };
     let errors = check(&sources, &options);
     Ok((sources, errors))
 }
@@ -135,10 +133,7 @@ fn every_code_is_exercised_by_a_case() {
 
 #[test]
 fn stdlib_modules_check_clean() {
-    let uses: String = atchat::syntax::loader::STDLIB
-        .iter()
-        .map(|(n, _)| format!("use {n}\n"))
-        .collect();
+    let uses: String = atchat::syntax::loader::STDLIB.iter().map(|(n, _)| format!("use {n}\n")).collect();
     let sources = Sources::from_text("uses-stdlib.atc", &uses, None);
     let errors = check(&sources, &CheckOptions::default());
     assert!(errors.is_empty(), "{}", render_plain(&sources, &errors));
@@ -155,23 +150,12 @@ fn errors_are_sorted_by_file_then_position() {
 
 #[test]
 fn missing_and_unknown_params_only_when_params_are_known() {
-    let sources = Sources::from_text(
-        "t.atc",
-        "param number\nparam init = \"ATZ\"\nsay number\n",
-        None,
-    );
+    let sources = Sources::from_text("t.atc", "param number\nparam init = \"ATZ\"\nsay number\n", None);
     assert!(check(&sources, &CheckOptions::default()).is_empty());
-    let given = CheckOptions {
-        params: Some(vec!["numbr".into()]),
-    };
-    let codes: Vec<&str> = check(&sources, &given)
-        .iter()
-        .map(|e| e.kind.code())
-        .collect();
+    let given = CheckOptions { params: Some(vec!["numbr".into()]) };
+    let codes: Vec<&str> = check(&sources, &given).iter().map(|e| e.kind.code()).collect();
     assert_eq!(codes, ["atchat::unknown-param", "atchat::missing-param"]);
-    let given = CheckOptions {
-        params: Some(vec!["number".into()]),
-    };
+    let given = CheckOptions { params: Some(vec!["number".into()]) };
     assert!(check(&sources, &given).is_empty());
 }
 
@@ -180,11 +164,7 @@ fn missing_and_unknown_params_only_when_params_are_known() {
 #[test]
 fn whatever_checks_clean_compiles() {
     let mut checked_ok = 0;
-    for case in layer()
-        .cases()
-        .into_iter()
-        .filter(|c| !c.path.ends_with("main.atc"))
-    {
+    for case in layer().cases().into_iter().filter(|c| !c.path.ends_with("main.atc")) {
         let lines: Vec<&str> = case.text.lines().collect();
         let mut variants = Vec::new();
         for i in 0..lines.len() {
@@ -200,10 +180,7 @@ fn whatever_checks_clean_compiles() {
             }
             checked_ok += 1;
             if let Err(e) = atchat::bytecode::compiler::compile(&sources) {
-                panic!(
-                    "{}: checks clean but does not compile: {e} at {:?}\n{variant}",
-                    case.name, e.span
-                );
+                panic!("{}: checks clean but does not compile: {e} at {:?}\n{variant}", case.name, e.span);
             }
         }
     }

@@ -180,11 +180,7 @@ fn compiled_programs_run_and_corrupt_ones_are_refused() {
         .args(["compile", "q.atc", "-o", "q.atcb"])
         .run();
     let program = std::fs::read(compiled.dir.path().join("q.atcb")).unwrap();
-    Test::new()
-        .file("q.atcb", &program)
-        .args(["run", "q.atcb", "--port", "sim:hayes"])
-        .stderr("modem: 56000\n")
-        .run();
+    Test::new().file("q.atcb", &program).args(["run", "q.atcb", "--port", "sim:hayes"]).stderr("modem: 56000\n").run();
     // Where the cut lands depends on the encoding; the message names the file, never panics.
     Test::new()
         .file("bad.atcb", &program[..program.len() / 2])
@@ -222,7 +218,17 @@ fn verbose_transcript_shows_control_bytes_and_masks_secrets() {
         .file("script.atc", "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK\nsay \"pin {pin} accepted\"\n")
         // On virtual time the times are exact, however busy the machine: the transcript's
         // times and the deadline (10 s, the default timeout) are checked too.
-        .args(["run", "script.atc", "--port", "sim:gsm?pin=9876&clock=virtual", "-D", "pin=9876", "-v", "--log", "log.jsonl"])
+        .args([
+            "run",
+            "script.atc",
+            "--port",
+            "sim:gsm?pin=9876&clock=virtual",
+            "-D",
+            "pin=9876",
+            "-v",
+            "--log",
+            "log.jsonl",
+        ])
         .stderr(
             "    0.000 > AT+CPIN=***\\r
     0.000 = script.atc:3: waiting for OK until 10.000

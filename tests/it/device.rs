@@ -24,12 +24,7 @@ fn settings(fd: &OwnedFd) -> Settings {
     // SAFETY: tcgetattr fills the termios; asserted to succeed before it is read.
     let t = unsafe {
         let mut t = std::mem::zeroed::<libc::termios>();
-        assert_eq!(
-            libc::tcgetattr(fd.as_raw_fd(), &mut t),
-            0,
-            "{}",
-            std::io::Error::last_os_error()
-        );
+        assert_eq!(libc::tcgetattr(fd.as_raw_fd(), &mut t), 0, "{}", std::io::Error::last_os_error());
         t
     };
     // SAFETY: reading the speeds of a filled termios.
@@ -89,10 +84,7 @@ fn sigterm_gives_the_device_back_with_the_settings_it_had() {
     let slave = cooked_slave(&pty);
     let before = settings(&slave);
     let locks = tempfile::tempdir().unwrap();
-    let test = Test::new()
-        .file("script.atc", "send \"AT\"\nsleep 60s\n")
-        .status(2)
-        .stderr_has("stopped by SIGTERM");
+    let test = Test::new().file("script.atc", "send \"AT\"\nsleep 60s\n").status(2).stderr_has("stopped by SIGTERM");
     let running = run_on_device(test, &pty.path, locks.path());
     pty.expect(b"AT\r");
     // While it runs the line is raw at 115200 bps: the test would prove nothing otherwise.

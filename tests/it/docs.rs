@@ -36,7 +36,12 @@ fn snippets(file: &Path, markdown: &str) -> Vec<Snippet> {
             }
             Some((start, fails, text)) => {
                 if trimmed.starts_with("```") {
-                    out.push(Snippet { file: file.to_path_buf(), line: *start, fails: *fails, text: std::mem::take(text) });
+                    out.push(Snippet {
+                        file: file.to_path_buf(),
+                        line: *start,
+                        fails: *fails,
+                        text: std::mem::take(text),
+                    });
                     open = None;
                 } else {
                     text.push_str(line);
@@ -66,18 +71,24 @@ fn every_atc_snippet_in_docs_checks_as_marked() {
     assert!(all.len() >= 30, "only {} snippets found", all.len());
     assert!(all.iter().any(|s| s.fails));
     let name = |s: &Snippet| format!("{}:{}", s.file.file_name().unwrap().to_string_lossy(), s.line);
-    run_all("```atc snippet(s) in docs/", &all, |s| format!("docs/{}", name(s)), 1, |s| {
-        let sources = Sources::from_text(&name(s), &s.text, s.file.parent());
-        let errors = check(&sources, &CheckOptions { params: None });
-        match (s.fails, errors.is_empty()) {
-            (false, false) => Err(atchat::diagnostics::render_plain(&sources, &errors)),
-            (false, true) => atchat::bytecode::compiler::compile(&sources)
-                .map(|_| ())
-                .map_err(|e| format!("checks but does not compile: {e}")),
-            (true, true) => Err("marked atc,fails but checks clean".into()),
-            (true, false) => Ok(()),
-        }
-    });
+    run_all(
+        "```atc snippet(s) in docs/",
+        &all,
+        |s| format!("docs/{}", name(s)),
+        1,
+        |s| {
+            let sources = Sources::from_text(&name(s), &s.text, s.file.parent());
+            let errors = check(&sources, &CheckOptions { params: None });
+            match (s.fails, errors.is_empty()) {
+                (false, false) => Err(atchat::diagnostics::render_plain(&sources, &errors)),
+                (false, true) => atchat::bytecode::compiler::compile(&sources)
+                    .map(|_| ())
+                    .map_err(|e| format!("checks but does not compile: {e}")),
+                (true, true) => Err("marked atc,fails but checks clean".into()),
+                (true, false) => Ok(()),
+            }
+        },
+    );
 }
 
 #[test]

@@ -215,8 +215,7 @@ fn vim_loads_the_syntax_and_colours_a_script() {
         (4, 21, "atchatDuration"),
         (5, 5, "atchatFunction"),
     ];
-    let query: Vec<String> =
-        probes.iter().map(|(l, c, _)| format!("synIDattr(synID({l}, {c}, 1), 'name')")).collect();
+    let query: Vec<String> = probes.iter().map(|(l, c, _)| format!("synIDattr(synID({l}, {c}, 1), 'name')")).collect();
     let vimscript = format!(
         "call writefile([{}, 'filetype=' . &filetype, 'errors=' . v:errmsg], '{}')\n",
         query.join(", "),

@@ -35,12 +35,9 @@ fn with_scenario(profile: &str, file: &str) -> String {
 /// Checks, compiles and runs the script at `path` on `port`; returns the outcome and `say` lines.
 fn run_on(path: &Path, port: &mut dyn Port, params: &[(&str, &str)]) -> (ExitStatus, Vec<String>) {
     let sources = Sources::load(path).unwrap();
-    let given: IndexMap<String, String> =
-        params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let errors = atchat::check::check(
-        &sources,
-        &atchat::check::CheckOptions { params: Some(given.keys().cloned().collect()) },
-    );
+    let given: IndexMap<String, String> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let errors =
+        atchat::check::check(&sources, &atchat::check::CheckOptions { params: Some(given.keys().cloned().collect()) });
     assert!(errors.is_empty(), "{}", atchat::diagnostics::render_plain(&sources, &errors));
     let program = atchat::bytecode::compiler::compile(&sources).unwrap();
     let mut vm = Machine::new(program, &given).unwrap();
@@ -162,10 +159,7 @@ fn hayes_dial_fails_8_on_a_rejected_init_string() {
 fn escape_hangup_ends_two_calls() {
     let r = run_example("escape-hangup.atc", "hayes", &[("number", "5551234")]);
     assert_exit(&r, 0);
-    assert_eq!(
-        r.1,
-        ["call 1 (115200 bps): escaped and hung up with ATH", "call 2: hung up by DTR drop"]
-    );
+    assert_eq!(r.1, ["call 1 (115200 bps): escaped and hung up with ATH", "call 2: hung up by DTR drop"]);
 }
 
 #[test]
@@ -566,8 +560,8 @@ fn every_example_is_tested_and_listed_with_its_command() {
             readme.lines().any(|l| l.contains(&command) && l.contains("sim:")),
             "examples/README.md has no command for {name}"
         );
-        let calls = tests.matches(&format!("\"{name}\"")).count()
-            + tests.matches(&format!("examples/{name}\"")).count();
+        let calls =
+            tests.matches(&format!("\"{name}\"")).count() + tests.matches(&format!("examples/{name}\"")).count();
         assert!(calls >= 3, "{name}: a success and a failure test are needed ({calls} mentions)");
         let text = std::fs::read_to_string(root().join("examples").join(name)).unwrap();
         assert!(text.starts_with(&format!("# examples/{name} — ")), "{name}: header comment");

@@ -11,13 +11,7 @@ mod bodies;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect()
-        })
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
         .unwrap_or_default();
     out.sort();
     out
@@ -58,10 +52,7 @@ fn every_corpus_chat_script_survives_the_import_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chat");
     let mut n = 0;
     for dir in ["corpus", "wild"] {
-        for script in files(&root.join(dir))
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "chat"))
-        {
+        for script in files(&root.join(dir)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "chat")) {
             eprintln!("import target: {}", script.display());
             bodies::import(&std::fs::read(&script).unwrap());
             n += 1;
@@ -76,11 +67,7 @@ fn every_corpus_chat_script_survives_the_import_target() {
 fn every_shipped_script_survives_the_check_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut n = 0;
-    let mut dirs = vec![
-        root.join("stdlib"),
-        root.join("examples"),
-        root.join("tests/data"),
-    ];
+    let mut dirs = vec![root.join("stdlib"), root.join("examples"), root.join("tests/data")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
             let path = entry.path();

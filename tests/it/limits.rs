@@ -49,9 +49,7 @@ fn run(cmd: &mut Command) -> Ran {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let err = dir.path().join("err");
-    cmd.stdin(Stdio::null())
-        .stdout(File::create(&out).unwrap())
-        .stderr(File::create(&err).unwrap());
+    cmd.stdin(Stdio::null()).stdout(File::create(&out).unwrap()).stderr(File::create(&err).unwrap());
     let mut ran = run_with_peak(cmd);
     ran.stdout = std::fs::read_to_string(&out).unwrap_or_default();
     ran.stderr = String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned();
@@ -71,9 +69,7 @@ fn run_with_peak(cmd: &mut Command) -> Ran {
         cmd.pre_exec(|| {
             // A regression must fail here, not take the shared machine's memory with it.
             let cap = libc::rlimit { rlim_cur: 2 << 30, rlim_max: 2 << 30 };
-            if libc::setrlimit(libc::RLIMIT_AS, &cap) < 0
-                || libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0
-            {
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) < 0 || libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -178,10 +174,7 @@ fn too_deep_scripts() -> Vec<(&'static str, String)> {
         ("nested if", "if 1 == 1 {\n".repeat(5_000) + "say \"x\"\n" + &"}\n".repeat(5_000)),
         ("parentheses", format!("if {}1{} {{\n}}\n", "(".repeat(n), ")".repeat(n))),
         ("else if", "let a = 0\nif a {}".to_string() + &" else if a {}".repeat(9_400) + "\n"),
-        (
-            "calls",
-            format!("proc f(x) {{\n    return x\n}}\nsay {}1{}\n", "f(".repeat(n), ")".repeat(n)),
-        ),
+        ("calls", format!("proc f(x) {{\n    return x\n}}\nsay {}1{}\n", "f(".repeat(n), ")".repeat(n))),
         ("handler blocks", "on OK {\n".repeat(n) + &"}\n".repeat(n)),
     ]
 }
@@ -217,8 +210,7 @@ fn nesting_at_the_limit_runs_on_a_test_threads_small_stack() {
     assert!(errors.is_empty(), "{errors:?}");
     let program = atchat::bytecode::compiler::compile(&sources).expect("compiles");
     let mut vm = atchat::vm::Machine::new(program, &Default::default()).unwrap();
-    let mut port = atchat::port::sim::SimPort::open("hayes", atchat::port::sim::SimClock::Virtual)
-        .expect("sim");
+    let mut port = atchat::port::sim::SimPort::open("hayes", atchat::port::sim::SimClock::Virtual).expect("sim");
     let mut transcript = atchat::driver::Transcript::capturing();
     let outcome = atchat::driver::run(&mut vm, &mut port, &mut transcript);
     assert_eq!(outcome.code, 0, "{outcome:?}");
@@ -282,9 +274,7 @@ fn a_full_stderr_or_stdout_is_an_io_error_not_a_panic() {
     let full = || File::options().write(true).open("/dev/full").unwrap();
     let r = run_with_peak(atchat().arg("run").arg(&path).args(["--port", "sim:hayes"]).stderr(full()));
     assert_eq!(r.code, 2, "run with `say` and stderr full");
-    let r = run_with_peak(
-        atchat().arg("run").arg(&path).args(["--port", "sim:hayes", "-v"]).stderr(full()),
-    );
+    let r = run_with_peak(atchat().arg("run").arg(&path).args(["--port", "sim:hayes", "-v"]).stderr(full()));
     assert_eq!(r.code, 2, "run -v with stderr full");
     let (_e, err) = file("err", b"");
     let r = run_with_peak(atchat().arg("disasm").arg(&path).stdout(full()).stderr(File::create(&err).unwrap()));
@@ -305,13 +295,8 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     let (_d, path) = file("says.atc", "say \"hello\"\n".repeat(5_000).as_bytes());
     let dir = tempfile::tempdir().unwrap();
     let err = dir.path().join("err");
-    let mut child = atchat()
-        .arg("disasm")
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(File::create(&err).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child =
+        atchat().arg("disasm").arg(&path).stdout(Stdio::piped()).stderr(File::create(&err).unwrap()).spawn().unwrap();
     let mut first = [0u8; 100];
     child.stdout.take().unwrap().read_exact(&mut first).unwrap();
     // The pipe's read end is closed here, as `| head -c 100` does.

@@ -45,7 +45,21 @@ fn chat_help_exits_0_with_every_option() {
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("Usage: atchat chat [OPTIONS] [EXPECT SEND]..."), "{text}");
     assert!(!text.contains(env!("CARGO_BIN_EXE_atchat")), "the binary's path in {text}");
-    for option in ["-e", "-E", "-v", "-V", "-s", "-S", "-t <SECONDS>", "-r <REPORT_FILE>", "-T <PHONE>", "-U <PHONE2>", "-f <CHAT_FILE>", "--no-pace", "--help"] {
+    for option in [
+        "-e",
+        "-E",
+        "-v",
+        "-V",
+        "-s",
+        "-S",
+        "-t <SECONDS>",
+        "-r <REPORT_FILE>",
+        "-T <PHONE>",
+        "-U <PHONE2>",
+        "-f <CHAT_FILE>",
+        "--no-pace",
+        "--help",
+    ] {
         assert!(text.contains(&format!("  {option}\n")), "{option} missing from:\n{text}");
     }
     // The same text from `atchat help chat`.

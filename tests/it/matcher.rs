@@ -25,18 +25,8 @@ fn end() -> impl Strategy<Value = End> {
 
 /// Any pattern, valid or not.
 fn any_pattern() -> impl Strategy<Value = Pattern> {
-    (
-        prop::collection::vec(segment(), 0..5),
-        any::<bool>(),
-        end(),
-        prop::option::of(small_bytes(2)),
-    )
-        .prop_map(|(segments, line_start, end, numeric)| Pattern {
-            segments,
-            line_start,
-            end,
-            numeric,
-        })
+    (prop::collection::vec(segment(), 0..5), any::<bool>(), end(), prop::option::of(small_bytes(2)))
+        .prop_map(|(segments, line_start, end, numeric)| Pattern { segments, line_start, end, numeric })
 }
 
 /// A valid pattern: a non-empty literal first, literal text between captures.
@@ -48,10 +38,7 @@ fn valid_pattern() -> impl Strategy<Value = Pattern> {
         any::<bool>(),
         any::<bool>(),
         end(),
-        prop::option::of(prop::collection::vec(
-            prop::sample::select(b"01".as_slice()),
-            1..3,
-        )),
+        prop::option::of(prop::collection::vec(prop::sample::select(b"01".as_slice()), 1..3)),
     )
         .prop_map(|(first, rest, trailing, line_start, end, numeric)| {
             let mut segments = vec![Segment::Literal(first)];
@@ -64,12 +51,7 @@ fn valid_pattern() -> impl Strategy<Value = Pattern> {
             if trailing {
                 segments.push(Segment::Capture);
             }
-            Pattern {
-                segments,
-                line_start,
-                end,
-                numeric,
-            }
+            Pattern { segments, line_start, end, numeric }
         })
 }
 
@@ -101,11 +83,7 @@ fn run(
         fed += n;
         loop {
             match scanner.scan(set, active, numeric, &pending) {
-                Scan::Match {
-                    pattern,
-                    consumed,
-                    captures,
-                } => {
+                Scan::Match { pattern, consumed, captures } => {
                     assert!(consumed >= 1 && consumed <= pending.len());
                     offset += consumed;
                     found.push((pattern, offset, captures));
@@ -210,10 +188,7 @@ fn plain_substrings_agree_with_a_naive_search() {
     }
     assert!(expected.len() > 1000);
     assert_eq!(run(&set, &active, false, None, &stream, &[4096]), expected);
-    assert_eq!(
-        run(&set, &active, false, None, &stream, &[7, 1, 300]),
-        expected
-    );
+    assert_eq!(run(&set, &active, false, None, &stream, &[7, 1, 300]), expected);
 }
 
 /// Garbage designed to keep candidates alive (captures that never close, long lines) must
@@ -228,18 +203,8 @@ fn memory_stays_bounded_on_endless_garbage() {
             end: End::Here,
             numeric: None,
         },
-        Pattern {
-            segments: vec![lit(b"A"), Segment::Capture],
-            line_start: false,
-            end: End::Here,
-            numeric: None,
-        },
-        Pattern {
-            segments: vec![lit(b"A ")],
-            line_start: false,
-            end: End::RestOfLine,
-            numeric: None,
-        },
+        Pattern { segments: vec![lit(b"A"), Segment::Capture], line_start: false, end: End::Here, numeric: None },
+        Pattern { segments: vec![lit(b"A ")], line_start: false, end: End::RestOfLine, numeric: None },
         Pattern {
             segments: vec![lit(b"OKAY OKAY OKAY OKAY OKAY!")],
             line_start: true,
@@ -251,9 +216,7 @@ fn memory_stays_bounded_on_endless_garbage() {
     let active = Active::new(&set, &[0, 1, 2, 3]);
     let mut scanner = Scanner::new();
     // Only `A` and spaces: every byte starts or extends a candidate and nothing ever ends one.
-    let chunk: Vec<u8> = (0..65_536)
-        .map(|i| if i % 3 == 0 { b' ' } else { b'A' })
-        .collect();
+    let chunk: Vec<u8> = (0..65_536).map(|i| if i % 3 == 0 { b' ' } else { b'A' }).collect();
     let total: usize = 4 << 20;
     let mut peak = 0;
     let mut peak_first_mib = 0;

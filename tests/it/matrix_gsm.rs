@@ -177,13 +177,7 @@ fn every_gsm_example_and_proc_does_what_the_modem_calls_for() {
     let mut rows = Vec::new();
     let mut wrong = Vec::new();
     for cell in &cells {
-        let what = format!(
-            "{:<26} {:<12} {:<40} {:<22}",
-            cell.port,
-            cell.scenario,
-            cell.script,
-            cell.params
-        );
+        let what = format!("{:<26} {:<12} {:<40} {:<22}", cell.port, cell.scenario, cell.script, cell.params);
         let (outcome, says) = match run(cell) {
             Ok(result) => result,
             Err(e) => {
@@ -230,18 +224,16 @@ fn the_matrix_covers_every_profile_example_proc_and_gsm_transcript() {
         }
     }
     let lib = std::fs::read_to_string(root().join("stdlib/gsm.atc")).unwrap();
-    let defined: Vec<&str> = lib
-        .lines()
-        .filter_map(|l| l.strip_prefix("proc "))
-        .map(|rest| &rest[..rest.find('(').unwrap()])
-        .collect();
+    let defined: Vec<&str> =
+        lib.lines().filter_map(|l| l.strip_prefix("proc ")).map(|rest| &rest[..rest.find('(').unwrap()]).collect();
     assert_eq!(defined, PROCS, "stdlib/gsm.atc's procs and PROCS differ");
     for name in PROCS {
         for profile in gsm_profiles() {
             let call = format!("gsm.{name}(");
             let direct = cells.iter().any(|c| c.port == profile && c.script.contains(&call));
             // call_state is called by call, never alone: the rows of call cover it.
-            let via_call = name == "call_state" && cells.iter().any(|c| c.port == profile && c.script.contains("gsm.call("));
+            let via_call =
+                name == "call_state" && cells.iter().any(|c| c.port == profile && c.script.contains("gsm.call("));
             assert!(direct || via_call, "gsm.{name} never runs on {profile}");
         }
     }
@@ -252,12 +244,20 @@ fn the_matrix_covers_every_profile_example_proc_and_gsm_transcript() {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let gsm = ["examples/gsm-", "examples/gprs-ppp", "tests/data/transcripts/scripts/unlock.atc", "tests/data/transcripts/scripts/call.atc"]
-            .iter()
-            .any(|s| text.contains(&format!("# script: {s}")));
+        let gsm = [
+            "examples/gsm-",
+            "examples/gprs-ppp",
+            "tests/data/transcripts/scripts/unlock.atc",
+            "tests/data/transcripts/scripts/call.atc",
+        ]
+        .iter()
+        .any(|s| text.contains(&format!("# script: {s}")));
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         if gsm {
-            assert!(cells.iter().any(|c| c.port == format!("replay:{name}")), "the GSM transcript {name} is not in the matrix");
+            assert!(
+                cells.iter().any(|c| c.port == format!("replay:{name}")),
+                "the GSM transcript {name} is not in the matrix"
+            );
         }
     }
 }

@@ -46,7 +46,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-
 /// The examples this matrix covers: each must have a cell on every profile.
 const EXAMPLES: [&str; 8] = [
     "examples/quickstart.atc",
@@ -156,7 +155,8 @@ fn cells() -> Vec<Cell> {
                 params: params.clone(),
                 exit: exit.parse().unwrap_or_else(|_| panic!("{at}: bad exit `{exit}`")),
                 fragment: (fragment != "-").then(|| fragment.to_string()),
-                seconds: (seconds != "-").then(|| seconds.parse().unwrap_or_else(|_| panic!("{at}: bad seconds `{seconds}`"))),
+                seconds: (seconds != "-")
+                    .then(|| seconds.parse().unwrap_or_else(|_| panic!("{at}: bad seconds `{seconds}`"))),
             };
             let table = if is_group { &mut group } else { &mut single };
             if let Some(before) = table.insert(cell.key(), cell) {
@@ -224,12 +224,17 @@ fn run(cell: &Cell) -> Result<(ExitStatus, Vec<String>, Duration), String> {
             file => format!("{profile}?scenario={}", data_file(file).display()),
         };
         let sim = SimPort::open(&spec, SimClock::Virtual).map_err(|e| e.to_string())?;
-        if cell.nodtr { Box::new(NoDtr(sim)) } else { Box::new(sim) }
+        if cell.nodtr {
+            Box::new(NoDtr(sim))
+        } else {
+            Box::new(sim)
+        }
     };
     let path = root().join(&cell.script);
     let sources = Sources::load(&path).map_err(|e| format!("{e:?}"))?;
     let given: IndexMap<String, String> = cell.params.iter().cloned().collect();
-    let errors = atchat::check::check(&sources, &atchat::check::CheckOptions { params: Some(given.keys().cloned().collect()) });
+    let errors =
+        atchat::check::check(&sources, &atchat::check::CheckOptions { params: Some(given.keys().cloned().collect()) });
     if !errors.is_empty() {
         return Err(atchat::diagnostics::render_plain(&sources, &errors));
     }
@@ -249,7 +254,8 @@ fn hayes_examples_and_procs_on_every_profile_and_transcript() {
     let mut problems = Vec::new();
     for cell in &cells {
         let params = cell.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
-        let what = format!("{} x {} {}", cell.script.trim_start_matches("tests/data/matrix/hayes/"), cell.port(), params);
+        let what =
+            format!("{} x {} {}", cell.script.trim_start_matches("tests/data/matrix/hayes/"), cell.port(), params);
         let (outcome, says, took) = match run(cell) {
             Ok(r) => r,
             Err(e) => {
@@ -277,14 +283,21 @@ fn hayes_examples_and_procs_on_every_profile_and_transcript() {
         let shown = if message.is_empty() { said } else { message };
         lines.push(format!("{what:<72} exit {:<3} {:>6.1}s {shown:?}: {verdict}", outcome.code, took.as_secs_f64()));
         if !wrong.is_empty() {
-            problems.push(format!("line {}: {what}: {}; message {:?}; says {:?}", cell.line, wrong.join("; "), outcome.message, says));
+            problems.push(format!(
+                "line {}: {what}: {}; message {:?}; says {:?}",
+                cell.line,
+                wrong.join("; "),
+                outcome.message,
+                says
+            ));
         }
     }
     eprintln!("Hayes matrix ({} cells):\n  {}", cells.len(), lines.join("\n  "));
 
     // Coverage: every example and every proc on every profile.
     let lib = std::fs::read_to_string(root().join("stdlib/hayes.atc")).unwrap();
-    let procs: Vec<&str> = lib.lines().filter_map(|l| l.strip_prefix("proc ")).map(|r| &r[..r.find('(').unwrap()]).collect();
+    let procs: Vec<&str> =
+        lib.lines().filter_map(|l| l.strip_prefix("proc ")).map(|r| &r[..r.find('(').unwrap()]).collect();
     let profiles: Vec<&str> = bundled(Profile::Hayes).into_iter().chain(bundled(Profile::Gsm)).collect();
     for profile in &profiles {
         let on: Vec<&Cell> = cells.iter().filter(|c| c.profile == *profile && c.exit == 0).collect();
@@ -295,9 +308,10 @@ fn hayes_examples_and_procs_on_every_profile_and_transcript() {
         }
         for proc in &procs {
             let call = format!("hayes.{proc}(");
-            let called = cells.iter().filter(|c| c.profile == *profile).any(|c| {
-                std::fs::read_to_string(root().join(&c.script)).unwrap().contains(&call)
-            });
+            let called = cells
+                .iter()
+                .filter(|c| c.profile == *profile)
+                .any(|c| std::fs::read_to_string(root().join(&c.script)).unwrap().contains(&call));
             if !called {
                 problems.push(format!("hayes.{proc} is called by no cell on {profile}"));
             }

@@ -22,11 +22,7 @@ fn a_port_spec_wrong_in_itself_is_a_bad_invocation_exit_1() {
 
 #[test]
 fn check_says_ok_on_stderr_with_the_number_of_files() {
-    Test::new()
-        .file("a.atc", "send \"AT\"\nexpect OK\n")
-        .args(["check", "a.atc"])
-        .stderr("ok: 1 file\n")
-        .run();
+    Test::new().file("a.atc", "send \"AT\"\nexpect OK\n").args(["check", "a.atc"]).stderr("ok: 1 file\n").run();
     Test::new()
         .file("a.atc", "send \"AT\"\nexpect OK\n")
         .file("b.atc", "say \"hi\"\n")

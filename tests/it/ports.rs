@@ -14,23 +14,11 @@ use atchat::port::{self, Port, PortError, PortSpec, SerialOptions};
 
 use crate::support::pty::{read_until, Pty};
 
-
 /// Reads through `port` until `want` arrived or two seconds passed.
 #[track_caller]
 fn port_expect(port: &mut dyn Port, want: &[u8]) {
-    let got = read_until(
-        &mut |buf: &mut [u8]| {
-            port.read(buf, Duration::from_millis(100))
-                .expect("port read")
-        },
-        want,
-    );
-    assert_eq!(
-        got,
-        want,
-        "the port got {:?}",
-        String::from_utf8_lossy(&got)
-    );
+    let got = read_until(&mut |buf: &mut [u8]| port.read(buf, Duration::from_millis(100)).expect("port read"), want);
+    assert_eq!(got, want, "the port got {:?}", String::from_utf8_lossy(&got));
 }
 
 fn lock_dir() -> tempfile::TempDir {
@@ -56,15 +44,10 @@ fn round_trip(port: &mut dyn Port, pty: &mut Pty) {
 #[track_caller]
 fn assert_read_times_out(port: &mut dyn Port) {
     let start = Instant::now();
-    let n = port
-        .read(&mut [0u8; 16], Duration::from_millis(150))
-        .expect("read");
+    let n = port.read(&mut [0u8; 16], Duration::from_millis(150)).expect("read");
     let took = start.elapsed();
     assert_eq!(n, 0);
-    assert!(
-        took >= Duration::from_millis(150),
-        "returned after {took:?}"
-    );
+    assert!(took >= Duration::from_millis(150), "returned after {took:?}");
     assert!(took < Duration::from_secs(2), "returned after {took:?}");
 }
 
@@ -72,10 +55,7 @@ fn assert_read_times_out(port: &mut dyn Port) {
 /// an error naming the port instead of waiting out its timeout. Returns the delay from the
 /// close to the error, and the error's message.
 #[track_caller]
-fn assert_dies_with_peer(
-    port: &mut dyn Port,
-    close_peer: impl FnOnce() + Send + 'static,
-) -> (Duration, String) {
+fn assert_dies_with_peer(port: &mut dyn Port, close_peer: impl FnOnce() + Send + 'static) -> (Duration, String) {
     let closer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
         close_peer();
@@ -88,16 +68,11 @@ fn assert_dies_with_peer(
         Err(e) => e,
         Ok(n) => panic!("read returned Ok({n}) after the other end closed"),
     };
-    assert!(
-        matches!(err, PortError::Closed { .. } | PortError::Io { .. }),
-        "unexpected error kind: {err:?}"
-    );
+    assert!(matches!(err, PortError::Closed { .. } | PortError::Io { .. }), "unexpected error kind: {err:?}");
     let message = err.to_string();
     assert!(message.contains(&format!("`{}`", port.name())), "{message}");
     // Later reads keep failing: a dead port never turns into silence.
-    assert!(port
-        .read(&mut [0u8; 16], Duration::from_millis(10))
-        .is_err());
+    assert!(port.read(&mut [0u8; 16], Duration::from_millis(10)).is_err());
     (failed_at.saturating_duration_since(closed_at), message)
 }
 
@@ -114,8 +89,7 @@ fn serial_round_trip_on_a_pty() {
     port.discard_input().expect("discard input");
     pty.master.write_all(b"OK\r\n").unwrap();
     port_expect(&mut port, b"OK\r\n");
-    port.set_baud(9600)
-        .expect("a pty keeps a line speed in its termios");
+    port.set_baud(9600).expect("a pty keeps a line speed in its termios");
 }
 
 #[test]
@@ -124,11 +98,7 @@ fn serial_read_without_data_times_out() {
     let locks = lock_dir();
     let mut port = open_serial(&pty, locks.path());
     assert_read_times_out(&mut port);
-    assert_eq!(
-        port.read(&mut [], Duration::from_secs(5))
-            .expect("empty buffer"),
-        0
-    );
+    assert_eq!(port.read(&mut [], Duration::from_secs(5)).expect("empty buffer"), 0);
 }
 
 #[test]
@@ -142,11 +112,7 @@ fn serial_read_fails_promptly_when_the_pty_master_closes() {
     // A hang-up, not a generic "closed": the user must learn the device went away.
     assert!(message.contains("hung up (POLLHUP"), "{message}");
     let err = port.write_all(b"AT\r").expect_err("write to a dead pty");
-    assert!(
-        err.to_string()
-            .contains(&format!("`{}`", pty.path.display())),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&format!("`{}`", pty.path.display())), "{err}");
 }
 
 #[test]
@@ -178,16 +144,9 @@ fn serial_lock_file_lives_as_long_as_the_port() {
     let pty = Pty::new();
     let locks = lock_dir();
     let lock = locks.path().join(atchat::port::lock::lock_name(&pty.path));
-    assert!(lock
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .starts_with("LCK..pts_"));
+    assert!(lock.file_name().unwrap().to_string_lossy().starts_with("LCK..pts_"));
     let port = open_serial(&pty, locks.path());
-    assert_eq!(
-        std::fs::read_to_string(&lock).unwrap(),
-        format!("{:>10}\n", std::process::id())
-    );
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), format!("{:>10}\n", std::process::id()));
     drop(port);
     assert!(!lock.exists(), "lock file left behind");
 }
@@ -232,14 +191,9 @@ fn serial_open_refuses_a_device_locked_by_another_process() {
 fn serial_open_of_a_missing_device_names_it() {
     let locks = lock_dir();
     let path = locks.path().join("ttyNOPE");
-    let err = SerialPort::open(&path, &SerialOptions::default(), locks.path())
-        .err()
-        .expect("opened a missing device");
+    let err = SerialPort::open(&path, &SerialOptions::default(), locks.path()).err().expect("opened a missing device");
     assert!(matches!(err, PortError::Open { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains(&format!("`{}`", path.display())),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&format!("`{}`", path.display())), "{err}");
     // A failed open leaves no lock behind.
     assert_eq!(std::fs::read_dir(locks.path()).unwrap().count(), 0);
 }
@@ -287,8 +241,7 @@ fn stdio_on_a_pty_works_like_pppd_hands_it_over() {
     round_trip(&mut port, &mut pty);
     assert_read_times_out(&mut port);
     port.discard_input().expect("tcflush on a tty");
-    port.set_baud(57600)
-        .expect("a tty on stdin can change speed");
+    port.set_baud(57600).expect("a tty on stdin can change speed");
     match port.set_dtr(false) {
         Err(PortError::Unsupported { port, reason, .. }) => {
             assert_eq!(port, "stdin/stdout");
@@ -413,10 +366,7 @@ fn tcp_has_no_modem_control() {
 
 #[test]
 fn tcp_connection_refused_names_the_port() {
-    let free = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .unwrap();
+    let free = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().unwrap();
     let spec: PortSpec = format!("tcp://{free}").parse().unwrap();
     match port::open(&spec, &SerialOptions::default()) {
         Err(e @ PortError::Open { .. }) => {
@@ -463,8 +413,7 @@ fn open_opens_the_simulator_too() {
 fn scripted_rfc2217_server(listener: TcpListener) -> std::thread::JoinHandle<Vec<Vec<u8>>> {
     std::thread::spawn(move || {
         let (mut conn, _) = listener.accept().expect("accept");
-        conn.write_all(&[255, 253, 44, 255, 251, 0, 255, 253, 0])
-            .expect("negotiate");
+        conn.write_all(&[255, 253, 44, 255, 251, 0, 255, 253, 0]).expect("negotiate");
         let mut commands = Vec::new();
         let mut pending = Vec::new();
         let mut buf = [0u8; 1024];
@@ -483,8 +432,7 @@ fn scripted_rfc2217_server(listener: TcpListener) -> std::thread::JoinHandle<Vec
                         i += 2;
                     }
                     [255, 250, 44, ..] => {
-                        let Some(end) = pending[i..].windows(2).position(|w| w == [255, 240])
-                        else {
+                        let Some(end) = pending[i..].windows(2).position(|w| w == [255, 240]) else {
                             break; // the rest of this subnegotiation is still on its way
                         };
                         let command = pending[i + 3..i + end].to_vec();
@@ -537,12 +485,8 @@ fn rfc2217_speaks_com_port_control() {
     port.set_rts(false).expect("drop RTS");
     port.set_rts(true).expect("raise RTS");
     port.send_break(Duration::from_millis(10)).expect("break");
-    assert!(
-        port.carrier().expect("carrier"),
-        "the server reported DCD on"
-    );
-    port.set_baud(0xFF00)
-        .expect("a speed with an IAC byte in it");
+    assert!(port.carrier().expect("carrier"), "the server reported DCD on");
+    port.set_baud(0xFF00).expect("a speed with an IAC byte in it");
     port.discard_input().expect("purge");
     drop(port);
     let commands = server.join().expect("server");
@@ -580,10 +524,7 @@ fn rfc2217_against_a_plain_tcp_server_fails_clearly() {
         Err(e @ PortError::Open { .. }) => {
             let message = e.to_string();
             assert!(message.contains("refused RFC 2217"), "{message}");
-            assert!(
-                message.contains(&format!("`rfc2217://{addr}`")),
-                "{message}"
-            );
+            assert!(message.contains(&format!("`rfc2217://{addr}`")), "{message}");
         }
         Err(e) => panic!("expected Open, got {e:?}"),
         Ok(_) => panic!("opened a server without COM-PORT-OPTION"),
@@ -600,11 +541,7 @@ struct Ser2net {
 impl Ser2net {
     /// Starts ser2net for `device`, or `None` when it is not installed.
     fn start(device: &Path) -> Option<Ser2net> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
         let config = format!(
             "connection: &atchat#  accepter: telnet(rfc2217),tcp,127.0.0.1,{port}#  \
              connector: serialdev,{},115200n81,local#  options:#    kickolduser: true",
@@ -623,10 +560,7 @@ impl Ser2net {
         let ser2net = Ser2net { child, port };
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "ser2net did not listen on {port}"
-            );
+            assert!(start.elapsed() < Duration::from_secs(5), "ser2net did not listen on {port}");
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(ser2net)
@@ -644,22 +578,15 @@ impl Drop for Ser2net {
 fn rfc2217_through_ser2net_to_a_pty() {
     let mut pty = Pty::new();
     // .ci/test installs ser2net; a run without it must not pass silently.
-    let ser2net = Ser2net::start(&pty.path)
-        .expect("ser2net is not installed: `apt-get install ser2net` (bash .ci/test does it)");
+    let ser2net =
+        Ser2net::start(&pty.path).expect("ser2net is not installed: `apt-get install ser2net` (bash .ci/test does it)");
     // ser2net may still be closing the probe connection; kickolduser lets us in regardless.
-    let spec: PortSpec = format!("rfc2217://127.0.0.1:{}", ser2net.port)
-        .parse()
-        .unwrap();
-    let opts = SerialOptions {
-        baud: 9600,
-        ..SerialOptions::default()
-    };
+    let spec: PortSpec = format!("rfc2217://127.0.0.1:{}", ser2net.port).parse().unwrap();
+    let opts = SerialOptions { baud: 9600, ..SerialOptions::default() };
     let mut port = port::open(&spec, &opts).unwrap_or_else(|e| panic!("open {spec}: {e}"));
     port.write_all(b"AT\r").expect("write");
     pty.expect(b"AT\r");
-    pty.master
-        .write_all(b"\r\nOK\xff\r\n")
-        .expect("modem reply");
+    pty.master.write_all(b"\r\nOK\xff\r\n").expect("modem reply");
     port_expect(port.as_mut(), b"\r\nOK\xff\r\n");
     // ser2net set the pty's line speed as asked.
     let slave = std::fs::File::open(&pty.path).expect("look at the slave");

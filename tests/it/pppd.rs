@@ -60,16 +60,12 @@ fn boot() -> Result<Run, String> {
         .arg(tmp.join("pppd-cache"))
         .output()
         .map_err(|e| format!("cannot run tests/pppd/run.sh: {e}"))?;
-    let said = String::from_utf8_lossy(&output.stderr).into_owned()
-        + &String::from_utf8_lossy(&output.stdout);
+    let said = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
     eprintln!("{said}");
     // 0: all passed, 1: some scenario failed (each test reports its own); anything else
     // means there are no results to trust.
     if !matches!(output.status.code(), Some(0 | 1)) {
-        return Err(format!(
-            "the PPP guest did not run ({}); tests/pppd/run.sh said:\n{said}",
-            output.status
-        ));
+        return Err(format!("the PPP guest did not run ({}); tests/pppd/run.sh said:\n{said}", output.status));
     }
     let tsv = fs::read_to_string(out.join("results.tsv"))
         .map_err(|e| format!("no {}: {e}\n{said}", out.join("results.tsv").display()))?;
@@ -79,11 +75,7 @@ fn boot() -> Result<Run, String> {
         if f.len() != 4 {
             return Err(format!("malformed line in results.tsv: {line:?}"));
         }
-        let row = Row {
-            result: f[1].into(),
-            seconds: f[2].into(),
-            detail: f[3].into(),
-        };
+        let row = Row { result: f[1].into(), seconds: f[2].into(), detail: f[3].into() };
         rows.insert(f[0].to_string(), row);
     }
     Ok(Run { out, rows })
@@ -103,10 +95,7 @@ fn check(name: &str) {
     let run = run();
     let dir = run.out.join(name);
     let Some(row) = run.rows.get(name) else {
-        panic!(
-            "scenario {name} did not run: see {}",
-            run.out.join("scenarios.log").display()
-        );
+        panic!("scenario {name} did not run: see {}", run.out.join("scenarios.log").display());
     };
     assert!(
         row.result == "pass",

@@ -6,7 +6,8 @@ use std::process::Stdio;
 
 use crate::support::cli::Test;
 
-const CSQ: &str = "send \"AT+CSQ\"\nexpect \"+CSQ: {rssi},{ber}\"\nexpect OK\nsay \"read the signal\"\nprint \"{rssi} {ber}\"\n";
+const CSQ: &str =
+    "send \"AT+CSQ\"\nexpect \"+CSQ: {rssi},{ber}\"\nexpect OK\nsay \"read the signal\"\nprint \"{rssi} {ber}\"\n";
 
 #[test]
 fn print_writes_the_result_alone_on_stdout_and_say_stays_on_stderr() {
@@ -241,25 +242,13 @@ fn check_and_compile_take_e_and_stdin_too() {
         .status(1)
         .stderr_has("╭─[<stdin>:1:1]")
         .run();
-    let out = Test::new()
-        .args(["compile", "-", "-o", "p.atcb"])
-        .stdin("print \"compiled\"\n")
-        .run();
+    let out = Test::new().args(["compile", "-", "-o", "p.atcb"]).stdin("print \"compiled\"\n").run();
     // The compiled program prints as the script does.
-    Test::new()
-        .arg("run")
-        .arg(out.dir.path().join("p.atcb"))
-        .args(["--port", "sim:hayes"])
-        .stdout("compiled\n")
-        .run();
+    Test::new().arg("run").arg(out.dir.path().join("p.atcb")).args(["--port", "sim:hayes"]).stdout("compiled\n").run();
     Test::new()
         .args(["compile", "-e", "print 1"])
         .status(1)
         .stderr("atchat: a script from stdin or -e has no file name to derive one from: give -o FILE\n")
         .run();
-    Test::new()
-        .args(["disasm", "-e", "print 1"])
-        .stdout_has("<-e>:1  Const 1\n")
-        .stdout_has("Print\n")
-        .run();
+    Test::new().args(["disasm", "-e", "print 1"]).stdout_has("<-e>:1  Const 1\n").stdout_has("Print\n").run();
 }

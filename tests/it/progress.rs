@@ -23,9 +23,19 @@ fn on_terminal(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin
 
 /// [`on_terminal`], with stdout on the same terminal too when `stdout_too`, as in a shell.
 #[track_caller]
-fn shown_on_terminal(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: Stdio, stdout_too: bool) -> (i32, String) {
+fn shown_on_terminal(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Stdio,
+    stdout_too: bool,
+) -> (i32, String) {
     let (master, slave) = open_pair();
-    let stdout = if stdout_too { Stdio::from(slave.try_clone().expect("a second descriptor of the pty")) } else { Stdio::null() };
+    let stdout = if stdout_too {
+        Stdio::from(slave.try_clone().expect("a second descriptor of the pty"))
+    } else {
+        Stdio::null()
+    };
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_atchat"));
     cmd.args(args).current_dir(dir);
     for (name, _) in std::env::vars_os() {
@@ -114,7 +124,8 @@ fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
 #[test]
 fn a_long_wait_shows_progress_on_a_terminal_and_leaves_nothing_behind() {
     let dir = folder(&[("dial.atc", DIAL), ("slow.scn", SLOW_DIAL)]);
-    let (status, output) = on_terminal(dir.path(), &["run", "dial.atc", "--port", "sim:hayes?scenario=slow.scn"], &[], Stdio::null());
+    let (status, output) =
+        on_terminal(dir.path(), &["run", "dial.atc", "--port", "sim:hayes?scenario=slow.scn"], &[], Stdio::null());
     assert_eq!(status, 0, "{output:?}");
     // Drawn more than once as the time moves, from the first second on.
     assert!(drawn(&output, "\rwaiting for \"CONNECT {rate}\" (dial.atc:2)  1.", "s / 10s\x1b[K"), "{output:?}");
@@ -128,7 +139,8 @@ fn a_long_wait_shows_progress_on_a_terminal_and_leaves_nothing_behind() {
 #[test]
 fn progress_is_erased_before_transcript_lines_and_the_message() {
     let dir = folder(&[("wait.atc", "send \"AT\"\nexpect \"NEVER\" within 1800ms\n")]);
-    let (status, output) = on_terminal(dir.path(), &["run", "wait.atc", "--port", "sim:hayes", "-v"], &[], Stdio::null());
+    let (status, output) =
+        on_terminal(dir.path(), &["run", "wait.atc", "--port", "sim:hayes", "-v"], &[], Stdio::null());
     assert_eq!(status, 3, "{output:?}");
     assert!(drawn(&output, "\rwaiting for \"NEVER\" (wait.atc:2)  1.", "s / 1.8s\x1b[K"), "{output:?}");
     let shown = screen(&output);
@@ -152,7 +164,8 @@ fn no_progress_off_a_terminal_when_asked_or_on_stdin_stdout() {
     std::thread::scope(|s| {
         let shown = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes"], &[], Stdio::null()));
         let flag = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes", "--no-progress"], &[], Stdio::null()));
-        let env = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes"], &[("ATCHAT_NO_PROGRESS", "1")], Stdio::null()));
+        let env =
+            s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes"], &[("ATCHAT_NO_PROGRESS", "1")], Stdio::null()));
         let dumb = s.spawn(|| run(&["run", "nap.atc", "--port", "sim:hayes"], &[("TERM", "dumb")], Stdio::null()));
         // pppd's connect program: stdin and stdout are the modem (a pipe nobody writes to).
         let stdio = s.spawn(|| run(&["run", "nap.atc", "--port", "-"], &[], Stdio::piped()));
@@ -161,12 +174,23 @@ fn no_progress_off_a_terminal_when_asked_or_on_stdin_stdout() {
         assert_eq!(status, 0);
         assert!(drawn(&output, "\rsleeping (nap.atc:1)  1.", "s / 1.5s\x1b[K"), "{output:?}");
         assert_eq!(screen(&output), ["done"]);
-        for (what, handle) in [("--no-progress", flag), ("ATCHAT_NO_PROGRESS", env), ("TERM=dumb", dumb), ("--port -", stdio), ("700ms", short)] {
+        for (what, handle) in [
+            ("--no-progress", flag),
+            ("ATCHAT_NO_PROGRESS", env),
+            ("TERM=dumb", dumb),
+            ("--port -", stdio),
+            ("700ms", short),
+        ] {
             assert_eq!(handle.join().unwrap(), (0, "done\r\n".to_string()), "{what}");
         }
     });
     // A pipe.
-    Test::new().file("nap.atc", script[0].1).args(["run", "nap.atc", "--port", "sim:hayes"]).env("TERM", "xterm").stderr("done\n").run();
+    Test::new()
+        .file("nap.atc", script[0].1)
+        .args(["run", "nap.atc", "--port", "sim:hayes"])
+        .env("TERM", "xterm")
+        .stderr("done\n")
+        .run();
 }
 
 /// A command waiting for its answer is named as sent, a secret's bytes as `***`: the PIN
@@ -180,7 +204,10 @@ fn progress_masks_a_secret_in_the_command_it_waits_on() {
     let args = ["run", "pin.atc", "--port", "sim:hayes?scenario=mute.scn", "-D", "pin=4321"];
     let (status, output) = on_terminal(dir.path(), &args, &[], Stdio::null());
     assert_eq!(status, 3, "{output:?}");
-    assert!(drawn(&output, "\rwaiting for the answer to `AT+CPIN=***` (pin.atc:2)  1.", "s / 1.5s\x1b[K"), "{output:?}");
+    assert!(
+        drawn(&output, "\rwaiting for the answer to `AT+CPIN=***` (pin.atc:2)  1.", "s / 1.5s\x1b[K"),
+        "{output:?}"
+    );
     assert!(!output.contains("4321"), "{output:?}");
 }
 
@@ -196,7 +223,8 @@ fn a_print_during_a_wait_erases_the_progress_line_first() {
     let (status, output) = shown_on_terminal(dir.path(), &args, &[], Stdio::null(), true);
     assert_eq!(status, 0, "{output:?}");
     // The line was drawn before the RING came, then the print took its place.
-    let drawn_at = output.find("\rsleeping (ring.atc:2)  1.").unwrap_or_else(|| panic!("no progress line in {output:?}"));
+    let drawn_at =
+        output.find("\rsleeping (ring.atc:2)  1.").unwrap_or_else(|| panic!("no progress line in {output:?}"));
     let printed_at = output.find("ringing").unwrap_or_else(|| panic!("no print in {output:?}"));
     assert!(drawn_at < printed_at, "{output:?}");
     assert_eq!(screen(&output), ["ringing", "done"], "{output:?}");

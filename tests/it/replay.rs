@@ -30,7 +30,7 @@ use atchat::port::sim::{SimClock, SimPort};
 use atchat::port::{Port, PortError};
 use atchat::record::{Event, Recorder, Recording};
 use atchat::syntax::Sources;
-use atchat::vm::{Machine, ExitStatus};
+use atchat::vm::{ExitStatus, Machine};
 use indexmap::IndexMap;
 
 fn root() -> &'static Path {
@@ -54,10 +54,16 @@ fn transcripts() -> Vec<PathBuf> {
 
 /// Checks, compiles and runs the script at `path` on `port`, recording to `record` if
 /// given; returns the outcome and the `say` lines.
-fn run_on(path: &Path, params: &[(String, String)], port: &mut dyn Port, record: Option<Recorder>) -> (ExitStatus, Vec<String>) {
+fn run_on(
+    path: &Path,
+    params: &[(String, String)],
+    port: &mut dyn Port,
+    record: Option<Recorder>,
+) -> (ExitStatus, Vec<String>) {
     let sources = Sources::load(path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
     let given: IndexMap<String, String> = params.iter().cloned().collect();
-    let errors = atchat::check::check(&sources, &atchat::check::CheckOptions { params: Some(given.keys().cloned().collect()) });
+    let errors =
+        atchat::check::check(&sources, &atchat::check::CheckOptions { params: Some(given.keys().cloned().collect()) });
     assert!(errors.is_empty(), "{}", atchat::diagnostics::render_plain(&sources, &errors));
     let program = atchat::bytecode::compiler::compile(&sources).unwrap();
     let mut vm = Machine::new(program, &given).unwrap();
@@ -85,7 +91,10 @@ fn session(path: &Path) -> Vec<(String, Duration)> {
             Event::Read(Ok(bytes)) => modem.extend(bytes),
             event => {
                 if !modem.is_empty() {
-                    out.push((format!("modem {:?}", String::from_utf8_lossy(&std::mem::take(&mut modem))), Duration::ZERO));
+                    out.push((
+                        format!("modem {:?}", String::from_utf8_lossy(&std::mem::take(&mut modem))),
+                        Duration::ZERO,
+                    ));
                 }
                 out.push((format!("{event:?}"), entry.at));
             }
@@ -105,13 +114,21 @@ fn sessions_recorded_on_the_simulator_replay_the_same() {
     let cases: Vec<Case> = vec![
         ("examples/hayes-dial.atc", "hayes".into(), params(&[("number", "5551234")])),
         // BUSY then CONNECT: a retry and its 30 s wait.
-        ("examples/hayes-dial.atc", format!("hayes?scenario={}", scenario("busy-once.scenario")), params(&[("number", "5551234")])),
+        (
+            "examples/hayes-dial.atc",
+            format!("hayes?scenario={}", scenario("busy-once.scenario")),
+            params(&[("number", "5551234")]),
+        ),
         // Escape with guard times, DTR drop, carrier.
         ("examples/escape-hangup.atc", "hayes".into(), params(&[("number", "5551234")])),
         // RING before the script writes anything.
         ("examples/answer.atc", format!("hayes?scenario={}", scenario("incoming-call.scenario")), vec![]),
         // A secret PIN, masked in the recording.
-        ("examples/gsm-sms.atc", "gsm?pin=9876".into(), params(&[("to", "+15551234"), ("text", "hi"), ("pin", "9876")])),
+        (
+            "examples/gsm-sms.atc",
+            "gsm?pin=9876".into(),
+            params(&[("to", "+15551234"), ("text", "hi"), ("pin", "9876")]),
+        ),
         // A failure: the script's timeout, then the recording's end.
         ("examples/quickstart.atc", format!("hayes?scenario={}", scenario("silent.scenario")), vec![]),
     ];
@@ -180,7 +197,9 @@ fn a_changed_script_is_told_the_line_and_what_was_expected() {
     let (outcome, _) = run_on(&script, &params(&[("number", "5559999")]), &mut replay, None);
     assert_eq!(outcome.code, 2, "{outcome:?}");
     let message = outcome.message.unwrap();
-    for part in [format!("diverged from the recording at line {line}"), "ATDT5559999\\r".into(), "ATDT5551234\\r".into()] {
+    for part in
+        [format!("diverged from the recording at line {line}"), "ATDT5559999\\r".into(), "ATDT5551234\\r".into()]
+    {
         assert!(message.contains(&part), "{part:?} not in {message}");
     }
     assert!(message.contains("hayes-dial.atc:20: "), "the script's line first: {message}");
@@ -249,7 +268,8 @@ fn checks(path: &Path) -> (Vec<String>, Vec<Check>) {
             "say" => check.says.push(value),
             "want" => {
                 let (code, why) = value.split_once(' ').unwrap_or((&value, ""));
-                check.want = Some((code.parse().unwrap_or_else(|_| panic!("{at}: `want: CODE (why)`")), why.to_string()));
+                check.want =
+                    Some((code.parse().unwrap_or_else(|_| panic!("{at}: `want: CODE (why)`")), why.to_string()));
             }
             _ => unreachable!(),
         }
@@ -301,7 +321,9 @@ fn the_corpus_runs_todays_scripts_against_real_modems() {
             }
             if outcome.code == 0 {
                 if let Some((count, line, what)) = port.unplayed() {
-                    wrong.push(format!("exit 0 with {count} recorded host actions not played, from line {line} ({what})"));
+                    wrong.push(format!(
+                        "exit 0 with {count} recorded host actions not played, from line {line} ({what})"
+                    ));
                 }
             }
             if let Some((want, _)) = &check.want {
@@ -371,16 +393,26 @@ fn record_writes_a_transcript_with_the_secret_masked_and_replay_plays_it() {
         assert!(text.contains(part), "{part:?} not in\n{text}");
     }
     let replay = format!("replay:{}", file.display());
-    let (code, stderr) = run(atchat()
-        .args(["run", "examples/gsm-sms.atc", "--port", &replay])
-        .args(["-D", "to=+15551234", "-D", "text=hello", "-D", "pin=1111"]));
+    let (code, stderr) = run(atchat().args(["run", "examples/gsm-sms.atc", "--port", &replay]).args([
+        "-D",
+        "to=+15551234",
+        "-D",
+        "text=hello",
+        "-D",
+        "pin=1111",
+    ]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("sent, reference 0"), "{stderr}");
     assert!(!stderr.contains("not played"), "{stderr}");
 
-    let (code, stderr) = run(atchat()
-        .args(["run", "examples/gsm-sms.atc", "--port", &replay])
-        .args(["-D", "to=+15550000", "-D", "text=hello", "-D", "pin=1111"]));
+    let (code, stderr) = run(atchat().args(["run", "examples/gsm-sms.atc", "--port", &replay]).args([
+        "-D",
+        "to=+15550000",
+        "-D",
+        "text=hello",
+        "-D",
+        "pin=1111",
+    ]));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("diverged from the recording at line") && stderr.contains("+15550000"), "{stderr}");
 }
@@ -467,7 +499,6 @@ fn a_recording_that_cannot_be_created_is_a_bad_invocation() {
     assert!(stderr.contains("cannot write the recording"), "{stderr}");
 }
 
-
 // ------------------------------------------------------------------ robustness
 
 mod props {
@@ -500,7 +531,8 @@ mod props {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            prop::collection::vec(prop_oneof![Just(b'A'), Just(b'T'), Just(b'\r'), Just(b'Z')], 0..6).prop_map(Op::Write),
+            prop::collection::vec(prop_oneof![Just(b'A'), Just(b'T'), Just(b'\r'), Just(b'Z')], 0..6)
+                .prop_map(Op::Write),
             (0u64..100_000).prop_map(Op::Read),
             any::<bool>().prop_map(Op::Dtr),
             Just(Op::Carrier),
@@ -543,7 +575,9 @@ fn the_transcripts_in_the_docs_parse() {
     let mut current: Option<(usize, String)> = None;
     for line in doc.lines() {
         match &mut current {
-            None if line.trim() == "```transcript" => current = Some((line.len() - line.trim_start().len(), String::new())),
+            None if line.trim() == "```transcript" => {
+                current = Some((line.len() - line.trim_start().len(), String::new()))
+            }
             Some((_, text)) if line.trim() == "```" => {
                 blocks.push(std::mem::take(text));
                 current = None;

@@ -4,8 +4,8 @@
 //! are compared with the golden `NAME.out`.
 
 use atchat::driver::{self, Transcript};
-use atchat::syntax::Sources;
 use atchat::lang::literal::escape_bytes;
+use atchat::syntax::Sources;
 use atchat::vm::Machine;
 use indexmap::IndexMap;
 

@@ -22,10 +22,7 @@ fn assert_no_part_of(secret: &[u8], text: &str, what: &str) {
             forms.push(raw.to_string());
         }
         for form in forms {
-            assert!(
-                !text.contains(&form),
-                "{what} shows {form:?} of the secret:\n{text}"
-            );
+            assert!(!text.contains(&form), "{what} shows {form:?} of the secret:\n{text}");
         }
     }
 }
@@ -34,12 +31,7 @@ const TIMEOUT_SCRIPT: &str = "secret param pin\nsend \"AT{pin}\"\nexpect \"NEVER
 
 #[test]
 fn secrets_with_quotes_backslashes_control_bytes_or_non_ascii_stay_out_of_timeout_messages() {
-    for pin in [
-        "SEK\"RET9876",
-        "SEK\\RET9876",
-        "SEK\x07RET9876",
-        "SEKRÉT9876",
-    ] {
+    for pin in ["SEK\"RET9876", "SEK\\RET9876", "SEK\x07RET9876", "SEKRÉT9876"] {
         let r = Test::new()
             .file("script.atc", TIMEOUT_SCRIPT)
             .args(["run", "script.atc", "--port", "sim:hayes", "-D"])
@@ -58,10 +50,7 @@ fn the_last_bytes_window_never_shows_part_of_a_secret() {
     // window of the message starts inside the secret.
     let secret = "SEKRET9876";
     for zs in [61, 63, 65, 67, 69] {
-        let script = format!(
-            "secret param pin\nsend \"AT{{pin}}{}\"\nexpect \"NEVER\" within 300ms\n",
-            "Z".repeat(zs)
-        );
+        let script = format!("secret param pin\nsend \"AT{{pin}}{}\"\nexpect \"NEVER\" within 300ms\n", "Z".repeat(zs));
         let r = Test::new()
             .file("script.atc", script)
             .args(["run", "script.atc", "--port", "sim:hayes", "-D"])
@@ -90,8 +79,7 @@ fn echo_in_pieces(read: &mut dyn FnMut(&mut [u8]) -> usize, write: &mut dyn FnMu
     write(b"\r\nOK\r\n");
 }
 
-const PIECES_SCRIPT: &str =
-    "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK within 5s\nsay \"done\"\n";
+const PIECES_SCRIPT: &str = "secret param pin\nsend \"AT+CPIN={pin}\"\nexpect OK within 5s\nsay \"done\"\n";
 /// Letters only, so no timestamp can contain a piece of it by chance; and a quote.
 const PIECES_SECRET: &str = "QZX\"JWKVY";
 
@@ -115,19 +103,13 @@ fn run_with_transcript(port: &str, peer: impl FnOnce() + Send + 'static) -> (Str
 fn assert_masked_transcript(stderr: &str, log: &str) {
     assert!(stderr.contains("> AT+CPIN=***\\r"), "{stderr}");
     // The echo of the secret shows as one `***`, however it was split.
-    let received: String = stderr
-        .lines()
-        .filter(|l| l.contains(" < "))
-        .map(|l| l.split(" < ").nth(1).unwrap())
-        .collect();
+    let received: String =
+        stderr.lines().filter(|l| l.contains(" < ")).map(|l| l.split(" < ").nth(1).unwrap()).collect();
     assert_eq!(received, "AT+CPIN=***\\r\\r\\nOK\\r\\n", "{stderr}");
     // The pieces were read apart (`AT+`, `CPI`, `N=`, then the held secret with `\r`, then
     // OK: five reads shown when each piece is read by itself; a loaded machine may merge a
     // few, and the split itself is covered exactly by `redactor::` below).
-    assert!(
-        stderr.lines().filter(|l| l.contains(" < ")).count() >= 3,
-        "{stderr}"
-    );
+    assert!(stderr.lines().filter(|l| l.contains(" < ")).count() >= 3, "{stderr}");
     assert_no_part_of(PIECES_SECRET.as_bytes(), stderr, "-v");
     assert_no_part_of(PIECES_SECRET.as_bytes(), log, "--log");
     assert!(log.contains("AT+CPIN=***"), "{log}");
@@ -142,9 +124,7 @@ fn a_tcp_modem_echoing_in_small_pieces_never_shows_the_secret() {
         stream.set_nodelay(true).unwrap();
         let mut reader = stream.try_clone().unwrap();
         let mut writer = stream;
-        echo_in_pieces(&mut |buf| reader.read(buf).unwrap(), &mut |piece| {
-            writer.write_all(piece).unwrap()
-        });
+        echo_in_pieces(&mut |buf| reader.read(buf).unwrap(), &mut |piece| writer.write_all(piece).unwrap());
         // Hold the connection until atchat closes it.
         let _ = reader.read(&mut [0u8; 64]);
     });
@@ -232,7 +212,10 @@ fn a_secret_default_is_never_compiled_into_a_bytecode_file() {
 #[test]
 fn the_debugger_shows_secrets_as_stars() {
     let r = Test::new()
-        .file("script.atc", "secret param pin\nlet line = \"AT+CPIN={pin}\"\nsend line\nexpect ERROR\nsay \"sent {line}\"\n")
+        .file(
+            "script.atc",
+            "secret param pin\nlet line = \"AT+CPIN={pin}\"\nsend line\nexpect ERROR\nsay \"sent {line}\"\n",
+        )
         .args(["run", "--debug", "script.atc", "--port", "sim:hayes", "-D", "pin=QZXJWKVY"])
         .stdin(":step\n:step\n:vars\n:continue\n:quit\n")
         .stdout_has("pin = \"***\"")

@@ -21,11 +21,7 @@ fn run_then_terminate(file: &Path) -> (Option<i32>, Duration) {
     // sleep), and then a moment for the loop to be under way.
     crate::support::cli::wait_until_catching(child.id(), libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(100));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "{} ended before the signal",
-        file.display()
-    );
+    assert!(child.try_wait().unwrap().is_none(), "{} ended before the signal", file.display());
     // SAFETY: a signal to our own child, whose pid is still ours to signal (not yet reaped).
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     let sent = Instant::now();
@@ -48,15 +44,9 @@ fn run_then_terminate(file: &Path) -> (Option<i32>, Duration) {
 fn a_program_that_jumps_to_itself_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("loop.atcb");
-    let program = Program {
-        code: vec![Op::Jump(0)],
-        ..Program::default()
-    };
+    let program = Program { code: vec![Op::Jump(0)], ..Program::default() };
     let bytes = encoding::encode(&program);
-    assert!(
-        encoding::decode(&bytes).is_ok(),
-        "the verifier accepts an endless loop; this test needs one"
-    );
+    assert!(encoding::decode(&bytes).is_ok(), "the verifier accepts an endless loop; this test needs one");
     std::fs::write(&file, bytes).unwrap();
     let (code, after) = run_then_terminate(&file);
     assert_eq!(code, Some(2));
@@ -99,19 +89,9 @@ fn no_code_starts_a_process() {
             let text = std::fs::read_to_string(&path).unwrap();
             // Tests sit at the end of a file, after `#[cfg(test)]`.
             let code = text.split("#[cfg(test)]").next().unwrap_or("");
-            for needle in [
-                "Command::new",
-                "libc::exec",
-                "libc::system",
-                "libc::popen",
-                "libc::fork",
-                "posix_spawn",
-            ] {
+            for needle in ["Command::new", "libc::exec", "libc::system", "libc::popen", "libc::fork", "posix_spawn"] {
                 if code.contains(needle) {
-                    found.push(format!(
-                        "{}: {needle}",
-                        path.strip_prefix(&root).unwrap().display()
-                    ));
+                    found.push(format!("{}: {needle}", path.strip_prefix(&root).unwrap().display()));
                 }
             }
         }

@@ -20,11 +20,7 @@ pub fn stop_with(mut running: Running, signal: libc::c_int, ready: &str) -> (Out
 #[test]
 fn a_paced_send_stops_at_once_on_sigterm_sigint_or_sighup() {
     // Eight bytes ten seconds apart: the send alone would take 80 s.
-    for (signal, name) in [
-        (libc::SIGTERM, "SIGTERM"),
-        (libc::SIGINT, "SIGINT"),
-        (libc::SIGHUP, "SIGHUP"),
-    ] {
+    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT"), (libc::SIGHUP, "SIGHUP")] {
         let running = Test::new()
             .file("script.atc", "send pace 10s \"ATATATAT\"\nexpect OK\n")
             .args(["run", "script.atc", "--port", "sim:hayes", "-v"])

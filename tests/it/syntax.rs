@@ -69,8 +69,8 @@ fn syntax_errors_say_what_was_expected() {
 #[test]
 fn every_shipped_script_parses() {
     for dir in ["examples", "stdlib"] {
-        Layer::new(dir, "atc").at_least(2).run(|case| {
-            parse(&case.text).map(|_| ()).map_err(|e| format!("{} at {:?}", e.message(), e.span))
-        });
+        Layer::new(dir, "atc")
+            .at_least(2)
+            .run(|case| parse(&case.text).map(|_| ()).map_err(|e| format!("{} at {:?}", e.message(), e.span)));
     }
 }

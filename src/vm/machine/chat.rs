@@ -26,12 +26,7 @@ impl Machine {
     }
 
     fn const_bytes(&self, k: u32) -> Vec<u8> {
-        self.program
-            .consts
-            .get(k as usize)
-            .map(Value::from)
-            .unwrap_or_default()
-            .to_bytes()
+        self.program.consts.get(k as usize).map(Value::from).unwrap_or_default().to_bytes()
     }
 
     /// Runs one of the chat opcodes.
@@ -70,13 +65,7 @@ impl Machine {
             Op::EndReport => {
                 self.monitor().end_echo();
                 if self.monitor().gathering() {
-                    self.start_wait(
-                        WaitKind::ReportTail,
-                        pc,
-                        now,
-                        Some(now + REPORT_TAIL_SILENCE),
-                        false,
-                    );
+                    self.start_wait(WaitKind::ReportTail, pc, now, Some(now + REPORT_TAIL_SILENCE), false);
                 }
             }
             _ => {}

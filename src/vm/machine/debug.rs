@@ -181,8 +181,7 @@ impl Machine {
     /// go back to the top level. New params get their defaults; a new required param with no
     /// value is an error.
     pub fn continue_with(&mut self, program: Program, at: usize, handlers: usize) -> Result<(), SetupError> {
-        let set = PatternSet::new(&program.patterns)
-            .map_err(|e| SetupError::Patterns { reason: e.to_string() })?;
+        let set = PatternSet::new(&program.patterns).map_err(|e| SetupError::Patterns { reason: e.to_string() })?;
         let mut globals = vec![Value::Unset; program.globals.len()];
         for (slot, g) in program.globals.iter().enumerate() {
             let old = self.program.globals.iter().position(|o| o.name == g.name);

@@ -102,9 +102,9 @@ impl Machine {
             };
         }
         let declared = self.finals.iter().any(|f| {
-            text.as_bytes().strip_prefix(f.as_slice()).is_some_and(|rest| {
-                rest.is_empty() || rest.starts_with(b":") || rest.starts_with(b" ")
-            })
+            text.as_bytes()
+                .strip_prefix(f.as_slice())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(b":") || rest.starts_with(b" "))
         });
         declared.then_some(Final::Refusal)
     }
@@ -137,7 +137,10 @@ impl Machine {
             Some(Segment::Literal(first)) => {
                 let text = String::from_utf8_lossy(trim(first)).into_owned();
                 let text = text.trim_end_matches(':').trim_end();
-                !text.is_empty() && (self.final_of(text).is_some() || result_code::named(text).is_some_and(|c| c.kind != Some(Kind::Unsolicited) && c.kind.is_some()))
+                !text.is_empty()
+                    && (self.final_of(text).is_some()
+                        || result_code::named(text)
+                            .is_some_and(|c| c.kind != Some(Kind::Unsolicited) && c.kind.is_some()))
             }
             _ => false,
         }
@@ -298,9 +301,9 @@ impl Machine {
     /// holds an unsolicited line.
     fn holds(&self, wait: &Wait, line: &[u8], text: &str) -> bool {
         let unsolicited = result_code::classify(text) == Some(Kind::Unsolicited);
-        wait.ids.iter().any(|&id| {
-            (!unsolicited || !self.is_lone_capture(id)) && self.match_head(id, line, b"").is_some()
-        })
+        wait.ids
+            .iter()
+            .any(|&id| (!unsolicited || !self.is_lone_capture(id)) && self.match_head(id, line, b"").is_some())
     }
 
     /// The line after a held header: the first arm, else the first handler, whose HEAD matches
@@ -352,7 +355,14 @@ impl Machine {
     }
 
     /// The final result code `text` ended the transaction.
-    fn transact_final(&mut self, wait: Wait, line: Vec<u8>, text: String, kind: Final, now: Duration) -> Option<Effect> {
+    fn transact_final(
+        &mut self,
+        wait: Wait,
+        line: Vec<u8>,
+        text: String,
+        kind: Final,
+        now: Duration,
+    ) -> Option<Effect> {
         let WaitKind::Expect(w) = wait.kind else { return None };
         let txn = wait.txn.clone().unwrap_or_default();
         let arms = self.arms_of(&wait);
@@ -528,9 +538,8 @@ impl Machine {
             if !self.online && text.starts_with("CONNECT") && !self.voice_dial {
                 return (n, Some((LineEvent::Online(true), line_at)));
             }
-            let claimed = wait.ids.iter().any(|&id| {
-                self.match_line(id, &line).is_some_and(|caps| !self.binds_final(&caps))
-            });
+            let claimed =
+                wait.ids.iter().any(|&id| self.match_line(id, &line).is_some_and(|caps| !self.binds_final(&caps)));
             if !claimed {
                 return (n, Some((LineEvent::Refused(text), line_at)));
             }

@@ -39,7 +39,14 @@ impl Machine {
         }
     }
 
-    pub(super) fn start_wait(&mut self, kind: WaitKind, pc: usize, now: Duration, deadline: Option<Duration>, watch: bool) {
+    pub(super) fn start_wait(
+        &mut self,
+        kind: WaitKind,
+        pc: usize,
+        now: Duration,
+        deadline: Option<Duration>,
+        watch: bool,
+    ) {
         let mut ids = Vec::new();
         let mut owners = Vec::new();
         if watch {
@@ -212,7 +219,13 @@ impl Machine {
         }
     }
 
-    pub(super) fn matched(&mut self, wait: Wait, pattern: u32, captures: Vec<Vec<u8>>, now: Duration) -> Option<Effect> {
+    pub(super) fn matched(
+        &mut self,
+        wait: Wait,
+        pattern: u32,
+        captures: Vec<Vec<u8>>,
+        now: Duration,
+    ) -> Option<Effect> {
         let owner = wait.ids.iter().position(|&i| i == pattern).and_then(|i| wait.owners.get(i)).copied();
         let line = self.here(wait.pc);
         let text = self.pattern_text(pattern);
@@ -242,7 +255,13 @@ impl Machine {
 
     /// Runs handler `h`'s action; afterwards `Resume` goes back to `resume` (a pattern
     /// handler) or on at `next_pc` (a timeout handler).
-    pub(super) fn run_handler(&mut self, h: ActiveHandler, captures: Vec<Vec<u8>>, resume: Option<Wait>, next_pc: usize) -> Option<Effect> {
+    pub(super) fn run_handler(
+        &mut self,
+        h: ActiveHandler,
+        captures: Vec<Vec<u8>>,
+        resume: Option<Wait>,
+        next_pc: usize,
+    ) -> Option<Effect> {
         let info = self.program.handlers.get(h.handler as usize).cloned()?;
         let timeout = self.frame().timeout;
         self.frames.push(CallFrame {

@@ -78,22 +78,17 @@ impl Table {
         }
         // Overlapping search needs standard semantics. The DFA is the fastest automaton and
         // stays small for the few dozen short anchors a script has.
-        let automaton = match aho_corasick::dfa::DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .prefilter(true)
-            .build(&texts)
-        {
-            Ok(dfa) => Automaton::Dfa(dfa),
-            Err(_) => Automaton::Nfa(
-                aho_corasick::nfa::contiguous::NFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    .prefilter(true)
-                    .build(&texts)
-                    .map_err(|e| MatcherError::Automaton {
-                        message: e.to_string(),
-                    })?,
-            ),
-        };
+        let automaton =
+            match aho_corasick::dfa::DFA::builder().match_kind(MatchKind::Standard).prefilter(true).build(&texts) {
+                Ok(dfa) => Automaton::Dfa(dfa),
+                Err(_) => Automaton::Nfa(
+                    aho_corasick::nfa::contiguous::NFA::builder()
+                        .match_kind(MatchKind::Standard)
+                        .prefilter(true)
+                        .build(&texts)
+                        .map_err(|e| MatcherError::Automaton { message: e.to_string() })?,
+                ),
+            };
         let fast = teddy_by_length(&texts).and_then(|finders| {
             let dfa = aho_corasick::dfa::DFA::builder()
                 .match_kind(MatchKind::Standard)
@@ -103,12 +98,7 @@ impl Table {
             Some((dfa, finders))
         });
         let lens = texts.iter().map(|t| t.len()).collect();
-        Ok(Table {
-            automaton,
-            fast,
-            uses,
-            lens,
-        })
+        Ok(Table { automaton, fast, uses, lens })
     }
 
     pub(super) fn anchor_len(&self, anchor: usize) -> usize {
@@ -117,12 +107,7 @@ impl Table {
 
     pub(super) fn cursor(&self) -> Cursor {
         match self.fast {
-            Some(_) => Cursor::Fast {
-                sid: None,
-                at: 0,
-                next_match: 0,
-                next_start: [None; 3],
-            },
+            Some(_) => Cursor::Fast { sid: None, at: 0, next_match: 0, next_start: [None; 3] },
             None => Cursor::Slow(OverlappingState::start()),
         }
     }
@@ -154,15 +139,7 @@ impl Table {
     /// the anchor's id and the offset just past its end.
     pub(super) fn next(&self, hay: &[u8], cursor: &mut Cursor) -> Option<(usize, usize)> {
         match (cursor, &self.fast) {
-            (
-                Cursor::Fast {
-                    sid,
-                    at,
-                    next_match,
-                    next_start,
-                },
-                Some((dfa, finders)),
-            ) => {
+            (Cursor::Fast { sid, at, next_match, next_start }, Some((dfa, finders))) => {
                 // An error would mean an unsupported search configuration, fixed at build
                 // time; treating it as "no more anchors" keeps scanning panic-free.
                 let mut state = match *sid {
@@ -246,11 +223,8 @@ fn teddy_by_length(texts: &[&[u8]]) -> Option<Vec<aho_corasick::packed::Searcher
         // keep candidates rare; past 32 prefixes (when Teddy needs its slower "fat" form)
         // three bytes, its fingerprint length, measured faster.
         let prefixes = |len: usize| {
-            let mut group: Vec<&[u8]> = texts
-                .iter()
-                .filter(|t| (min..=max).contains(&t.len()))
-                .map(|t| t.get(..len).unwrap_or(t))
-                .collect();
+            let mut group: Vec<&[u8]> =
+                texts.iter().filter(|t| (min..=max).contains(&t.len())).map(|t| t.get(..len).unwrap_or(t)).collect();
             group.sort_unstable();
             group.dedup();
             group

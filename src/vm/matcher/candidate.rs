@@ -57,10 +57,7 @@ const TRIM: usize = 1024;
 
 impl Group {
     fn join(&mut self, captures: Vec<Vec<u8>>) {
-        self.members.push_back(Member {
-            start: self.window.len(),
-            captures,
-        });
+        self.members.push_back(Member { start: self.window.len(), captures });
     }
 
     /// Feeds one byte; returns the captures of the oldest member if this byte completed
@@ -76,11 +73,7 @@ impl Group {
                     self.members.clear();
                     front.map(|m| with_capture(m, self.window.get(..n - 1).unwrap_or(&[])))
                 } else {
-                    while self
-                        .members
-                        .front()
-                        .is_some_and(|m| n - m.start > MAX_CAPTURE)
-                    {
+                    while self.members.front().is_some_and(|m| n - m.start > MAX_CAPTURE) {
                         self.members.pop_front();
                     }
                     None
@@ -97,10 +90,7 @@ impl Group {
                     // cannot use it; the others all end here, and the oldest wins.
                     let at = n - l;
                     if self.members.front().is_some_and(|m| m.start <= at) {
-                        done = self
-                            .members
-                            .pop_front()
-                            .map(|m| with_capture(m, self.window.get(..at).unwrap_or(&[])));
+                        done = self.members.pop_front().map(|m| with_capture(m, self.window.get(..at).unwrap_or(&[])));
                         while self.members.front().is_some_and(|m| m.start <= at) {
                             self.members.pop_front();
                         }
@@ -118,11 +108,7 @@ impl Group {
                     self.eols.pop_front();
                 }
                 // Any later end would make the capture longer than allowed.
-                while self
-                    .members
-                    .front()
-                    .is_some_and(|m| n >= m.start + MAX_CAPTURE + l)
-                {
+                while self.members.front().is_some_and(|m| n >= m.start + MAX_CAPTURE + l) {
                     self.members.pop_front();
                 }
                 done
@@ -156,11 +142,7 @@ impl Group {
         self.window.capacity()
             + self.eols.capacity() * std::mem::size_of::<usize>()
             + self.members.capacity() * std::mem::size_of::<Member>()
-            + self
-                .members
-                .iter()
-                .map(|m| captures_bytes(&m.captures))
-                .sum::<usize>()
+            + self.members.iter().map(|m| captures_bytes(&m.captures)).sum::<usize>()
     }
 }
 
@@ -173,8 +155,7 @@ fn with_capture(m: Member, upto: &[u8]) -> Vec<Vec<u8>> {
 
 #[allow(clippy::ptr_arg)] // the capacity of the Vec itself is what is measured
 fn captures_bytes(captures: &Vec<Vec<u8>>) -> usize {
-    captures.capacity() * std::mem::size_of::<Vec<u8>>()
-        + captures.iter().map(Vec::capacity).sum::<usize>()
+    captures.capacity() * std::mem::size_of::<Vec<u8>>() + captures.iter().map(Vec::capacity).sum::<usize>()
 }
 
 /// What happened to a candidate when it was started or moved on.
@@ -210,28 +191,13 @@ impl InFlight {
     }
 
     /// Moves a candidate on to capture `index`, or past its last capture.
-    fn next_capture(
-        &mut self,
-        c: &Compiled,
-        pattern: u32,
-        index: usize,
-        captures: Vec<Vec<u8>>,
-    ) -> Progress {
+    fn next_capture(&mut self, c: &Compiled, pattern: u32, index: usize, captures: Vec<Vec<u8>>) -> Progress {
         if index < c.captures {
-            match self
-                .groups
-                .iter_mut()
-                .find(|g| g.pattern == pattern && g.index == index)
-            {
+            match self.groups.iter_mut().find(|g| g.pattern == pattern && g.index == index) {
                 Some(g) => g.join(captures),
                 None => {
-                    let mut g = Group {
-                        pattern,
-                        index,
-                        window: Vec::new(),
-                        eols: VecDeque::new(),
-                        members: VecDeque::new(),
-                    };
+                    let mut g =
+                        Group { pattern, index, window: Vec::new(), eols: VecDeque::new(), members: VecDeque::new() };
                     g.join(captures);
                     self.groups.push(g);
                 }
@@ -245,36 +211,21 @@ impl InFlight {
         }
         // An earlier candidate of this pattern already in the rest of a line ends where
         // this one would, and wins the tie: skipping this one keeps long lines linear.
-        if self
-            .singles
-            .iter()
-            .any(|o| o.pattern == pattern && o.step == Step::Rest)
-        {
+        if self.singles.iter().any(|o| o.pattern == pattern && o.step == Step::Rest) {
             return Progress::Pending;
         }
-        self.singles.push(Candidate {
-            pattern,
-            step: Step::End,
-            captures,
-        });
+        self.singles.push(Candidate { pattern, step: Step::End, captures });
         Progress::Pending
     }
 
     /// Feeds one byte to every candidate. `done(pattern, captures)` is called for
     /// each one completed by it, in the order candidates were started.
-    pub(super) fn feed(
-        &mut self,
-        compiled: &[Compiled],
-        b: u8,
-        mut done: impl FnMut(u32, Vec<Vec<u8>>),
-    ) {
+    pub(super) fn feed(&mut self, compiled: &[Compiled], b: u8, mut done: impl FnMut(u32, Vec<Vec<u8>>)) {
         self.singles.retain_mut(|cand| {
             let complete = match cand.step {
                 Step::End if is_eol(b) => true,
                 Step::End => {
-                    let rest = compiled
-                        .get(cand.pattern as usize)
-                        .is_some_and(|c| c.end == End::RestOfLine);
+                    let rest = compiled.get(cand.pattern as usize).is_some_and(|c| c.end == End::RestOfLine);
                     if rest && (b == b' ' || b == b':') {
                         cand.step = Step::Rest;
                     }
@@ -312,11 +263,7 @@ impl InFlight {
 
     pub(super) fn heap_bytes(&self) -> usize {
         self.singles.capacity() * std::mem::size_of::<Candidate>()
-            + self
-                .singles
-                .iter()
-                .map(|c| captures_bytes(&c.captures))
-                .sum::<usize>()
+            + self.singles.iter().map(|c| captures_bytes(&c.captures)).sum::<usize>()
             + self.groups.capacity() * std::mem::size_of::<Group>()
             + self.groups.iter().map(Group::heap_bytes).sum::<usize>()
             + self.moved.capacity() * std::mem::size_of::<(u32, usize, Vec<Vec<u8>>)>()

@@ -2,8 +2,8 @@
 //! in `tests/it/matcher.rs`.
 
 use super::anchors::SKIP_WINDOW;
-use crate::bytecode::pattern::MAX_CAPTURE;
 use super::*;
+use crate::bytecode::pattern::MAX_CAPTURE;
 
 /// A bare result code (`OK`): a whole line.
 fn code(text: &str) -> Pattern {
@@ -17,18 +17,12 @@ fn code(text: &str) -> Pattern {
 
 /// A bare result code with its numeric (V0) form.
 fn code_v0(text: &str, digits: &str) -> Pattern {
-    Pattern {
-        numeric: Some(digits.as_bytes().to_vec()),
-        ..code(text)
-    }
+    Pattern { numeric: Some(digits.as_bytes().to_vec()), ..code(text) }
 }
 
 /// A result code that takes the rest of its line (`CONNECT`, `+CME ERROR`).
 fn code_rest(text: &str) -> Pattern {
-    Pattern {
-        end: End::RestOfLine,
-        ..code(text)
-    }
+    Pattern { end: End::RestOfLine, ..code(text) }
 }
 
 /// A quoted string, with `{name}` captures: substring anywhere.
@@ -45,12 +39,7 @@ fn quoted(text: &str) -> Pattern {
     if !rest.is_empty() {
         segments.push(Segment::Literal(rest.as_bytes().to_vec()));
     }
-    Pattern {
-        segments,
-        line_start: false,
-        end: End::Here,
-        numeric: None,
-    }
+    Pattern { segments, line_start: false, end: End::Here, numeric: None }
 }
 
 /// One match as the tests see it: (pattern, matched text, captures).
@@ -58,13 +47,7 @@ type Found = (u32, String, Vec<String>);
 
 /// Everything one stream yields: (pattern, matched text, captures), rescanning after each
 /// match as the VM does.
-fn matches(
-    patterns: &[Pattern],
-    ids: &[u32],
-    numeric: bool,
-    echo: Option<&str>,
-    input: &str,
-) -> Vec<Found> {
+fn matches(patterns: &[Pattern], ids: &[u32], numeric: bool, echo: Option<&str>, input: &str) -> Vec<Found> {
     let set = PatternSet::new(patterns).expect("valid patterns");
     let active = Active::new(&set, ids);
     let mut scanner = Scanner::new();
@@ -73,22 +56,10 @@ fn matches(
     }
     let mut rest = input.as_bytes();
     let mut out = Vec::new();
-    while let Scan::Match {
-        pattern,
-        consumed,
-        captures,
-    } = scanner.scan(&set, &active, numeric, rest)
-    {
-        assert!(
-            consumed > 0 && consumed <= rest.len(),
-            "consumed {consumed} of {}",
-            rest.len()
-        );
+    while let Scan::Match { pattern, consumed, captures } = scanner.scan(&set, &active, numeric, rest) {
+        assert!(consumed > 0 && consumed <= rest.len(), "consumed {consumed} of {}", rest.len());
         let text = String::from_utf8_lossy(&rest[..consumed]).into_owned();
-        let caps = captures
-            .iter()
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect();
+        let caps = captures.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
         out.push((pattern, text, caps));
         rest = &rest[consumed..];
     }
@@ -102,11 +73,7 @@ fn m(pattern: u32, text: &str) -> Found {
 
 /// Shorthand for an expected match with captures.
 fn mc(pattern: u32, text: &str, caps: &[&str]) -> Found {
-    (
-        pattern,
-        text.to_string(),
-        caps.iter().map(|c| c.to_string()).collect(),
-    )
+    (pattern, text.to_string(), caps.iter().map(|c| c.to_string()).collect())
 }
 
 #[test]
@@ -129,11 +96,7 @@ fn result_codes_match_whole_lines_only() {
         ("ERROR\r\n", vec![m(2, "ERROR\r")]),
     ];
     for (input, want) in cases {
-        assert_eq!(
-            &matches(&patterns, &[0, 1, 2], false, None, input),
-            want,
-            "input {input:?}"
-        );
+        assert_eq!(&matches(&patterns, &[0, 1, 2], false, None, input), want, "input {input:?}");
     }
 }
 
@@ -143,10 +106,7 @@ fn rest_of_line_codes_take_the_line() {
     let cases: &[(&str, Vec<Found>)] = &[
         ("\r\nCONNECT\r\n", vec![m(0, "\r\nCONNECT\r")]),
         ("\r\nCONNECT 9600\r\n", vec![m(0, "\r\nCONNECT 9600\r")]),
-        (
-            "\r\nCONNECT 115200/V42bis\n",
-            vec![m(0, "\r\nCONNECT 115200/V42bis\n")],
-        ),
+        ("\r\nCONNECT 115200/V42bis\n", vec![m(0, "\r\nCONNECT 115200/V42bis\n")]),
         ("\r\nCONNECTED\r\n", vec![]),
         ("\r\nRECONNECT 9600\r\n", vec![]),
         ("\r\n+CME ERROR: 10\r\n", vec![m(1, "\r\n+CME ERROR: 10\r")]),
@@ -154,21 +114,13 @@ fn rest_of_line_codes_take_the_line() {
         ("CONNECT 9600", vec![]),
     ];
     for (input, want) in cases {
-        assert_eq!(
-            &matches(&patterns, &[0, 1], false, None, input),
-            want,
-            "input {input:?}"
-        );
+        assert_eq!(&matches(&patterns, &[0, 1], false, None, input), want, "input {input:?}");
     }
 }
 
 #[test]
 fn numeric_forms_match_only_in_numeric_mode() {
-    let patterns = [
-        code_v0("OK", "0"),
-        code_rest("CONNECT"),
-        code_v0("NO CARRIER", "3"),
-    ];
+    let patterns = [code_v0("OK", "0"), code_rest("CONNECT"), code_v0("NO CARRIER", "3")];
     let patterns = {
         let mut p = patterns;
         p[1].numeric = Some(b"1".to_vec());
@@ -187,11 +139,7 @@ fn numeric_forms_match_only_in_numeric_mode() {
         (true, "+CSQ: 0\r", vec![]),
     ];
     for (numeric, input, want) in cases {
-        assert_eq!(
-            &matches(&patterns, &[0, 1, 2], *numeric, None, input),
-            want,
-            "input {input:?} numeric {numeric}"
-        );
+        assert_eq!(&matches(&patterns, &[0, 1, 2], *numeric, None, input), want, "input {input:?} numeric {numeric}");
     }
 }
 
@@ -200,70 +148,22 @@ fn captures_run_to_the_next_literal_or_the_end_of_the_line() {
     let long = "9".repeat(MAX_CAPTURE);
     let too_long = "9".repeat(MAX_CAPTURE + 1);
     let cases: Vec<(Pattern, String, Vec<Found>)> = vec![
-        (
-            quoted("CONNECT {rate}"),
-            "\r\nCONNECT 9600\r\n".into(),
-            vec![mc(0, "\r\nCONNECT 9600\r", &["9600"])],
-        ),
-        (
-            quoted("+CSQ: {a},{b}"),
-            "+CSQ: 23,99\r\n".into(),
-            vec![mc(0, "+CSQ: 23,99\r", &["23", "99"])],
-        ),
-        (
-            quoted("+CSQ: {a},{b}"),
-            "+CSQ: ,\n".into(),
-            vec![mc(0, "+CSQ: ,\n", &["", ""])],
-        ),
-        (
-            quoted("+CSQ: {a},{b}"),
-            "+CSQ: 23\r\n,99\r\n".into(),
-            vec![],
-        ),
-        (
-            quoted("<{x}>"),
-            "a<bc>d".into(),
-            vec![mc(0, "a<bc>", &["bc"])],
-        ),
+        (quoted("CONNECT {rate}"), "\r\nCONNECT 9600\r\n".into(), vec![mc(0, "\r\nCONNECT 9600\r", &["9600"])]),
+        (quoted("+CSQ: {a},{b}"), "+CSQ: 23,99\r\n".into(), vec![mc(0, "+CSQ: 23,99\r", &["23", "99"])]),
+        (quoted("+CSQ: {a},{b}"), "+CSQ: ,\n".into(), vec![mc(0, "+CSQ: ,\n", &["", ""])]),
+        (quoted("+CSQ: {a},{b}"), "+CSQ: 23\r\n,99\r\n".into(), vec![]),
+        (quoted("<{x}>"), "a<bc>d".into(), vec![mc(0, "a<bc>", &["bc"])]),
         (quoted("<{x}>"), "<b\nc>".into(), vec![]),
-        (
-            quoted("<{x}\r\n>"),
-            "<bc\r\n>".into(),
-            vec![mc(0, "<bc\r\n>", &["bc"])],
-        ),
-        (
-            quoted("<{x}aab"),
-            "<xaaab".into(),
-            vec![mc(0, "<xaaab", &["xa"])],
-        ),
-        (
-            quoted("+CMGS: {ref}"),
-            format!("+CMGS: {long}\r"),
-            vec![mc(0, &format!("+CMGS: {long}\r"), &[&long])],
-        ),
-        (
-            quoted("+CMGS: {ref}"),
-            format!("+CMGS: {too_long}\r"),
-            vec![],
-        ),
-        (
-            quoted("<{x}>"),
-            format!("<{long}>"),
-            vec![mc(0, &format!("<{long}>"), &[&long])],
-        ),
+        (quoted("<{x}\r\n>"), "<bc\r\n>".into(), vec![mc(0, "<bc\r\n>", &["bc"])]),
+        (quoted("<{x}aab"), "<xaaab".into(), vec![mc(0, "<xaaab", &["xa"])]),
+        (quoted("+CMGS: {ref}"), format!("+CMGS: {long}\r"), vec![mc(0, &format!("+CMGS: {long}\r"), &[&long])]),
+        (quoted("+CMGS: {ref}"), format!("+CMGS: {too_long}\r"), vec![]),
+        (quoted("<{x}>"), format!("<{long}>"), vec![mc(0, &format!("<{long}>"), &[&long])]),
         (quoted("<{x}>"), format!("<{too_long}>"), vec![]),
         // The earliest start wins among candidates of one pattern ending together.
-        (
-            quoted("A{x}B"),
-            "A1A2B".into(),
-            vec![mc(0, "A1A2B", &["1A2"])],
-        ),
+        (quoted("A{x}B"), "A1A2B".into(), vec![mc(0, "A1A2B", &["1A2"])]),
         // The first candidate's capture is too long but a later one fits.
-        (
-            quoted("A{x}B"),
-            format!("A{too_long}A1B"),
-            vec![mc(0, &format!("A{too_long}A1B"), &["1"])],
-        ),
+        (quoted("A{x}B"), format!("A{too_long}A1B"), vec![mc(0, &format!("A{too_long}A1B"), &["1"])]),
     ];
     for (pattern, input, want) in cases {
         assert_eq!(
@@ -279,10 +179,7 @@ fn numeric_match_of_a_template_has_empty_captures() {
     let mut p = quoted("CONNECT {rate}");
     p.line_start = true;
     p.numeric = Some(b"1".to_vec());
-    assert_eq!(
-        matches(&[p], &[0], true, None, "1\r"),
-        vec![mc(0, "1\r", &[""])]
-    );
+    assert_eq!(matches(&[p], &[0], true, None, "1\r"), vec![mc(0, "1\r", &[""])]);
 }
 
 #[test]
@@ -297,50 +194,28 @@ fn ties_go_to_the_earlier_active_id() {
     ];
     for (ids, input, want) in cases {
         let got = matches(&patterns, ids, false, None, input);
-        assert_eq!(
-            got.first().map(|g| g.0),
-            Some(*want),
-            "ids {ids:?} input {input:?}"
-        );
+        assert_eq!(got.first().map(|g| g.0), Some(*want), "ids {ids:?} input {input:?}");
     }
 }
 
 #[test]
 fn earliest_completion_wins_over_priority() {
     let patterns = [quoted("CONNECT {rate}"), quoted("96"), code("OK")];
-    assert_eq!(
-        matches(&patterns, &[0, 1], false, None, "CONNECT 9600\r\n"),
-        vec![m(1, "CONNECT 96")]
-    );
+    assert_eq!(matches(&patterns, &[0, 1], false, None, "CONNECT 9600\r\n"), vec![m(1, "CONNECT 96")]);
     // A line-end code needs one more byte than a substring that ends at the same letter.
-    assert_eq!(
-        matches(&patterns[2..], &[0], false, None, "\r\nOK\r\n"),
-        vec![m(0, "\r\nOK\r")]
-    );
+    assert_eq!(matches(&patterns[2..], &[0], false, None, "\r\nOK\r\n"), vec![m(0, "\r\nOK\r")]);
     let patterns = [code("OK"), quoted("OK")];
-    assert_eq!(
-        matches(&patterns, &[0, 1], false, None, "OK\r"),
-        vec![m(1, "OK")]
-    );
+    assert_eq!(matches(&patterns, &[0, 1], false, None, "OK\r"), vec![m(1, "OK")]);
 }
 
 #[test]
 fn inactive_patterns_do_not_hide_active_ones() {
     let patterns = [quoted("ABC"), quoted("B"), quoted("ABD")];
-    assert_eq!(
-        matches(&patterns, &[1], false, None, "xABCx"),
-        vec![m(1, "xAB")]
-    );
-    assert_eq!(
-        matches(&patterns, &[2], false, None, "ABCABD"),
-        vec![m(2, "ABCABD")]
-    );
+    assert_eq!(matches(&patterns, &[1], false, None, "xABCx"), vec![m(1, "xAB")]);
+    assert_eq!(matches(&patterns, &[2], false, None, "ABCABD"), vec![m(2, "ABCABD")]);
     assert_eq!(matches(&patterns, &[], false, None, "ABCABD"), vec![]);
     // Ids out of range are ignored.
-    assert_eq!(
-        matches(&patterns, &[7, 0], false, None, "ABC"),
-        vec![m(0, "ABC")]
-    );
+    assert_eq!(matches(&patterns, &[7, 0], false, None, "ABC"), vec![m(0, "ABC")]);
 }
 
 #[test]
@@ -348,27 +223,15 @@ fn echo_of_the_command_is_not_its_reply() {
     let patterns = [quoted("OK"), code("OK"), code("ERROR")];
     let sent = "AT+X=\"OK\"\r";
     let cases: &[(&[u32], &str, Vec<Found>)] = &[
-        (
-            &[0],
-            "AT+X=\"OK\"\r\r\nOK\r\n",
-            vec![m(0, "AT+X=\"OK\"\r\r\nOK")],
-        ),
-        (
-            &[1],
-            "AT+X=\"OK\"\r\r\nOK\r\n",
-            vec![m(1, "AT+X=\"OK\"\r\r\nOK\r")],
-        ),
+        (&[0], "AT+X=\"OK\"\r\r\nOK\r\n", vec![m(0, "AT+X=\"OK\"\r\r\nOK")]),
+        (&[1], "AT+X=\"OK\"\r\r\nOK\r\n", vec![m(1, "AT+X=\"OK\"\r\r\nOK\r")]),
         // Bytes before the echo starts are not echo.
         (&[0], "OKAT+X=\"OK\"\r", vec![m(0, "OK")]),
         // Once the input diverges, tracking stops and matches count again.
         (&[0], "AT+Y=\"OK\"\r", vec![m(0, "AT+Y=\"OK")]),
     ];
     for (ids, input, want) in cases {
-        assert_eq!(
-            &matches(&patterns, ids, false, Some(sent), input),
-            want,
-            "input {input:?}"
-        );
+        assert_eq!(&matches(&patterns, ids, false, Some(sent), input), want, "input {input:?}");
     }
 }
 
@@ -380,14 +243,7 @@ fn echo_split_across_reads_is_still_echo() {
     s.expect_echo(b"AT+X=\"OK\"\r");
     assert_eq!(s.scan(&set, &active, false, b"AT+X=\"O"), Scan::NoMatch);
     assert_eq!(s.scan(&set, &active, false, b"K\"\r\r\n"), Scan::NoMatch);
-    assert_eq!(
-        s.scan(&set, &active, false, b"OK\r\n"),
-        Scan::Match {
-            pattern: 0,
-            consumed: 2,
-            captures: vec![]
-        }
-    );
+    assert_eq!(s.scan(&set, &active, false, b"OK\r\n"), Scan::Match { pattern: 0, consumed: 2, captures: vec![] });
 }
 
 #[test]
@@ -396,23 +252,9 @@ fn bytes_after_a_match_are_left_for_the_next_wait() {
     let active = Active::new(&set, &[0, 1]);
     let mut s = Scanner::new();
     let input = b"\r\nOK\r\n\r\nRING\r\n";
-    assert_eq!(
-        s.scan(&set, &active, false, input),
-        Scan::Match {
-            pattern: 0,
-            consumed: 5,
-            captures: vec![]
-        }
-    );
+    assert_eq!(s.scan(&set, &active, false, input), Scan::Match { pattern: 0, consumed: 5, captures: vec![] });
     // The `\n` left over is still a line break for what follows.
-    assert_eq!(
-        s.scan(&set, &active, false, &input[5..]),
-        Scan::Match {
-            pattern: 1,
-            consumed: 8,
-            captures: vec![]
-        }
-    );
+    assert_eq!(s.scan(&set, &active, false, &input[5..]), Scan::Match { pattern: 1, consumed: 8, captures: vec![] });
 }
 
 #[test]
@@ -426,23 +268,12 @@ fn restart_forgets_partial_matches_but_not_the_line() {
     assert_eq!(s.scan(&set, &active, false, b"+CSQ: 1"), Scan::NoMatch);
     s.restart();
     assert_eq!(s.scan(&set, &active, false, b"9\r\n"), Scan::NoMatch);
-    assert_eq!(
-        s.scan(&set, &active, false, b"OK\r\n"),
-        Scan::Match {
-            pattern: 0,
-            consumed: 3,
-            captures: vec![]
-        }
-    );
+    assert_eq!(s.scan(&set, &active, false, b"OK\r\n"), Scan::Match { pattern: 0, consumed: 3, captures: vec![] });
 }
 
 #[test]
 fn a_pattern_split_across_reads_still_matches() {
-    let patterns = [
-        code("NO CARRIER"),
-        quoted("+CSQ: {a},{b}"),
-        code_rest("CONNECT"),
-    ];
+    let patterns = [code("NO CARRIER"), quoted("+CSQ: {a},{b}"), code_rest("CONNECT")];
     let input = b"junk\r\nNO CARRIER\r\n+CSQ: 12,34\r\nCONNECT 9600\r\n";
     let whole = {
         let text = String::from_utf8_lossy(input).into_owned();
@@ -457,10 +288,7 @@ fn a_pattern_split_across_reads_still_matches() {
         let mut pending: Vec<u8> = Vec::new();
         for chunk in input.chunks(size) {
             pending.extend_from_slice(chunk);
-            while let Scan::Match {
-                pattern, consumed, ..
-            } = s.scan(&set, &active, false, &pending)
-            {
+            while let Scan::Match { pattern, consumed, .. } = s.scan(&set, &active, false, &pending) {
                 got.push(pattern);
                 pending.drain(..consumed);
             }
@@ -473,44 +301,20 @@ fn a_pattern_split_across_reads_still_matches() {
 #[test]
 fn bad_patterns_are_rejected_with_a_reason() {
     let lit = |s: &str| Segment::Literal(s.as_bytes().to_vec());
-    let with = |segments: Vec<Segment>| Pattern {
-        segments,
-        ..quoted("x")
-    };
+    let with = |segments: Vec<Segment>| Pattern { segments, ..quoted("x") };
     let cases: Vec<(Pattern, MatcherError)> = vec![
         (with(vec![]), MatcherError::NoSegments { pattern: 0 }),
-        (
-            with(vec![Segment::Capture, lit("a")]),
-            MatcherError::CaptureFirst { pattern: 0 },
-        ),
-        (
-            with(vec![lit("")]),
-            MatcherError::EmptyLiteral {
-                pattern: 0,
-                segment: 0,
-            },
-        ),
+        (with(vec![Segment::Capture, lit("a")]), MatcherError::CaptureFirst { pattern: 0 }),
+        (with(vec![lit("")]), MatcherError::EmptyLiteral { pattern: 0, segment: 0 }),
         (
             with(vec![lit("a"), Segment::Capture, Segment::Capture]),
-            MatcherError::AdjacentCaptures {
-                pattern: 0,
-                segment: 2,
-            },
+            MatcherError::AdjacentCaptures { pattern: 0, segment: 2 },
         ),
         (
             with(vec![lit("a"), Segment::Capture, lit(""), Segment::Capture]),
-            MatcherError::EmptyLiteral {
-                pattern: 0,
-                segment: 2,
-            },
+            MatcherError::EmptyLiteral { pattern: 0, segment: 2 },
         ),
-        (
-            Pattern {
-                numeric: Some(vec![]),
-                ..quoted("OK")
-            },
-            MatcherError::EmptyNumeric { pattern: 0 },
-        ),
+        (Pattern { numeric: Some(vec![]), ..quoted("OK") }, MatcherError::EmptyNumeric { pattern: 0 }),
     ];
     for (pattern, want) in cases {
         let err = PatternSet::new(std::slice::from_ref(&pattern)).expect_err("invalid pattern");
@@ -522,16 +326,10 @@ fn bad_patterns_are_rejected_with_a_reason() {
 #[test]
 fn adjacent_literals_are_joined() {
     let lit = |s: &str| Segment::Literal(s.as_bytes().to_vec());
-    let p = Pattern {
-        segments: vec![lit("+C"), lit("SQ: "), Segment::Capture],
-        ..quoted("x")
-    };
+    let p = Pattern { segments: vec![lit("+C"), lit("SQ: "), Segment::Capture], ..quoted("x") };
     let set = PatternSet::new(std::slice::from_ref(&p)).expect("valid");
     assert_eq!(set.pattern(0), &p);
-    assert_eq!(
-        matches(&[p], &[0], false, None, "+CSQ: 5\r"),
-        vec![mc(0, "+CSQ: 5\r", &["5"])]
-    );
+    assert_eq!(matches(&[p], &[0], false, None, "+CSQ: 5\r"), vec![mc(0, "+CSQ: 5\r", &["5"])]);
 }
 
 #[test]
@@ -539,42 +337,24 @@ fn an_empty_set_never_matches() {
     let set = PatternSet::new(&[]).expect("valid");
     assert!(set.is_empty());
     let active = Active::new(&set, &[0]);
-    assert_eq!(
-        Scanner::new().scan(&set, &active, true, b"OK\r\n0\r"),
-        Scan::NoMatch
-    );
+    assert_eq!(Scanner::new().scan(&set, &active, true, b"OK\r\n0\r"), Scan::NoMatch);
 }
 
 #[test]
 fn long_lines_with_many_rest_of_line_anchors_stay_linear() {
     // Each ` X` could start a candidate waiting for the end of the line; only one is kept.
-    let p = Pattern {
-        end: End::RestOfLine,
-        ..quoted("X")
-    };
+    let p = Pattern { end: End::RestOfLine, ..quoted("X") };
     let set = PatternSet::new(&[p]).expect("valid");
     let active = Active::new(&set, &[0]);
     let mut s = Scanner::new();
     let line = b"X ".repeat(100_000);
     assert_eq!(s.scan(&set, &active, false, &line), Scan::NoMatch);
     assert!(s.buffered_bytes() < 4096, "{}", s.buffered_bytes());
-    assert_eq!(
-        s.scan(&set, &active, false, b"\r"),
-        Scan::Match {
-            pattern: 0,
-            consumed: 1,
-            captures: vec![]
-        }
-    );
+    assert_eq!(s.scan(&set, &active, false, b"\r"), Scan::Match { pattern: 0, consumed: 1, captures: vec![] });
 }
 
 /// Every match of `input`, as `matches` does, on an already built set.
-fn matches_in(
-    set: &PatternSet,
-    ids: &[u32],
-    numeric: bool,
-    input: &[u8],
-) -> Vec<(u32, usize, Vec<Vec<u8>>)> {
+fn matches_in(set: &PatternSet, ids: &[u32], numeric: bool, input: &[u8]) -> Vec<(u32, usize, Vec<Vec<u8>>)> {
     let active = Active::new(set, ids);
     let mut scanner = Scanner::new();
     let mut out = Vec::new();
@@ -582,12 +362,7 @@ fn matches_in(
     // Reads longer than the Teddy skip window, so window edges are crossed.
     for read in input.chunks(3 * SKIP_WINDOW + 5) {
         let mut rest = read;
-        while let Scan::Match {
-            pattern,
-            consumed,
-            captures,
-        } = scanner.scan(set, &active, numeric, rest)
-        {
+        while let Scan::Match { pattern, consumed, captures } = scanner.scan(set, &active, numeric, rest) {
             at += consumed;
             out.push((pattern, at, captures));
             rest = &rest[consumed..];
@@ -626,17 +401,9 @@ fn the_teddy_search_and_the_fallback_search_agree() {
     for numeric in [false, true] {
         let want = matches_in(&slow, &[0, 1, 2, 3, 4, 5, 6], numeric, &input);
         assert!(want.len() > 100, "{}", want.len());
-        assert_eq!(
-            matches_in(&fast, &[0, 1, 2, 3, 4, 5, 6], numeric, &input),
-            want,
-            "numeric {numeric}"
-        );
+        assert_eq!(matches_in(&fast, &[0, 1, 2, 3, 4, 5, 6], numeric, &input), want, "numeric {numeric}");
         let want = matches_in(&slow, &[5, 4, 1, 0], numeric, &input);
-        assert_eq!(
-            matches_in(&fast, &[5, 4, 1, 0], numeric, &input),
-            want,
-            "numeric {numeric}"
-        );
+        assert_eq!(matches_in(&fast, &[5, 4, 1, 0], numeric, &input), want, "numeric {numeric}");
     }
 }
 
@@ -646,18 +413,9 @@ fn anchors_across_the_edge_of_a_skip_window_are_found() {
     let set = PatternSet::new(&patterns).expect("valid");
     for (id, text) in [(0, "\r\nNO CARRIER\r\n"), (1, "+CSQ: 1,2\r\n"), (2, "> ")] {
         for pad in SKIP_WINDOW - 6..SKIP_WINDOW + 2 {
-            let input = [
-                vec![b'x'; pad],
-                text.as_bytes().to_vec(),
-                vec![b'x'; 2 * SKIP_WINDOW],
-            ]
-            .concat();
+            let input = [vec![b'x'; pad], text.as_bytes().to_vec(), vec![b'x'; 2 * SKIP_WINDOW]].concat();
             let got = matches_in(&set, &[0, 1, 2], false, &input);
-            assert_eq!(
-                got.iter().map(|g| g.0).collect::<Vec<_>>(),
-                vec![id],
-                "pad {pad} text {text:?}"
-            );
+            assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), vec![id], "pad {pad} text {text:?}");
         }
     }
 }

@@ -4,8 +4,8 @@
 //! The modem is deterministic: it answers what it receives, by rules, so the real chat(8)
 //! and `atchat chat` see the same conversation and can be compared byte for byte.
 
-use std::io::Read;
 use crate::support::pty::poll_in;
+use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -26,9 +26,7 @@ impl Rule {
     fn fires(&self, received: &[u8]) -> bool {
         if self.line {
             received.ends_with(b"\r")
-                && received
-                    .windows(self.trigger.len().max(1))
-                    .any(|w| w == self.trigger.as_slice())
+                && received.windows(self.trigger.len().max(1)).any(|w| w == self.trigger.as_slice())
         } else {
             received.ends_with(&self.trigger)
         }
@@ -79,7 +77,6 @@ fn open_pty(xonxoff: bool) -> (OwnedFd, OwnedFd) {
     (master, slave)
 }
 
-
 fn write_master(fd: i32, bytes: &[u8]) {
     // SAFETY: writing a live buffer to our own descriptor; a short or failed write only
     // means the other side is gone, which the comparison then shows.
@@ -110,12 +107,9 @@ pub fn run(
         cmd.stdin(Stdio::from(slave.try_clone().expect("dup slave")))
             .stdout(Stdio::from(slave.try_clone().expect("dup slave")));
     } else {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::from(slave.try_clone().expect("dup slave")));
+        cmd.stdin(Stdio::null()).stdout(Stdio::from(slave.try_clone().expect("dup slave")));
     }
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     drop(slave);
     let mut stderr = child.stderr.take().expect("stderr pipe");
     let err_reader = std::thread::spawn(move || {
@@ -147,9 +141,7 @@ pub fn run(
             }
         }
         // After the exit, only collect what is still in flight.
-        if exited_at.is_some_and(|t| now - t > Duration::from_millis(100))
-            || master.is_none() && exited_at.is_some()
-        {
+        if exited_at.is_some_and(|t| now - t > Duration::from_millis(100)) || master.is_none() && exited_at.is_some() {
             break;
         }
         timed.retain(|(at, action)| {
@@ -201,9 +193,5 @@ pub fn run(
     }
     let _ = child.wait();
     let stderr = err_reader.join().unwrap_or_default();
-    Run {
-        code,
-        written,
-        stderr,
-    }
+    Run { code, written, stderr }
 }

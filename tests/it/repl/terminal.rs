@@ -34,10 +34,7 @@ handlers in force: RING
         )
         .run();
     let stamp = out.stdout.lines().find(|l| l.contains("< final OK")).unwrap_or_default();
-    assert!(
-        stamp.trim_start().split(' ').next().is_some_and(|t| t.parse::<f64>().is_ok()),
-        "{stamp}"
-    );
+    assert!(stamp.trim_start().split(' ').next().is_some_and(|t| t.parse::<f64>().is_ok()), "{stamp}");
 }
 
 #[test]
@@ -75,11 +72,7 @@ fn the_saved_session_checks_and_replays() {
     let script = std::fs::read_to_string(saved.dir.path().join("session.atc")).expect("saved");
     assert!(script.contains("port \"sim:hayes\""), "{script}");
     Test::new().file("session.atc", &script).args(["check", "session.atc"]).stderr("ok: 1 file\n").run();
-    Test::new()
-        .file("session.atc", &script)
-        .args(["run", "-v", "session.atc"])
-        .stderr_has("> ATS7=45\\r")
-        .run();
+    Test::new().file("session.atc", &script).args(["run", "-v", "session.atc"]).stderr_has("> ATS7=45\\r").run();
 }
 
 #[test]
@@ -119,13 +112,7 @@ struct Terminal {
 impl Terminal {
     fn spawn(args: &[&str], state: &std::path::Path) -> Terminal {
         let pty = Pty::new();
-        let slave = || {
-            std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&pty.path)
-                .expect("open slave")
-        };
+        let slave = || std::fs::OpenOptions::new().read(true).write(true).open(&pty.path).expect("open slave");
         let mut command = Command::new(ATCHAT);
         command
             .args(args)
@@ -145,21 +132,11 @@ impl Terminal {
                 Ok(())
             });
         }
-        let size = libc::winsize {
-            ws_row: 40,
-            ws_col: 120,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
+        let size = libc::winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
         // SAFETY: TIOCSWINSZ with a valid winsize on our master descriptor.
         unsafe { libc::ioctl(pty.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
         let child = command.spawn().expect("spawn atchat on a pty");
-        Terminal {
-            pty,
-            child,
-            screen: String::new(),
-            seen: 0,
-        }
+        Terminal { pty, child, screen: String::new(), seen: 0 }
     }
 
     fn type_text(&mut self, text: &str) {
@@ -281,23 +258,15 @@ fn on_a_terminal_replies_completion_blocks_and_ctrl_c() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status:?}");
-    let history =
-        std::fs::read_to_string(state.path().join("atchat/history")).expect("history file");
-    assert!(
-        history.contains("ATI3") && history.contains("say \"alive\""),
-        "{history}"
-    );
+    let history = std::fs::read_to_string(state.path().join("atchat/history")).expect("history file");
+    assert!(history.contains("ATI3") && history.contains("say \"alive\""), "{history}");
 }
 
 #[test]
 fn on_a_terminal_breakpoints_and_steps_through_a_script() {
     let state = tempfile::tempdir().expect("tempdir");
     let script = state.path().join("bring-up.atc");
-    std::fs::write(
-        &script,
-        "let n = \"1\"\nsend \"ATE0\"\nexpect OK\nsay \"n is {n}\"\nsay \"done\"\n",
-    )
-    .unwrap();
+    std::fs::write(&script, "let n = \"1\"\nsend \"ATE0\"\nexpect OK\nsay \"n is {n}\"\nsay \"done\"\n").unwrap();
     let mut t = Terminal::spawn(&["repl", "--port", "sim:hayes"], state.path());
     t.expect("atchat> ", LONG);
     t.type_text(&format!(":load {}\r", script.display()));

@@ -31,15 +31,8 @@ impl Tmux {
 
     #[track_caller]
     fn start_in(dir: tempfile::TempDir, args: &[&str]) -> Tmux {
-        let socket = format!(
-            "atchat-it-{}-{}",
-            std::process::id(),
-            SERVERS.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut command = format!(
-            "env XDG_STATE_HOME={} NO_COLOR=1 {ATCHAT}",
-            shell_word(dir.path())
-        );
+        let socket = format!("atchat-it-{}-{}", std::process::id(), SERVERS.fetch_add(1, Ordering::SeqCst));
+        let mut command = format!("env XDG_STATE_HOME={} NO_COLOR=1 {ATCHAT}", shell_word(dir.path()));
         for a in args {
             command.push(' ');
             command.push_str(&shell_word(Path::new(a)));
@@ -69,12 +62,7 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux")
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
     }
 
     /// Types `text` as it is (no key names).
@@ -110,10 +98,7 @@ impl Tmux {
             if screen.matches(want).count() >= n {
                 return screen;
             }
-            assert!(
-                start.elapsed() < LONG,
-                "{want:?} did not show up {n} time(s); the screen shows:\n{screen}"
-            );
+            assert!(start.elapsed() < LONG, "{want:?} did not show up {n} time(s); the screen shows:\n{screen}");
             // Polling, not timing: the deadline above is what bounds the wait.
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -221,11 +206,8 @@ fn after_connect_the_terminal_mode_talks_to_the_far_end() {
 #[test]
 fn unsolicited_codes_show_as_sent_and_handlers_fire_when_they_arrive() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("sms.scenario"),
-        "incoming-sms at 3s from \"+15551234\" \"hello\"\n",
-    )
-    .expect("scenario");
+    std::fs::write(dir.path().join("sms.scenario"), "incoming-sms at 3s from \"+15551234\" \"hello\"\n")
+        .expect("scenario");
     let spec = format!("sim:gsm?scenario={}", dir.path().join("sms.scenario").display());
     let t = Tmux::start_in(dir, &["repl", "--port", &spec]);
     t.line("AT+CNMI=2,1,0,0,0");
@@ -242,11 +224,7 @@ fn unsolicited_codes_show_as_sent_and_handlers_fire_when_they_arrive() {
 #[test]
 fn a_ring_handler_fires_with_the_ring_not_at_the_next_entry() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("call.scenario"),
-        "incoming-call at 2s from \"+15551234\"\n",
-    )
-    .expect("scenario");
+    std::fs::write(dir.path().join("call.scenario"), "incoming-call at 2s from \"+15551234\"\n").expect("scenario");
     let spec = format!("sim:hayes?scenario={}", dir.path().join("call.scenario").display());
     let t = Tmux::start_in(dir, &["repl", "--port", &spec]);
     t.line("on RING {");

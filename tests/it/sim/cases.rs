@@ -48,12 +48,7 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
                 let hex: String = chars.by_ref().take(2).collect();
                 out.push(u8::from_str_radix(&hex, 16).map_err(|_| format!("bad escape \\x{hex}"))?);
             }
-            other => {
-                return Err(format!(
-                    "bad escape \\{}",
-                    other.map(String::from).unwrap_or_default()
-                ))
-            }
+            other => return Err(format!("bad escape \\{}", other.map(String::from).unwrap_or_default())),
         }
     }
     Ok(out)
@@ -79,15 +74,9 @@ pub fn escape(bytes: &[u8]) -> String {
 fn duration(text: &str) -> Result<Duration, String> {
     let (digits, scale) = match text.strip_suffix("ms") {
         Some(d) => (d, 0.001),
-        None => (
-            text.strip_suffix('s')
-                .ok_or(format!("`{text}` needs ms or s"))?,
-            1.0,
-        ),
+        None => (text.strip_suffix('s').ok_or(format!("`{text}` needs ms or s"))?, 1.0),
     };
-    let value: f64 = digits
-        .parse()
-        .map_err(|_| format!("bad duration `{text}`"))?;
+    let value: f64 = digits.parse().map_err(|_| format!("bad duration `{text}`"))?;
     Ok(Duration::from_secs_f64(value * scale))
 }
 
@@ -134,11 +123,7 @@ pub fn run_case(case: &Case) -> Result<(), String> {
             "dtr" => m.set_dtr(now, on_off(rest.trim()).map_err(at)?),
             "rts" => m.set_rts(now, on_off(rest.trim()).map_err(at)?),
             "break" => m.send_break(now, Duration::from_millis(250)),
-            "baud" => m.set_baud(
-                rest.trim()
-                    .parse()
-                    .map_err(|_| at(format!("bad baud `{rest}`")))?,
-            ),
+            "baud" => m.set_baud(rest.trim().parse().map_err(|_| at(format!("bad baud `{rest}`")))?),
             "carrier" => {
                 let wanted = on_off(rest.trim()).map_err(at)?;
                 m.poll_output(now, &mut pending);
@@ -160,11 +145,7 @@ pub fn run_case(case: &Case) -> Result<(), String> {
 
 #[test]
 fn every_case_in_tests_data_sim_passes() {
-    Layer::new("tests/data/sim", "case")
-        .recursive()
-        .keys(&["profile", "scenario"])
-        .at_least(40)
-        .run(run_case);
+    Layer::new("tests/data/sim", "case").recursive().keys(&["profile", "scenario"]).at_least(40).run(run_case);
 }
 
 #[test]
@@ -172,10 +153,7 @@ fn the_runner_notices_wrong_output() {
     let case = |text: &str| Case::new("t".into(), PathBuf::new(), text.into());
     assert!(run_case(&case("send AT\\r\nexpect AT\\r\\r\\nOK\\r\\n\n")).is_ok());
     assert!(run_case(&case("send AT\\r\nexpect AT\\r\\r\\nERROR\\r\\n\n")).is_err());
-    assert!(
-        run_case(&case("send AT\\r\n")).is_err(),
-        "unexpected leftover output must fail"
-    );
+    assert!(run_case(&case("send AT\\r\n")).is_err(), "unexpected leftover output must fail");
     let late = run_case(&case("# x\n# profile: gsm\n\nsend AT\\r\nexpect nothing\n")).unwrap_err();
     assert!(late.starts_with("line 5: "), "{late}");
 }

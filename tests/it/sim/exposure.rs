@@ -14,24 +14,11 @@ use crate::support::sim::Sim;
 /// (`pip install pyserial`).
 #[track_caller]
 fn pyserial(script: &str, arg: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/sim/peers")
-        .join(script);
-    let output = Command::new("python3")
-        .arg(&path)
-        .arg(arg)
-        .output()
-        .expect("run python3");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sim/peers").join(script);
+    let output = Command::new("python3").arg(&path).arg(arg).output().expect("run python3");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !stderr.contains("No module named 'serial'"),
-        "these tests need pyserial: pip install pyserial"
-    );
-    assert!(
-        output.status.success(),
-        "{script} failed: {stderr}{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
+    assert!(!stderr.contains("No module named 'serial'"), "these tests need pyserial: pip install pyserial");
+    assert!(output.status.success(), "{script} failed: {stderr}{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
 }
 
@@ -42,16 +29,12 @@ impl Dte {
     #[track_caller]
     fn connect(addr: &str) -> Dte {
         let stream = TcpStream::connect(addr).expect("connect to the sim");
-        stream
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
         Dte(stream)
     }
 
     fn send(&mut self, bytes: &str) {
-        self.0
-            .write_all(bytes.as_bytes())
-            .expect("write to the sim");
+        self.0.write_all(bytes.as_bytes()).expect("write to the sim");
     }
 
     /// Reads until `wanted` arrives (or 10 s pass) and returns everything read.
@@ -61,16 +44,9 @@ impl Dte {
         let mut got = Vec::new();
         let mut buf = [0u8; 1024];
         while !String::from_utf8_lossy(&got).contains(wanted) {
-            assert!(
-                Instant::now() < deadline,
-                "waited for {wanted:?}, got {:?}",
-                String::from_utf8_lossy(&got)
-            );
+            assert!(Instant::now() < deadline, "waited for {wanted:?}, got {:?}", String::from_utf8_lossy(&got));
             match self.0.read(&mut buf) {
-                Ok(0) => panic!(
-                    "the sim closed the connection; got {:?}",
-                    String::from_utf8_lossy(&got)
-                ),
+                Ok(0) => panic!("the sim closed the connection; got {:?}", String::from_utf8_lossy(&got)),
                 Ok(n) => got.extend_from_slice(&buf[..n]),
                 Err(_) => {}
             }
@@ -89,11 +65,7 @@ fn pty_serves_a_hayes_modem_to_pyserial() {
 #[test]
 fn pty_serves_a_gsm_modem() {
     let sim = Sim::start(&["--profile", "gsm", "--pin", "1234", "--pty"], 1);
-    let mut pty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&sim.lines[0])
-        .expect("open the pty");
+    let mut pty = std::fs::OpenOptions::new().read(true).write(true).open(&sim.lines[0]).expect("open the pty");
     pty.write_all(b"ATE0+CMEE=2;+CPIN?\r").unwrap();
     let mut got = Vec::new();
     let mut buf = [0u8; 256];
@@ -101,10 +73,7 @@ fn pty_serves_a_gsm_modem() {
         let n = pty.read(&mut buf).expect("read the pty");
         got.extend_from_slice(&buf[..n]);
     }
-    assert_eq!(
-        String::from_utf8_lossy(&got),
-        "ATE0+CMEE=2;+CPIN?\r\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n"
-    );
+    assert_eq!(String::from_utf8_lossy(&got), "ATE0+CMEE=2;+CPIN?\r\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
 }
 
 #[test]
@@ -118,15 +87,7 @@ fn tcp_serves_the_scenario() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("busy.scenario");
     std::fs::write(&scenario, "busy 1\nring-delay 100ms\n").unwrap();
-    let sim = Sim::start(
-        &[
-            "--tcp",
-            "127.0.0.1:0",
-            "--scenario",
-            scenario.to_str().unwrap(),
-        ],
-        1,
-    );
+    let sim = Sim::start(&["--tcp", "127.0.0.1:0", "--scenario", scenario.to_str().unwrap()], 1);
     let mut dte = Dte::connect(&sim.lines[0]);
     dte.send("ATE0\r");
     dte.expect("OK\r\n");
@@ -150,10 +111,7 @@ fn two_sims_carry_a_call_over_loopback() {
 
     // Dialing the listen address directly: it rings, S0=1 answers, both see CONNECT.
     b.send(&format!("ATDT{}\r", callee.lines[1]));
-    assert_eq!(
-        a.expect("CONNECT 115200\r\n"),
-        "\r\nRING\r\n\r\nCONNECT 115200\r\n"
-    );
+    assert_eq!(a.expect("CONNECT 115200\r\n"), "\r\nRING\r\n\r\nCONNECT 115200\r\n");
     assert_eq!(b.expect("CONNECT 115200\r\n"), "\r\nCONNECT 115200\r\n");
     // Data passes both ways unchanged.
     let all_bytes: String = (1u8..128).map(char::from).collect();
@@ -222,9 +180,7 @@ impl Service {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(20)))
-                    .unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
                 let _ = stream.write_all(b"hello\r\n");
                 let mut buf = [0u8; 4096];
                 let by_sim = loop {
@@ -251,9 +207,7 @@ impl Service {
     /// How the last connection ended (true: the sim closed it).
     #[track_caller]
     fn ended(&self) -> bool {
-        self.closed
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the service's connection did not end")
+        self.closed.recv_timeout(Duration::from_secs(10)).expect("the service's connection did not end")
     }
 }
 
@@ -331,10 +285,7 @@ fn gsm_packet_data_connects_to_the_configured_endpoint() {
     for profile in ["gsm", "huawei-e1752"] {
         let service = Service::start();
         let endpoint = format!("tcp:{}", service.addr);
-        let sim = Sim::start(
-            &["--profile", profile, "--tcp", "127.0.0.1:0", "--packet-data", &endpoint],
-            1,
-        );
+        let sim = Sim::start(&["--profile", profile, "--tcp", "127.0.0.1:0", "--packet-data", &endpoint], 1);
         let mut dte = Dte::connect(&sim.lines[0]);
         dte.send("ATE0S12=5\r");
         dte.expect("OK\r\n");
@@ -444,7 +395,10 @@ fn pty_connects_at_the_speed_atchat_run_sets() {
     let sim = Sim::start(&["--pty"], 1);
     for baud in ["9600", "115200"] {
         Test::new()
-            .file("dial.atc", "send \"ATD5551234\"\nexpect \"CONNECT {rate}\" within 10s\nsay \"rate {rate}\"\nhangup\n")
+            .file(
+                "dial.atc",
+                "send \"ATD5551234\"\nexpect \"CONNECT {rate}\" within 10s\nsay \"rate {rate}\"\nhangup\n",
+            )
             .args(["run", "dial.atc", "--port", &sim.lines[0], "--baud", baud])
             .stderr(&format!("rate {baud}\n"))
             .run();

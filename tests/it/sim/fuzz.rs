@@ -23,10 +23,8 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         prop::collection::vec(byte, 0..40).prop_map(Op::Send),
         // Whole commands, so the vendor profiles' call reports and refusals are reached.
-        prop::sample::select(vec![
-            "ATD5551234;\r", "ATH\r", "AT+CLCC\r", "AT+CPIN=\"1234\"\r", "AT+CPIN?\r", "ATA\r",
-        ])
-        .prop_map(|c| Op::Send(c.as_bytes().to_vec())),
+        prop::sample::select(vec!["ATD5551234;\r", "ATH\r", "AT+CLCC\r", "AT+CPIN=\"1234\"\r", "AT+CPIN?\r", "ATA\r",])
+            .prop_map(|c| Op::Send(c.as_bytes().to_vec())),
         (0u64..20_000).prop_map(Op::Wait),
         any::<bool>().prop_map(Op::Dtr),
         Just(Op::Break),
@@ -39,14 +37,14 @@ fn drive(modem: &mut Modem, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut out = Vec::new();
     for op in ops {
         match op {
-        Op::Send(bytes) => modem.receive(now, &bytes),
-        Op::Wait(ms) => now += Duration::from_millis(ms),
-        Op::Dtr(on) => modem.set_dtr(now, on),
-        Op::Break => modem.send_break(now, Duration::from_millis(100)),
+            Op::Send(bytes) => modem.receive(now, &bytes),
+            Op::Wait(ms) => now += Duration::from_millis(ms),
+            Op::Dtr(on) => modem.set_dtr(now, on),
+            Op::Break => modem.send_break(now, Duration::from_millis(100)),
         }
         modem.poll_output(now, &mut out);
         if let Some(wake) = modem.next_wakeup() {
-        prop_assert!(wake > now, "a wakeup at or before now would spin a driver");
+            prop_assert!(wake > now, "a wakeup at or before now would spin a driver");
         }
     }
     prop_assert!(out.len() < 200_000);

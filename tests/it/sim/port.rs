@@ -34,10 +34,7 @@ fn a_60_second_wait_on_virtual_time_takes_no_real_time() {
 fn virtual_read_jumps_to_the_connect() {
     let mut port = SimPort::open("hayes", SimClock::Virtual).unwrap();
     port.write_all(b"ATE0\r").unwrap();
-    assert_eq!(
-        read_until(&mut port, "OK\r\n", Duration::from_secs(1)),
-        "ATE0\r\r\nOK\r\n"
-    );
+    assert_eq!(read_until(&mut port, "OK\r\n", Duration::from_secs(1)), "ATE0\r\r\nOK\r\n");
     assert!(!port.carrier().unwrap());
     port.write_all(b"ATD5551234\r").unwrap();
     let got = read_until(&mut port, "CONNECT", Duration::from_secs(60));
@@ -52,14 +49,9 @@ fn lines_reach_the_modem() {
     let mut port = SimPort::open("hayes", SimClock::Virtual).unwrap();
     port.set_baud(9600).unwrap();
     port.write_all(b"ATE0D1\r").unwrap();
-    assert!(
-        read_until(&mut port, "CONNECT 9600", Duration::from_secs(5)).ends_with("CONNECT 9600\r\n")
-    );
+    assert!(read_until(&mut port, "CONNECT 9600", Duration::from_secs(5)).ends_with("CONNECT 9600\r\n"));
     port.set_dtr(false).unwrap();
-    assert_eq!(
-        read_until(&mut port, "NO CARRIER", Duration::from_secs(1)),
-        "\r\nNO CARRIER\r\n"
-    );
+    assert_eq!(read_until(&mut port, "NO CARRIER", Duration::from_secs(1)), "\r\nNO CARRIER\r\n");
     assert!(!port.carrier().unwrap());
     port.set_dtr(true).unwrap();
     port.set_rts(false).unwrap();
@@ -82,11 +74,7 @@ fn spec_options_set_the_scenario() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("busy.scenario");
     std::fs::write(&file, "busy 1\n").unwrap();
-    let mut port = SimPort::open(
-        &format!("hayes?scenario={}", file.display()),
-        SimClock::Virtual,
-    )
-    .unwrap();
+    let mut port = SimPort::open(&format!("hayes?scenario={}", file.display()), SimClock::Virtual).unwrap();
     port.write_all(b"ATE0D1\r").unwrap();
     assert!(read_until(&mut port, "BUSY", Duration::from_secs(60)).ends_with("\r\nBUSY\r\n"));
 
@@ -114,29 +102,19 @@ fn bad_specs_are_clear_errors() {
         assert_eq!(err.to_string(), message);
     }
     let err = SimPort::open("hayes?scenario=/nonexistent/x", SimClock::Virtual).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("cannot read scenario `/nonexistent/x`"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("cannot read scenario `/nonexistent/x`"), "{err}");
 }
 
 #[test]
 fn real_clock_waits_for_the_ring_delay() {
     let mut port = SimPort::open("hayes", SimClock::Real).unwrap();
     port.write_all(b"ATE0S7=5\r").unwrap();
-    assert_eq!(
-        read_until(&mut port, "OK\r\n", Duration::from_secs(2)),
-        "ATE0S7=5\r\r\nOK\r\n"
-    );
+    assert_eq!(read_until(&mut port, "OK\r\n", Duration::from_secs(2)), "ATE0S7=5\r\r\nOK\r\n");
     let started = Instant::now();
     port.write_all(b"ATD1\r").unwrap();
     assert!(read_until(&mut port, "CONNECT", Duration::from_secs(5)).contains("CONNECT"));
     let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(990) && took < Duration::from_secs(3),
-        "{took:?}"
-    );
+    assert!(took >= Duration::from_millis(990) && took < Duration::from_secs(3), "{took:?}");
 }
 
 #[test]
@@ -152,8 +130,5 @@ fn the_in_process_sim_refuses_a_tcp_dial_and_says_why() {
     );
     // A sim address still reaches the built-in far end, as before.
     port.write_all(b"ATD127.0.0.1:4000\r").unwrap();
-    assert_eq!(
-        read_until(&mut port, "CONNECT", Duration::from_secs(60)),
-        "\r\nCONNECT 115200\r\n"
-    );
+    assert_eq!(read_until(&mut port, "CONNECT", Duration::from_secs(60)), "\r\nCONNECT 115200\r\n");
 }

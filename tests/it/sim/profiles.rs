@@ -18,11 +18,7 @@ fn command(port: &mut SimPort, line: &str) -> String {
     let mut got = Vec::new();
     let mut buf = [0u8; 256];
     let finals = ["OK\r\n", "ERROR\r\n", "ERROR: 11\r\n", "NOT SUPPORT\r\n"];
-    while !finals
-        .iter()
-        .any(|f| String::from_utf8_lossy(&got).ends_with(f))
-        && port.now() < deadline
-    {
+    while !finals.iter().any(|f| String::from_utf8_lossy(&got).ends_with(f)) && port.now() < deadline {
         let left = deadline.saturating_sub(port.now());
         let n = port.read(&mut buf, left).unwrap();
         got.extend_from_slice(&buf[..n]);
@@ -41,15 +37,9 @@ fn every_bundled_profile_opens_as_a_sim_port_and_names_its_sources() {
         assert!(!profile.sources.is_empty(), "{name} cites no source");
         let mut port = SimPort::open(name, SimClock::Virtual).unwrap_or_else(|e| panic!("{e}"));
         let echo_off = command(&mut port, "ATE0");
-        assert!(
-            echo_off.ends_with("\r\nOK\r\n"),
-            "{name}: ATE0 -> {echo_off:?}"
-        );
+        assert!(echo_off.ends_with("\r\nOK\r\n"), "{name}: ATE0 -> {echo_off:?}");
         let id = command(&mut port, "AT+GMI");
-        assert!(
-            id.ends_with("\r\nOK\r\n") && id.len() > 8,
-            "{name}: AT+GMI -> {id:?}"
-        );
+        assert!(id.ends_with("\r\nOK\r\n") && id.len() > 8, "{name}: AT+GMI -> {id:?}");
     }
 }
 
@@ -70,10 +60,7 @@ fn a_users_profile_file_inherits_and_overrides() {
     assert!(command(&mut port, "AT+CPIN=\"1234\"").ends_with("\r\nOK\r\n"));
     assert!(command(&mut port, "ATE0").ends_with("\r\nOK\r\n"));
     assert_eq!(command(&mut port, "AT+CGMM"), "\r\nMF-TEST\r\n\r\nOK\r\n");
-    assert_eq!(
-        command(&mut port, "AT+CGMI"),
-        "\r\nZTE INCORPORATED\r\n\r\nOK\r\n"
-    );
+    assert_eq!(command(&mut port, "AT+CGMI"), "\r\nZTE INCORPORATED\r\n\r\nOK\r\n");
     let profile = load_profile(path.to_str().unwrap()).unwrap();
     assert_eq!(profile.name, "my-stick");
     assert_eq!(profile.sources, ["my own log"]);
@@ -84,25 +71,17 @@ fn file_error(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, text).unwrap();
-    load_profile(path.to_str().unwrap())
-        .unwrap_err()
-        .to_string()
+    load_profile(path.to_str().unwrap()).unwrap_err().to_string()
 }
 
 #[test]
 fn bad_profile_files_name_the_line_and_the_field() {
     let e = file_error("inherit = \"gsm\"\n\n[voice]\nok = \"later\"\n");
-    assert!(
-        e.contains("bad.toml") && e.contains("line 4") && e.contains("voice.ok"),
-        "{e}"
-    );
+    assert!(e.contains("bad.toml") && e.contains("line 4") && e.contains("voice.ok"), "{e}");
     let e = file_error("inherit = \"gsm\"\n[identity]\nmodle = \"X\"\n");
     assert!(e.contains("line 3") && e.contains("modle"), "{e}");
     let e = file_error("inherit = \"gsm\"\n[defaults]\necho = \"yes\"\n");
-    assert!(
-        e.contains("line 3") && e.contains("defaults.echo") && e.contains("bool"),
-        "{e}"
-    );
+    assert!(e.contains("line 3") && e.contains("defaults.echo") && e.contains("bool"), "{e}");
     let e = file_error("inherit = \"gsm\"\n[[reply]]\ncommand = \"ATE0 V1\"\n");
     assert!(e.contains("line 3") && e.contains("reply.command"), "{e}");
     let e = file_error("engine = \"gsm\"\n[identity.ati]\nzero = \"x\"\n");
@@ -120,28 +99,17 @@ fn oversized_missing_and_unknown_profiles_are_errors() {
     let big = format!("inherit = \"gsm\"\n#{}\n", "x".repeat(MAX_PROFILE_BYTES));
     let e = file_error(&big);
     assert!(e.contains("larger than"), "{e}");
-    let e = load_profile("/nonexistent/modem.toml")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("cannot read profile") && e.contains("/nonexistent/modem.toml"),
-        "{e}"
-    );
+    let e = load_profile("/nonexistent/modem.toml").unwrap_err().to_string();
+    assert!(e.contains("cannot read profile") && e.contains("/nonexistent/modem.toml"), "{e}");
     let e = load_profile("huawei-e9999").unwrap_err().to_string();
-    assert!(
-        e.contains("unknown profile `huawei-e9999`") && e.contains("`huawei-e1752`"),
-        "{e}"
-    );
-    let e = SimPort::open("nokia?pin=12x", SimClock::Virtual)
-        .unwrap_err()
-        .to_string();
+    assert!(e.contains("unknown profile `huawei-e9999`") && e.contains("`huawei-e1752`"), "{e}");
+    let e = SimPort::open("nokia?pin=12x", SimClock::Virtual).unwrap_err().to_string();
     assert!(e.contains("not a PIN"), "{e}");
 }
 
 fn atchat() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_atchat"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null());
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdin(Stdio::null());
     cmd
 }
 
@@ -149,26 +117,12 @@ fn atchat() -> Command {
 fn atchat_sim_refuses_a_bad_profile_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    std::fs::write(
-        &path,
-        "inherit = \"gsm\"\n[sim]\nlocked_error = \"ERROR\"\n",
-    )
-    .unwrap();
-    let out = atchat()
-        .args(["sim", "--tcp", "127.0.0.1:0", "--profile"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    std::fs::write(&path, "inherit = \"gsm\"\n[sim]\nlocked_error = \"ERROR\"\n").unwrap();
+    let out = atchat().args(["sim", "--tcp", "127.0.0.1:0", "--profile"]).arg(&path).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("line 3") && stderr.contains("sim.locked_allow"),
-        "{stderr}"
-    );
-    let out = atchat()
-        .args(["sim", "--tcp", "127.0.0.1:0", "--profile", "nosuch"])
-        .output()
-        .unwrap();
+    assert!(stderr.contains("line 3") && stderr.contains("sim.locked_allow"), "{stderr}");
+    let out = atchat().args(["sim", "--tcp", "127.0.0.1:0", "--profile", "nosuch"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile `nosuch`"));
 }
@@ -182,12 +136,7 @@ fn a_script_runs_against_a_vendor_profile() {
         "timeout 5s\nsend \"AT+CPROT=?\"\nexpect \"COMMAND NOT SUPPORT\"\nsay \"vendor final seen\"\n",
     )
     .unwrap();
-    let out = atchat()
-        .arg("run")
-        .arg(&path)
-        .args(["--port", "sim:huawei-e1752"])
-        .output()
-        .unwrap();
+    let out = atchat().arg("run").arg(&path).args(["--port", "sim:huawei-e1752"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("vendor final seen"), "{stderr}");

@@ -42,9 +42,7 @@ pub struct Header {
 fn field(comment: &str) -> Option<(&str, &str)> {
     let (key, value) = comment.split_once(':')?;
     let is_key = key.starts_with(|c: char| c.is_ascii_lowercase())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let value = if value.is_empty() { value } else { value.strip_prefix(' ')? };
     is_key.then_some((key, value))
 }
@@ -65,11 +63,9 @@ impl Header {
             offset += line.len();
             let comment = comment.strip_prefix(' ').unwrap_or(comment);
             match field(comment) {
-                Some((key, value)) => header.fields.push(Field {
-                    key: key.to_string(),
-                    value: value.trim_end().to_string(),
-                    line: i + 1,
-                }),
+                Some((key, value)) => {
+                    header.fields.push(Field { key: key.to_string(), value: value.trim_end().to_string(), line: i + 1 })
+                }
                 None => header.about.push(comment.to_string()),
             }
         }
@@ -88,18 +84,12 @@ impl Header {
 
     /// Every value of `key`, in order.
     pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields
-            .iter()
-            .filter(move |f| f.key == key)
-            .map(|f| f.value.as_str())
+        self.fields.iter().filter(move |f| f.key == key).map(|f| f.value.as_str())
     }
 
     /// Every value of `key` with the line it is on, for errors that name the line.
     pub fn all_with_lines<'a>(&'a self, key: &'a str) -> impl Iterator<Item = (usize, &'a str)> + 'a {
-        self.fields
-            .iter()
-            .filter(move |f| f.key == key)
-            .map(|f| (f.line, f.value.as_str()))
+        self.fields.iter().filter(move |f| f.key == key).map(|f| (f.line, f.value.as_str()))
     }
 
     /// An error naming the first field whose key is not in `known`.
@@ -136,13 +126,7 @@ pub struct Case {
 impl Case {
     pub fn new(name: String, path: PathBuf, text: String) -> Case {
         let (header, body) = Header::parse(&text);
-        Case {
-            name,
-            path,
-            text,
-            header,
-            body,
-        }
+        Case { name, path, text, header, body }
     }
 
     /// What follows the header.
@@ -163,7 +147,8 @@ impl Case {
 
 #[test]
 fn a_header_is_the_leading_comment_lines() {
-    let text = "# busy 2: the first dials are busy\n# modem: \"AT\" => \"OK\"\n# modem: echo\n# given:\n#\n\n# body\nsend\n";
+    let text =
+        "# busy 2: the first dials are busy\n# modem: \"AT\" => \"OK\"\n# modem: echo\n# given:\n#\n\n# body\nsend\n";
     let (h, body) = Header::parse(text);
     assert_eq!(&text[body..], "# body\nsend\n", "a blank line only separates");
     assert_eq!(h.about, ["busy 2: the first dials are busy", ""]);
@@ -180,13 +165,9 @@ fn a_header_is_the_leading_comment_lines() {
 
 #[test]
 fn prose_is_not_mistaken_for_a_key() {
-    for prose in [
-        "# The call: busy",
-        "# wild/x.chat: all ports busy",
-        "# Exit 0: fine",
-        "# sim:hayes answers",
-        "# a CR: kept",
-    ] {
+    for prose in
+        ["# The call: busy", "# wild/x.chat: all ports busy", "# Exit 0: fine", "# sim:hayes answers", "# a CR: kept"]
+    {
         let (h, _) = Header::parse(prose);
         assert_eq!(h.about.len(), 1, "{prose}");
         assert_eq!(h.only(&[]), Ok(()), "{prose}");

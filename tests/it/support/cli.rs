@@ -258,13 +258,7 @@ impl Test {
     /// stdin and stdout are `stdin` and `stdout`, stderr is captured. [`Running::finish`]
     /// checks the expectations.
     pub fn spawn_with(self, stdin: Stdio, stdout: Stdio) -> Running {
-        let child = self
-            .command()
-            .stdin(stdin)
-            .stdout(stdout)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start atchat");
+        let child = self.command().stdin(stdin).stdout(stdout).stderr(Stdio::piped()).spawn().expect("start atchat");
         Running { test: self, child, seen: Vec::new() }
     }
 
@@ -334,7 +328,11 @@ impl Running {
         let mut buf = [0u8; 4096];
         while !String::from_utf8_lossy(&self.seen).contains(text) {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no {text:?} on stderr after {STDERR_PATIENCE:?}:\n{}", String::from_utf8_lossy(&self.seen));
+            assert!(
+                !left.is_zero(),
+                "no {text:?} on stderr after {STDERR_PATIENCE:?}:\n{}",
+                String::from_utf8_lossy(&self.seen)
+            );
             if !poll_in(stderr.as_raw_fd(), left.min(Duration::from_millis(100))) {
                 continue;
             }
@@ -377,10 +375,7 @@ pub fn wait_until_catching(pid: u32, signal: libc::c_int) {
 
 /// Starts `atchat run script.atc --port DEVICE` with its lock files in `lock_dir`.
 pub fn run_on_device(test: Test, device: &Path, lock_dir: &Path) -> Running {
-    test.args(["run", "script.atc", "--port"])
-        .arg(device)
-        .env("ATCHAT_LOCK_DIR", lock_dir)
-        .spawn()
+    test.args(["run", "script.atc", "--port"]).arg(device).env("ATCHAT_LOCK_DIR", lock_dir).spawn()
 }
 
 #[test]

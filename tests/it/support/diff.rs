@@ -10,11 +10,7 @@ pub fn lines(expected: &str, actual: &str) -> String {
     let mut lcs = vec![vec![0u32; new.len() + 1]; old.len() + 1];
     for i in (0..old.len()).rev() {
         for j in (0..new.len()).rev() {
-            lcs[i][j] = if old[i] == new[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+            lcs[i][j] = if old[i] == new[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
         }
     }
     let mut marked: Vec<(char, &str)> = Vec::new();
@@ -57,9 +53,6 @@ pub fn lines(expected: &str, actual: &str) -> String {
 fn a_diff_marks_changes_with_context() {
     let expected = "a\nb\nc\nd\ne\nf\ng\n";
     let actual = "a\nb\nc\nD\ne\nf\ng\nh\n";
-    assert_eq!(
-        lines(expected, actual),
-        "  ...\n  b\n  c\n- d\n+ D\n  e\n  f\n  g\n+ h\n"
-    );
+    assert_eq!(lines(expected, actual), "  ...\n  b\n  c\n- d\n+ D\n  e\n  f\n  g\n+ h\n");
     assert!(lines("a\n", "a").contains("line endings"));
 }

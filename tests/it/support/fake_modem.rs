@@ -114,13 +114,11 @@ impl FakeModem {
     }
 
     fn gone(&self) -> Option<PortError> {
-        self.vanish_at
-            .filter(|&t| self.now >= t)
-            .map(|_| PortError::Io {
-                port: "fake".into(),
-                op: "read",
-                source: std::io::Error::from_raw_os_error(libc::EIO),
-            })
+        self.vanish_at.filter(|&t| self.now >= t).map(|_| PortError::Io {
+            port: "fake".into(),
+            op: "read",
+            source: std::io::Error::from_raw_os_error(libc::EIO),
+        })
     }
 
     fn next_due(&self) -> Option<Duration> {
@@ -148,13 +146,8 @@ impl Port for FakeModem {
             }
             if b == b'\r' || b == 0x1a {
                 let line = std::mem::take(&mut self.line);
-                let rule = self.rules.iter().find(|r| {
-                    if r.prefix {
-                        line.starts_with(&r.trigger)
-                    } else {
-                        line == r.trigger
-                    }
-                });
+                let rule =
+                    self.rules.iter().find(|r| if r.prefix { line.starts_with(&r.trigger) } else { line == r.trigger });
                 if let Some(r) = rule {
                     self.queue.push((self.now + r.delay, r.reply.clone()));
                 }
@@ -206,7 +199,11 @@ impl Port for FakeModem {
 
     fn carrier(&mut self) -> Result<bool, PortError> {
         if !self.dtr_works {
-            return Err(PortError::Unsupported { port: "fake".into(), op: "read carrier", reason: "no modem lines".into() });
+            return Err(PortError::Unsupported {
+                port: "fake".into(),
+                op: "read carrier",
+                reason: "no modem lines".into(),
+            });
         }
         Ok(self.carrier_at.is_some_and(|t| self.now >= t))
     }

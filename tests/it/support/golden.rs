@@ -20,18 +20,15 @@ pub fn first_line(what: &str, filter: &str) -> String {
 /// Compares `actual` with the golden file at `path`; with `ATCHAT_BLESS=1`, writes it.
 /// The error shows the difference line by line.
 pub fn compare(path: &Path, actual: &str) -> Result<(), String> {
-    let shown = path
-        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap_or(path)
-        .display();
+    let shown = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).display();
     if blessing() {
         if std::fs::read_to_string(path).ok().as_deref() != Some(actual) {
             std::fs::write(path, actual).map_err(|e| format!("cannot write {shown}: {e}"))?;
         }
         return Ok(());
     }
-    let expected = std::fs::read_to_string(path)
-        .map_err(|e| format!("no golden {shown} ({e}); ATCHAT_BLESS=1 writes it"))?;
+    let expected =
+        std::fs::read_to_string(path).map_err(|e| format!("no golden {shown} ({e}); ATCHAT_BLESS=1 writes it"))?;
     if expected == actual {
         return Ok(());
     }

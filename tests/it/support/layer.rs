@@ -29,10 +29,7 @@ pub struct Layer {
 
 /// `path` relative to the repository, for messages.
 pub fn shown(path: &Path) -> String {
-    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).display().to_string()
 }
 
 impl Layer {
@@ -153,22 +150,12 @@ impl Layer {
             "" => format!("{} ({})", case.name, shown(&case.path)),
             about => format!("{} ({}): {about}", case.name, shown(&case.path)),
         };
-        run_all(
-            &format!("case(s) under {}", shown(&self.dir)),
-            cases,
-            label,
-            self.threads,
-            check,
-        );
+        run_all(&format!("case(s) under {}", shown(&self.dir)), cases, label, self.threads, check);
     }
 
     #[track_caller]
     fn report(&self, failures: Vec<(String, String)>, total: usize) {
-        report(
-            &format!("case(s) under {}", shown(&self.dir)),
-            failures,
-            total,
-        );
+        report(&format!("case(s) under {}", shown(&self.dir)), failures, total);
     }
 }
 
@@ -220,11 +207,7 @@ fn report(what: &str, mut failures: Vec<(String, String)>, total: usize) {
         return;
     }
     failures.sort();
-    let mut text = format!(
-        "{} of {} {what} failed:\n",
-        failures.len(),
-        total.max(failures.len())
-    );
+    let mut text = format!("{} of {} {what} failed:\n", failures.len(), total.max(failures.len()));
     for (label, message) in &failures {
         text.push_str(&format!("\n── {label}\n{}\n", message.trim_end()));
     }
@@ -239,22 +222,20 @@ fn the_runner_reports_every_failing_case() {
     let layer = Layer::new("tests/data/compile", "atc").keys(&[]);
     let cases = layer.cases();
     assert!(cases.len() >= 3);
-    let failed = catch_unwind(AssertUnwindSafe(|| {
-        layer.run_cases(&cases, |case| {
-            if case.name.contains('e') {
-                Err(format!("{} has an e", case.name))
-            } else {
-                Ok(())
-            }
-        })
-    }))
-    .expect_err("failing cases must fail the test");
+    let failed =
+        catch_unwind(AssertUnwindSafe(|| {
+            layer.run_cases(&cases, |case| {
+                if case.name.contains('e') {
+                    Err(format!("{} has an e", case.name))
+                } else {
+                    Ok(())
+                }
+            })
+        }))
+        .expect_err("failing cases must fail the test");
     let text = failed.downcast_ref::<String>().expect("a message");
     let with_e = cases.iter().filter(|c| c.name.contains('e')).count();
-    assert!(
-        text.starts_with(&format!("{with_e} of {} case(s)", cases.len())),
-        "{text}"
-    );
+    assert!(text.starts_with(&format!("{with_e} of {} case(s)", cases.len())), "{text}");
     for case in cases.iter().filter(|c| c.name.contains('e')) {
         assert!(text.contains(&format!("{} has an e", case.name)), "{text}");
     }

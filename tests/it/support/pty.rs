@@ -16,15 +16,8 @@ pub struct Pty {
 pub fn open_pair() -> (OwnedFd, OwnedFd) {
     let (mut master, mut slave) = (-1, -1);
     // SAFETY: openpty writes two descriptors; no name buffer, termios or winsize given.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
+    let rc =
+        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
     assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
     // openpty does not set close-on-exec: without it a spawned atchat would inherit the
     // master and the pty could never hang up.
@@ -42,8 +35,7 @@ impl Pty {
     pub fn new() -> Pty {
         let (master, slave) = open_pair();
         let master = std::fs::File::from(master);
-        let path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd()))
-            .expect("slave pty path");
+        let path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd())).expect("slave pty path");
         // Only our port holds the slave open, so closing the master is the only way it dies.
         drop(slave);
         Pty { master, path }
@@ -52,11 +44,7 @@ impl Pty {
     /// A fresh descriptor on the slave, for ports built from descriptors.
     #[track_caller]
     pub fn open_slave(&self) -> OwnedFd {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&self.path)
-            .expect("open slave pty");
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(&self.path).expect("open slave pty");
         // The test reads bytes exactly as sent; no line discipline in the way.
         // SAFETY: cfmakeraw/tcsetattr on a termios read from this descriptor.
         unsafe {
@@ -81,12 +69,7 @@ impl Pty {
             },
             want,
         );
-        assert_eq!(
-            got,
-            want,
-            "the modem side got {:?}",
-            String::from_utf8_lossy(&got)
-        );
+        assert_eq!(got, want, "the modem side got {:?}", String::from_utf8_lossy(&got));
     }
 }
 
@@ -98,11 +81,7 @@ pub fn answer_at(pty: &mut Pty) {
 }
 
 pub fn poll_in(fd: i32, timeout: Duration) -> bool {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
     // SAFETY: one valid pollfd.
     unsafe { libc::poll(&mut pfd, 1, timeout.as_millis() as i32) == 1 }
 }

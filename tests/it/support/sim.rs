@@ -25,16 +25,11 @@ impl Sim {
         let mut printed = Vec::new();
         for _ in 0..lines {
             let mut line = String::new();
-            stdout
-                .read_line(&mut line)
-                .expect("read what atchat sim prints");
+            stdout.read_line(&mut line).expect("read what atchat sim prints");
             assert!(!line.is_empty(), "atchat sim {args:?} exited early");
             printed.push(line.trim().to_string());
         }
-        Sim {
-            child,
-            lines: printed,
-        }
+        Sim { child, lines: printed }
     }
 }
 
