@@ -256,16 +256,7 @@ impl Transcript {
         if self.record.is_none() {
             return;
         }
-        let action = match control {
-            Control::Dtr(on) => Action::Dtr(on),
-            Control::Rts(on) => Action::Rts(on),
-            Control::Break(d) => Action::Break(d),
-            Control::Baud(b) => Action::Baud(b),
-            Control::DiscardInput => Action::Flush,
-            // How long a write may wait is the port's business (chat's alarm): the modem
-            // sees nothing of it, and a replay has nothing to check it against.
-            Control::WriteDeadline(_) => return,
-        };
+        let Some(action) = recorded_action(control) else { return };
         let refusal = self.refusal(reply);
         if let Some(record) = &mut self.record {
             record.action(at, action, refusal.as_ref().map_or(Ok(()), Err));
@@ -776,4 +767,18 @@ pub fn take_signal() -> Option<i32> {
         0 => None,
         s => Some(s),
     }
+}
+
+/// What a recording keeps of a line operation; `None` for what the modem sees nothing of:
+/// how long a write may wait is the port's business (chat's alarm), and a replay has
+/// nothing to check it against.
+pub fn recorded_action(control: Control) -> Option<Action> {
+    Some(match control {
+        Control::Dtr(on) => Action::Dtr(on),
+        Control::Rts(on) => Action::Rts(on),
+        Control::Break(d) => Action::Break(d),
+        Control::Baud(b) => Action::Baud(b),
+        Control::DiscardInput => Action::Flush,
+        Control::WriteDeadline(_) => return None,
+    })
 }

@@ -439,15 +439,7 @@ impl<'a> Compiler<'a> {
                 self.expect(expect, stmt.span, Some(settle))?;
             }
             StmtKind::Final(s) => {
-                let bytes = s
-                    .parts
-                    .iter()
-                    .flat_map(|p| match p {
-                        StrPart::Text(t) => t.clone(),
-                        StrPart::Hole(_) => Vec::new(),
-                    })
-                    .collect();
-                let k = self.constant(Const::Str(bytes));
+                let k = self.constant(Const::Str(s.text_bytes()));
                 self.emit(Op::DeclareFinal(k));
             }
             StmtKind::On(h) => self.handler(h, stmt.span)?,

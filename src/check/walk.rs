@@ -433,14 +433,7 @@ impl<'a> FileChecker<'a> {
         let reason = if s.parts.iter().any(|p| matches!(p, StrPart::Hole(_))) {
             Some("a capture")
         } else {
-            let bytes: Vec<u8> = s
-                .parts
-                .iter()
-                .flat_map(|p| match p {
-                    StrPart::Text(t) => t.clone(),
-                    StrPart::Hole(_) => Vec::new(),
-                })
-                .collect();
+            let bytes = s.text_bytes();
             let line = String::from_utf8_lossy(&bytes);
             if line.trim().is_empty() {
                 Some("empty")

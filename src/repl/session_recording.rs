@@ -10,8 +10,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::driver;
 use crate::lang::literal::escape_bytes;
-use crate::record::{Action, Recorder};
+use crate::record::Recorder;
 use crate::vm::Control;
 
 /// A transcript being written from the REPL.
@@ -62,15 +63,7 @@ impl SessionRecording {
 
     /// A line operation (DTR, RTS, break, speed, flush).
     pub fn control(&mut self, now: Duration, control: Control) {
-        let action = match control {
-            Control::Dtr(on) => Action::Dtr(on),
-            Control::Rts(on) => Action::Rts(on),
-            Control::Break(d) => Action::Break(d),
-            Control::Baud(b) => Action::Baud(b),
-            Control::DiscardInput => Action::Flush,
-            // How long a write may wait is the port's business: the modem sees nothing of it.
-            Control::WriteDeadline(_) => return,
-        };
+        let Some(action) = driver::recorded_action(control) else { return };
         let at = self.at(now);
         self.recorder.action(at, action, Ok(()));
     }

@@ -267,6 +267,17 @@ pub struct StringLit {
 }
 
 impl StringLit {
+    /// The text parts joined, the holes left out (a final result code's text).
+    pub fn text_bytes(&self) -> Vec<u8> {
+        self.parts
+            .iter()
+            .flat_map(|p| match p {
+                StrPart::Text(t) => t.clone(),
+                StrPart::Hole(_) => Vec::new(),
+            })
+            .collect()
+    }
+
     /// The literal bytes, if the string has no holes.
     pub fn as_literal(&self) -> Option<Vec<u8>> {
         let mut out = Vec::new();
