@@ -1,9 +1,10 @@
 //! `atchat import FILE.chat`: a chat script rewritten as a readable native script that
 //! behaves the same (same outcome, same bytes to the modem).
 //!
-//! - ABORT strings become `on "..." fail CODE` handlers, in order, with chat's exit codes.
-//!   A script that uses CLR_ABORT gets the ABORT strings in force as arms of each expect
-//!   instead, since a handler cannot be withdrawn once declared.
+//! - The ABORT strings in force become arms of each expect, after the expect's own, with
+//!   chat's exit codes (4 + index). Not `on` handlers: chat looks for ABORT strings only in
+//!   what an expect reads, where a handler would also fire during a send's `\d` (a sleep);
+//!   and CLR_ABORT removes strings and renumbers the rest, where a handler stays.
 //! - Subexpects `a-b-c` become `expect { "a" => ignore  timeout => { send b; expect c } }`.
 //! - `\T`, `\U` and (with `-E`) `$NAME` become params, interpolated where chat substituted.
 //! - TIMEOUT becomes `timeout`; chat's default of 45 s is written out at the top. A timeout
@@ -86,9 +87,8 @@ fn max_timeout() -> i64 {
 struct Importer {
     out: String,
     params: Vec<String>,
-    /// ABORT strings in force (only tracked as arms when the script uses CLR_ABORT).
+    /// ABORT strings in force, in chat's index order.
     aborts: Vec<Vec<u8>>,
-    arms_mode: bool,
     subst: Subst,
     /// Comments for params other than the usual ones.
     notes: Vec<(String, String)>,
@@ -126,19 +126,10 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
         None
     };
     let subst = Subst { phone: Some(PHONE.to_vec()), phone2: Some(PHONE2.to_vec()), env };
-    // ABORT strings become arms of each expect, not handlers, where handlers would differ:
-    // CLR_ABORT removes strings and renumbers the rest; an empty string matches any byte,
-    // and a handler watched during a send's `\d` would fail there, where chat reads nothing
-    // until the next expect.
-    let arms_mode = tokens.tokens.windows(2).any(|w| {
-        w[0].text == b"CLR_ABORT"
-            || (w[0].text == b"ABORT" && c_str(&clean(&w[1].text, false, &subst).bytes).is_empty())
-    });
     let mut im = Importer {
         out: String::new(),
         params: Vec::new(),
         aborts: Vec::new(),
-        arms_mode,
         subst,
         notes: Vec::new(),
         fatal: None,
@@ -309,15 +300,16 @@ impl Importer {
                 // Counted as chat counts it, empty or not.
                 let cleaned = c_str(&cleaned).to_vec();
                 self.aborts.push(cleaned.clone());
+                let code = 4 + self.aborts.len() - 1;
                 if cleaned.is_empty() {
                     self.line(
                         0,
-                        "# ABORT '': chat fails an expect at the first byte it reads; the expects below have an arm for every byte",
+                        &format!(
+                            "# ABORT '': the expects below fail {code} at the first byte they read, whatever it is"
+                        ),
                     );
-                } else if !self.arms_mode {
-                    let code = 4 + self.aborts.len() - 1;
-                    let pattern = self.literal(&cleaned, false);
-                    self.line(0, &format!("on {pattern} fail {code}"));
+                } else {
+                    self.line(0, &format!("# ABORT {raw}: the expects below fail {code} on it"));
                 }
             }
             Keyword::ClrAbort => {
@@ -437,7 +429,7 @@ impl Importer {
         }
         let pattern = self.literal(&cleaned, false);
         let reply = pieces.get(k + 1).cloned().flatten();
-        let aborts = if self.arms_mode { self.aborts.clone() } else { Vec::new() };
+        let aborts = self.aborts.clone();
         if reply.is_none() && aborts.is_empty() {
             self.line(indent, &format!("expect {pattern}"));
             return;
