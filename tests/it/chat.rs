@@ -453,6 +453,7 @@ fn imported_empty_abort_fails_where_chat_fails() {
         "abort-empty-kept-by-clr-abort",
         "abort-empty-during-a-delay",
         "abort-during-a-delay",
+        "abort-empty-40-expects",
     ]);
 }
 
