@@ -1,9 +1,10 @@
 //! `atchat import FILE.chat`: a chat script rewritten as a readable native script that
 //! behaves the same (same outcome, same bytes to the modem).
 //!
-//! - ABORT strings become `on "..." fail CODE` handlers, in order, with chat's exit codes.
-//!   A script that uses CLR_ABORT gets the ABORT strings in force as arms of each expect
-//!   instead, since a handler cannot be withdrawn once declared.
+//! - The ABORT strings in force become arms of each expect, after the expect's own, with
+//!   chat's exit codes (4 + index). Not `on` handlers: chat looks for ABORT strings only in
+//!   what an expect reads, where a handler would also fire during a send's `\d` (a sleep);
+//!   and CLR_ABORT removes strings and renumbers the rest, where a handler stays.
 //! - Subexpects `a-b-c` become `expect { "a" => ignore  timeout => { send b; expect c } }`.
 //! - `\T`, `\U` and (with `-E`) `$NAME` become params, interpolated where chat substituted.
 //! - TIMEOUT becomes `timeout`; chat's default of 45 s is written out at the top. A timeout
@@ -86,9 +87,12 @@ fn max_timeout() -> i64 {
 struct Importer {
     out: String,
     params: Vec<String>,
-    /// ABORT strings in force (only tracked as arms when the script uses CLR_ABORT).
+    /// ABORT strings in force, in chat's index order.
     aborts: Vec<Vec<u8>>,
-    arms_mode: bool,
+    /// The `timeout` in force, as the native script writes it (`45s`, a param's name).
+    timeout: String,
+    /// The procs written for expects under `ABORT ''`, one per distinct [`FirstByte`].
+    first_byte_procs: Vec<FirstByte>,
     subst: Subst,
     /// Comments for params other than the usual ones.
     notes: Vec<(String, String)>,
@@ -110,13 +114,12 @@ fn comment(text: &[u8]) -> String {
         .collect()
 }
 
-/// A pattern for each byte value, for chat's `ABORT ''`: an empty ABORT string matches as
-/// soon as an expect has read one byte, and the native language has no "any byte" pattern.
-/// chat strips input to 7 bits first; every byte counts here, 8-bit ones too, so an 8-bit
-/// byte still aborts.
-fn any_byte() -> Vec<String> {
-    (0..=255u8).map(|b| format!("\"{}\"", quote_text(&[b]))).collect()
-}
+/// What an expect does at the first byte it reads while `ABORT ''` is in force, for each byte
+/// value: `None` the expect is matched, `Some(code)` chat fails with that code. chat tries the
+/// expect string first, then the ABORT strings in index order, at each byte; at the first
+/// byte only the empty string and one-byte strings can match, and the empty one always does,
+/// so the expect never reads a second byte.
+type FirstByte = Vec<Option<usize>>;
 
 /// Imports a tokenized chat script.
 pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, ImportError> {
@@ -126,19 +129,12 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
         None
     };
     let subst = Subst { phone: Some(PHONE.to_vec()), phone2: Some(PHONE2.to_vec()), env };
-    // ABORT strings become arms of each expect, not handlers, where handlers would differ:
-    // CLR_ABORT removes strings and renumbers the rest; an empty string matches any byte,
-    // and a handler watched during a send's `\d` would fail there, where chat reads nothing
-    // until the next expect.
-    let arms_mode = tokens.tokens.windows(2).any(|w| {
-        w[0].text == b"CLR_ABORT"
-            || (w[0].text == b"ABORT" && c_str(&clean(&w[1].text, false, &subst).bytes).is_empty())
-    });
     let mut im = Importer {
         out: String::new(),
         params: Vec::new(),
         aborts: Vec::new(),
-        arms_mode,
+        timeout: format!("{DEFAULT_TIMEOUT}s"),
+        first_byte_procs: Vec::new(),
         subst,
         notes: Vec::new(),
         fatal: None,
@@ -151,7 +147,10 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
         None => {
             im.line(0, &format!("timeout {DEFAULT_TIMEOUT}s    # chat's default; `atchat chat -t N` would change it"))
         }
-        Some(t) if t > 0 && t <= max_timeout() => im.line(0, &format!("timeout {t}s    # chat -t {t}")),
+        Some(t) if t > 0 && t <= max_timeout() => {
+            im.timeout = format!("{t}s");
+            im.line(0, &format!("timeout {t}s    # chat -t {t}"))
+        }
         Some(t) => {
             let what = if t > 0 { "longer than a year" } else { "no timeout at all" };
             return Err(ImportError {
@@ -221,6 +220,9 @@ pub fn import(tokens: &Tokens, options: &ImportOptions) -> Result<String, Import
             _ => "\"\"",
         };
         let _ = writeln!(head, "param {p} = {default}{note}");
+    }
+    for (n, table) in im.first_byte_procs.iter().enumerate() {
+        head.push_str(&first_byte_proc(n + 1, table));
     }
     Ok(head + &im.out)
 }
@@ -309,15 +311,16 @@ impl Importer {
                 // Counted as chat counts it, empty or not.
                 let cleaned = c_str(&cleaned).to_vec();
                 self.aborts.push(cleaned.clone());
+                let code = 4 + self.aborts.len() - 1;
                 if cleaned.is_empty() {
                     self.line(
                         0,
-                        "# ABORT '': chat fails an expect at the first byte it reads; the expects below have an arm for every byte",
+                        &format!(
+                            "# ABORT '': the expects below fail {code} at the first byte they read, whatever it is"
+                        ),
                     );
-                } else if !self.arms_mode {
-                    let code = 4 + self.aborts.len() - 1;
-                    let pattern = self.literal(&cleaned, false);
-                    self.line(0, &format!("on {pattern} fail {code}"));
+                } else {
+                    self.line(0, &format!("# ABORT {raw}: the expects below fail {code} on it"));
                 }
             }
             Keyword::ClrAbort => {
@@ -341,6 +344,7 @@ impl Importer {
                     let name = String::from_utf8_lossy(&cleaned[ENV_OPEN.len()..cleaned.len() - 1]).into_owned();
                     let name = self.param(&name);
                     self.line(0, &format!("timeout {name}"));
+                    self.timeout = name;
                 } else if t > max_timeout() {
                     self.error = Some(ImportError {
                         line,
@@ -353,6 +357,7 @@ impl Importer {
                 } else {
                     let t = if t <= 0 { DEFAULT_TIMEOUT } else { t };
                     self.line(0, &format!("timeout {t}s"));
+                    self.timeout = format!("{t}s");
                 }
             }
             Keyword::Say => {
@@ -437,7 +442,11 @@ impl Importer {
         }
         let pattern = self.literal(&cleaned, false);
         let reply = pieces.get(k + 1).cloned().flatten();
-        let aborts = if self.arms_mode { self.aborts.clone() } else { Vec::new() };
+        let aborts = self.aborts.clone();
+        if aborts.iter().any(|a| a.is_empty()) {
+            self.first_byte_expect(&cleaned, reply, pieces, k, indent);
+            return;
+        }
         if reply.is_none() && aborts.is_empty() {
             self.line(indent, &format!("expect {pattern}"));
             return;
@@ -448,14 +457,6 @@ impl Importer {
         self.line(indent + 1, &format!("{pattern} => ignore"));
         for (i, a) in aborts.iter().enumerate() {
             let code = 4 + i;
-            if a.is_empty() {
-                // ABORT '': the first byte read, whatever it is.
-                for row in any_byte().chunks(8) {
-                    let row: Vec<String> = row.iter().map(|p| format!("{p} => fail {code}")).collect();
-                    self.line(indent + 1, &row.join("; "));
-                }
-                continue;
-            }
             let p = self.literal(a, false);
             self.line(indent + 1, &format!("{p} => fail {code}"));
         }
@@ -467,4 +468,87 @@ impl Importer {
         }
         self.line(indent, "}");
     }
+
+    /// An expect while `ABORT ''` is in force: it ends at the first byte it reads (see
+    /// [`FirstByte`]), so it becomes a call of a proc that waits for one byte, written once
+    /// for all the expects that act alike, rather than an arm for every byte in each expect.
+    fn first_byte_expect(
+        &mut self,
+        expect: &[u8],
+        reply: Option<Vec<u8>>,
+        pieces: &[Option<Vec<u8>>],
+        k: usize,
+        indent: usize,
+    ) {
+        let table: FirstByte = (0..=255u8)
+            .map(|b| {
+                if expect == [b] {
+                    return None;
+                }
+                self.aborts.iter().position(|a| a.is_empty() || a.as_slice() == [b]).map(|i| 4 + i)
+            })
+            .collect();
+        let n = match self.first_byte_procs.iter().position(|t| *t == table) {
+            Some(i) => i + 1,
+            None => {
+                self.first_byte_procs.push(table);
+                self.first_byte_procs.len()
+            }
+        };
+        let pattern = comment(&c_str(expect).iter().copied().filter(|&b| b > 3).collect::<Vec<u8>>());
+        let call = format!("first_byte{n}({})", self.timeout);
+        self.line(indent, &format!("# expect {pattern}"));
+        match reply {
+            None => self.line(indent, &format!("if {call} == \"timeout\" {{ exit 3 }}")),
+            Some(reply) => {
+                self.line(indent, &format!("if {call} == \"timeout\" {{"));
+                self.send(&reply, indent + 1);
+                self.expect_chain(pieces, k + 2, indent + 1);
+                self.line(indent, "}");
+            }
+        }
+    }
+}
+
+/// The proc for the expects under `ABORT ''` that act as `table` says: it waits up to `limit`
+/// for one byte and fails with chat's code for it, or returns "timeout" or (the byte was the
+/// expect string) "matched". Every byte value has an arm, 8-bit ones too: chat strips input
+/// to 7 bits, and every byte aborts there.
+fn first_byte_proc(n: usize, table: &FirstByte) -> String {
+    let mut out = format!("# An expect under chat's ABORT '' ends at the first byte it reads: {}\n", describe(table));
+    let _ = writeln!(out, "proc first_byte{n}(limit) {{");
+    out.push_str("    expect {\n");
+    let arms: Vec<String> = table
+        .iter()
+        .enumerate()
+        .map(|(b, outcome)| {
+            let p = format!("\"{}\"", quote_text(&[b as u8]));
+            match outcome {
+                None => format!("{p} => ignore"),
+                Some(code) => format!("{p} => fail {code}"),
+            }
+        })
+        .collect();
+    for row in arms.chunks(8) {
+        let _ = writeln!(out, "        {}", row.join("; "));
+    }
+    out.push_str("        timeout => { return \"timeout\" }\n");
+    out.push_str("    } within limit\n");
+    out.push_str("    return \"matched\"\n");
+    out.push_str("}\n");
+    out
+}
+
+/// `table` in words for the comment above its proc.
+fn describe(table: &FirstByte) -> String {
+    let mut codes: Vec<usize> = table.iter().flatten().copied().collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    let matched: Vec<String> = (0..=255u8).filter(|&b| table[b as usize].is_none()).map(|b| quote_text(&[b])).collect();
+    let mut text = format!("exit {}", codes.join(" or "));
+    if !matched.is_empty() {
+        let _ = write!(text, ", unless it is \"{}\" (the expect string)", matched.join(""));
+    }
+    text
 }

@@ -438,8 +438,9 @@ fn imported_scripts_keep_chats_limits() {
     check_imported_named(&["abort-51", "abort-300", "report-51", "timeout-wraps-like-c"]);
 }
 
+/// ABORT strings are looked for only in what an expect reads, never during a send's `\d`;
 /// `ABORT ''` fails an expect at the first byte it reads, unless the expect (tried first) is
-/// that one byte; the imported script does the same, with handlers or, after CLR_ABORT, arms.
+/// that one byte. The imported script does the same with arms of each expect.
 #[test]
 fn imported_empty_abort_fails_where_chat_fails() {
     check_imported_named(&[
@@ -451,6 +452,8 @@ fn imported_empty_abort_fails_where_chat_fails() {
         "abort-empty-cleared",
         "abort-empty-kept-by-clr-abort",
         "abort-empty-during-a-delay",
+        "abort-during-a-delay",
+        "abort-empty-40-expects",
     ]);
 }
 
