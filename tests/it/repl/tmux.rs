@@ -168,8 +168,9 @@ fn a_block_continues_at_its_own_prompt_and_errors_point_at_what_was_typed() {
     t.line("if a == \"1\" {");
     let prompts = t.wait_n("   ...> ", 5).matches("atchat> ").count();
     t.keys(&["C-c"]);
-    // The first prompt again before typing on: keys that arrive in the same instant as the
-    // Ctrl-C may be lost (seen under load), as a shell drops what was typed with it.
+    // The first prompt again before typing on: keys that arrive in the same read as the
+    // Ctrl-C are dropped with the line (rustyline discards its read-ahead when a line is
+    // interrupted; seen under load), as docs/repl.md says.
     t.wait_n("atchat> ", prompts + 1);
     t.line("say \"a is {a}\"");
     t.wait_for("! a is 1");
